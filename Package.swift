@@ -1,0 +1,51 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// Layout follows the pipeline: C libraries sit in tiny interop targets; `MDS` is the
+// on-disk shard format alone (shared by the pipeline and the trainer); `MoeData` holds
+// the pipeline stages, one folder each; `MoeTrain` is the companion MoE trainer.
+let package = Package(
+    name: "moe-data",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "moe-data", targets: ["moe-data"]),
+        .library(name: "MoeData", targets: ["MoeData"]),
+        .library(name: "MoeTrain", targets: ["MoeTrain"]),
+        .library(name: "MDS", targets: ["MDS"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .target(
+            name: "CSentencePiece",
+            cxxSettings: [.unsafeFlags(["-std=c++17"])],
+            linkerSettings: [.linkedLibrary("sentencepiece"), .linkedLibrary("sentencepiece_train")]
+        ),
+        .target(name: "MDS", dependencies: ["CZstd"]),
+        .target(
+            name: "MoeData",
+            dependencies: [
+                "MDS", "CZstd", "CZlib", "CSQLite", "CSentencePiece",
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .target(name: "MoeTrain", dependencies: ["MDS", "COpenBLAS"]),
+        .executableTarget(
+            name: "moe-data",
+            dependencies: [
+                "MoeData", "MoeTrain",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "MDSTests", dependencies: ["MDS"]),
+        .testTarget(name: "MoeDataTests", dependencies: ["MoeData", "MDS"]),
+        .testTarget(name: "MoeTrainTests", dependencies: ["MoeTrain", "MDS"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,312 @@
+import Foundation
+
+/// What `index.json` says of one shard (mosaicml-streaming's `version: 2` entry).
+public struct MDSShardEntry: Sendable, Equatable {
+    public var columns: [MDSColumn]
+    public var compression: String?
+    public var hashes: [String]
+    public var sizeLimit: Int
+    public var samples: Int
+    public var rawBasename: String
+    public var rawBytes: Int
+    public var rawHashes: [String: String]
+    public var zipBasename: String?
+    public var zipBytes: Int?
+    public var zipHashes: [String: String]?
+
+    /// The entry as mosaicml-streaming writes it.
+    public var json: JSONValue {
+        func fileInfo(_ name: String, _ bytes: Int, _ h: [String: String]) -> JSONValue {
+            .object(["basename": .string(name), "bytes": .int(Int64(bytes)), "hashes": .object(h.mapValues { .string($0) })])
+        }
+        return .object([
+            "column_encodings": .array(columns.map { .string($0.encoding.name) }),
+            "column_names": .array(columns.map { .string($0.name) }),
+            "column_sizes": .array(columns.map { $0.encoding.fixedSize.map { JSONValue.int(Int64($0)) } ?? .null }),
+            "compression": compression.map { .string($0) } ?? .null,
+            "format": .string("mds"),
+            "hashes": .array(hashes.map { .string($0) }),
+            "raw_data": fileInfo(rawBasename, rawBytes, rawHashes),
+            "samples": .int(Int64(samples)),
+            "size_limit": .int(Int64(sizeLimit)),
+            "version": .int(2),
+            "zip_data": zipBasename.map { fileInfo($0, zipBytes ?? 0, zipHashes ?? [:]) } ?? .null,
+        ])
+    }
+
+    public init(json: JSONValue) throws {
+        func need<T>(_ v: T?, _ what: String) throws -> T {
+            guard let v else { throw MDSError.format("index.json shard entry lacks \(what)") }
+            return v
+        }
+        let names = try need(json["column_names"]?.arrayValue, "column_names").compactMap(\.stringValue)
+        let encs = try need(json["column_encodings"]?.arrayValue, "column_encodings").compactMap(\.stringValue)
+        guard names.count == encs.count else { throw MDSError.format("column_names and column_encodings differ in length") }
+        columns = try zip(names, encs).map { MDSColumn($0, try MDSEncoding(name: $1)) }
+        compression = json["compression"]?.stringValue
+        hashes = (json["hashes"]?.arrayValue ?? []).compactMap(\.stringValue)
+        sizeLimit = Int(json["size_limit"]?.intValue ?? 0)
+        samples = Int(try need(json["samples"]?.intValue, "samples"))
+        let raw = try need(json["raw_data"], "raw_data")
+        rawBasename = try need(raw["basename"]?.stringValue, "raw_data.basename")
+        rawBytes = Int(try need(raw["bytes"]?.intValue, "raw_data.bytes"))
+        rawHashes = (raw["hashes"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
+        if let zip = json["zip_data"], zip != .null {
+            zipBasename = try need(zip["basename"]?.stringValue, "zip_data.basename")
+            zipBytes = Int(try need(zip["bytes"]?.intValue, "zip_data.bytes"))
+            zipHashes = (zip["hashes"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
+        }
+    }
+
+    public init(columns: [MDSColumn], compression: String?, hashes: [String], sizeLimit: Int, samples: Int,
+                rawBasename: String, rawBytes: Int, rawHashes: [String: String],
+                zipBasename: String?, zipBytes: Int?, zipHashes: [String: String]?) {
+        self.columns = columns
+        self.compression = compression
+        self.hashes = hashes
+        self.sizeLimit = sizeLimit
+        self.samples = samples
+        self.rawBasename = rawBasename
+        self.rawBytes = rawBytes
+        self.rawHashes = rawHashes
+        self.zipBasename = zipBasename
+        self.zipBytes = zipBytes
+        self.zipHashes = zipHashes
+    }
+}
+
+/// Writes an MDS dataset directory: `shard.NNNNN.mds[.zstd]` files and `index.json`.
+///
+/// Shards are cut exactly where mosaicml-streaming's `MDSWriter` would cut them (a sample
+/// that would push the raw size over `sizeLimit` starts a new shard), so the layout is a pure
+/// function of the sample sequence. Each shard is written to a temporary name, fsynced and
+/// renamed, so a crash never leaves a partial file under a final name.
+public final class MDSWriter {
+    public let directory: URL
+    public let columns: [MDSColumn]   // sorted by name, as MDS stores them
+    public let compressionLevel: Int32?
+    public let sizeLimit: Int
+    public let hashes = ["xxh64"]
+    /// Subdirectory prefix for basenames, so a parent `index.json` can list shards of children.
+    public private(set) var entries: [MDSShardEntry]
+
+    private let configData: [UInt8]
+    private var sampleData: [UInt8] = []
+    private var sampleEnds: [Int] = []
+    private var shardSize: Int
+    private let variableColumns: [Int]
+
+    /// `existing` continues a dataset whose first shards are already written (resume).
+    public init(directory: URL, columns: [MDSColumn], compressionLevel: Int32? = 3,
+                sizeLimit: Int = 1 << 26, existing: [MDSShardEntry] = []) throws {
+        guard sizeLimit > 0, sizeLimit < (1 << 32) else { throw MDSError.format("size limit must be in 1..<2^32, got \(sizeLimit)") }
+        self.directory = directory
+        let sorted = columns.sorted { $0.name < $1.name }
+        self.columns = sorted
+        self.compressionLevel = compressionLevel
+        self.sizeLimit = sizeLimit
+        self.entries = existing
+        let config: JSONValue = .object([
+            "column_encodings": .array(sorted.map { .string($0.encoding.name) }),
+            "column_names": .array(sorted.map { .string($0.name) }),
+            "column_sizes": .array(sorted.map { $0.encoding.fixedSize.map { JSONValue.int(Int64($0)) } ?? .null }),
+            "compression": compressionLevel.map { .string($0 == 3 ? "zstd" : "zstd:\($0)") } ?? .null,
+            "format": .string("mds"),
+            "hashes": .array(["xxh64"].map { .string($0) }),
+            "size_limit": .int(Int64(sizeLimit)),
+            "version": .int(2),
+        ])
+        configData = Array(config.encoded().utf8)
+        shardSize = 8 + configData.count
+        variableColumns = sorted.indices.filter { sorted[$0].encoding.fixedSize == nil }
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    public var pendingSamples: Int { sampleEnds.count }
+    public var compressionName: String? { compressionLevel.map { $0 == 3 ? "zstd" : "zstd:\($0)" } }
+
+    /// Encodes one sample given its values in the writer's (sorted) column order.
+    /// Returns the entry of a shard flushed to make room, if any.
+    @discardableResult
+    public func write(_ values: [MDSValue]) throws -> MDSShardEntry? {
+        guard values.count == columns.count else {
+            throw MDSError.format("sample has \(values.count) values for \(columns.count) columns")
+        }
+        var encoded: [UInt8] = []
+        var payloads: [[UInt8]] = []
+        payloads.reserveCapacity(columns.count)
+        for (i, value) in values.enumerated() {
+            let payload = try MDSWriter.encode(value, as: columns[i])
+            if let size = columns[i].encoding.fixedSize, size != payload.count {
+                throw MDSError.format("column '\(columns[i].name)' needs \(size) bytes, value has \(payload.count)")
+            }
+            payloads.append(payload)
+        }
+        for i in variableColumns { encoded.appendLE(UInt32(payloads[i].count)) }
+        for p in payloads { encoded.append(contentsOf: p) }
+        return try append(encodedSample: encoded)
+    }
+
+    /// Convenience: values by column name.
+    @discardableResult
+    public func write(_ sample: [String: MDSValue]) throws -> MDSShardEntry? {
+        let values = try columns.map { col -> MDSValue in
+            guard let v = sample[col.name] else { throw MDSError.format("sample lacks column '\(col.name)'") }
+            return v
+        }
+        return try write(values)
+    }
+
+    func append(encodedSample: [UInt8]) throws -> MDSShardEntry? {
+        let size = encodedSample.count + 4
+        var flushed: MDSShardEntry?
+        if sizeLimit < shardSize + size && !sampleEnds.isEmpty {
+            flushed = try flush()
+        }
+        sampleData.append(contentsOf: encodedSample)
+        sampleEnds.append(sampleData.count)
+        shardSize += size
+        return flushed
+    }
+
+    /// Writes the pending samples as a shard (nothing if none are pending).
+    @discardableResult
+    public func flush() throws -> MDSShardEntry? {
+        guard !sampleEnds.isEmpty else { return nil }
+        let n = sampleEnds.count
+        var raw: [UInt8] = []
+        raw.reserveCapacity(4 + 4 * (n + 1) + configData.count + sampleData.count)
+        raw.appendLE(UInt32(n))
+        let base = 4 + 4 * (n + 1) + configData.count
+        guard base + sampleData.count < (1 << 32) else { throw MDSError.format("shard exceeds 4 GiB") }
+        raw.appendLE(UInt32(base))
+        for end in sampleEnds { raw.appendLE(UInt32(base + end)) }
+        raw.append(contentsOf: configData)
+        raw.append(contentsOf: sampleData)
+
+        let index = entries.count
+        let rawName = String(format: "shard.%05d.mds", index)
+        let rawHash = ["xxh64": XXH64.hex(XXH64.hash(raw))]
+        var entry = MDSShardEntry(columns: columns, compression: compressionName, hashes: hashes, sizeLimit: sizeLimit,
+                                  samples: n, rawBasename: rawName, rawBytes: raw.count, rawHashes: rawHash,
+                                  zipBasename: nil, zipBytes: nil, zipHashes: nil)
+        if let level = compressionLevel {
+            let zip = try raw.withUnsafeBytes { try Zstd.compress($0, level: level) }
+            entry.zipBasename = rawName + ".zstd"
+            entry.zipBytes = zip.count
+            entry.zipHashes = ["xxh64": XXH64.hex(XXH64.hash(zip))]
+            try AtomicFile.write(zip, to: directory.appendingPathComponent(rawName + ".zstd"))
+        } else {
+            try AtomicFile.write(raw, to: directory.appendingPathComponent(rawName))
+        }
+        entries.append(entry)
+        sampleData.removeAll(keepingCapacity: true)
+        sampleEnds.removeAll(keepingCapacity: true)
+        shardSize = 8 + configData.count
+        return entry
+    }
+
+    /// Flushes and writes `index.json`.
+    public func finish() throws {
+        try flush()
+        try MDSIndex(shards: entries).write(to: directory)
+    }
+
+    static func encode(_ value: MDSValue, as column: MDSColumn) throws -> [UInt8] {
+        var out: [UInt8] = []
+        func arrayHeader(_ count: Int, _ t: MDSDType) throws {
+            guard case .ndarray(let dt, let fixed) = column.encoding, dt == t else {
+                throw MDSError.format("column '\(column.name)' (\(column.encoding.name)) cannot hold a \(t.rawValue) array")
+            }
+            if fixed == nil {
+                guard count > 0 else { throw MDSError.format("column '\(column.name)': MDS cannot encode an empty array") }
+                if count < (1 << 8) { out.append(1 << 2 | 0); out.append(UInt8(count)) }
+                else if count < (1 << 16) { out.append(1 << 2 | 1); out.appendLE(UInt16(count)) }
+                else { out.append(1 << 2 | 2); out.appendLE(UInt32(count)) }
+            }
+        }
+        switch value {
+        case .uint8s(let a): try arrayHeader(a.count, .uint8); out.append(contentsOf: a)
+        case .uint16s(let a): try arrayHeader(a.count, .uint16); out.appendArrayLE(a)
+        case .int32s(let a): try arrayHeader(a.count, .int32); out.appendArrayLE(a)
+        case .uint32s(let a): try arrayHeader(a.count, .uint32); out.appendArrayLE(a)
+        case .float32s(let a):
+            try arrayHeader(a.count, .float32)
+            out.appendArrayLE(a.map(\.bitPattern))
+        case .string(let s):
+            guard column.encoding == .str else { throw MDSError.format("column '\(column.name)' is not str") }
+            out.append(contentsOf: s.utf8)
+        case .json(let j):
+            guard column.encoding == .json else { throw MDSError.format("column '\(column.name)' is not json") }
+            out.append(contentsOf: j.encoded().utf8)
+        case .bytes(let b):
+            guard column.encoding == .bytes else { throw MDSError.format("column '\(column.name)' is not bytes") }
+            out.append(contentsOf: b)
+        case .int(let i):
+            guard column.encoding == .int || column.encoding == .scalar(.int64) else { throw MDSError.format("column '\(column.name)' is not int") }
+            out.appendLE(i)
+        case .uint32(let v):
+            guard column.encoding == .scalar(.uint32) else { throw MDSError.format("column '\(column.name)' is not uint32") }
+            out.appendLE(v)
+        case .uint64(let v):
+            guard column.encoding == .scalar(.uint64) else { throw MDSError.format("column '\(column.name)' is not uint64") }
+            out.appendLE(v)
+        }
+        return out
+    }
+}
+
+/// `index.json` of an MDS directory.
+public struct MDSIndex: Sendable {
+    public var shards: [MDSShardEntry]
+    public init(shards: [MDSShardEntry]) { self.shards = shards }
+
+    public var json: JSONValue { .object(["shards": .array(shards.map(\.json)), "version": .int(2)]) }
+
+    public func write(to directory: URL) throws {
+        try AtomicFile.write(Array(json.encoded().utf8), to: directory.appendingPathComponent("index.json"))
+    }
+
+    public static func read(from directory: URL) throws -> MDSIndex {
+        let url = directory.appendingPathComponent("index.json")
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw MDSError.io("\(url.path): cannot read (\(error.localizedDescription)); is this an MDS output folder?")
+        }
+        let json: JSONValue
+        do { json = try JSONValue.parse(data) } catch { throw MDSError.format("\(url.path): \(error)") }
+        guard let shards = json["shards"]?.arrayValue else { throw MDSError.format("\(url.path): no 'shards' list") }
+        do { return MDSIndex(shards: try shards.map { try MDSShardEntry(json: $0) }) } catch {
+            throw MDSError.format("\(url.path): \(error)")
+        }
+    }
+}
+
+/// Crash-safe file replacement: temporary name, fsync, rename, fsync of the folder.
+public enum AtomicFile {
+    public static func write(_ bytes: [UInt8], to url: URL) throws {
+        let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp")
+        let fd = open(tmp.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { throw MDSError.io("\(tmp.path): cannot create (\(String(cString: strerror(errno))))") }
+        var written = 0
+        let ok: Bool = bytes.withUnsafeBytes { buf in
+            while written < buf.count {
+                let n = Foundation.write(fd, buf.baseAddress! + written, buf.count - written)
+                if n <= 0 { return false }
+                written += n
+            }
+            return true
+        }
+        if !ok || fsync(fd) != 0 {
+            let msg = String(cString: strerror(errno))
+            close(fd)
+            throw MDSError.io("\(tmp.path): write failed (\(msg))")
+        }
+        close(fd)
+        guard rename(tmp.path, url.path) == 0 else {
+            throw MDSError.io("\(url.path): rename failed (\(String(cString: strerror(errno))))")
+        }
+        let dfd = open(url.deletingLastPathComponent().path, O_RDONLY)
+        if dfd >= 0 { fsync(dfd); close(dfd) }
+    }
+}

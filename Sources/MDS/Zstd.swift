@@ -1,0 +1,46 @@
+import CZstd
+import Foundation
+
+/// Whole-buffer zstd, as MDS compresses each shard: one standard frame per shard.
+public enum Zstd {
+    public static func compress(_ input: UnsafeRawBufferPointer, level: Int32) throws -> [UInt8] {
+        let bound = ZSTD_compressBound(input.count)
+        var out = [UInt8](repeating: 0, count: bound)
+        let n = out.withUnsafeMutableBytes { dst in
+            ZSTD_compress(dst.baseAddress, bound, input.baseAddress, input.count, level)
+        }
+        if ZSTD_isError(n) != 0 { throw MDSError.compression(String(cString: ZSTD_getErrorName(n))) }
+        out.removeSubrange(n...)
+        return out
+    }
+
+    /// Decompresses a complete zstd buffer (one or more frames). Truncated or corrupt data
+    /// gives an error naming what zstd said.
+    public static func decompress(_ input: UnsafeRawBufferPointer) throws -> [UInt8] {
+        guard let ctx = ZSTD_createDCtx() else { throw MDSError.compression("cannot allocate a zstd context") }
+        defer { ZSTD_freeDCtx(ctx) }
+        var out: [UInt8] = []
+        let frameSize = ZSTD_getFrameContentSize(input.baseAddress, input.count)
+        if frameSize != ZSTD_CONTENTSIZE_UNKNOWN && frameSize != ZSTD_CONTENTSIZE_ERROR && frameSize < (1 << 34) {
+            out.reserveCapacity(Int(frameSize))
+        }
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        var inBuf = ZSTD_inBuffer(src: input.baseAddress, size: input.count, pos: 0)
+        var lastRet: Int = 0
+        while true {
+            let produced: Int = chunk.withUnsafeMutableBytes { dst in
+                var outBuf = ZSTD_outBuffer(dst: dst.baseAddress, size: dst.count, pos: 0)
+                lastRet = ZSTD_decompressStream(ctx, &outBuf, &inBuf)
+                return outBuf.pos
+            }
+            if ZSTD_isError(lastRet) != 0 {
+                throw MDSError.compression("zstd: \(String(cString: ZSTD_getErrorName(lastRet))) at compressed byte \(inBuf.pos)")
+            }
+            out.append(contentsOf: chunk[0..<produced])
+            if inBuf.pos == inBuf.size && produced < chunk.count {
+                if lastRet != 0 { throw MDSError.compression("zstd: truncated frame at compressed byte \(inBuf.pos)") }
+                return out
+            }
+        }
+    }
+}

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct MoeDataCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "moe-data",
+        abstract: "Prepare pretraining data mixtures for Mixture-of-Experts models, and train one on them.",
+        subcommands: []
+    )
+}

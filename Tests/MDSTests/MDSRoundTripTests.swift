@@ -1,0 +1,56 @@
+import Foundation
+import Testing
+@testable import MDS
+
+@Suite struct MDSRoundTripTests {
+    func tempDir() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("mds-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    @Test func writesAndReadsBackWithHashes() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let writer = try MDSWriter(directory: dir, columns: [
+            MDSColumn("tokens", .ndarray(.uint32, count: nil)), MDSColumn("source", .str), MDSColumn("doc_id", .str),
+        ], sizeLimit: 4096)
+        var expected: [[UInt32]] = []
+        for i in 0..<300 {
+            let tokens = (0..<(1 + i % 97)).map { UInt32($0 * 7919 + i) }
+            expected.append(tokens)
+            try writer.write(["tokens": .uint32s(tokens), "source": .string("s"), "doc_id": .string("d\(i)")])
+        }
+        try writer.finish()
+        let ds = try MDSDataset(directory: dir)
+        #expect(ds.shardCount > 1)
+        #expect(ds.sampleCount == 300)
+        var got: [[UInt32]] = []
+        for s in 0..<ds.shardCount {
+            let shard = try ds.shard(s)
+            for i in 0..<shard.count { got.append(try shard.sampleByName(i)["tokens"]?.uint32s ?? []) }
+        }
+        #expect(got == expected)
+    }
+
+    @Test func xxh64MatchesReferenceVectors() {
+        // Reference values from the xxHash specification's test vectors (seed 0).
+        #expect(XXH64.hex(XXH64.hash([UInt8]())) == "ef46db3751d8e999")
+        #expect(XXH64.hex(XXH64.hash(Array("a".utf8))) == "d24ec4f1a98c6e5b")
+        #expect(XXH64.hex(XXH64.hash(Array("abc".utf8))) == "44bc2cf5ad770999")
+    }
+
+    @Test func corruptShardIsReportedByName() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let writer = try MDSWriter(directory: dir, columns: [MDSColumn("tokens", .ndarray(.uint32, count: nil))])
+        try writer.write(["tokens": .uint32s([1, 2, 3])])
+        try writer.finish()
+        let shard = dir.appendingPathComponent("shard.00000.mds.zstd")
+        var bytes = try [UInt8](Data(contentsOf: shard))
+        bytes[bytes.count / 2] ^= 0xFF
+        try Data(bytes).write(to: shard)
+        let ds = try MDSDataset(directory: dir)
+        #expect(throws: MDSError.self) { try ds.shard(0) }
+    }
+}
