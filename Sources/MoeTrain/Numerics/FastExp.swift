@@ -1,0 +1,41 @@
+import Foundation
+
+/// A SIMD `exp` for Float rows (softmax over the vocabulary is the trainer's largest elementwise job:
+/// one exp per token per vocabulary entry). Cephes' `expf` scheme: `exp(x) = 2^n · exp(r)` with
+/// `n = round(x / ln 2)`, `r = x − n·ln 2` in two parts, and a degree-6 polynomial for `exp(r)`;
+/// relative error about 2e-7, the same as libm's `expf` for training purposes.
+public enum FastExp {
+    @inlinable
+    public static func exp8(_ x: SIMD8<Float>) -> SIMD8<Float> {
+        let xc = x.clamped(lowerBound: SIMD8(repeating: -87.3), upperBound: SIMD8(repeating: 88.3))
+        let n = (xc * 1.442_695_04).rounded(.toNearestOrEven)
+        var r = xc - n * 0.693_359_375
+        r = r + n * 2.121_944_40e-4
+        var p = SIMD8<Float>(repeating: 1.987_569_150_0e-4)
+        p = p * r + 1.398_199_950_7e-3
+        p = p * r + 8.333_451_907_3e-3
+        p = p * r + 4.166_579_589_4e-2
+        p = p * r + 1.666_666_545_9e-1
+        p = p * r + 5.000_000_120_1e-1
+        p = p * (r * r) + r + 1
+        let exponent = (SIMD8<Int32>(n, rounding: .toNearestOrEven) &+ 127) &<< 23
+        return p * unsafeBitCast(exponent, to: SIMD8<Float>.self)
+    }
+
+    /// `x[i] = exp(x[i] - shift)`; returns the sum (accumulated in a fixed lane order).
+    @inlinable
+    public static func expShiftedSum(_ x: UnsafeMutablePointer<Float>, count: Int, shift: Float) -> Float {
+        var acc = SIMD8<Float>(repeating: 0)
+        let raw = UnsafeMutableRawPointer(x)
+        var i = 0
+        while i + 8 <= count {
+            let v = exp8(raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self) - shift)
+            raw.storeBytes(of: v, toByteOffset: i * 4, as: SIMD8<Float>.self)
+            acc += v
+            i += 8
+        }
+        var sum = acc.sum()
+        while i < count { x[i] = expf(x[i] - shift); sum += x[i]; i += 1 }
+        return sum
+    }
+}

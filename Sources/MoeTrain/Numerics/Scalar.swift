@@ -1,0 +1,73 @@
+import COpenBLAS
+import Foundation
+
+/// The element type of the trainer's tensors.
+///
+/// Training runs in `Float`. Every layer is generic over this protocol so the gradient checks can run the
+/// very same forward/backward code in `Double`, where central differences are accurate to ~1e-8 rather
+/// than ~1e-2 (PyTorch's `gradcheck` makes the same choice). The two hot paths, matrix products and the
+/// exponential of a whole row, are requirements so `Float` can use `cblas_sgemm` and a SIMD `exp`.
+public protocol TrainScalar: BinaryFloatingPoint, SIMDScalar, Codable, Sendable, LosslessStringConvertible {
+    /// Row-major `C = alpha · op(A) · op(B) + beta · C`, `op(A)` is m×k, `op(B)` is k×n, `C` is m×n.
+    static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Self,
+                     a: UnsafePointer<Self>, lda: Int, b: UnsafePointer<Self>, ldb: Int,
+                     beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
+    static func exp(_ x: Self) -> Self
+    static func log(_ x: Self) -> Self
+    /// `x[i] = exp(x[i] - shift)` for `count` elements; returns their sum.
+    static func expShiftedSum(_ x: UnsafeMutablePointer<Self>, count: Int, shift: Self) -> Self
+}
+
+extension Float: TrainScalar {
+    @inlinable
+    public static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+                            a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                            beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        if m == 0 || n == 0 { return }
+        if k == 0 { scaleMatrix(c, m: m, n: n, ldc: ldc, by: beta); return }
+        cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+    @inlinable public static func exp(_ x: Float) -> Float { expf(x) }
+    @inlinable public static func log(_ x: Float) -> Float { logf(x) }
+    @inlinable
+    public static func expShiftedSum(_ x: UnsafeMutablePointer<Float>, count: Int, shift: Float) -> Float {
+        FastExp.expShiftedSum(x, count: count, shift: shift)
+    }
+}
+
+extension Double: TrainScalar {
+    @inlinable
+    public static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Double,
+                            a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
+                            beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int) {
+        if m == 0 || n == 0 { return }
+        if k == 0 { scaleMatrix(c, m: m, n: n, ldc: ldc, by: beta); return }
+        cblas_dgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+    @inlinable public static func exp(_ x: Double) -> Double { Foundation.exp(x) }
+    @inlinable public static func log(_ x: Double) -> Double { Foundation.log(x) }
+    @inlinable
+    public static func expShiftedSum(_ x: UnsafeMutablePointer<Double>, count: Int, shift: Double) -> Double {
+        var sum = 0.0
+        for i in 0..<count { x[i] = Foundation.exp(x[i] - shift); sum += x[i] }
+        return sum
+    }
+}
+
+/// `C *= beta` (the k = 0 case of gemm, which BLAS rejects through its leading-dimension checks).
+@usableFromInline
+func scaleMatrix<T: TrainScalar>(_ c: UnsafeMutablePointer<T>, m: Int, n: Int, ldc: Int, by beta: T) {
+    for i in 0..<m { for j in 0..<n { c[i * ldc + j] = beta == 0 ? 0 : c[i * ldc + j] * beta } }
+}
+
+/// The threading scheme: OpenBLAS owns the threads, every Swift loop runs on the calling thread.
+///
+/// Matrix products are ~90% of a step's FLOPs and OpenBLAS parallelises them well; running our own
+/// parallel loops as well would either nest inside BLAS threads or fight with OpenBLAS's spinning
+/// workers on a 2-core machine. Serial elementwise code also keeps every reduction in one fixed order.
+public enum BLASThreads {
+    public static func set(_ count: Int) { openblas_set_num_threads(Int32(max(1, count))) }
+    public static var current: Int { Int(openblas_get_num_threads()) }
+}
