@@ -12,11 +12,13 @@
 public struct Attention<T: TrainScalar> {
     public let heads: Int
     public let headDim: Int
-    public static var blockSize: Int { 256 }
+    /// Queries per block; tests use small blocks to exercise the multi-block path on short segments.
+    public let blockSize: Int
 
-    public init(heads: Int, headDim: Int) {
+    public init(heads: Int, headDim: Int, blockSize: Int = 256) {
         self.heads = heads
         self.headDim = headDim
+        self.blockSize = blockSize
     }
 
     var innerDim: Int { heads * headDim }
@@ -34,8 +36,9 @@ public struct Attention<T: TrainScalar> {
         return end
     }
 
-    /// Scores → probabilities for row `i` (segment-relative) of a block, in place; returns nothing but
-    /// leaves masked entries at 0. When `lse` is given (backward) it is used instead of being computed.
+    /// Scores → probabilities for row `i` (segment-relative) of a block, in place, masked entries set to 0.
+    /// The forward computes and returns the row's log-sum-exp; the backward passes the saved one
+    /// (`knownLSE`), and then `exp(s − lse)` is already normalised.
     @inline(__always)
     static func softmaxRow(_ row: UnsafeMutablePointer<T>, i: Int, kEnd: Int, prefix: UnsafePointer<UInt8>?,
                            knownLSE: T?) -> T {
@@ -44,23 +47,26 @@ public struct Attention<T: TrainScalar> {
         var maxScore = -T.greatestFiniteMagnitude
         if knownLSE == nil { for j in 0..<kEnd where allowed(j) { maxScore = max(maxScore, row[j]) } }
         let shift = knownLSE ?? maxScore
-        if prefix == nil {
-            let sum = T.expShiftedSum(row, count: i + 1, shift: shift)
-            for j in (i + 1)..<max(i + 1, kEnd) { row[j] = 0 }
-            return knownLSE ?? (maxScore + T.log(sum))
-        }
         var sum: T = 0
-        for j in 0..<kEnd {
-            if allowed(j) { row[j] = T.exp(row[j] - shift); sum += row[j] } else { row[j] = 0 }
+        if prefix == nil {
+            sum = T.expShiftedSum(row, count: i + 1, shift: shift)
+            for j in (i + 1)..<max(i + 1, kEnd) { row[j] = 0 }
+        } else {
+            for j in 0..<kEnd {
+                if allowed(j) { row[j] = T.exp(row[j] - shift); sum += row[j] } else { row[j] = 0 }
+            }
         }
-        return knownLSE ?? (maxScore + T.log(sum))
+        if let knownLSE { return knownLSE }
+        let inverse = 1 / sum
+        for j in 0..<kEnd { row[j] *= inverse }
+        return maxScore + T.log(sum)
     }
 
     /// `out[n, A]` from post-rotary `qkv[n, 3A]`; `lse[n, heads]` is kept for the backward.
     /// `scratch` must hold `blockSize × longest segment` scalars.
     public func forward(out: UnsafeMutablePointer<T>, lse: UnsafeMutablePointer<T>, qkv: UnsafePointer<T>,
                         segments: [Range<Int>], prefix: [UInt8]?, scratch: UnsafeMutablePointer<T>) {
-        let a = innerDim, ld = 3 * a, bs = Self.blockSize
+        let a = innerDim, ld = 3 * a, bs = blockSize
         prefix.withOptionalPointer { prefixBase in
             for seg in segments {
                 let s0 = seg.lowerBound, len = seg.count
@@ -90,7 +96,7 @@ public struct Attention<T: TrainScalar> {
     public func backward(dqkv: UnsafeMutablePointer<T>, dOut: UnsafePointer<T>, out: UnsafePointer<T>,
                          lse: UnsafePointer<T>, qkv: UnsafePointer<T>, segments: [Range<Int>], prefix: [UInt8]?,
                          scratchP: UnsafeMutablePointer<T>, scratchD: UnsafeMutablePointer<T>) {
-        let a = innerDim, ld = 3 * a, bs = Self.blockSize
+        let a = innerDim, ld = 3 * a, bs = blockSize
         prefix.withOptionalPointer { prefixBase in
             for seg in segments {
                 let s0 = seg.lowerBound, len = seg.count
@@ -130,7 +136,7 @@ public struct Attention<T: TrainScalar> {
     }
 
     /// Scalars each scratch buffer needs for these segments.
-    public static func scratchSize(_ segments: [Range<Int>]) -> Int {
+    public func scratchSize(_ segments: [Range<Int>]) -> Int {
         let longest = segments.map(\.count).max() ?? 1
         return min(blockSize, longest) * longest
     }

@@ -80,7 +80,8 @@ public final class MoEModel<T: TrainScalar> {
     /// Random initialisation keyed by `seed` and each tensor's name: N(0, initStd) for matrices, with the
     /// residual output projections scaled by 1/√(2·layers) (GPT-2); the router N(0, 0.02) as OpenMoE;
     /// norm gains 1.
-    public init(config: ModelConfig, options: MoEOptions, seed: UInt64, initStd: Double = 0.02) throws {
+    public init(config: ModelConfig, options: MoEOptions, seed: UInt64, initStd: Double = 0.02,
+                routerStd: Double = 0.02) throws {
         try config.validate()
         self.config = config
         self.options = options
@@ -97,7 +98,7 @@ public final class MoEModel<T: TrainScalar> {
             var rng = SplitMix(seed: seed, key: tensor.name)
             var std = initStd
             if tensor.name.hasSuffix("wo") || tensor.name.hasSuffix("w_out") { std *= residualScale }
-            if tensor.name.hasSuffix("router") { std = 0.02 }
+            if tensor.name.hasSuffix("router") { std = routerStd }
             for i in 0..<tensor.count { p[i] = T(rng.normal() * std) }
         }
     }
@@ -126,8 +127,8 @@ public final class MoEModel<T: TrainScalar> {
         let eps = T(c.normEps)
         let rotary = Rotary<T>(headDim: c.headDim, maxPosition: batch.maxPosition + 1, base: c.ropeBase)
         let attention = Attention<T>(heads: heads, headDim: c.headDim)
-        let scratch = Buffer<T>(count: Attention<T>.scratchSize(batch.segments))
-        let scratch2 = computeGradients ? Buffer<T>(count: Attention<T>.scratchSize(batch.segments)) : scratch
+        let scratch = Buffer<T>(count: attention.scratchSize(batch.segments))
+        let scratch2 = computeGradients ? Buffer<T>(count: attention.scratchSize(batch.segments)) : scratch
         let prefix: [UInt8]? = options.bidirectionalPrefix ? batch.prefix : nil
         let moeCount = max(1, c.moeLayerCount)
         let auxScale = T(options.auxLossWeight * scales.microBatchWeight / Double(moeCount))
