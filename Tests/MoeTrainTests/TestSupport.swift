@@ -65,3 +65,60 @@ func finiteDifferenceError(_ values: UnsafeMutablePointer<Double>, indices: [Int
     }
     return worst
 }
+
+import MDS
+
+extension Fixtures {
+    /// Writes `rows` as a packed MDS dataset (the `moe-data build` layout) plus its `moe-data.json`.
+    static func writePacked(_ dir: URL, rows: [PackedRow], vocabSize: Int, paddedVocabSize: Int? = nil,
+                            sizeLimit: Int = 1 << 26) throws {
+        let length = rows.first?.tokens.count ?? 1
+        let writer = try MDSWriter(directory: dir, columns: [
+            MDSColumn("tokens", .ndarray(.uint32, count: length)), MDSColumn("loss_mask", .ndarray(.uint8, count: length)),
+            MDSColumn("segment_ids", .ndarray(.uint16, count: length)), MDSColumn("positions", .ndarray(.uint16, count: length)),
+            MDSColumn("prefix", .ndarray(.uint8, count: length)), MDSColumn("phase", .int), MDSColumn("provenance", .json),
+        ], sizeLimit: sizeLimit)
+        for row in rows {
+            try writer.write(["tokens": .uint32s(row.tokens), "loss_mask": .uint8s(row.lossMask),
+                              "segment_ids": .uint16s(row.segmentIds), "positions": .uint16s(row.positions),
+                              "prefix": .uint8s(row.prefix), "phase": .int(0), "provenance": .json(.array([]))])
+        }
+        try writer.finish()
+        let padded = paddedVocabSize ?? ((vocabSize + 127) / 128 * 128)
+        let info: JSONValue = .object([
+            "vocab_size": .int(Int64(vocabSize)), "padded_vocab_size": .int(Int64(padded)), "pieces": .int(Int64(vocabSize)),
+            "sentinels": .int(0), "eos_id": .int(1), "pad_id": .int(0), "seq_len": .int(Int64(length)),
+            "tokenizer": .string("bytes"), "seed": .int(0), "rows": .int(Int64(rows.count)),
+        ])
+        try Data(info.encoded().utf8).write(to: dir.appendingPathComponent("moe-data.json"))
+    }
+
+    /// Real English prose as byte-level tokens (id = byte + 2; 0 pad, 1 EOS), packed greedily into rows.
+    static func proseRows(count: Int, length: Int) throws -> [PackedRow] {
+        let root = URL(fileURLWithPath: "/usr/share/doc/python3.11/html/_sources/tutorial")
+        let files = try FileManager.default.contentsOfDirectory(atPath: root.path).filter { $0.hasSuffix(".rst.txt") }.sorted()
+        var docs: [[UInt32]] = []
+        for f in files {
+            let bytes = try Data(contentsOf: root.appendingPathComponent(f))
+            docs.append(bytes.prefix(3000).map { UInt32($0) + 2 } + [1])
+        }
+        var rows: [PackedRow] = []
+        var pending: [[UInt32]] = []
+        var used = 0
+        var docIndex = 0, offset = 0
+        while rows.count < count {
+            let doc = docs[docIndex % docs.count]
+            let take = min(length - used, doc.count - offset, length / 2)
+            pending.append(Array(doc[offset..<(offset + take)]))
+            used += take
+            offset += take
+            if offset >= doc.count { docIndex += 1; offset = 0 }
+            if used >= length - 8 || pending.count >= 6 {
+                rows.append(row(pending, length: length, origin: "prose row \(rows.count)"))
+                pending = []
+                used = 0
+            }
+        }
+        return rows
+    }
+}

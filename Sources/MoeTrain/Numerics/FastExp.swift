@@ -7,8 +7,15 @@ import Foundation
 public enum FastExp {
     @inlinable
     public static func exp8(_ x: SIMD8<Float>) -> SIMD8<Float> {
-        let xc = x.clamped(lowerBound: SIMD8(repeating: -87.3), upperBound: SIMD8(repeating: 88.3))
-        let n = (xc * 1.442_695_04).rounded(.toNearestOrEven)
+        // Clamp to the range where 2^n is a normal float (lane-wise selects; `clamped` is not inlined).
+        let lo = SIMD8<Float>(repeating: -87.3), hi = SIMD8<Float>(repeating: 88.3)
+        let xc = x.replacing(with: lo, where: x .< lo).replacing(with: hi, where: x .> hi)
+        // Round x/ln2 to the nearest integer with the 1.5·2^23 trick: after adding it, the integer sits in
+        // the low mantissa bits (no libm rint call, no generic float→int conversion).
+        let magic = SIMD8<Float>(repeating: 12_582_912)
+        let shifted = xc * 1.442_695_04 + magic
+        let n = shifted - magic
+        let nBits = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- 0x4B40_0000
         var r = xc - n * 0.693_359_375
         r = r + n * 2.121_944_40e-4
         var p = SIMD8<Float>(repeating: 1.987_569_150_0e-4)
@@ -18,7 +25,7 @@ public enum FastExp {
         p = p * r + 1.666_666_545_9e-1
         p = p * r + 5.000_000_120_1e-1
         p = p * (r * r) + r + 1
-        let exponent = (SIMD8<Int32>(n, rounding: .toNearestOrEven) &+ 127) &<< 23
+        let exponent = (nBits &+ 127) &<< 23
         return p * unsafeBitCast(exponent, to: SIMD8<Float>.self)
     }
 
