@@ -35,7 +35,9 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
-        .target(name: "MoeTrain", dependencies: ["MDS", "COpenBLAS"]),
+        // The trainer's numerics are ~100× slower unoptimised (generic SIMD code is not specialised
+        // at -Onone), which would make its tests and debug runs unusable; so it is always built with -O.
+        .target(name: "MoeTrain", dependencies: ["MDS", "COpenBLAS"], swiftSettings: [.unsafeFlags(["-O"])]),
         .executableTarget(
             name: "moe-data",
             dependencies: [

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import MoeTrain
 
@@ -83,4 +84,53 @@ import Testing
         // Routing does not depend on the loss mask.
         #expect(s1.auxLoss == s2.auxLoss)
     }
+}
+
+/// Gradient accumulation: two micro-batches of one row give the gradient of one batch of two rows when
+/// the losses are sums over tokens (cross-entropy normalised by the step's targets, dropless routing).
+@Test func accumulationEqualsOneBigBatch() throws {
+    var options = MoEOptions()
+    options.dropless = true
+    options.auxLossWeight = 0
+    options.routerZLossWeight = 0
+    let m = try MoEModel<Double>(config: Fixtures.tinyConfig(), options: options, seed: 8, initStd: 0.4, routerStd: 0.5)
+    let r1 = Fixtures.row([Fixtures.doc(7, seed: 1, vocab: 23)], length: 10)
+    let r2 = Fixtures.row([Fixtures.doc(4, seed: 2, vocab: 23), Fixtures.doc(5, seed: 3, vocab: 23)], length: 10)
+    let big = try TokenBatch(rows: [r1, r2], vocabSize: 23)
+    let scalesBig = LossScales(targetsInStep: big.targetCount, microBatchWeight: 1)
+    m.zeroGrad()
+    _ = m.run(big, scales: scalesBig)
+    let g1 = m.grads.array
+    m.zeroGrad()
+    let scalesMicro = LossScales(targetsInStep: big.targetCount, microBatchWeight: 0.5)
+    for r in [r1, r2] { _ = m.run(try TokenBatch(rows: [r], vocabSize: 23), scales: scalesMicro) }
+    let g2 = m.grads.array
+    var worst = 0.0
+    for i in g1.indices { worst = max(worst, abs(g1[i] - g2[i])) }
+    #expect(worst < 1e-12)
+    #expect(g1.contains { $0 != 0 })
+}
+
+@Test func safetensorsRoundTrip() throws {
+    let dir = try Fixtures.tempDir("st")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let a: [Float] = [1, -2.5, 3e-8, .greatestFiniteMagnitude], b: [Float] = [0.25, 7]
+    let bytes = a.withUnsafeBufferPointer { pa in
+        b.withUnsafeBufferPointer { pb in
+            SafeTensors.encode([("x.weight", [2, 2], pa), ("y", [2], pb)], metadata: ["step": "7"])
+        }
+    }
+    let url = dir.appendingPathComponent("t.safetensors")
+    try Data(bytes).write(to: url)
+    let file = try SafeTensors.read(url)
+    #expect(try file.floats("x.weight", shape: [2, 2]) == a)
+    #expect(try file.floats("y", shape: [2]) == b)
+    #expect(file.metadata["step"] == "7")
+    #expect(throws: TrainError.self) { try file.floats("y", shape: [3]) }
+    // Header length is little-endian and the data starts 8-byte aligned.
+    let headerLength = bytes.withUnsafeBytes { Int(UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self))) }
+    #expect(headerLength % 8 == 0)
+    #expect(bytes.count == 8 + headerLength + 6 * 4)
+    try Data(bytes.prefix(20)).write(to: url)
+    #expect(throws: TrainError.self) { try SafeTensors.read(url) }
 }

@@ -64,6 +64,7 @@ public struct Attention<T: TrainScalar> {
 
     /// `out[n, A]` from post-rotary `qkv[n, 3A]`; `lse[n, heads]` is kept for the backward.
     /// `scratch` must hold `blockSize × longest segment` scalars.
+    @_specialize(where T == Float)
     public func forward(out: UnsafeMutablePointer<T>, lse: UnsafeMutablePointer<T>, qkv: UnsafePointer<T>,
                         segments: [Range<Int>], prefix: [UInt8]?, scratch: UnsafeMutablePointer<T>) {
         let a = innerDim, ld = 3 * a, bs = blockSize
@@ -93,6 +94,7 @@ public struct Attention<T: TrainScalar> {
 
     /// Accumulates into `dqkv[n, 3A]` (pre-rotary-backward gradients of the post-rotary q, k, v).
     /// `scratchP` and `scratchD` must each hold `blockSize × longest segment` scalars.
+    @_specialize(where T == Float)
     public func backward(dqkv: UnsafeMutablePointer<T>, dOut: UnsafePointer<T>, out: UnsafePointer<T>,
                          lse: UnsafePointer<T>, qkv: UnsafePointer<T>, segments: [Range<Int>], prefix: [UInt8]?,
                          scratchP: UnsafeMutablePointer<T>, scratchD: UnsafeMutablePointer<T>) {

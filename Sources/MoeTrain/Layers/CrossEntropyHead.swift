@@ -18,6 +18,7 @@ public enum CrossEntropyHead {
 
     /// `rows` are the token indices with a loss, `targets[t]` their labels. When `dhidden` is given, the
     /// gradient is written there (`+=`) and into `dweight`.
+    @_specialize(where T == Float)
     public static func run<T: TrainScalar>(hidden: UnsafePointer<T>, weight: UnsafePointer<T>, rows: [Int32],
                                            targets: [Int32], vocab: Int, d: Int, ceScale: T, outputZScale: T,
                                            dhidden: UnsafeMutablePointer<T>?, dweight: UnsafeMutablePointer<T>?) -> HeadStats {

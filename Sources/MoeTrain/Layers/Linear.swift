@@ -2,6 +2,7 @@
 /// Both directions are BLAS calls; row strides (`ld…`) let callers address column slices in place.
 public enum Linear {
     /// `y[n, out] = x[n, in] · Wᵀ` (or `+=` when `accumulate`).
+    @_specialize(where T == Float)
     @inlinable
     public static func forward<T: TrainScalar>(y: UnsafeMutablePointer<T>, ldy: Int, x: UnsafePointer<T>, ldx: Int,
                                                w: UnsafePointer<T>, n: Int, inDim: Int, outDim: Int,
@@ -11,6 +12,7 @@ public enum Linear {
     }
 
     /// `dx += dy · W` and `dW += dyᵀ · x`.
+    @_specialize(where T == Float)
     @inlinable
     public static func backward<T: TrainScalar>(dx: UnsafeMutablePointer<T>?, lddx: Int, dw: UnsafeMutablePointer<T>,
                                                 dy: UnsafePointer<T>, lddy: Int, x: UnsafePointer<T>, ldx: Int,
@@ -26,11 +28,13 @@ public enum Linear {
 
 /// Token embedding: row `id` of the [V, d] table.
 public enum Embedding {
+    @_specialize(where T == Float)
     public static func forward<T: TrainScalar>(x: UnsafeMutablePointer<T>, table: UnsafePointer<T>, ids: [Int32], d: Int) {
         for (t, id) in ids.enumerated() { (x + t * d).update(from: table + Int(id) * d, count: d) }
     }
 
     /// `dtable[id] += dx[t]` (several tokens may share an id, so it must accumulate).
+    @_specialize(where T == Float)
     public static func backward<T: TrainScalar>(dtable: UnsafeMutablePointer<T>, dx: UnsafePointer<T>, ids: [Int32], d: Int) {
         for (t, id) in ids.enumerated() {
             let row = dtable + Int(id) * d, g = dx + t * d
@@ -41,6 +45,7 @@ public enum Embedding {
 
 /// RMSNorm (T5 LayerNorm): `y = g ⊙ x · r`, `r = (mean(x²) + ε)^(-1/2)`; `r` is cached per row.
 public enum RMSNorm {
+    @_specialize(where T == Float)
     public static func forward<T: TrainScalar>(y: UnsafeMutablePointer<T>, rstd: UnsafeMutablePointer<T>,
                                                x: UnsafePointer<T>, gain: UnsafePointer<T>, n: Int, d: Int, eps: T) {
         for t in 0..<n {
@@ -54,6 +59,7 @@ public enum RMSNorm {
     }
 
     /// `dg += dy ⊙ x̂`, `dx += r · (g⊙dy − x̂ · mean(g⊙dy⊙x̂))` with `x̂ = x · r`.
+    @_specialize(where T == Float)
     public static func backward<T: TrainScalar>(dx: UnsafeMutablePointer<T>, dgain: UnsafeMutablePointer<T>,
                                                 dy: UnsafePointer<T>, x: UnsafePointer<T>, rstd: UnsafePointer<T>,
                                                 gain: UnsafePointer<T>, n: Int, d: Int) {

@@ -43,6 +43,7 @@ public struct MoELayer<T: TrainScalar> {
     }
 
     /// `y += MoE(x)` for `x` ([n, d]).
+    @_specialize(where T == Float)
     public func forward(y: UnsafeMutablePointer<T>, x: UnsafePointer<T>, n: Int, w: Weights, training: Bool) -> MoECache<T> {
         let routing = Router.forward(x: x, wr: w.router, n: n, d: d, experts: experts, topK: topK,
                                      options: options, training: training)
@@ -72,6 +73,7 @@ public struct MoELayer<T: TrainScalar> {
     }
 
     /// Gradient pointers mirror `Weights`.
+    @_specialize(where T == Float)
     public func backward(dx: UnsafeMutablePointer<T>, dy: UnsafePointer<T>, x: UnsafePointer<T>, n: Int,
                          w: Weights, grads: Weights, cache: MoECache<T>, auxScale: T, zScale: T) {
         if let sharedIn = w.sharedIn, let sharedOut = w.sharedOut, let a = cache.sharedHidden, let u = cache.sharedAct,

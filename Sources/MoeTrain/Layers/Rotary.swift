@@ -9,6 +9,7 @@ public struct Rotary<T: TrainScalar> {
     private let sinTable: [T]
 
     /// Tables for positions 0..<maxPosition.
+    @_specialize(where T == Float)
     public init(headDim: Int, maxPosition: Int, base: Double) {
         self.headDim = headDim
         let half = headDim / 2
@@ -25,6 +26,7 @@ public struct Rotary<T: TrainScalar> {
     }
 
     /// Rotates q and k of every head in place; `inverse` applies the transposed rotation (the backward).
+    @_specialize(where T == Float)
     public func apply(_ qkv: UnsafeMutablePointer<T>, positions: [Int32], heads: Int, inverse: Bool) {
         let half = headDim / 2, a = heads * headDim, ld = 3 * a
         cosTable.withUnsafeBufferPointer { cs in

@@ -41,6 +41,7 @@ public final class Routing<T: TrainScalar> {
 /// top-1 choice queues before any top-2 choice, and earlier tokens before later ones; an assignment
 /// past the expert's capacity is dropped (the token keeps its residual and the shared FFN).
 public enum Router {
+    @_specialize(where T == Float)
     public static func forward<T: TrainScalar>(x: UnsafePointer<T>, wr: UnsafePointer<T>, n: Int, d: Int,
                                                experts: Int, topK: Int, options: MoEOptions,
                                                training: Bool) -> Routing<T> {
@@ -118,6 +119,7 @@ public enum Router {
     /// w_j = p_j/s: `(g_j − Σ w·g)/s`), the balance loss adds `auxScale·E·f_i/(T·groups)` to every p_i
     /// (f is a count, constant), the softmax backward gives `dz = p ⊙ (dp − ⟨p, dp⟩)`, and the z-loss
     /// adds `zScale·2·lse·p/n` to dz directly.
+    @_specialize(where T == Float)
     public static func backward<T: TrainScalar>(dx: UnsafeMutablePointer<T>, dwr: UnsafeMutablePointer<T>,
                                                 x: UnsafePointer<T>, wr: UnsafePointer<T>, routing r: Routing<T>,
                                                 gateGrad: [T], options: MoEOptions, auxScale: T, zScale: T, d: Int) {

@@ -3,6 +3,7 @@
 /// Caches `a` and `u`; the backward needs `silu'(g) = σ(g)·(1 + g·(1 − σ(g)))`.
 public enum SwiGLU {
     /// `y (+)= FFN(x)`; `a` ([n, 2f]) and `u` ([n, f]) receive the activations for the backward.
+    @_specialize(where T == Float)
     public static func forward<T: TrainScalar>(y: UnsafeMutablePointer<T>, a: UnsafeMutablePointer<T>,
                                                u: UnsafeMutablePointer<T>, x: UnsafePointer<T>,
                                                wIn: UnsafePointer<T>, wOut: UnsafePointer<T>,
@@ -19,6 +20,7 @@ public enum SwiGLU {
     }
 
     /// `dx += …`, `dwIn += …`, `dwOut += …` from `dy` ([n, d]).
+    @_specialize(where T == Float)
     public static func backward<T: TrainScalar>(dx: UnsafeMutablePointer<T>, dwIn: UnsafeMutablePointer<T>,
                                                 dwOut: UnsafeMutablePointer<T>, dy: UnsafePointer<T>,
                                                 x: UnsafePointer<T>, a: UnsafePointer<T>, u: UnsafePointer<T>,

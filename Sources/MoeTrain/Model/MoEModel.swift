@@ -80,6 +80,7 @@ public final class MoEModel<T: TrainScalar> {
     /// Random initialisation keyed by `seed` and each tensor's name: N(0, initStd) for matrices, with the
     /// residual output projections scaled by 1/√(2·layers) (GPT-2); the router N(0, 0.02) as OpenMoE;
     /// norm gains 1.
+    @_specialize(where T == Float)
     public init(config: ModelConfig, options: MoEOptions, seed: UInt64, initStd: Double = 0.02,
                 routerStd: Double = 0.02) throws {
         try config.validate()
@@ -118,6 +119,7 @@ public final class MoEModel<T: TrainScalar> {
 
     /// Runs the forward pass of one micro-batch and, with `computeGradients`, its backward, accumulating
     /// (`+=`) into `grads`. `training` picks the capacity factor (1.25 train, 2.0 eval by default).
+    @_specialize(where T == Float)
     public func run(_ batch: TokenBatch, scales: LossScales, training: Bool = true,
                     computeGradients: Bool = true) -> BatchStats {
         let c = config, n = batch.count, d = c.dModel, a = c.attnDim, f = c.ffnDim, heads = c.heads

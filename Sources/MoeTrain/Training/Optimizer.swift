@@ -62,6 +62,7 @@ public final class AdamW<T: TrainScalar> {
     }
 
     /// L2 norm of the gradient, accumulated in Double in a fixed order.
+    @_specialize(where T == Float)
     public static func norm(_ g: Buffer<T>) -> Double {
         var sum = 0.0
         var i = 0
@@ -76,6 +77,7 @@ public final class AdamW<T: TrainScalar> {
     }
 
     /// One update with learning rate `lr`, gradients multiplied by `gradScale` (clipping) first.
+    @_specialize(where T == Float)
     public func update(params: Buffer<T>, grads: Buffer<T>, layout: ParameterLayout, lr: Double, gradScale: Double) {
         step += 1
         let s = settings
