@@ -51,7 +51,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: data); try? FileManager.default.removeItem(at: work) }
         try Fixtures.writePacked(data, rows: try Fixtures.proseRows(count: 24, length: 128), vocabSize: 258, sizeLimit: 1 << 13)
         let common = ["train", "--data", data.path, "--config", "tiny", "--batch-rows", "2", "--lr", "3e-3", "--warmup", "4",
-                      "--threads", "1", "--checkpoint-every", "5", "--log-every", "10"]
+                      "--threads", "1", "--checkpoint-every", "5", "--log-every", "10", "--eval-rows", "4", "--eval-every", "10"]
         let straight = work.appendingPathComponent("straight"), split = work.appendingPathComponent("split")
         let a = try run(common + ["--steps", "20", "--out", straight.path])
         #expect(a.status == 0, "\(a.stderr)")
@@ -63,6 +63,7 @@ import Testing
 
         let full = try log(straight.appendingPathComponent("train_log.jsonl"))
         #expect(full.count == 20)
+        #expect(full.filter { $0["eval_ce"] != nil }.count == 2)
         #expect(full == (try log(split.appendingPathComponent("train_log.jsonl"))))
         let first = number(full.first?["ce"]), last = full.suffix(3).map { number($0["ce"]) }.reduce(0, +) / 3
         #expect(first > 5.5)           // ln(384) ≈ 5.95 at initialisation

@@ -13,8 +13,11 @@ import Testing
         model.ffnDim = 24
         var moe = MoEOptions()
         moe.minCapacity = 2
-        return TrainConfig(model: model, moe: moe, schedule: LRSchedule(kind: .rsqrt, peak: lr, warmup: 2, totalSteps: steps),
-                           batchRows: 2, accumulation: accumulation, shuffle: true, seed: 11, checkpointEvery: checkpointEvery)
+        var config = TrainConfig(model: model, moe: moe, schedule: LRSchedule(kind: .rsqrt, peak: lr, warmup: 2, totalSteps: steps),
+                                 batchRows: 2, accumulation: accumulation, shuffle: true, seed: 11, checkpointEvery: checkpointEvery)
+        config.evalRows = 3
+        config.evalEvery = 2
+        return config
     }
 
     func dataset(rows: Int = 12, sizeLimit: Int = 1 << 10) throws -> (URL, PackedDataset) {
@@ -132,6 +135,7 @@ import Testing
         }
         let fullLog = try logLines(a.logURL), splitLog = try logLines(c.logURL)
         #expect(fullLog.count == 6)
+        #expect(fullLog.filter { $0["eval_ce"] != nil }.count == 3)  // steps 2, 4, 6
         #expect(fullLog == splitLog)
         // Resuming with different flags is refused.
         var other = smallConfig(steps: 8)
@@ -139,6 +143,25 @@ import Testing
         #expect(throws: TrainError.self) { try Trainer(config: other, dataset: data, outDir: split, resume: true) { _ in } }
         // And a fresh run never overwrites an existing checkpoint.
         #expect(throws: TrainError.self) { try Trainer(config: smallConfig(steps: 6), dataset: data, outDir: split, resume: false) { _ in } }
+    }
+
+    @Test func evaluationUsesTheEvalCapacityFactor() {
+        let n = 64, d = 4, experts = 4
+        let x = Buffer<Double>(count: n * d), wr = Buffer<Double>(count: experts * d)
+        for (i, v) in Fixtures.randoms(n * d, seed: 1).enumerated() { x[i] = v }
+        for (i, v) in Fixtures.randoms(experts * d, seed: 2).enumerated() { wr[i] = v }
+        let options = MoEOptions()
+        let train = Router.forward(x: x.pointer, wr: wr.pointer, n: n, d: d, experts: experts, topK: 2, options: options, training: true)
+        let eval = Router.forward(x: x.pointer, wr: wr.pointer, n: n, d: d, experts: experts, topK: 2, options: options, training: false)
+        #expect(options.capacity(tokens: n, experts: experts, training: true) == 20)   // round(1.25·64/4)
+        #expect(options.capacity(tokens: n, experts: experts, training: false) == 32)  // 2.0·64/4
+        #expect(options.capacity(tokens: 8, experts: experts, training: true) == 4)    // minimum 4
+        #expect(train.dropped > eval.dropped)
+        // Top-1 choices queue first: no top-1 assignment is dropped while a top-2 one is kept for that expert.
+        for e in 0..<experts {
+            let ranks = train.members[e].map { Int($0) % 2 }
+            #expect(ranks == ranks.sorted())
+        }
     }
 
     /// A diverging run stops with an error naming the step and the cause, and leaves the last good

@@ -113,14 +113,18 @@ public final class RowStream {
     public let dataset: PackedDataset
     public let shuffle: Bool
     public let seed: UInt64
+    /// The rows (global indices in dataset order) this stream reads; the rest may be held out for evaluation.
+    public let rows: Range<Int>
     public private(set) var position: DataPosition
     private var order: [(shard: Int, rows: [Int])] = []
     private var orderEpoch = -1
 
-    public init(dataset: PackedDataset, shuffle: Bool, seed: UInt64, position: DataPosition = DataPosition()) {
+    public init(dataset: PackedDataset, shuffle: Bool, seed: UInt64, rows: Range<Int>? = nil,
+                position: DataPosition = DataPosition()) {
         self.dataset = dataset
         self.shuffle = shuffle
         self.seed = seed
+        self.rows = rows ?? 0..<dataset.rowCount
         self.position = position
     }
 
@@ -133,8 +137,10 @@ public final class RowStream {
             var rng = SplitMix(seed: seed, key: "epoch \(epoch) shards")
             shards.shuffle(using: &rng)
         }
+        var shardStart = [0]
+        for n in dataset.shardRows { shardStart.append(shardStart[shardStart.count - 1] + n) }
         order = shards.map { s in
-            var rows = Array(0..<dataset.shardRows[s])
+            var rows = (0..<dataset.shardRows[s]).filter { self.rows.contains(shardStart[s] + $0) }
             if shuffle {
                 var rng = SplitMix(seed: seed, key: "epoch \(epoch) shard \(s)")
                 rows.shuffle(using: &rng)
@@ -145,7 +151,8 @@ public final class RowStream {
     }
 
     public func next() throws -> PackedRow {
-        if position.cursor >= dataset.rowCount { position = DataPosition(epoch: position.epoch + 1, cursor: 0) }
+        guard !rows.isEmpty else { throw TrainError("\(dataset.directory.path): no rows to read (all held out?)") }
+        if position.cursor >= rows.count { position = DataPosition(epoch: position.epoch + 1, cursor: 0) }
         if orderEpoch != position.epoch { buildOrder(epoch: position.epoch) }
         var rest = position.cursor
         for entry in order {

@@ -5,6 +5,7 @@ import Foundation
 /// angle `pos · base^(−2i/h)`. Positions restart at 0 in every packed segment.
 public struct Rotary<T: TrainScalar> {
     public let headDim: Int
+    public let maxPosition: Int
     private let cosTable: [T]
     private let sinTable: [T]
 
@@ -12,6 +13,7 @@ public struct Rotary<T: TrainScalar> {
     @_specialize(where T == Float)
     public init(headDim: Int, maxPosition: Int, base: Double) {
         self.headDim = headDim
+        self.maxPosition = maxPosition
         let half = headDim / 2
         var c = [T](repeating: 0, count: max(1, maxPosition) * half), s = c
         for p in 0..<maxPosition {

@@ -76,6 +76,8 @@ public final class MoEModel<T: TrainScalar> {
     public let layout: ParameterLayout
     public let params: Buffer<T>
     public let grads: Buffer<T>
+    /// cos/sin tables, rebuilt only when a batch has a longer segment than any before.
+    private var rotaryCache: Rotary<T>?
 
     /// Random initialisation keyed by `seed` and each tensor's name: N(0, initStd) for matrices, with the
     /// residual output projections scaled by 1/√(2·layers) (GPT-2); the router N(0, 0.02) as OpenMoE;
@@ -127,7 +129,10 @@ public final class MoEModel<T: TrainScalar> {
         stats.tokens = n
         guard n > 0 else { return stats }
         let eps = T(c.normEps)
-        let rotary = Rotary<T>(headDim: c.headDim, maxPosition: batch.maxPosition + 1, base: c.ropeBase)
+        if (rotaryCache?.maxPosition ?? 0) <= batch.maxPosition {
+            rotaryCache = Rotary<T>(headDim: c.headDim, maxPosition: max(batch.maxPosition + 1, 2048), base: c.ropeBase)
+        }
+        guard let rotary = rotaryCache else { return stats }
         let attention = Attention<T>(heads: heads, headDim: c.headDim)
         let scratch = Buffer<T>(count: attention.scratchSize(batch.segments))
         let scratch2 = computeGradients ? Buffer<T>(count: attention.scratchSize(batch.segments)) : scratch

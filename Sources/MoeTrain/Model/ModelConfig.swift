@@ -64,10 +64,10 @@ public struct ModelConfig: Sendable, Equatable, Codable {
                     ffnDim: 256, experts: 8, topK: 2, moeEvery: 2)
     }
 
-    /// A mid-size shape for the benchmark: 8 layers, d = 512, 8 experts in every 2nd layer.
+    /// A larger shape for the benchmark: 8 layers, d = 256, 4×64 heads, 8 experts in every 2nd layer.
     public static func small(vocabSize: Int) -> ModelConfig {
-        ModelConfig(name: "small", vocabSize: vocabSize, dModel: 512, layers: 8, heads: 8, headDim: 64,
-                    ffnDim: 1024, experts: 8, topK: 2, moeEvery: 2)
+        ModelConfig(name: "small", vocabSize: vocabSize, dModel: 256, layers: 8, heads: 4, headDim: 64,
+                    ffnDim: 512, experts: 8, topK: 2, moeEvery: 2)
     }
 
     /// OpenMoE shapes (paper Table 11; FFN 2048 for Base as in the released flaxformer/ColossalAI config,

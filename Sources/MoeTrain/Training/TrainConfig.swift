@@ -14,6 +14,10 @@ public struct TrainConfig: Sendable, Equatable, Codable {
     public var seed: UInt64
     public var initStd: Double
     public var checkpointEvery: Int
+    /// The last `evalRows` rows of the dataset are held out and evaluated (eval capacity factor, no
+    /// gradients) every `evalEvery` steps (0: at the end of the run only); evalRows 0 = no evaluation.
+    public var evalRows: Int = 0
+    public var evalEvery: Int = 0
 
     public init(model: ModelConfig, moe: MoEOptions = MoEOptions(), optimizer: AdamWSettings = AdamWSettings(),
                 schedule: LRSchedule, batchRows: Int = 1, accumulation: Int = 1, shuffle: Bool = true, seed: UInt64 = 0,

@@ -59,7 +59,11 @@ public final class Trainer {
         self.config = config
         model = try MoEModel<Float>(config: config.model, options: config.moe, seed: config.seed, initStd: config.initStd)
         optimizer = AdamW<Float>(count: model.layout.total, settings: config.optimizer)
-        stream = RowStream(dataset: dataset, shuffle: config.shuffle, seed: config.seed)
+        guard config.evalRows >= 0, config.evalRows < dataset.rowCount else {
+            throw TrainError("--eval-rows \(config.evalRows) must leave training rows (the dataset has \(dataset.rowCount))")
+        }
+        stream = RowStream(dataset: dataset, shuffle: config.shuffle, seed: config.seed,
+                           rows: 0..<(dataset.rowCount - config.evalRows))
         if let saved {
             var position = DataPosition()
             try loadState(saved, position: &position)
@@ -98,14 +102,16 @@ public final class Trainer {
             func num(_ k: String) -> Double {
                 switch json[k] { case .double(let d): return d; case .int(let v): return Double(v); default: return 0 }
             }
-            out.append(StepRecord(step: Int(s), loss: num("loss"), crossEntropy: num("ce"), auxLoss: num("aux_loss"),
+            var record = StepRecord(step: Int(s), loss: num("loss"), crossEntropy: num("ce"), auxLoss: num("aux_loss"),
                                   routerZLoss: num("router_z_loss"), outputZLoss: num("output_z_loss"), learningRate: num("lr"),
                                   gradNorm: num("grad_norm"), tokens: Int(num("tokens")), targets: Int(num("targets")),
                                   tokensPerSecond: num("tokens_per_s"),
                                   expertLoad: json["expert_load"]?.arrayValue?.map { $0.arrayValue?.map { v in
                                       if case .double(let d) = v { return d }; return Double(v.intValue ?? 0) } ?? [] } ?? [],
                                   droppedFraction: json["dropped_fraction"]?.arrayValue?.map {
-                                      if case .double(let d) = $0 { return d }; return Double($0.intValue ?? 0) } ?? []))
+                                      if case .double(let d) = $0 { return d }; return Double($0.intValue ?? 0) } ?? [])
+            if json["eval_ce"] != nil { record.evalCrossEntropy = num("eval_ce") }
+            out.append(record)
         }
         return out
     }
@@ -124,6 +130,11 @@ public final class Trainer {
             let record = try trainStep()
             let elapsed = clock.now - started
             var r = record
+            // Every `evalEvery` steps (so a resumed run evaluates at the same steps), or only at the end.
+            let evalDue = config.evalEvery > 0 ? (step + 1) % config.evalEvery == 0 : step + 1 == total
+            if config.evalRows > 0, evalDue {
+                r.evalCrossEntropy = try evaluate()
+            }
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
             r.tokensPerSecond = Double(r.tokens) / max(seconds, 1e-9)
             step += 1
@@ -191,6 +202,24 @@ public final class Trainer {
                           learningRate: lr, gradNorm: norm, tokens: tokens, targets: targets, tokensPerSecond: 0,
                           expertLoad: load.map { l in let s = Double(max(1, l.reduce(0, +))); return l.map { Double($0) / s } },
                           droppedFraction: zip(dropped, assigned).map { Double($0) / Double(max(1, $1)) })
+    }
+
+    /// Cross-entropy over the held-out rows, in order, with the evaluation capacity factor.
+    public func evaluate() throws -> Double {
+        let held = RowStream(dataset: dataset, shuffle: false, seed: 0,
+                             rows: (dataset.rowCount - config.evalRows)..<dataset.rowCount)
+        var ceSum = 0.0, targets = 0, done = 0
+        while done < config.evalRows {
+            let n = min(config.batchRows, config.evalRows - done)
+            let rows = try (0..<n).map { _ in try held.next() }
+            let batch = try TokenBatch(rows: rows, vocabSize: config.model.vocabSize)
+            let s = model.run(batch, scales: LossScales(targetsInStep: 1, microBatchWeight: 1), training: false,
+                              computeGradients: false)
+            ceSum += s.head.ceSum
+            targets += s.head.targets
+            done += n
+        }
+        return ceSum / Double(max(1, targets))
     }
 
     private var lastGood: String {

@@ -95,6 +95,12 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Write the checkpoint every N steps (and at the end).")
     var checkpointEvery: Int?
 
+    @Option(help: "Hold out the dataset's last N rows and report their cross-entropy (eval capacity factor).")
+    var evalRows: Int?
+
+    @Option(help: "Evaluate the held-out rows every N steps (default: only at the end).")
+    var evalEvery: Int?
+
     @Option(help: "Print every N-th step to the terminal (the JSONL log has every step).")
     var logEvery: Int = 1
 
@@ -162,9 +168,11 @@ struct TrainCommand: ParsableCommand {
             throw TrainError("--schedule must be one of \(LRSchedule.Kind.allCases.map(\.rawValue).joined(separator: ", ")), got '\(kindName)'")
         }
         let sched = LRSchedule(kind: kind, peak: lr ?? (config == "tiny" ? 3e-3 : 1e-3), warmup: warmup ?? 30, totalSteps: steps)
-        let train = TrainConfig(model: model, moe: moe, optimizer: optimizer, schedule: sched, batchRows: batchRows ?? 1,
+        var train = TrainConfig(model: model, moe: moe, optimizer: optimizer, schedule: sched, batchRows: batchRows ?? 1,
                                 accumulation: accumulate ?? 1, shuffle: shuffle, seed: seed ?? 0,
                                 checkpointEvery: checkpointEvery ?? 50)
+        train.evalRows = evalRows ?? 0
+        train.evalEvery = evalEvery ?? 0
         let trainer = try Trainer(config: train, dataset: dataset, outDir: URL(fileURLWithPath: out), resume: resume) { print($0) }
         trainer.logEvery = logEvery
         let p = trainer.model.layout
