@@ -8,7 +8,7 @@ import MDS
 /// they add up to the budget and each is within one token of its exact share. Weights are
 /// turned into fixed-point integers first (6 decimals) so that no floating-point rounding,
 /// and hence no evaluation order, can change a target.
-public struct MixSchedule: Sendable, Equatable {
+public struct MixSchedule: Sendable, Equatable, Codable {
     /// Sources with a positive weight in some phase, sorted by name: the index space of `targets`.
     public let sources: [String]
     public let phaseNames: [String]

@@ -43,10 +43,16 @@ struct YAMLField {
         return MoeDataError("\(file)\(line): \(path.isEmpty ? "(top level)" : path): \(message)")
     }
 
+    /// Aliases would make one value live under two key paths; refusing them keeps errors exact.
+    func refuseAlias() throws {
+        if case .alias = node { throw error("YAML aliases (*name) are not supported in mixture files; write the values out") }
+    }
+
     func child(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 
     /// The mapping's entries in file order; refuses keys outside `allowed` (when given).
     func mapping(allowed: [String]? = nil) throws -> [(key: String, field: YAMLField)] {
+        try refuseAlias()
         guard case .mapping(let m) = node else { throw error("expected a mapping (key: value)") }
         return try m.map { pair in
             guard case .scalar(let k) = pair.key else { throw error("keys must be plain names") }
@@ -59,11 +65,13 @@ struct YAMLField {
     }
 
     func sequence() throws -> [YAMLField] {
+        try refuseAlias()
         guard case .sequence(let s) = node else { throw error("expected a list") }
         return s.enumerated().map { YAMLField(node: $1, path: "\(path)[\($0)]", file: file) }
     }
 
     func string() throws -> String {
+        try refuseAlias()
         guard case .scalar(let s) = node else { throw error("expected a single value") }
         return s.string
     }
