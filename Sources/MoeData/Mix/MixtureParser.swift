@@ -43,16 +43,10 @@ struct YAMLField {
         return MoeDataError("\(file)\(line): \(path.isEmpty ? "(top level)" : path): \(message)")
     }
 
-    /// Aliases would make one value live under two key paths; refusing them keeps errors exact.
-    func refuseAlias() throws {
-        if case .alias = node { throw error("YAML aliases (*name) are not supported in mixture files; write the values out") }
-    }
-
     func child(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 
     /// The mapping's entries in file order; refuses keys outside `allowed` (when given).
     func mapping(allowed: [String]? = nil) throws -> [(key: String, field: YAMLField)] {
-        try refuseAlias()
         guard case .mapping(let m) = node else { throw error("expected a mapping (key: value)") }
         return try m.map { pair in
             guard case .scalar(let k) = pair.key else { throw error("keys must be plain names") }
@@ -65,13 +59,11 @@ struct YAMLField {
     }
 
     func sequence() throws -> [YAMLField] {
-        try refuseAlias()
         guard case .sequence(let s) = node else { throw error("expected a list") }
         return s.enumerated().map { YAMLField(node: $1, path: "\(path)[\($0)]", file: file) }
     }
 
     func string() throws -> String {
-        try refuseAlias()
         guard case .scalar(let s) = node else { throw error("expected a single value") }
         return s.string
     }
@@ -129,19 +121,14 @@ public enum TokenCount {
         return value
     }
 
-    /// `1.1T`, `780B`, `2.5M`, or the plain number when no unit gives a short exact form.
+    /// `1.1T`, `780B`, `2.5M`, or the grouped number when no unit gives a short exact form.
     public static func format(_ n: Int) -> String {
-        for (suffix, unit) in [("T", 1_000_000_000_000), ("B", 1_000_000_000), ("M", 1_000_000), ("K", 1_000)] where n >= unit {
-            for decimals in 0...3 {
-                var scale = 1
-                for _ in 0..<decimals { scale *= 10 }
-                if n % (unit / scale) == 0 {
-                    let whole = n / unit
-                    guard decimals > 0 else { return "\(whole)\(suffix)" }
-                    let frac = (n % unit) / (unit / scale)
-                    let fracText = String(frac).leftPadded(to: decimals)
-                    return "\(whole).\(fracText)\(suffix)"
-                }
+        for (suffix, unit) in [("T", 1_000_000_000_000), ("B", 1_000_000_000), ("M", 1_000_000), ("K", 1_000)]
+        where n >= unit && (n / unit < 1000 || suffix == "T") {
+            for (decimals, step) in [(0, unit), (1, unit / 10), (2, unit / 100)] where n % step == 0 {
+                let whole = n / unit
+                guard decimals > 0 else { return "\(whole)\(suffix)" }
+                return "\(whole).\(String((n % unit) / step).leftPadded(to: decimals))\(suffix)"
             }
         }
         return grouped(n)
