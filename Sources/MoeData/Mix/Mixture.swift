@@ -41,6 +41,14 @@ public struct Mixture: Sendable, Equatable {
 
     public func maxEpochs(_ source: String) -> Int { sourceOptions[source]?.maxEpochs ?? 1 }
 
+    /// The mixture with `max_epochs` set for the given sources (e.g. from a command-line
+    /// option, to run a preset on a corpus smaller than the one it was written for).
+    public func overridingMaxEpochs(_ epochs: [String: Int], keyPath: String = "--max-epochs") -> Mixture {
+        var out = self
+        for (source, n) in epochs { out.sourceOptions[source] = MixtureSourceOptions(maxEpochs: max(1, n), keyPath: keyPath) }
+        return out
+    }
+
     /// Checks that every source the mixture names exists in the manifest.
     /// The error names the file, the key that mentions the source, and the known sources.
     public func validate(knownSources: Set<String>) throws {

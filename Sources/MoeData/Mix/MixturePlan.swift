@@ -104,7 +104,7 @@ public struct MixturePlan: Sendable {
         if total != mixture.declaredTotalTokens { text += ", scaled from \(TokenCount.format(mixture.declaredTotalTokens))" }
         text += "; seed \(mixture.seed ?? 0); \(phases.count) phase\(phases.count == 1 ? "" : "s")\n"
         text += "Token counts are source tokens; sentinels, mode tokens, EOS and padding come on top.\n"
-        let widths = [-16, -14, 8, 9, 17, 15, 8, 5]
+        let widths = [-16, -14, 8, 9, 18, 18, 8, 5]
         for ph in phases {
             text += "\nPhase \(ph.index + 1) of \(phases.count): \(ph.name) — \(TokenCount.format(ph.budget)) tokens "
             text += "[\(TokenCount.format(ph.start)) .. \(TokenCount.format(ph.start + ph.budget))), "

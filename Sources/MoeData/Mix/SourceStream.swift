@@ -112,6 +112,9 @@ final class SourceDocuments {
         }
         tokensColumn = t
         docIdColumn = d
+        if let odd = dataset.index.shards.firstIndex(where: { $0.columns != columns }) {
+            throw MoeDataError("\(directory.path)/index.json: shard \(odd) of source '\(name)' has other columns than shard 0")
+        }
     }
 
     func document(epoch: Int, position: Int) throws -> Document {
