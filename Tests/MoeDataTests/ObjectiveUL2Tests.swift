@@ -133,6 +133,30 @@ import Testing
         #expect(chi < ObjectiveStats.critical999(df: 8), "chi-square \(chi), counts \(counts)")
     }
 
+    @Test func prefixLMLengthCanMakeHalfRowExamples() throws {
+        // T5's default: 1020 raw tokens + 3 mode + 2 EOS = 1025, so two never share a 2048 row.
+        let t5 = try Self.objective()
+        #expect(t5.rawLength(denoiser: 5) == 1020)
+        var config = UL2Config.openMoE
+        config.prefixLMLength = 1019
+        let half = try Self.objective(config)
+        #expect(half.rawLength(denoiser: 5) == 1019 && half.rawLength(denoiser: 0) == t5.rawLength(denoiser: 0))
+        var packer = try Packer(rowLength: 2048)
+        var rows: [PackedRow] = []
+        for i in UInt64(0)..<4 {
+            let raw = TestVocab.raw(1019, seed: i)
+            let e = try half.makeExample(raw: raw, pieces: [RawPiece(docId: "a", offset: 0, count: 1019)], source: "s",
+                                         denoiser: 5, exampleIndex: i)
+            #expect(e.tokens.count == 1024)
+            rows += try packer.add(e)
+        }
+        #expect(rows.count == 2 && rows.allSatisfy { $0.padding == 0 && $0.segments.count == 2 })
+        config.prefixLMLength = 1021   // 1024 - 3 mode tokens - EOS = 1020 at most
+        #expect(throws: MoeDataError.self) { try Self.objective(config) }
+        config.prefixLMLength = 0
+        #expect(throws: MoeDataError.self) { try Self.objective(config) }
+    }
+
     @Test func sameSeedAndIndexGiveTheSameExample() throws {
         let a = try Self.objective()
         let b = try Self.objective()
@@ -233,6 +257,9 @@ import Testing
         // Defaults when only some keys are given.
         let partial = try JSONDecoder().decode(UL2Config.self, from: Data(#"{"inputs_length": 2048}"#.utf8))
         #expect(partial.denoisers == UL2Config.openMoEDenoisers && partial.targetsLength == 1024)
+        #expect(partial.prefixLMLength == nil)
+        let withPrefix = try JSONDecoder().decode(UL2Config.self, from: Data(#"{"prefix_lm_length": 1019}"#.utf8))
+        #expect(withPrefix.prefixLMLength == 1019)
     }
 
     @Test func causalChunksCarryEOSAfterEachDocument() throws {

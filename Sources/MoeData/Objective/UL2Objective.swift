@@ -104,7 +104,12 @@ public struct UL2Objective: Sendable {
                         maxTargets: targets)
         case .prefixLM(let density):
             // T5 `split_tokens_to_inputs_length`: the chunk alone fills the inputs (minus EOS).
-            let raw = room - 1
+            let raw = config.prefixLMLength ?? (room - 1)
+            guard raw >= 1, raw <= room - 1 else {
+                throw MoeDataError(
+                    "ul2: prefix_lm_length \(raw) must be between 1 and \(room - 1) (inputs_length \(config.inputsLength) "
+                        + "minus EOS and the \(mode.count) tokens of mode prefix \"\(d.modePrefix)\")")
+            }
             let range = PrefixLM.prefixRange(length: raw, noiseDensity: density)
             let targets = raw - range.lowerBound + 1
             guard targets <= config.targetsLength else {
