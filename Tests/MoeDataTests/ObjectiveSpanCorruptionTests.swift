@@ -1,5 +1,5 @@
 import Testing
-@testable import MoeData
+import MoeData
 
 /// Statistics helpers for the objective tests.
 enum ObjectiveStats {
@@ -20,7 +20,7 @@ enum ObjectiveStats {
 }
 
 /// Vocabulary of the tests: 32000 pieces + 300 sentinels, sentinel k = 32299 - k.
-enum TestVocab {
+enum ObjectiveTestVocab {
     static let pieces = 32_000
     static let sentinelCount = 300
     static let sentinels: [UInt32] = (0..<sentinelCount).map { sentinel($0) }
@@ -142,38 +142,38 @@ enum TestVocab {
     func sentinelsCountDownAndChunksReconstructExactly(meanSpan: Double, density: Double) throws {
         for length in [1, 2, 3, 5, 17, 100, 568, 1137, 2014] {
             for i in 0..<10 {
-                let raw = TestVocab.raw(length, seed: UInt64(length * 100 + i))
+                let raw = ObjectiveTestVocab.raw(length, seed: UInt64(length * 100 + i))
                 var rng = KeyedRandom(seed: 8, UInt64(length), UInt64(i))
                 var out: [UInt32] = []
                 let c = SpanCorruption.counts(length: length, noiseDensity: density, meanSpan: meanSpan)
-                if c.spans > TestVocab.sentinelCount {
+                if c.spans > ObjectiveTestVocab.sentinelCount {
                     // (3, 0.5) on 2014 tokens needs 336 sentinels: an error, never reused ids.
                     #expect(throws: MoeDataError.self) {
                         try SpanCorruption.corrupt(raw[...], noiseDensity: density, meanSpan: meanSpan,
-                                                   sentinels: TestVocab.sentinels, using: &rng,
+                                                   sentinels: ObjectiveTestVocab.sentinels, using: &rng,
                                                    inputsSuffix: nil, targetsSuffix: nil, into: &out)
                     }
                     continue
                 }
                 let n = try SpanCorruption.corrupt(raw[...], noiseDensity: density, meanSpan: meanSpan,
-                                                   sentinels: TestVocab.sentinels, using: &rng,
+                                                   sentinels: ObjectiveTestVocab.sentinels, using: &rng,
                                                    inputsSuffix: nil, targetsSuffix: nil, into: &out)
                 let inputs = Array(out[..<n])
                 let targets = Array(out[n...])
-                let inSentinels = inputs.filter(TestVocab.isSentinel)
-                let tgtSentinels = targets.filter(TestVocab.isSentinel)
+                let inSentinels = inputs.filter(ObjectiveTestVocab.isSentinel)
+                let tgtSentinels = targets.filter(ObjectiveTestVocab.isSentinel)
                 if length >= 2 {
-                    #expect(inSentinels == (0..<c.spans).map(TestVocab.sentinel))
+                    #expect(inSentinels == (0..<c.spans).map(ObjectiveTestVocab.sentinel))
                     #expect(tgtSentinels == inSentinels)
                     #expect(inputs.count == length - c.noiseTokens + c.spans)
                     #expect(targets.count == c.noiseTokens + c.spans)
-                    #expect(inputs.last.map(TestVocab.isSentinel) == true)
+                    #expect(inputs.last.map(ObjectiveTestVocab.isSentinel) == true)
                 } else {
                     // T5 cuts the 2-token mask back to 1: no noise left, the kept run still gets S0 in the targets.
-                    #expect(inputs == raw && targets == [TestVocab.sentinel(0)])
+                    #expect(inputs == raw && targets == [ObjectiveTestVocab.sentinel(0)])
                 }
-                #expect(targets.first == TestVocab.sentinel(0))
-                #expect(TestVocab.reconstruct(inputs: inputs, targets: targets) == raw)
+                #expect(targets.first == ObjectiveTestVocab.sentinel(0))
+                #expect(ObjectiveTestVocab.reconstruct(inputs: inputs, targets: targets) == raw)
             }
         }
     }
@@ -181,14 +181,14 @@ enum TestVocab {
     @Test func tooManySpansForTheSentinelsIsAnError() {
         var rng = KeyedRandom(seed: 1)
         var out: [UInt32] = []
-        let raw = TestVocab.raw(100, seed: 1)   // 50 noise tokens / 3 = 17 spans
+        let raw = ObjectiveTestVocab.raw(100, seed: 1)   // 50 noise tokens / 3 = 17 spans
         #expect(throws: MoeDataError.self) {
-            try SpanCorruption.corrupt(raw[...], noiseDensity: 0.5, meanSpan: 3, sentinels: Array(TestVocab.sentinels.prefix(16)),
+            try SpanCorruption.corrupt(raw[...], noiseDensity: 0.5, meanSpan: 3, sentinels: Array(ObjectiveTestVocab.sentinels.prefix(16)),
                                        using: &rng, inputsSuffix: 1, targetsSuffix: 1, into: &out)
         }
         #expect(out.isEmpty)
         #expect(throws: MoeDataError.self) {
-            try SpanCorruption.corrupt([][...], noiseDensity: 0.5, meanSpan: 3, sentinels: TestVocab.sentinels,
+            try SpanCorruption.corrupt([][...], noiseDensity: 0.5, meanSpan: 3, sentinels: ObjectiveTestVocab.sentinels,
                                        using: &rng, inputsSuffix: 1, targetsSuffix: 1, into: &out)
         }
     }

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import MoeData
+import MoeData
 
 @Suite struct ObjectiveUL2Tests {
     /// Mode prefixes as a plain-text SentencePiece encoding would give them: 3 ids each.
@@ -8,8 +8,8 @@ import Testing
     static let eos: UInt32 = 1
 
     static func objective(_ config: UL2Config = .openMoE, modes: [String: [UInt32]] = modes, seed: UInt64 = 7,
-                          sentinels: Int = TestVocab.sentinelCount) throws -> UL2Objective {
-        try UL2Objective(config: config, modePrefixTokens: modes, eosId: eos, sentinel: TestVocab.sentinel,
+                          sentinels: Int = ObjectiveTestVocab.sentinelCount) throws -> UL2Objective {
+        try UL2Objective(config: config, modePrefixTokens: modes, eosId: eos, sentinel: ObjectiveTestVocab.sentinel,
                          sentinelCount: sentinels, seed: seed)
     }
 
@@ -38,7 +38,7 @@ import Testing
         #expect((0..<6).map { ul2.rawLength(denoiser: $0) } == [1137, 1178, 1534, 1818, 2014, 1023])
         // A full chunk fills inputs_length exactly (inputs + EOS) and targets as the T5 table says.
         for (d, targets) in [(0, 229), (1, 200), (2, 1024), (3, 1024), (4, 1024)] {
-            let raw = TestVocab.raw(ul2.rawLength(denoiser: d), seed: UInt64(d))
+            let raw = ObjectiveTestVocab.raw(ul2.rawLength(denoiser: d), seed: UInt64(d))
             let e = try ul2.makeExample(raw: raw, pieces: [RawPiece(docId: "a", offset: 0, count: raw.count)],
                                         source: "web", denoiser: d, exampleIndex: 3)
             #expect(e.lossMask.filter { $0 == 0 }.count == 1024)
@@ -53,7 +53,7 @@ import Testing
             let plan = ul2.plans[d]
             #expect(plan.maxInputs <= 1024 && plan.maxTargets <= 1024)
             for i in 0..<5 {
-                let raw = TestVocab.raw(ul2.rawLength(denoiser: d), seed: UInt64(10 * d + i))
+                let raw = ObjectiveTestVocab.raw(ul2.rawLength(denoiser: d), seed: UInt64(10 * d + i))
                 let e = try ul2.makeExample(raw: raw, pieces: [RawPiece(docId: "a", offset: 0, count: raw.count)],
                                             source: "web", denoiser: d, exampleIndex: UInt64(i))
                 let inputsPart = e.lossMask.filter { $0 == 0 }.count
@@ -62,7 +62,7 @@ import Testing
                 #expect(e.targetCount <= 1024)
                 #expect(Array(e.tokens.prefix(3)) == Self.modes[ul2.config.denoisers[d].modePrefix])
                 // The last input token before EOS is the final sentinel: nothing was cut off.
-                if d < 5 { #expect(TestVocab.isSentinel(e.tokens[inputsPart - 2])) }
+                if d < 5 { #expect(ObjectiveTestVocab.isSentinel(e.tokens[inputsPart - 2])) }
             }
         }
     }
@@ -72,7 +72,7 @@ import Testing
         for index in UInt64(0)..<300 {
             let d = ul2.denoiserIndex(forExample: index)
             let n = ul2.rawLength(denoiser: d) - Int(index % 7) * 50
-            let raw = TestVocab.raw(n, seed: index)
+            let raw = ObjectiveTestVocab.raw(n, seed: index)
             let e = try ul2.makeExample(raw: raw, pieces: [RawPiece(docId: "d", offset: 5, count: n)], source: "web",
                                         denoiser: d, exampleIndex: index)
             let (mode, inputs, targets) = Self.parts(e, modeCount: 3)
@@ -88,7 +88,7 @@ import Testing
             if case .prefixLM = ul2.config.denoisers[d].kind {
                 #expect(inputs + targets == raw)
             } else {
-                #expect(TestVocab.reconstruct(inputs: inputs, targets: targets) == raw)
+                #expect(ObjectiveTestVocab.reconstruct(inputs: inputs, targets: targets) == raw)
             }
         }
     }
@@ -118,7 +118,7 @@ import Testing
     @Test func prefixLMSplitIsUniformAndKeepsTheChunk() throws {
         let config = UL2Config(denoisers: [UL2Config.openMoEDenoisers[5]])
         let ul2 = try Self.objective(config)
-        let raw = TestVocab.raw(10, seed: 1)
+        let raw = ObjectiveTestVocab.raw(10, seed: 1)
         var counts = [Int](repeating: 0, count: 9)   // prefix length 1 ... 9
         let draws = 18_000
         for i in 0..<draws {
@@ -144,7 +144,7 @@ import Testing
         var packer = try Packer(rowLength: 2048)
         var rows: [PackedRow] = []
         for i in UInt64(0)..<4 {
-            let raw = TestVocab.raw(1019, seed: i)
+            let raw = ObjectiveTestVocab.raw(1019, seed: i)
             let e = try half.makeExample(raw: raw, pieces: [RawPiece(docId: "a", offset: 0, count: 1019)], source: "s",
                                          denoiser: 5, exampleIndex: i)
             #expect(e.tokens.count == 1024)
@@ -161,7 +161,7 @@ import Testing
         let a = try Self.objective()
         let b = try Self.objective()
         let c = try Self.objective(seed: 99)
-        let raw = TestVocab.raw(1500, seed: 4)
+        let raw = ObjectiveTestVocab.raw(1500, seed: 4)
         let pieces = [RawPiece(docId: "a", offset: 0, count: 1500)]
         let ea = try a.makeExample(raw: raw, pieces: pieces, source: "s", denoiser: 2, exampleIndex: 41)
         #expect(ea == (try b.makeExample(raw: raw, pieces: pieces, source: "s", denoiser: 2, exampleIndex: 41)))
@@ -173,7 +173,7 @@ import Testing
         let ul2 = try Self.objective()
         for d in 0..<6 {
             for n in [1, 2, 3, 4, 7, 31, ul2.rawLength(denoiser: d) - 1] {
-                let raw = TestVocab.raw(n, seed: UInt64(n))
+                let raw = ObjectiveTestVocab.raw(n, seed: UInt64(n))
                 let e = try ul2.makeExample(raw: raw, pieces: [RawPiece(docId: "a", offset: 0, count: n)],
                                             source: "s", denoiser: d, exampleIndex: UInt64(n))
                 let (_, inputs, targets) = Self.parts(e, modeCount: 3)
@@ -181,7 +181,7 @@ import Testing
                 if case .prefixLM = ul2.config.denoisers[d].kind {
                     #expect(inputs + targets == raw)
                 } else {
-                    #expect(TestVocab.reconstruct(inputs: inputs, targets: targets) == raw)
+                    #expect(ObjectiveTestVocab.reconstruct(inputs: inputs, targets: targets) == raw)
                 }
             }
         }
@@ -190,7 +190,7 @@ import Testing
     @Test func badCallsAreErrors() throws {
         let ul2 = try Self.objective()
         let n = ul2.rawLength(denoiser: 0)
-        let tooLong = TestVocab.raw(n + 1, seed: 0)
+        let tooLong = ObjectiveTestVocab.raw(n + 1, seed: 0)
         #expect(throws: MoeDataError.self) {
             try ul2.makeExample(raw: tooLong, pieces: [RawPiece(docId: "a", offset: 0, count: n + 1)], source: "s",
                                 denoiser: 0, exampleIndex: 0)

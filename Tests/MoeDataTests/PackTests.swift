@@ -1,6 +1,6 @@
 import MDS
 import Testing
-@testable import MoeData
+import MoeData
 
 @Suite struct PackTests {
     static func example(_ tokens: [UInt32], inputs: Int = 0, source: String = "web", docs: [RawPiece] = []) -> Example {
@@ -151,7 +151,7 @@ import Testing
         var examples: [Example] = []
         for i in UInt64(0)..<60 {
             let d = ul2.denoiserIndex(forExample: i)
-            let raw = TestVocab.raw(ul2.rawLength(denoiser: d), seed: i)
+            let raw = ObjectiveTestVocab.raw(ul2.rawLength(denoiser: d), seed: i)
             let e = try ul2.makeExample(raw: raw, pieces: [RawPiece(docId: "d\(i)", offset: 0, count: raw.count)],
                                         source: "web", denoiser: d, exampleIndex: i)
             examples.append(e)

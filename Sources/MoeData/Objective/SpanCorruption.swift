@@ -15,6 +15,11 @@ public enum SpanCorruption {
     public struct Counts: Equatable, Sendable {
         public var noiseTokens: Int
         public var spans: Int
+
+        public init(noiseTokens: Int, spans: Int) {
+            self.noiseTokens = noiseTokens
+            self.spans = spans
+        }
     }
 
     /// `random_spans_noise_mask`'s counts. TF computes them in Float32 with `tf.round`
