@@ -226,3 +226,27 @@ public final class Catalog {
         return f.string(from: Date())
     }
 }
+
+extension Catalog {
+    /// The shard entries recorded for a dataset, in order (resume of a build).
+    public func shardEntries(dataset: String) throws -> [MDSShardEntry] {
+        try db.query("SELECT entry_json FROM shards WHERE dataset = ? ORDER BY shard_index", [.text(dataset)]).map {
+            try MDSShardEntry(json: try JSONValue.parse(Data(($0[0]?.text ?? "").utf8)))
+        }
+    }
+
+    /// Commits a packed shard and the build checkpoint that resumes after it, in one transaction.
+    func commitBuildShard(_ entry: MDSShardEntry, dataset: String, rowsBefore: Int, checkpoint: String) throws {
+        try db.transaction {
+            try recordShard(dataset: dataset, ShardRecord(entry: entry, documents: entry.samples, tokens: 0))
+            try setValue("build.checkpoint", checkpoint)
+        }
+    }
+
+    /// Records the final packed shards (the last one has no checkpoint after it).
+    func recordBuildShards(_ entries: [MDSShardEntry], dataset: String) throws {
+        try db.transaction {
+            for e in entries { try recordShard(dataset: dataset, ShardRecord(entry: e, documents: e.samples, tokens: 0)) }
+        }
+    }
+}

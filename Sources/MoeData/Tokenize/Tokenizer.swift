@@ -50,6 +50,11 @@ public final class Tokenizer: @unchecked Sendable {
         }
     }
 
+    public func pieceId(_ piece: String) -> UInt32? {
+        let id = piece.withCString { spm_piece_to_id(processor, $0, strlen($0)) }
+        return id >= 0 && id != spm_unk_id(processor) ? UInt32(id) : nil
+    }
+
     public func encode(_ text: String) throws -> [UInt32] {
         var t = text
         return try t.withUTF8 { try encode(utf8: UnsafeRawBufferPointer($0)) }
