@@ -184,7 +184,8 @@ struct MixtureReader {
                 if totalTokens == 0 { throw field.error("must be positive") }
             case "groups": groups = try self.groups(field)
             case "sources": sources = try self.sources(field)
-            default: phasesField = field
+            case "phases": phasesField = field
+            default: break  // `mapping(allowed:)` has refused anything else
             }
         }
         guard let name, !name.isEmpty else { throw root.error("missing key 'name'") }
@@ -269,7 +270,8 @@ struct MixtureReader {
             case "budget": (budget, isRest) = try self.budget(v, totalTokens: totalTokens)
             case "weights": weights = try self.weights(v, groups: groups)
             case "objective": objective = try self.objective(v); objectiveField = v
-            default: seqLen = try v.int(minimum: 2)
+            case "seq_len": seqLen = try v.int(minimum: 2)
+            default: break  // `mapping(allowed:)` has refused anything else
             }
         }
         guard let name, !name.isEmpty else { throw field.error("missing key 'name'") }
@@ -387,9 +389,10 @@ struct MixtureReader {
                 case "mean_span":
                     meanSpan = try v.double()
                     guard let m = meanSpan, m >= 1 else { throw v.error("mean_span must be at least 1") }
-                default:
+                case "noise_density":
                     density = try v.double()
                     guard let d = density, d > 0, d < 1 else { throw v.error("noise_density must be in (0, 1)") }
+                default: break
                 }
             }
             guard let name else { throw item.error("missing key 'name'") }
