@@ -6,7 +6,9 @@ struct MoeDataCommand: ParsableCommand {
         commandName: "moe-data",
         abstract: "Prepare pretraining data mixtures for Mixture-of-Experts models, and train one on them.",
         subcommands: [
+            BuildCommand.self,
             IngestCommand.self,
+            PlanCommand.self,
             StatsCommand.self,
         ]
     )

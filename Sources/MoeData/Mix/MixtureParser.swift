@@ -330,7 +330,7 @@ struct MixtureReader {
         return out
     }
 
-    static let ul2Keys = ["type", "inputs_length", "targets_length", "mode_tokens", "denoisers"]
+    static let ul2Keys = ["type", "inputs_length", "targets_length", "prefix_lm_length", "mode_tokens", "denoisers"]
 
     func objective(_ field: YAMLField) throws -> ObjectiveSpec {
         let entries = try field.mapping()
@@ -350,7 +350,7 @@ struct MixtureReader {
             var denoisers: [DenoiserSpec]?
             for (key, v) in try field.mapping(allowed: Self.ul2Keys) {
                 switch key {
-                case "inputs_length", "targets_length": params[key] = .int(try v.int(minimum: 1))
+                case "inputs_length", "targets_length", "prefix_lm_length": params[key] = .int(try v.int(minimum: 1))
                 case "mode_tokens":
                     let mode = try v.string()
                     guard mode == "text" || mode == "reserved" else { throw v.error("mode_tokens must be `text` or `reserved`, got '\(mode)'") }
