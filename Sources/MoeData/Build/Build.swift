@@ -42,6 +42,8 @@ public struct Build {
         public var rows: Int
         public var upToDate: Bool
         public var packedDirectory: String
+        /// Rows already written when this run resumed an interrupted build (nil: not a resume).
+        public var resumedAfterRows: Int?
     }
 
     public let manifest: Manifest
@@ -64,6 +66,8 @@ public struct Build {
         var mixer: MixerState
         /// Examples in the packer's open row, re-added to a fresh packer on resume.
         var openExamples: [ExampleRecord]
+        /// Phase of the open row (it lags the mixer's phase until the row is closed).
+        var packerPhase: Int
         var accounting: MixAccounting
         var phases: [PhaseCounters]
     }
@@ -101,10 +105,14 @@ public struct Build {
 
         let seed = options.seed ?? mixture.seed ?? 0
         let schedule = try MixSchedule(mixture)
+        // Dictionaries iterate in a per-process order in Swift: encode with sorted keys.
+        let sortedEncoder = JSONEncoder()
+        sortedEncoder.outputFormatting = [.sortedKeys]
+        let objectives = try mixture.phases.map { String(decoding: try sortedEncoder.encode($0.objective), as: UTF8.self) + "|\($0.seqLen)" }
         let sourceSignatures = try manifest.sources.map { try catalog.sourceState($0.name)?.signature ?? "" }.joined(separator: ",")
         let signature = XXH64.hex(XXH64.hash(Array([schedule.digest, String(seed), tokenizer.modelHash, String(tokenizer.sentinelCount),
                                                   sourceSignatures, String(options.shardSizeBytes ?? 0),
-                                                  mixture.phases.map { "\($0.objective)|\($0.seqLen)" }.joined(separator: ";")]
+                                                  objectives.joined(separator: ";")]
                                                   .joined(separator: "\n").utf8)))
         if !options.restart, try catalog.value("build.signature") == signature, try catalog.value("build.status") == "done",
            let summaryText = try catalog.value("build.summary"), let data = summaryText.data(using: .utf8),
@@ -114,8 +122,10 @@ public struct Build {
         }
 
         var checkpoint: Checkpoint?
-        if !options.restart, try catalog.value("build.signature") == signature, let text = try catalog.value("build.checkpoint") {
-            checkpoint = try? JSONDecoder().decode(Checkpoint.self, from: Data(text.utf8))
+        if !options.restart, try catalog.value("build.signature") == signature, let text = try catalog.value("build.checkpoint"), !text.isEmpty {
+            do { checkpoint = try JSONDecoder().decode(Checkpoint.self, from: Data(text.utf8)) } catch {
+                throw MoeDataError("\(catalog.path): the build checkpoint cannot be read (\(error)); run again with --restart to rebuild from the start")
+            }
         }
         let existing: [MDSShardEntry]
         if checkpoint != nil {
@@ -137,72 +147,77 @@ public struct Build {
         var accounting = checkpoint?.accounting ?? MixAccounting(schedule: schedule)
         var counters = checkpoint?.phases ?? Array(repeating: PhaseCounters(), count: mixture.phases.count)
         var exampleIndex = checkpoint?.exampleIndex ?? 0
-        let objectives = try mixture.phases.map {
+        let phaseObjectives = try mixture.phases.map {
             try PhaseObjective.make($0.objective, phase: $0, mixtureFile: mixture.file, tokenizer: tokenizer, seed: seed)
         }
 
-        var currentPhase = mixer.phase
+        // Phase of the packer's open row (it can lag the mixer's phase at a phase boundary).
+        var currentPhase = checkpoint?.packerPhase ?? mixer.phase
         var packer = try Packer(rowLength: mixture.phases[min(currentPhase, mixture.phases.count - 1)].seqLen)
         var openExamples: [Example] = []
-        var openTokens = 0
         for record in checkpoint?.openExamples ?? [] {
             let e = record.example
-            _ = try packer.add(e)
+            guard try packer.add(e).isEmpty else { throw MoeDataError("\(catalog.path): the build checkpoint's open row overflows; run again with --restart") }
             openExamples.append(e)
-            openTokens += e.tokens.count
         }
-        // The state to resume from if the next shard write is the last thing that happens.
-        var resumeMixer = mixer.state
-        var resumeIndex = exampleIndex
-        var resumeOpen = openExamples.map(ExampleRecord.init)
-        var resumeAccounting = accounting
-        var resumeCounters = counters
+        var openTokens: Int { openExamples.reduce(0) { $0 + $1.tokens.count } }
 
-        func emit(_ row: PackedRow, phase: Int) throws {
+        /// What a resume needs to regenerate, from its first row on, whatever comes next:
+        /// the state before an example was drawn, and which examples were already in the open row.
+        struct Snapshot {
+            var mixer: MixerState
+            var exampleIndex: UInt64
+            var accounting: MixAccounting
+            var counters: [PhaseCounters]
+        }
+        func snapshot() -> Snapshot {
+            Snapshot(mixer: mixer.state, exampleIndex: exampleIndex, accounting: accounting, counters: counters)
+        }
+
+        /// Writes a row; if that completes a shard, commits it with the checkpoint that
+        /// regenerates this row: `from` (the state before the example that completed the row)
+        /// and `open` (the examples of this row that were already packed before that example).
+        func emit(_ row: PackedRow, phase: Int, from: Snapshot, open: [Example]) throws {
+            let rowsBefore = counters.map { ($0.rows, $0.rowTokens, $0.paddingTokens) }
             counters[phase].rows += 1
             counters[phase].rowTokens += row.tokens.count - row.padding
             counters[phase].paddingTokens += row.padding
             if let shard = try writer.write(PackedRows.values(row, phase: phase)) {
-                // The shard just written holds every row before this one: commit it with the
-                // state from before this row's first example.
+                var resumeCounters = from.counters
+                for i in resumeCounters.indices {
+                    (resumeCounters[i].rows, resumeCounters[i].rowTokens, resumeCounters[i].paddingTokens) = rowsBefore[i]
+                }
                 try commit(shard, catalog: catalog, checkpoint: Checkpoint(
-                    signature: signature, exampleIndex: resumeIndex, mixer: resumeMixer, openExamples: resumeOpen,
-                    accounting: resumeAccounting, phases: resumeCounters))
+                    signature: signature, exampleIndex: from.exampleIndex, mixer: from.mixer,
+                    openExamples: open.map(ExampleRecord.init), packerPhase: phase,
+                    accounting: from.accounting, phases: resumeCounters))
             }
         }
 
-        func add(_ example: Example, phase: Int) throws {
+        /// Packs one example drawn from state `from`. A completed row either holds the open
+        /// examples (plus this one if it filled the row exactly), or, when one call completes two
+        /// rows, the second holds this example alone.
+        func add(_ example: Example, phase: Int, from: Snapshot) throws {
+            let before = openExamples
             let rows = try packer.add(example)
-            for row in rows { try emit(row, phase: phase) }
-            if rows.isEmpty {
-                openExamples.append(example)
-            } else {
-                openExamples = packer.pendingExampleCount > 0 ? [example] : []
+            for (i, row) in rows.enumerated() {
+                try emit(row, phase: phase, from: from, open: rows.count == 2 && i == 1 ? [] : before)
             }
-            openTokens = openExamples.reduce(0) { $0 + $1.tokens.count }
+            if rows.isEmpty { openExamples.append(example) } else { openExamples = packer.pendingExampleCount > 0 ? [example] : [] }
         }
 
         while currentPhase < mixture.phases.count {
-            // Snapshot before drawing the next example: if the open row is empty, this is where
-            // a resume must start; otherwise the open row's examples travel in the checkpoint.
-            if openExamples.isEmpty || resumeOpen.count != openExamples.count {
-                resumeMixer = mixer.state
-                resumeIndex = exampleIndex
-                resumeOpen = openExamples.map(ExampleRecord.init)
-                resumeAccounting = accounting
-                resumeCounters = counters
-            }
+            let from = snapshot()
             if mixer.phase != currentPhase {
-                if let last = packer.finish() { try emit(last, phase: currentPhase) }
+                if let last = packer.finish() { try emit(last, phase: currentPhase, from: from, open: openExamples) }
                 openExamples = []
-                openTokens = 0
                 currentPhase = mixer.phase
                 if currentPhase >= mixture.phases.count { break }
                 packer = try Packer(rowLength: mixture.phases[currentPhase].seqLen)
                 continue
             }
             let phase = currentPhase
-            switch objectives[phase] {
+            switch phaseObjectives[phase] {
             case .ul2(let ul2):
                 let d = ul2.denoiserIndex(forExample: exampleIndex)
                 guard let chunk = try mixer.next(maxTokens: ul2.rawLength(denoiser: d)) else { continue }
@@ -215,19 +230,17 @@ public struct Build {
                 counters[phase].eosTokens += 2
                 counters[phase].specialTokens += example.tokens.count - chunk.tokens.count - 2
                 counters[phase].examplesByDenoiser[ul2.plans[d].denoiser.name, default: 0] += 1
-                try add(example, phase: phase)
+                try add(example, phase: phase, from: from)
             case .causal(let eos):
                 // Fill the open row exactly: ask for what is left of it (one token kept for an
                 // EOS); a chunk with several document ends overflows by a few EOS tokens, and the
                 // overflow starts the next row as its own segment.
                 let rowLength = mixture.phases[phase].seqLen
-                var space = rowLength - openTokens
-                if space < 2 {
-                    if let row = packer.finish() { try emit(row, phase: phase) }
+                if rowLength - openTokens < 2 {
+                    if let row = packer.finish() { try emit(row, phase: phase, from: from, open: openExamples) }
                     openExamples = []
-                    openTokens = 0
-                    space = rowLength
                 }
+                let space = rowLength - openTokens
                 guard let chunk = try mixer.next(maxTokens: space - 1) else { continue }
                 try accounting.record(chunk)
                 var chunker = try CausalObjective(seqLen: space, eosId: eos).chunker(source: chunk.source)
@@ -243,16 +256,25 @@ public struct Build {
                 exampleIndex += 1
                 counters[phase].sourceTokens += chunk.tokens.count
                 counters[phase].eosTokens += chunk.docEnds.count
-                for e in examples {
-                    counters[phase].examples += 1
-                    try add(e, phase: phase)
+                counters[phase].examples += examples.count
+                // Only the first example can complete a row (it fits the open row by construction,
+                // the rest go to a fresh row), so `from` regenerates any row completed here.
+                for (i, e) in examples.enumerated() {
+                    let rowsBefore = packer.rowsEmitted
+                    try add(e, phase: phase, from: from)
+                    if i > 0 && packer.rowsEmitted != rowsBefore {
+                        throw MoeDataError("internal error: a causal chunk completed a row after its first piece")
+                    }
                 }
             }
         }
-        if let last = packer.finish(), currentPhase < mixture.phases.count { try emit(last, phase: currentPhase) }
+        if currentPhase < mixture.phases.count, let last = packer.finish() {
+            try emit(last, phase: currentPhase, from: snapshot(), open: openExamples)
+        }
         try writer.finish()
         try catalog.recordBuildShards(writer.entries, dataset: PackedRows.directoryName)
-        let result = summary(counters, accounting: accounting, upToDate: false)
+        var result = summary(counters, accounting: accounting, upToDate: false)
+        result.resumedAfterRows = checkpoint.map { $0.phases.reduce(0) { $0 + $1.rows } }
         try writeMetadata(tokenizer: tokenizer, seed: seed, rows: result.rows)
         try catalog.setValue("build.summary", String(decoding: try JSONEncoder().encode(counters), as: UTF8.self))
         try catalog.setValue("build.accounting", String(decoding: try JSONEncoder().encode(accounting), as: UTF8.self))

@@ -69,6 +69,7 @@ struct BuildCommand: ParsableCommand {
                 if !common.quiet {
                     let stats = try CatalogStats.load(catalog)
                     print(stats.sections["mixture"]?["text"]?.stringValue ?? "")
+                    if let resumed = summary.resumedAfterRows { print("resumed an interrupted build after \(resumed) rows") }
                     print("\(summary.rows) rows in \(summary.packedDirectory)\(summary.upToDate ? " (up to date)" : "")")
                 }
             } catch {
