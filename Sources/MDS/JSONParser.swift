@@ -17,10 +17,14 @@ public struct JSONParser {
     public init(_ bytes: UnsafeRawBufferPointer) { self.base = bytes }
 
     @inline(__always) func peek() -> UInt8? { pos < base.count ? base[pos] : nil }
+    /// The byte at the cursor, or nil at the end.
+    @inline(__always) public func peekByte() -> UInt8? { peek() }
+    /// Moves the cursor forward by `n` bytes.
+    @inline(__always) public mutating func advance(_ n: Int) { pos += n }
 
     func fail(_ reason: String) -> JSONSyntaxError { JSONSyntaxError(offset: pos, reason: reason) }
 
-    @inline(__always) mutating func skipWhitespace() {
+    @inline(__always) public mutating func skipWhitespace() {
         while pos < base.count {
             let c = base[pos]
             if c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 { pos += 1 } else { return }
@@ -212,7 +216,7 @@ public struct JSONParser {
     }
 
     /// Returns the length of the valid UTF-8 sequence at `i`, or throws "invalid UTF-8".
-    func validateUTF8Sequence(at i: Int) throws -> Int {
+    public func validateUTF8Sequence(at i: Int) throws -> Int {
         let b0 = base[i]
         func cont(_ k: Int) -> UInt8? { i + k < base.count ? base[i + k] : nil }
         func isCont(_ b: UInt8?) -> Bool { if let b { return b & 0xC0 == 0x80 }; return false }

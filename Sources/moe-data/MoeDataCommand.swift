@@ -5,6 +5,12 @@ struct MoeDataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "moe-data",
         abstract: "Prepare pretraining data mixtures for Mixture-of-Experts models, and train one on them.",
-        subcommands: [TrainCommand.self]
+        subcommands: [
+            BuildCommand.self,
+            IngestCommand.self,
+            PlanCommand.self,
+            StatsCommand.self,
+            TrainCommand.self,
+        ]
     )
 }

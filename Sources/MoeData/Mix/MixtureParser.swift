@@ -1,0 +1,411 @@
+import Foundation
+import Yams
+
+/// Reads a mixture YAML file (schema in the header comment of `mixtures/openmoe-8b.yaml`).
+///
+/// The file is walked node by node rather than decoded into Codable types so that every error
+/// can name the file, the line and the key path (`phases[1].weights.c4`), and so that unknown
+/// keys — usually typos that would silently fall back to a default — are refused.
+public enum MixtureParser {
+    public static func load(path: String) throws -> Mixture {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw MoeDataError("\(path): cannot read the mixture file")
+        }
+        guard let text = String(data: data, encoding: .utf8) else { throw MoeDataError("\(path): not UTF-8 text") }
+        return try parse(yaml: text, file: path)
+    }
+
+    /// A path as given, or else `mixtures/<name>.yaml` under `directory` (a preset name).
+    public static func locate(_ nameOrPath: String, presetDirectory: String = "mixtures") -> String {
+        if FileManager.default.fileExists(atPath: nameOrPath) { return nameOrPath }
+        let preset = (presetDirectory as NSString).appendingPathComponent(nameOrPath + ".yaml")
+        return FileManager.default.fileExists(atPath: preset) ? preset : nameOrPath
+    }
+
+    public static func parse(yaml: String, file: String) throws -> Mixture {
+        let root: Node?
+        do { root = try Yams.compose(yaml: yaml) } catch {
+            throw MoeDataError("\(file): not valid YAML: \(error)")
+        }
+        guard let root else { throw MoeDataError("\(file): the file is empty; a mixture needs `name` and `phases`") }
+        return try MixtureReader(file: file).mixture(YAMLField(node: root, path: "", file: file))
+    }
+}
+
+/// A node together with where it is, so errors can say so.
+struct YAMLField {
+    let node: Node
+    let path: String
+    let file: String
+
+    func error(_ message: String) -> MoeDataError {
+        let line = node.mark.map { ":\($0.line)" } ?? ""
+        return MoeDataError("\(file)\(line): \(path.isEmpty ? "(top level)" : path): \(message)")
+    }
+
+    func child(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+
+    /// The mapping's entries in file order; refuses keys outside `allowed` (when given).
+    func mapping(allowed: [String]? = nil) throws -> [(key: String, field: YAMLField)] {
+        guard case .mapping(let m) = node else { throw error("expected a mapping (key: value)") }
+        return try m.map { pair in
+            guard case .scalar(let k) = pair.key else { throw error("keys must be plain names") }
+            if let allowed, !allowed.contains(k.string) {
+                throw YAMLField(node: pair.key, path: child(k.string), file: file)
+                    .error("unknown key '\(k.string)'; allowed here: \(allowed.joined(separator: ", "))")
+            }
+            return (k.string, YAMLField(node: pair.value, path: child(k.string), file: file))
+        }
+    }
+
+    func sequence() throws -> [YAMLField] {
+        guard case .sequence(let s) = node else { throw error("expected a list") }
+        return s.enumerated().map { YAMLField(node: $1, path: "\(path)[\($0)]", file: file) }
+    }
+
+    func string() throws -> String {
+        guard case .scalar(let s) = node else { throw error("expected a single value") }
+        return s.string
+    }
+
+    func int(minimum: Int) throws -> Int {
+        let text = try string().replacingOccurrences(of: "_", with: "")
+        guard let v = Int(text) else { throw error("expected a whole number, got '\(text)'") }
+        guard v >= minimum else { throw error("must be at least \(minimum), got \(v)") }
+        return v
+    }
+
+    func double() throws -> Double {
+        let text = try string().replacingOccurrences(of: "_", with: "")
+        guard let v = Double(text), v.isFinite else { throw error("expected a number, got '\(text)'") }
+        return v
+    }
+
+    /// A token count: `780000000000`, `780_000_000_000`, `780B`, `1.1T`, `128K` (decimal units).
+    func tokenCount() throws -> Int {
+        let text = try string()
+        guard let v = TokenCount.parse(text) else {
+            throw error("expected a token count such as 1100000, 1.1M, 780B or 1.1T, got '\(text)'")
+        }
+        return v
+    }
+}
+
+/// Token counts with decimal unit suffixes, parsed exactly (`1.1T` is 1_100_000_000_000, not a Double).
+public enum TokenCount {
+    static let units: [Character: Int] = ["K": 1_000, "M": 1_000_000, "B": 1_000_000_000, "G": 1_000_000_000, "T": 1_000_000_000_000]
+
+    public static func parse(_ raw: String) -> Int? {
+        var text = raw.replacingOccurrences(of: "_", with: "").trimmingCharacters(in: .whitespaces)
+        var unit = 1
+        if let last = text.last, let u = units[Character(last.uppercased())] {
+            unit = u
+            text.removeLast()
+        }
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count <= 2, let whole = parts.first, !whole.isEmpty, whole.allSatisfy(\.isASCII),
+              let wholeValue = Int(whole), wholeValue >= 0 else { return nil }
+        var (value, overflow) = wholeValue.multipliedReportingOverflow(by: unit)
+        guard !overflow else { return nil }
+        if parts.count == 2 {
+            let frac = parts[1]
+            guard !frac.isEmpty, frac.count <= 18, frac.allSatisfy({ $0.isASCII && $0.isNumber }), let f = Int(frac) else { return nil }
+            var scale = 1
+            for _ in 0..<frac.count { scale *= 10 }
+            // The fraction must land on a whole token: 1.5K is fine, 1.5 is not.
+            let (product, o1) = f.multipliedReportingOverflow(by: unit)
+            guard !o1, product % scale == 0 else { return nil }
+            (value, overflow) = value.addingReportingOverflow(product / scale)
+            guard !overflow else { return nil }
+        }
+        return value
+    }
+
+    /// `1.1T`, `780B`, `2.5M`, or the grouped number when no unit gives a short exact form.
+    public static func format(_ n: Int) -> String {
+        for (suffix, unit) in [("T", 1_000_000_000_000), ("B", 1_000_000_000), ("M", 1_000_000), ("K", 1_000)]
+        where n >= unit && (n / unit < 1000 || suffix == "T") {
+            for (decimals, step) in [(0, unit), (1, unit / 10), (2, unit / 100)] where n % step == 0 {
+                let whole = n / unit
+                guard decimals > 0 else { return "\(whole)\(suffix)" }
+                return "\(whole).\(String((n % unit) / step).leftPadded(to: decimals))\(suffix)"
+            }
+        }
+        return grouped(n)
+    }
+
+    /// `1,100,000` — thousands separators for tables.
+    public static func grouped(_ n: Int) -> String {
+        let digits = String(n.magnitude)
+        var out = ""
+        for (i, c) in digits.enumerated() {
+            if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
+            out.append(c)
+        }
+        return n < 0 ? "-" + out : out
+    }
+}
+
+extension String {
+    func leftPadded(to width: Int, with pad: Character = "0") -> String {
+        count >= width ? self : String(repeating: pad, count: width - count) + self
+    }
+}
+
+/// Builds a `Mixture` from the YAML tree.
+struct MixtureReader {
+    let file: String
+
+    static let topKeys = ["name", "description", "seed", "total_tokens", "groups", "sources", "phases"]
+    static let phaseKeys = ["name", "budget", "weights", "objective", "seq_len"]
+
+    /// A group: members with inner weights; a group weight is split among members by them.
+    struct Group {
+        var members: [(source: String, weight: Double)]
+    }
+
+    func mixture(_ root: YAMLField) throws -> Mixture {
+        var name: String?
+        var description = ""
+        var seed: UInt64?
+        var totalTokens: Int?
+        var totalField: YAMLField?
+        var groups: [String: Group] = [:]
+        var sources: [String: MixtureSourceOptions] = [:]
+        var phasesField: YAMLField?
+        for (key, field) in try root.mapping(allowed: Self.topKeys) {
+            switch key {
+            case "name": name = try field.string()
+            case "description": description = try field.string()
+            case "seed": seed = UInt64(try field.int(minimum: 0))
+            case "total_tokens":
+                totalTokens = try field.tokenCount()
+                totalField = field
+                if totalTokens == 0 { throw field.error("must be positive") }
+            case "groups": groups = try self.groups(field)
+            case "sources": sources = try self.sources(field)
+            case "phases": phasesField = field
+            default: break  // `mapping(allowed:)` has refused anything else
+            }
+        }
+        guard let name, !name.isEmpty else { throw root.error("missing key 'name'") }
+        guard let phasesField else { throw root.error("missing key 'phases' (a list of phases in order)") }
+        let phaseFields = try phasesField.sequence()
+        guard !phaseFields.isEmpty else { throw phasesField.error("a mixture needs at least one phase") }
+
+        // Budgets: absolute counts, `fraction:` of total_tokens, or `rest` (what is left of total_tokens).
+        var budgets: [Int?] = []
+        var restIndex: Int?
+        var phases: [MixturePhase] = []
+        var phaseNames: Set<String> = []
+        for field in phaseFields {
+            let (phase, budget) = try self.phase(field, groups: groups, totalTokens: totalTokens)
+            guard phaseNames.insert(phase.name).inserted else { throw field.error("phase name '\(phase.name)' is used twice") }
+            if budget == nil {
+                guard restIndex == nil else { throw field.error("only one phase may have `budget: rest`") }
+                restIndex = phases.count
+            }
+            budgets.append(budget)
+            phases.append(phase)
+        }
+        let known = budgets.compactMap { $0 }.reduce(0, +)
+        if let restIndex {
+            guard let totalTokens else {
+                throw phaseFields[restIndex].error("`budget: rest` needs `total_tokens` at the top level")
+            }
+            guard totalTokens > known else {
+                throw phaseFields[restIndex].error("budget: rest: the other phases already use \(known) of total_tokens \(totalTokens), nothing is left")
+            }
+            phases[restIndex].budget = totalTokens - known
+        } else if let totalTokens, let totalField, known != totalTokens {
+            throw totalField.error("total_tokens is \(TokenCount.grouped(totalTokens)) but the phase budgets add up to \(TokenCount.grouped(known)); make them agree or give one phase `budget: rest`")
+        }
+        let total = phases.reduce(0) { $0 + $1.budget }
+        for (source, options) in sources where !phases.contains(where: { p in p.weights.contains { $0.source == source } }) {
+            throw MoeDataError("\(file): \(options.keyPath): source '\(source)' has options but no weight in any phase")
+        }
+        return Mixture(file: file, name: name, description: description, seed: seed, phases: phases,
+                       sourceOptions: sources, declaredTotalTokens: totalTokens ?? total)
+    }
+
+    func groups(_ field: YAMLField) throws -> [String: Group] {
+        var out: [String: Group] = [:]
+        for (name, g) in try field.mapping() {
+            var members: [(String, Double)] = []
+            for (source, w) in try g.mapping() {
+                let weight = try w.double()
+                guard weight > 0 else { throw w.error("a group member's weight must be positive, got \(weight)") }
+                members.append((source, weight))
+            }
+            guard !members.isEmpty else { throw g.error("a group needs at least one member") }
+            out[name] = Group(members: members)
+        }
+        return out
+    }
+
+    func sources(_ field: YAMLField) throws -> [String: MixtureSourceOptions] {
+        var out: [String: MixtureSourceOptions] = [:]
+        for (name, s) in try field.mapping() {
+            var maxEpochs = 1
+            for (key, v) in try s.mapping(allowed: ["max_epochs"]) where key == "max_epochs" {
+                maxEpochs = try v.int(minimum: 1)
+            }
+            out[name] = MixtureSourceOptions(maxEpochs: maxEpochs, keyPath: s.path)
+        }
+        return out
+    }
+
+    /// One phase; its budget is nil for `rest`.
+    func phase(_ field: YAMLField, groups: [String: Group], totalTokens: Int?) throws -> (MixturePhase, Int?) {
+        var name: String?
+        var budget: Int?
+        var isRest = false
+        var weights: [MixtureWeight]?
+        var objective: ObjectiveSpec?
+        var seqLen = 2048
+        var objectiveField: YAMLField?
+        for (key, v) in try field.mapping(allowed: Self.phaseKeys) {
+            switch key {
+            case "name": name = try v.string()
+            case "budget": (budget, isRest) = try self.budget(v, totalTokens: totalTokens)
+            case "weights": weights = try self.weights(v, groups: groups)
+            case "objective": objective = try self.objective(v); objectiveField = v
+            case "seq_len": seqLen = try v.int(minimum: 2)
+            default: break  // `mapping(allowed:)` has refused anything else
+            }
+        }
+        guard let name, !name.isEmpty else { throw field.error("missing key 'name'") }
+        guard budget != nil || isRest else { throw field.error("phase '\(name)' has no budget; give `budget: <tokens>`, `budget: {fraction: f}` or `budget: rest`") }
+        guard let weights else { throw field.error("phase '\(name)' has no `weights`") }
+        guard weights.contains(where: { $0.weight > 0 }) else {
+            throw field.error("phase '\(name)': every weight is zero; give at least one source a positive weight")
+        }
+        guard let objective, let objectiveField else { throw field.error("phase '\(name)' has no `objective` (type: ul2 or causal)") }
+        if objective.type == .ul2, let i = objective.int("inputs_length"), let t = objective.int("targets_length"), i + t > seqLen {
+            throw objectiveField.error("inputs_length \(i) + targets_length \(t) exceed the phase's seq_len \(seqLen)")
+        }
+        let phase = MixturePhase(name: name, budget: budget ?? 0, weights: weights, objective: objective, seqLen: seqLen, keyPath: field.path)
+        return (phase, isRest ? nil : budget)
+    }
+
+    func budget(_ field: YAMLField, totalTokens: Int?) throws -> (Int?, Bool) {
+        if case .mapping = field.node {
+            var fraction: Double?
+            for (_, v) in try field.mapping(allowed: ["fraction"]) { fraction = try v.double() }
+            guard let fraction, fraction > 0, fraction <= 1 else { throw field.error("fraction must be in (0, 1]") }
+            guard let totalTokens else { throw field.error("a `fraction:` budget needs `total_tokens` at the top level") }
+            let tokens = Int((Double(totalTokens) * fraction).rounded())
+            guard tokens > 0 else { throw field.error("fraction \(fraction) of \(totalTokens) tokens is no tokens") }
+            return (tokens, false)
+        }
+        if (try? field.string()) == "rest" { return (nil, true) }
+        let tokens = try field.tokenCount()
+        guard tokens > 0 else { throw field.error("a phase budget must be positive (a phase with no tokens is not a phase)") }
+        return (tokens, false)
+    }
+
+    func weights(_ field: YAMLField, groups: [String: Group]) throws -> [MixtureWeight] {
+        var out: [MixtureWeight] = []
+        var seen: [String: String] = [:]  // source -> key path that gave it a weight
+        func add(_ source: String, _ weight: Double, _ keyPath: String, _ at: YAMLField) throws {
+            if let earlier = seen[source] {
+                throw at.error("source '\(source)' already has a weight in this phase (from \(earlier))")
+            }
+            seen[source] = keyPath
+            out.append(MixtureWeight(source: source, weight: weight, keyPath: keyPath))
+        }
+        let entries = try field.mapping()
+        guard !entries.isEmpty else { throw field.error("a phase needs at least one weight") }
+        for (key, w) in entries {
+            let weight = try w.double()
+            guard weight >= 0 else { throw w.error("weights must be positive (or 0 for absent), got \(weight)") }
+            guard weight <= MixSchedule.maxWeight else { throw w.error("weight \(weight) is too large; weights are relative, use smaller numbers") }
+            if let group = groups[key] {
+                let inner = group.members.reduce(0) { $0 + $1.weight }
+                for m in group.members { try add(m.source, weight * m.weight / inner, w.path, w) }
+            } else {
+                try add(key, weight, w.path, w)
+            }
+        }
+        return out
+    }
+
+    static let ul2Keys = ["type", "inputs_length", "targets_length", "prefix_lm_length", "mode_tokens", "denoisers"]
+
+    func objective(_ field: YAMLField) throws -> ObjectiveSpec {
+        let entries = try field.mapping()
+        guard let typeField = entries.first(where: { $0.key == "type" })?.field else {
+            throw field.error("missing key 'type' (ul2 or causal)")
+        }
+        let typeName = try typeField.string()
+        guard let type = ObjectiveSpec.Kind(rawValue: typeName) else {
+            throw typeField.error("unknown objective '\(typeName)'; known: \(ObjectiveSpec.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        switch type {
+        case .causal:
+            _ = try field.mapping(allowed: ["type"])
+            return ObjectiveSpec(type: .causal)
+        case .ul2:
+            var params: [String: ObjectiveParam] = ["inputs_length": .int(1024), "targets_length": .int(1024), "mode_tokens": .string("text")]
+            var denoisers: [DenoiserSpec]?
+            for (key, v) in try field.mapping(allowed: Self.ul2Keys) {
+                switch key {
+                case "inputs_length", "targets_length", "prefix_lm_length": params[key] = .int(try v.int(minimum: 1))
+                case "mode_tokens":
+                    let mode = try v.string()
+                    guard mode == "text" || mode == "reserved" else { throw v.error("mode_tokens must be `text` or `reserved`, got '\(mode)'") }
+                    params[key] = .string(mode)
+                case "denoisers": denoisers = try self.denoisers(v)
+                default: break
+                }
+            }
+            return ObjectiveSpec(type: .ul2, params: params, denoisers: denoisers)
+        }
+    }
+
+    func denoisers(_ field: YAMLField) throws -> [DenoiserSpec] {
+        let items = try field.sequence()
+        guard !items.isEmpty else { throw field.error("give at least one denoiser, or leave `denoisers` out for OpenMoE's six") }
+        return try items.map { item in
+            var name: String?
+            var kind: DenoiserSpec.Kind?
+            var rate: Double?
+            var prefix = ""
+            var meanSpan: Double?
+            var density: Double?
+            var fields: [String: YAMLField] = [:]
+            for (key, v) in try item.mapping(allowed: ["name", "kind", "rate", "prefix", "mean_span", "noise_density"]) {
+                fields[key] = v
+                switch key {
+                case "name": name = try v.string()
+                case "kind":
+                    let k = try v.string()
+                    guard let parsed = DenoiserSpec.Kind(rawValue: k) else { throw v.error("kind must be `span` or `prefix_lm`, got '\(k)'") }
+                    kind = parsed
+                case "rate":
+                    rate = try v.double()
+                    guard let r = rate, r > 0 else { throw v.error("rate must be positive") }
+                case "prefix": prefix = try v.string()
+                case "mean_span":
+                    meanSpan = try v.double()
+                    guard let m = meanSpan, m >= 1 else { throw v.error("mean_span must be at least 1") }
+                case "noise_density":
+                    density = try v.double()
+                    guard let d = density, d > 0, d < 1 else { throw v.error("noise_density must be in (0, 1)") }
+                default: break
+                }
+            }
+            guard let name else { throw item.error("missing key 'name'") }
+            guard let kind else { throw item.error("missing key 'kind' (span or prefix_lm)") }
+            guard let rate else { throw item.error("missing key 'rate'") }
+            switch kind {
+            case .span:
+                guard meanSpan != nil else { throw item.error("a span denoiser needs `mean_span`") }
+                guard density != nil else { throw item.error("a span denoiser needs `noise_density`") }
+            case .prefixLM:
+                if let f = fields["mean_span"] ?? fields["noise_density"] { throw f.error("a prefix_lm denoiser takes no span parameters") }
+            }
+            return DenoiserSpec(name: name, kind: kind, rate: rate, prefix: prefix, meanSpan: meanSpan, noiseDensity: density)
+        }
+    }
+}

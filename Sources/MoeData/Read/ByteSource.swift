@@ -1,0 +1,182 @@
+import CZlib
+import CZstd
+import Foundation
+
+/// A stream of bytes read in bounded chunks: a plain file, or a file decompressed on the fly.
+/// `read` returns 0 at the end; errors name the file and the (compressed) offset.
+protocol ByteSource {
+    mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int
+    /// Bytes consumed from the underlying file so far (for progress).
+    var compressedOffset: Int { get }
+}
+
+/// Reads a file with `read(2)` in large chunks.
+struct FileByteSource: ByteSource {
+    let path: String
+    private let handle: FileHandleBox
+    private(set) var compressedOffset = 0
+
+    init(path: String) throws {
+        self.path = path
+        handle = try FileHandleBox(path: path)
+    }
+
+    mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        let n = Foundation.read(handle.fd, buffer.baseAddress, buffer.count)
+        if n < 0 { throw MoeDataError("\(path): read failed at byte \(compressedOffset): \(String(cString: strerror(errno)))") }
+        compressedOffset += n
+        return n
+    }
+}
+
+/// Owns a file descriptor and closes it when the last copy goes away.
+final class FileHandleBox {
+    let fd: Int32
+    init(path: String) throws {
+        fd = open(path, O_RDONLY)
+        if fd < 0 { throw MoeDataError("\(path): cannot open: \(String(cString: strerror(errno)))") }
+    }
+    deinit { close(fd) }
+}
+
+/// Streaming zstd decompression (multi-frame), constant memory whatever the file size.
+struct ZstdByteSource: ByteSource {
+    let path: String
+    private var file: FileByteSource
+    private let ctx: ZstdContextBox
+    private var input: [UInt8]
+    private var inputPos = 0
+    private var inputLen = 0
+    private var eof = false
+    private var lastResult: Int = 0
+
+    init(path: String) throws {
+        self.path = path
+        file = try FileByteSource(path: path)
+        ctx = try ZstdContextBox(path: path)
+        input = [UInt8](repeating: 0, count: ZSTD_DStreamInSize())
+    }
+
+    var compressedOffset: Int { file.compressedOffset - (inputLen - inputPos) }
+
+    mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        while true {
+            if inputPos == inputLen && !eof {
+                inputLen = try input.withUnsafeMutableBytes { try file.read(into: $0) }
+                inputPos = 0
+                if inputLen == 0 { eof = true }
+            }
+            if eof && inputPos == inputLen {
+                // A complete stream ends with lastResult == 0 (frame fully decoded).
+                if lastResult != 0 {
+                    throw MoeDataError("\(path): truncated zstd stream: the file ends inside a frame at compressed byte \(file.compressedOffset)")
+                }
+                return 0
+            }
+            var produced = 0
+            let consumedBefore = inputPos
+            try input.withUnsafeBytes { src in
+                var inBuf = ZSTD_inBuffer(src: src.baseAddress, size: inputLen, pos: inputPos)
+                var outBuf = ZSTD_outBuffer(dst: buffer.baseAddress, size: buffer.count, pos: 0)
+                let r = ZSTD_decompressStream(ctx.ctx, &outBuf, &inBuf)
+                if ZSTD_isError(r) != 0 {
+                    throw MoeDataError("\(path): corrupt zstd data near compressed byte \(file.compressedOffset - inputLen + inputPos): \(String(cString: ZSTD_getErrorName(r)))")
+                }
+                lastResult = r
+                inputPos = inBuf.pos
+                produced = outBuf.pos
+            }
+            if produced > 0 { return produced }
+            if inputPos == consumedBefore && inputPos == inputLen && eof { continue }
+        }
+    }
+}
+
+final class ZstdContextBox {
+    let ctx: OpaquePointer
+    init(path: String) throws {
+        guard let c = ZSTD_createDCtx() else { throw MoeDataError("\(path): cannot allocate a zstd context") }
+        ctx = c
+    }
+    deinit { ZSTD_freeDCtx(ctx) }
+}
+
+/// Streaming gzip decompression with zlib (concatenated members are read as one stream).
+struct GzipByteSource: ByteSource {
+    let path: String
+    private var file: FileByteSource
+    private let stream: ZlibStreamBox
+    private var eof = false
+    private var memberDone = false
+    private var sawData = false
+
+    init(path: String) throws {
+        self.path = path
+        file = try FileByteSource(path: path)
+        stream = try ZlibStreamBox(path: path)
+    }
+
+    var compressedOffset: Int { file.compressedOffset - Int(stream.z.avail_in) }
+
+    mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        while true {
+            if stream.z.avail_in == 0 && !eof {
+                let n = try file.read(into: UnsafeMutableRawBufferPointer(start: stream.input, count: ZlibStreamBox.inputSize))
+                if n == 0 { eof = true } else { sawData = true }
+                stream.z.next_in = stream.input
+                stream.z.avail_in = uInt(n)
+            }
+            if memberDone {
+                if stream.z.avail_in == 0 && eof { return 0 }
+                // Another gzip member follows: reset and keep going.
+                inflateReset(&stream.z)
+                memberDone = false
+            }
+            if stream.z.avail_in == 0 && eof {
+                if !sawData { return 0 }
+                throw MoeDataError("\(path): truncated gzip stream: the file ends inside a member at compressed byte \(file.compressedOffset)")
+            }
+            stream.z.next_out = buffer.baseAddress?.assumingMemoryBound(to: Bytef.self)
+            stream.z.avail_out = uInt(buffer.count)
+            let r = inflate(&stream.z, Z_NO_FLUSH)
+            let produced = buffer.count - Int(stream.z.avail_out)
+            if r == Z_STREAM_END {
+                memberDone = true
+            } else if r == Z_BUF_ERROR && stream.z.avail_in == 0 {
+                // Needs more input; the loop reads it (or reports truncation at EOF).
+            } else if r != Z_OK {
+                let msg = stream.z.msg.map { String(cString: $0) } ?? "zlib error \(r)"
+                throw MoeDataError("\(path): corrupt gzip data near compressed byte \(compressedOffset): \(msg)")
+            }
+            if produced > 0 { return produced }
+        }
+    }
+}
+
+/// zlib's stream state and its input buffer, at stable addresses (zlib keeps pointers into both).
+final class ZlibStreamBox {
+    static let inputSize = 1 << 17
+    var z = z_stream()
+    let input = UnsafeMutablePointer<Bytef>.allocate(capacity: ZlibStreamBox.inputSize)
+
+    init(path: String) throws {
+        // windowBits 15 + 32: accept a gzip or zlib header, detected automatically.
+        if inflateInit2_(&z, 15 + 32, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) != Z_OK {
+            input.deallocate()
+            throw MoeDataError("\(path): cannot initialise zlib")
+        }
+    }
+
+    deinit {
+        inflateEnd(&z)
+        input.deallocate()
+    }
+}
+
+/// Picks the byte source for a file from its extension.
+func openByteSource(path: String) throws -> any ByteSource {
+    let lower = path.lowercased()
+    if lower.hasSuffix(".zst") || lower.hasSuffix(".zstd") { return try ZstdByteSource(path: path) }
+    if lower.hasSuffix(".gz") { return try GzipByteSource(path: path) }
+    return try FileByteSource(path: path)
+}

@@ -1,0 +1,91 @@
+/// Splits a byte stream into lines (`\n`, with a trailing `\r` removed), keeping each line's
+/// number and uncompressed byte offset. Memory is bounded by the longest line, and lines longer
+/// than `maxLineBytes` are reported (their bytes consumed, not stored).
+struct LineReader {
+    var source: any ByteSource
+    let maxLineBytes: Int
+    private var buffer: [UInt8]
+    private var start = 0       // first unconsumed byte in buffer
+    private var end = 0         // one past the last valid byte
+    private var eof = false
+    private(set) var lineNumber = 0
+    private(set) var offset = 0  // uncompressed offset of the next line
+
+    enum Line {
+        /// The line's bytes are `range` of the reader's buffer, valid until the next call.
+        case text(range: Range<Int>, number: Int, offset: Int)
+        case tooLong(number: Int, offset: Int, length: Int)
+    }
+
+    /// Gives the bytes of a `.text` line to `body` without copying them.
+    func withBytes<T>(_ range: Range<Int>, _ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
+        try buffer.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[range])) }
+    }
+
+    init(source: any ByteSource, maxLineBytes: Int, chunkSize: Int = 1 << 20) {
+        self.source = source
+        self.maxLineBytes = maxLineBytes
+        buffer = [UInt8](repeating: 0, count: chunkSize)
+    }
+
+    var compressedOffset: Int { source.compressedOffset }
+
+    /// Reads more bytes into the buffer, compacting or growing it; false at end of stream.
+    private mutating func fill() throws -> Bool {
+        if eof { return false }
+        if start > 0 {
+            if start < end { buffer.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[start..<end])) } }
+            end -= start
+            start = 0
+        }
+        if end == buffer.count { buffer.append(contentsOf: repeatElement(0, count: buffer.count)) }
+        let n = try buffer.withUnsafeMutableBytes { try source.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[end...])) }
+        if n == 0 { eof = true; return false }
+        end += n
+        return true
+    }
+
+    mutating func next() throws -> Line? {
+        var scanned = 0  // bytes after `start` already known to hold no newline
+        while true {
+            if let nl = buffer[(start + scanned)..<end].firstIndex(of: 0x0A) {
+                return emit(upTo: nl, consumed: nl + 1)
+            }
+            scanned = end - start
+            if scanned > maxLineBytes { return try skipLongLine() }
+            if try !fill() {
+                if start == end { return nil }
+                return emit(upTo: end, consumed: end)  // last line without a newline
+            }
+        }
+    }
+
+    private mutating func emit(upTo lineEnd: Int, consumed: Int) -> Line {
+        var e = lineEnd
+        if e > start && buffer[e - 1] == 0x0D { e -= 1 }
+        lineNumber += 1
+        let line = Line.text(range: start..<e, number: lineNumber, offset: offset)
+        offset += consumed - start
+        start = consumed
+        return line
+    }
+
+    /// Consumes a line too long to keep, without storing it.
+    private mutating func skipLongLine() throws -> Line {
+        lineNumber += 1
+        let lineOffset = offset
+        var length = 0
+        while true {
+            if let nl = buffer[start..<end].firstIndex(of: 0x0A) {
+                length += nl - start
+                offset += nl + 1 - start
+                start = nl + 1
+                return .tooLong(number: lineNumber, offset: lineOffset, length: length)
+            }
+            length += end - start
+            offset += end - start
+            start = end
+            if try !fill() { return .tooLong(number: lineNumber, offset: lineOffset, length: length) }
+        }
+    }
+}

@@ -1,0 +1,81 @@
+import ArgumentParser
+import Foundation
+import MoeData
+
+struct BuildCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "build",
+        abstract: "Run the whole recipe: ingest, mix on a schedule, UL2/causal objectives, pack into training rows.",
+        discussion: """
+        Ingests the manifest's sources (reusing what is already ingested; training the tokenizer first when the
+        manifest says how and the model does not exist), checks the mixture's plan, then streams the mixture:
+        each phase's exact source-token proportions, its objective (OpenMoE's UL2 mixture of denoisers, or causal
+        LM with EOS after each document), packed next-fit into rows of the phase's length. Rows go to
+        <output>/packed/ as MDS shards that `moe-data train` and mosaicml-streaming read.
+
+        The same manifest, mixture and seed give byte-identical rows whatever --jobs is; a killed build resumes
+        after its last shard and writes the same bytes.
+
+        Example (the README's main command, on the built-in sample):
+          moe-data build manifests/sample.yaml --mixture mixtures/openmoe-8b.yaml --total-tokens 2000000
+        """
+    )
+
+    @Argument(help: "The manifest (YAML).")
+    var manifest: String
+
+    @Option(help: "The mixture: a file, or a preset name in mixtures/ (openmoe-base, openmoe-8b, openmoe-34b).")
+    var mixture: String
+
+    @Option(help: "Scale the mixture to this many source tokens (e.g. 2000000, 2M), keeping phase boundaries proportional.")
+    var totalTokens: String?
+
+    @Option(help: "Seed of every shuffle and random choice (default: the mixture's seed, else 0).")
+    var seed: UInt64?
+
+    @Option(help: "Override every source's max_epochs (how many passes over a source the mixture may make).")
+    var maxEpochs: Int?
+
+    @OptionGroup var common: CommonOptions
+
+    @Flag(help: "Forget earlier work (ingest and build) and start again.")
+    var restart = false
+
+    func run() throws {
+        try runReportingErrors {
+            let m = try Manifest.load(path: manifest)
+            var mix = try MixtureParser.load(path: MixtureParser.locate(mixture))
+            if let t = totalTokens {
+                guard let n = TokenCount.parse(t), n > 0 else {
+                    throw MoeDataError("--total-tokens: '\(t)' is not a token count (e.g. 2000000, 2M, 1.1B)")
+                }
+                mix = try mix.scaled(toTotal: n)
+            }
+            if let e = maxEpochs { mix = mix.overridingMaxEpochs(Dictionary(uniqueKeysWithValues: mix.mentionedSources.map { ($0, e) })) }
+            let catalog = try Catalog(outputDirectory: m.output)
+            let runID = try catalog.beginRun(command: "build", arguments: CommandLine.arguments)
+            do {
+                let tokenizer = try TokenizerSetup.load(manifest: m, quiet: common.quiet)
+                var options = Build.Options()
+                options.ingest.jobs = common.resolvedJobs
+                options.ingest.quiet = common.quiet
+                options.ingest.restart = restart
+                options.restart = restart
+                options.seed = seed
+                let progress = ProgressLine(quiet: common.quiet)
+                let build = Build(manifest: m, mixture: mix, options: options)
+                let summary = try build.run(catalog: catalog, tokenizer: tokenizer, progress: progress)
+                try catalog.endRun(runID, status: "done")
+                if !common.quiet {
+                    let stats = try CatalogStats.load(catalog)
+                    print(stats.sections["mixture"]?["text"]?.stringValue ?? "")
+                    if let resumed = summary.resumedAfterRows { print("resumed an interrupted build after \(resumed) rows") }
+                    print("\(summary.rows) rows in \(summary.packedDirectory)\(summary.upToDate ? " (up to date)" : "")")
+                }
+            } catch {
+                try? catalog.endRun(runID, status: "failed: \(error)")
+                throw error
+            }
+        }
+    }
+}

@@ -1,0 +1,65 @@
+import ArgumentParser
+import Foundation
+import MoeData
+
+struct PlanCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan",
+        abstract: "Print a mixture's plan before building: per phase and source, target and available tokens, epochs needed, domain shares.",
+        discussion: """
+        Available tokens come from the catalog for sources already ingested (exact), and otherwise are estimated
+        from the input files' sizes at 4 bytes a token (marked "estimated"). A source that would run out before its
+        budget, beyond its max_epochs, is reported with the number of tokens missing.
+
+        Example:
+          moe-data plan manifests/sample.yaml --mixture openmoe-8b --total-tokens 2M
+        """
+    )
+
+    @Argument(help: "The manifest (YAML).")
+    var manifest: String
+
+    @Option(help: "The mixture: a file, or a preset name in mixtures/.")
+    var mixture: String
+
+    @Option(help: "Scale the mixture to this many source tokens.")
+    var totalTokens: String?
+
+    @Option(help: "Override every source's max_epochs.")
+    var maxEpochs: Int?
+
+    func run() throws {
+        try runReportingErrors {
+            let m = try Manifest.load(path: manifest)
+            var mix = try MixtureParser.load(path: MixtureParser.locate(mixture))
+            if let t = totalTokens {
+                guard let n = TokenCount.parse(t), n > 0 else { throw MoeDataError("--total-tokens: '\(t)' is not a token count") }
+                mix = try mix.scaled(toTotal: n)
+            }
+            if let e = maxEpochs { mix = mix.overridingMaxEpochs(Dictionary(uniqueKeysWithValues: mix.mentionedSources.map { ($0, e) })) }
+            try mix.validate(knownSources: Set(m.sources.map(\.name)))
+            var available: [String: Int] = [:]
+            var estimated: [String] = []
+            let catalogPath = (m.output as NSString).appendingPathComponent(Catalog.fileName)
+            let catalog = FileManager.default.fileExists(atPath: catalogPath) ? try Catalog(outputDirectory: m.output) : nil
+            for s in m.sources {
+                if let state = try catalog?.sourceState(s.name), state.status == "done" {
+                    available[s.name] = state.cursor.totals.tokens
+                } else {
+                    available[s.name] = InputFiles.list(s).files.reduce(0) { $0 + $1.size } / 4
+                    estimated.append(s.name)
+                }
+            }
+            let domains = Dictionary(m.sources.map { ($0.name, $0.domain) }, uniquingKeysWith: { a, _ in a })
+            let plan = try MixturePlan(mixture: mix, available: available, domains: domains)
+            print(plan.render())
+            if !estimated.isEmpty {
+                print("estimated (not ingested yet, 4 bytes a token): \(estimated.joined(separator: ", "))")
+            }
+            if !plan.problems.isEmpty {
+                FileHandle.standardError.write(Data(("error: the mixture cannot be built from these sources:\n" + plan.problems.joined(separator: "\n") + "\n").utf8))
+                throw ExitCode(1)
+            }
+        }
+    }
+}

@@ -1,2 +1,0 @@
-import Testing
-@Test func placeholderMoeData() { #expect(1 + 1 == 2) }
