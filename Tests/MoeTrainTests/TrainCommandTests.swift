@@ -12,7 +12,11 @@ import Testing
         var stderr: String
     }
 
+    /// `MOE_DATA_BINARY` (the README's test command points it at the release build), else the build folder's.
     func binary() throws -> URL {
+        if let path = ProcessInfo.processInfo.environment["MOE_DATA_BINARY"], !path.isEmpty {
+            return URL(fileURLWithPath: path)
+        }
         let dir = Bundle.main.executableURL?.deletingLastPathComponent() ?? URL(fileURLWithPath: ".build/debug")
         for candidate in [dir.appendingPathComponent("moe-data"), dir.deletingLastPathComponent().appendingPathComponent("moe-data")]
         where FileManager.default.isExecutableFile(atPath: candidate.path) {

@@ -120,6 +120,8 @@ struct TrainCommand: ParsableCommand {
     var benchSeqLen: Int = 2048
 
     func run() throws {
+        // One line per step even when stdout is a file or a pipe (tail -f a training log).
+        setvbuf(stdout, nil, _IOLBF, 0)
         do { try execute() } catch let error as TrainError {
             throw ValidationErrorMessage(error.description)
         }
