@@ -120,8 +120,6 @@ struct TrainCommand: ParsableCommand {
     var benchSeqLen: Int = 2048
 
     func run() throws {
-        // One line per step even when stdout is a file or a pipe (tail -f a training log).
-        setvbuf(stdout, nil, _IOLBF, 0)
         do { try execute() } catch let error as TrainError {
             throw ValidationErrorMessage(error.description)
         }
@@ -175,14 +173,19 @@ struct TrainCommand: ParsableCommand {
                                 checkpointEvery: checkpointEvery ?? 50)
         train.evalRows = evalRows ?? 0
         train.evalEvery = evalEvery ?? 0
-        let trainer = try Trainer(config: train, dataset: dataset, outDir: URL(fileURLWithPath: out), resume: resume) { print($0) }
+        let trainer = try Trainer(config: train, dataset: dataset, outDir: URL(fileURLWithPath: out), resume: resume) { Self.emit($0) }
         trainer.logEvery = logEvery
         let p = trainer.model.layout
-        print("moe-data train: \(model.name), \(Self.millions(p.total)) parameters (\(Self.millions(p.activated)) activated), "
+        Self.emit("moe-data train: \(model.name), \(Self.millions(p.total)) parameters (\(Self.millions(p.activated)) activated), "
             + "\(dataset.rowCount) rows of \(dataset.info.seqLen) in \(dataset.shardCount) shards, "
             + "\(threadCount) OpenBLAS threads, starting at step \(trainer.step) of \(steps)")
         try trainer.run()
-        print("wrote \(trainer.checkpointURL.path), \(trainer.logURL.path), \(trainer.plotURL.path)")
+        Self.emit("wrote \(trainer.checkpointURL.path), \(trainer.logURL.path), \(trainer.plotURL.path)")
+    }
+
+    /// Writes a line unbuffered, so a log redirected to a file shows each step as it ends.
+    static func emit(_ line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 
     static func millions(_ n: Int) -> String {
