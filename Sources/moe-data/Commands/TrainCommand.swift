@@ -92,6 +92,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Rows of the model's embedding; default: the data's padded_vocab_size (small presets).")
     var vocabSize: Int?
 
+    @Option(help: "Override the preset's FFN width (dense FFNs, experts, shared FFN); OpenMoE's paper gives 3072 for Base.")
+    var ffnDim: Int?
+
     @Option(help: "Write the checkpoint every N steps (and at the end).")
     var checkpointEvery: Int?
 
@@ -130,7 +133,8 @@ struct TrainCommand: ParsableCommand {
         if dryRun { return try printCounts() }
         if benchmark {
             let vocab = vocabSize ?? 8192
-            let model = try ModelConfig.preset(config, dataVocab: vocab)
+            var model = try ModelConfig.preset(config, dataVocab: vocab)
+            if let ffnDim { model.ffnDim = ffnDim }
             let r = try TrainBenchmark.run(config: model, rowsPerStep: batchRows ?? 1, seqLen: benchSeqLen, steps: steps,
                                            threads: threadCount)
             let line = String(format: "config %@ | vocab %d | threads %d | %d tokens/step | %.3f s/step | %.0f tokens/s | "
@@ -146,6 +150,7 @@ struct TrainCommand: ParsableCommand {
         BLASThreads.set(threadCount)
         var model = try ModelConfig.preset(config, dataVocab: dataset.info.paddedVocabSize)
         if let vocabSize { model.vocabSize = vocabSize }
+        if let ffnDim { model.ffnDim = ffnDim }
         var moe = MoEOptions()
         if let gates {
             guard let g = MoEOptions.GateWeights(rawValue: gates) else { throw TrainError("--gates must be raw or renormalized, got '\(gates)'") }
@@ -195,6 +200,7 @@ struct TrainCommand: ParsableCommand {
     private func printCounts() throws {
         var model = try ModelConfig.preset(config, dataVocab: vocabSize ?? 8192)
         if let vocabSize { model.vocabSize = vocabSize }
+        if let ffnDim { model.ffnDim = ffnDim }
         try model.validate()
         let p = ParameterLayout(model)
         let m = Self.millions
@@ -207,6 +213,8 @@ struct TrainCommand: ParsableCommand {
         let paper = ["openmoe-base": ("650M", "142M"), "openmoe-8b": ("8.7B", "2.1B"), "openmoe-34b": ("34B", "6.0B")]
         if let (total, active) = paper[model.name] {
             print("OpenMoE paper (Table 11): \(total) total, \(active) activated")
+            print("  (the paper's totals match counting one vocabulary table: \(m(p.total - p.embeddingSize)) here; "
+                + "its activated figures are near the count without tables: \(m(p.activated - 2 * p.embeddingSize)))")
         }
     }
 }
