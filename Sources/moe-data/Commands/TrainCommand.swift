@@ -213,8 +213,8 @@ struct TrainCommand: ParsableCommand {
         let paper = ["openmoe-base": ("650M", "142M"), "openmoe-8b": ("8.7B", "2.1B"), "openmoe-34b": ("34B", "6.0B")]
         if let (total, active) = paper[model.name] {
             print("OpenMoE paper (Table 11): \(total) total, \(active) activated")
-            print("  (the paper's totals match counting one vocabulary table: \(m(p.total - p.embeddingSize)) here; "
-                + "its activated figures are near the count without tables: \(m(p.activated - 2 * p.embeddingSize)))")
+            print("  same counts with one vocabulary table: \(m(p.total - p.embeddingSize)) total; "
+                + "with none: \(m(p.activated - 2 * p.embeddingSize)) activated")
         }
     }
 }
