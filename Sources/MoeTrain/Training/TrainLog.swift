@@ -56,8 +56,16 @@ public enum LossPlot {
         let ySpan = max(hi - lo, 1e-9), xSpan = Double(max(s1 - s0, 1))
         func x(_ s: Int) -> Double { left + (Double(s - s0) / xSpan) * (w - left - right) }
         func y(_ v: Double) -> Double { top + (1 - (v - lo) / ySpan) * (h - top - bottom) }
-        var points = ""
+        var points = "", smoothPoints = ""
         for (s, v) in zip(steps, losses) { points += String(format: "%.1f,%.1f ", x(s), y(v)) }
+        // A trailing moving average: single-row batches make the raw curve noisy.
+        let window = max(1, losses.count / 25)
+        var running = 0.0
+        for (i, v) in losses.enumerated() {
+            running += v
+            if i >= window { running -= losses[i - window] }
+            smoothPoints += String(format: "%.1f,%.1f ", x(steps[i]), y(running / Double(min(i + 1, window))))
+        }
         var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(w))\" height=\"\(Int(h))\" font-family=\"sans-serif\" font-size=\"12\">\n"
         out += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
         out += "<text x=\"\(Int(w / 2))\" y=\"22\" text-anchor=\"middle\" font-size=\"14\">\(title)</text>\n"
@@ -71,7 +79,11 @@ public enum LossPlot {
         }
         out += "<text x=\"\(Int(w / 2))\" y=\"\(Int(h - 10))\" text-anchor=\"middle\">step</text>\n"
         out += "<text x=\"16\" y=\"\(Int(h / 2))\" text-anchor=\"middle\" transform=\"rotate(-90 16 \(Int(h / 2)))\">cross-entropy</text>\n"
-        out += "<polyline fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"1.5\" points=\"\(points)\"/>\n</svg>\n"
+        out += "<polyline fill=\"none\" stroke=\"#9ecae1\" stroke-width=\"1\" points=\"\(points)\"/>\n"
+        out += "<polyline fill=\"none\" stroke=\"#08519c\" stroke-width=\"2\" points=\"\(smoothPoints)\"/>\n"
+        out += String(format: "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\" fill=\"#08519c\">mean of %d steps</text>\n",
+                      w - right, top + 4, window)
+        out += "</svg>\n"
         return out
     }
 }
