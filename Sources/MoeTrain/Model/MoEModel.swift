@@ -40,7 +40,7 @@ public struct BatchStats: Sendable {
 
 /// Activations of one transformer block kept for its backward.
 final class BlockCache<T: TrainScalar> {
-    let input: Buffer<T>      // x, the block's input (residual stream)
+    let input: Buffer<T>      // x, the block's input (residual stream; not modified after the block)
     let attnIn: Buffer<T>     // RMSNorm(x)
     let attnRstd: Buffer<T>
     let qkv: Buffer<T>        // post-rotary
@@ -53,9 +53,9 @@ final class BlockCache<T: TrainScalar> {
     var ffnAct: Buffer<T>?
     var moe: MoECache<T>?
 
-    init(n: Int, c: ModelConfig) {
+    init(n: Int, c: ModelConfig, input: Buffer<T>) {
         let d = c.dModel, a = c.attnDim
-        input = Buffer(count: n * d)
+        self.input = input
         attnIn = Buffer(count: n * d)
         attnRstd = Buffer(count: n)
         qkv = Buffer(count: n * 3 * a)
@@ -119,79 +119,53 @@ public final class MoEModel<T: TrainScalar> {
         MoELayer(d: config.dModel, f: config.ffnDim, experts: config.experts, topK: config.topK, options: options)
     }
 
+    /// What every block of one micro-batch shares: the batch, rotary tables, attention scratch, loss scales.
+    struct Pass {
+        let batch: TokenBatch
+        let rotary: Rotary<T>
+        let attention: Attention<T>
+        let scratch: Buffer<T>
+        let scratch2: Buffer<T>
+        let prefix: [UInt8]?
+        let training: Bool
+        let auxScale: T
+        let zScale: T
+        var n: Int { batch.count }
+    }
+
     /// Runs the forward pass of one micro-batch and, with `computeGradients`, its backward, accumulating
     /// (`+=`) into `grads`. `training` picks the capacity factor (1.25 train, 2.0 eval by default).
-    @_specialize(where T == Float)
     public func run(_ batch: TokenBatch, scales: LossScales, training: Bool = true,
                     computeGradients: Bool = true) -> BatchStats {
-        let c = config, n = batch.count, d = c.dModel, a = c.attnDim, f = c.ffnDim, heads = c.heads
+        let c = config, n = batch.count, d = c.dModel
         var stats = BatchStats()
         stats.tokens = n
         guard n > 0 else { return stats }
-        let eps = T(c.normEps)
         if (rotaryCache?.maxPosition ?? 0) <= batch.maxPosition {
             rotaryCache = Rotary<T>(headDim: c.headDim, maxPosition: max(batch.maxPosition + 1, 2048), base: c.ropeBase)
         }
         guard let rotary = rotaryCache else { return stats }
-        let attention = Attention<T>(heads: heads, headDim: c.headDim)
+        let attention = Attention<T>(heads: c.heads, headDim: c.headDim)
         let scratch = Buffer<T>(count: attention.scratchSize(batch.segments))
-        let scratch2 = computeGradients ? Buffer<T>(count: attention.scratchSize(batch.segments)) : scratch
-        let prefix: [UInt8]? = options.bidirectionalPrefix ? batch.prefix : nil
-        let moeCount = max(1, c.moeLayerCount)
-        let auxScale = T(options.auxLossWeight * scales.microBatchWeight / Double(moeCount))
-        let zScale = T(options.routerZLossWeight * scales.microBatchWeight / Double(moeCount))
-        var flops = 0.0
+        let moeCount = Double(max(1, c.moeLayerCount))
+        let pass = Pass(batch: batch, rotary: rotary, attention: attention, scratch: scratch,
+                        scratch2: computeGradients ? Buffer<T>(count: scratch.count) : scratch,
+                        prefix: options.bidirectionalPrefix ? batch.prefix : nil, training: training,
+                        auxScale: T(options.auxLossWeight * scales.microBatchWeight / moeCount),
+                        zScale: T(options.routerZLossWeight * scales.microBatchWeight / moeCount))
 
-        // Forward.
+        // Forward: embedding, blocks, final norm.
         var x = Buffer<T>(count: n * d)
         Embedding.forward(x: x.pointer, table: param(layout.embed), ids: batch.inputs, d: d)
         var caches: [BlockCache<T>] = []
-        for (li, l) in layout.layers.enumerated() {
-            let cache = BlockCache<T>(n: n, c: c)
-            cache.input.pointer.update(from: x.pointer, count: n * d)
-            RMSNorm.forward(y: cache.attnIn.pointer, rstd: cache.attnRstd.pointer, x: x.pointer, gain: param(l.attnNorm),
-                            n: n, d: d, eps: eps)
-            Linear.forward(y: cache.qkv.pointer, ldy: 3 * a, x: cache.attnIn.pointer, ldx: d, w: param(l.wqkv),
-                           n: n, inDim: d, outDim: 3 * a)
-            rotary.apply(cache.qkv.pointer, positions: batch.positions, heads: heads, inverse: false)
-            attention.forward(out: cache.attnOut.pointer, lse: cache.lse.pointer, qkv: cache.qkv.pointer,
-                              segments: batch.segments, prefix: prefix, scratch: scratch.pointer)
-            cache.mid.pointer.update(from: x.pointer, count: n * d)
-            Linear.forward(y: cache.mid.pointer, ldy: d, x: cache.attnOut.pointer, ldx: a, w: param(l.wo),
-                           n: n, inDim: a, outDim: d, accumulate: true)
-            RMSNorm.forward(y: cache.ffnIn.pointer, rstd: cache.ffnRstd.pointer, x: cache.mid.pointer,
-                            gain: param(l.ffnNorm), n: n, d: d, eps: eps)
-            let next = Buffer<T>(count: n * d)
-            next.pointer.update(from: cache.mid.pointer, count: n * d)
-            flops += 2 * Double(n) * Double(d) * Double(4 * a)
-            for s in batch.segments { flops += 4 * Double(s.count) * Double(s.count + 1) / 2 * Double(a) }
-            if l.isMoE {
-                let moe = moeLayer.forward(y: next.pointer, x: cache.ffnIn.pointer, n: n, w: moeWeights(l, params.pointer),
-                                           training: training)
-                cache.moe = moe
-                let r = moe.routing
-                stats.auxLoss.append(r.auxLoss)
-                stats.routerZLoss.append(r.zLoss)
-                stats.expertLoad.append(r.members.map(\.count))
-                stats.dropped.append(r.dropped)
-                stats.assignments.append(n * c.topK)
-                let kept = Double(moe.starts.last ?? 0) + (l.ffn != nil ? Double(n) : 0)
-                flops += 2 * kept * Double(3 * d * f) + 2 * Double(n) * Double(d * c.experts)
-            } else if let ffn = l.ffn {
-                let hidden = Buffer<T>(count: n * 2 * f), act = Buffer<T>(count: n * f)
-                SwiGLU.forward(y: next.pointer, a: hidden.pointer, u: act.pointer, x: cache.ffnIn.pointer,
-                               wIn: param(ffn.wIn), wOut: param(ffn.wOut), n: n, d: d, f: f, accumulate: true)
-                cache.ffnHidden = hidden
-                cache.ffnAct = act
-                flops += 2 * Double(n) * Double(3 * d * f)
-            }
+        for l in layout.layers {
+            let (cache, next) = forwardBlock(l, input: x, pass: pass, stats: &stats)
             caches.append(cache)
-            _ = li
             x = next
         }
         let finalHidden = Buffer<T>(count: n * d), finalRstd = Buffer<T>(count: n)
         RMSNorm.forward(y: finalHidden.pointer, rstd: finalRstd.pointer, x: x.pointer, gain: param(layout.finalNorm),
-                        n: n, d: d, eps: eps)
+                        n: n, d: d, eps: T(c.normEps))
         // Head and loss; with gradients this also runs the head's backward (fused).
         let dFinal = computeGradients ? Buffer<T>(count: n * d) : nil
         let rows = batch.lossRows
@@ -200,48 +174,96 @@ public final class MoEModel<T: TrainScalar> {
                                           targets: batch.targets, vocab: c.vocabSize, d: d,
                                           ceScale: 1 / denominator, outputZScale: T(options.outputZLossWeight) / denominator,
                                           dhidden: dFinal?.pointer, dweight: computeGradients ? grad(layout.head) : nil)
-        flops += 2 * Double(rows.count) * Double(d * c.vocabSize)
-        stats.flops = computeGradients ? 3 * flops : flops
+        stats.flops += 2 * Double(rows.count) * Double(d * c.vocabSize)
+        if computeGradients { stats.flops *= 3 }  // the backward costs two forwards
         guard let dFinal else { return stats }
 
-        // Backward, block by block in reverse.
-        var dx = Buffer<T>(count: n * d)
+        // Backward: final norm, blocks in reverse, embedding.
+        let dx = Buffer<T>(count: n * d)
         RMSNorm.backward(dx: dx.pointer, dgain: grad(layout.finalNorm), dy: dFinal.pointer, x: x.pointer,
                          rstd: finalRstd.pointer, gain: param(layout.finalNorm), n: n, d: d)
-        for (li, l) in layout.layers.enumerated().reversed() {
-            let cache = caches[li]
-            // next = mid + FFN(RMSNorm(mid)): dmid = dx + RMSNorm'ᵀ(dFFN-input).
-            let dFfnIn = Buffer<T>(count: n * d)
-            if l.isMoE, let moe = cache.moe {
-                moeLayer.backward(dx: dFfnIn.pointer, dy: dx.pointer, x: cache.ffnIn.pointer, n: n,
-                                  w: moeWeights(l, params.pointer), grads: moeWeights(l, grads.pointer), cache: moe,
-                                  auxScale: auxScale, zScale: zScale)
-            } else if let ffn = l.ffn, let hidden = cache.ffnHidden, let act = cache.ffnAct {
-                SwiGLU.backward(dx: dFfnIn.pointer, dwIn: grad(ffn.wIn), dwOut: grad(ffn.wOut), dy: dx.pointer,
-                                x: cache.ffnIn.pointer, a: hidden.pointer, u: act.pointer, wIn: param(ffn.wIn),
-                                wOut: param(ffn.wOut), n: n, d: d, f: f)
-            }
-            let dMid = dx  // the residual passes dx through unchanged; add the norm's contribution in place
-            RMSNorm.backward(dx: dMid.pointer, dgain: grad(l.ffnNorm), dy: dFfnIn.pointer, x: cache.mid.pointer,
-                             rstd: cache.ffnRstd.pointer, gain: param(l.ffnNorm), n: n, d: d)
-            // mid = x + attnOut · Woᵀ.
-            let dAttnOut = Buffer<T>(count: n * a)
-            Linear.backward(dx: dAttnOut.pointer, lddx: a, dw: grad(l.wo), dy: dMid.pointer, lddy: d,
-                            x: cache.attnOut.pointer, ldx: a, w: param(l.wo), n: n, inDim: a, outDim: d)
-            let dqkv = Buffer<T>(count: n * 3 * a)
-            attention.backward(dqkv: dqkv.pointer, dOut: dAttnOut.pointer, out: cache.attnOut.pointer,
-                               lse: cache.lse.pointer, qkv: cache.qkv.pointer, segments: batch.segments,
-                               prefix: prefix, scratchP: scratch.pointer, scratchD: scratch2.pointer)
-            rotary.apply(dqkv.pointer, positions: batch.positions, heads: heads, inverse: true)
-            let dAttnIn = Buffer<T>(count: n * d)
-            Linear.backward(dx: dAttnIn.pointer, lddx: d, dw: grad(l.wqkv), dy: dqkv.pointer, lddy: 3 * a,
-                            x: cache.attnIn.pointer, ldx: d, w: param(l.wqkv), n: n, inDim: d, outDim: 3 * a)
-            RMSNorm.backward(dx: dMid.pointer, dgain: grad(l.attnNorm), dy: dAttnIn.pointer, x: cache.input.pointer,
-                             rstd: cache.attnRstd.pointer, gain: param(l.attnNorm), n: n, d: d)
-            dx = dMid
+        for (l, cache) in zip(layout.layers, caches).reversed() {
+            backwardBlock(l, cache: cache, dx: dx, pass: pass)
         }
         Embedding.backward(dtable: grad(layout.embed), dx: dx.pointer, ids: batch.inputs, d: d)
         return stats
+    }
+
+    /// One pre-norm block: `mid = x + Attn(RMSNorm(x))`, `next = mid + FFN(RMSNorm(mid))`, where FFN is the
+    /// dense SwiGLU or the MoE layer (experts + shared FFN). Returns the cache and `next`.
+    func forwardBlock(_ l: LayerOffsets, input x: Buffer<T>, pass: Pass, stats: inout BatchStats) -> (BlockCache<T>, Buffer<T>) {
+        let c = config, n = pass.n, d = c.dModel, a = c.attnDim, f = c.ffnDim, eps = T(c.normEps)
+        let cache = BlockCache<T>(n: n, c: c, input: x)
+        RMSNorm.forward(y: cache.attnIn.pointer, rstd: cache.attnRstd.pointer, x: x.pointer, gain: param(l.attnNorm),
+                        n: n, d: d, eps: eps)
+        Linear.forward(y: cache.qkv.pointer, ldy: 3 * a, x: cache.attnIn.pointer, ldx: d, w: param(l.wqkv),
+                       n: n, inDim: d, outDim: 3 * a)
+        pass.rotary.apply(cache.qkv.pointer, positions: pass.batch.positions, heads: c.heads, inverse: false)
+        pass.attention.forward(out: cache.attnOut.pointer, lse: cache.lse.pointer, qkv: cache.qkv.pointer,
+                               segments: pass.batch.segments, prefix: pass.prefix, scratch: pass.scratch.pointer)
+        cache.mid.pointer.update(from: x.pointer, count: n * d)
+        Linear.forward(y: cache.mid.pointer, ldy: d, x: cache.attnOut.pointer, ldx: a, w: param(l.wo),
+                       n: n, inDim: a, outDim: d, accumulate: true)
+        RMSNorm.forward(y: cache.ffnIn.pointer, rstd: cache.ffnRstd.pointer, x: cache.mid.pointer,
+                        gain: param(l.ffnNorm), n: n, d: d, eps: eps)
+        let next = Buffer<T>(count: n * d)
+        next.pointer.update(from: cache.mid.pointer, count: n * d)
+        stats.flops += 2 * Double(n) * Double(d) * Double(4 * a)
+        for s in pass.batch.segments { stats.flops += 4 * Double(s.count) * Double(s.count + 1) / 2 * Double(a) }
+        if l.isMoE {
+            let moe = moeLayer.forward(y: next.pointer, x: cache.ffnIn.pointer, n: n, w: moeWeights(l, params.pointer),
+                                       training: pass.training)
+            cache.moe = moe
+            let r = moe.routing
+            stats.auxLoss.append(r.auxLoss)
+            stats.routerZLoss.append(r.zLoss)
+            stats.expertLoad.append(r.members.map(\.count))
+            stats.dropped.append(r.dropped)
+            stats.assignments.append(n * c.topK)
+            let kept = Double(moe.starts.last ?? 0) + (l.ffn != nil ? Double(n) : 0)
+            stats.flops += 2 * kept * Double(3 * d * f) + 2 * Double(n) * Double(d * c.experts)
+        } else if let ffn = l.ffn {
+            let hidden = Buffer<T>(count: n * 2 * f), act = Buffer<T>(count: n * f)
+            SwiGLU.forward(y: next.pointer, a: hidden.pointer, u: act.pointer, x: cache.ffnIn.pointer,
+                           wIn: param(ffn.wIn), wOut: param(ffn.wOut), n: n, d: d, f: f, accumulate: true)
+            cache.ffnHidden = hidden
+            cache.ffnAct = act
+            stats.flops += 2 * Double(n) * Double(3 * d * f)
+        }
+        return (cache, next)
+    }
+
+    /// The block's backward, mirroring `forwardBlock` bottom-up. `dx` holds d(next) on entry and d(x) on
+    /// exit: each residual passes the gradient through unchanged, so the branches add into it in place.
+    func backwardBlock(_ l: LayerOffsets, cache: BlockCache<T>, dx: Buffer<T>, pass: Pass) {
+        let c = config, n = pass.n, d = c.dModel, a = c.attnDim, f = c.ffnDim
+        // next = mid + FFN(RMSNorm(mid)).
+        let dFfnIn = Buffer<T>(count: n * d)
+        if l.isMoE, let moe = cache.moe {
+            moeLayer.backward(dx: dFfnIn.pointer, dy: dx.pointer, x: cache.ffnIn.pointer, n: n,
+                              w: moeWeights(l, params.pointer), grads: moeWeights(l, grads.pointer), cache: moe,
+                              auxScale: pass.auxScale, zScale: pass.zScale)
+        } else if let ffn = l.ffn, let hidden = cache.ffnHidden, let act = cache.ffnAct {
+            SwiGLU.backward(dx: dFfnIn.pointer, dwIn: grad(ffn.wIn), dwOut: grad(ffn.wOut), dy: dx.pointer,
+                            x: cache.ffnIn.pointer, a: hidden.pointer, u: act.pointer, wIn: param(ffn.wIn),
+                            wOut: param(ffn.wOut), n: n, d: d, f: f)
+        }
+        RMSNorm.backward(dx: dx.pointer, dgain: grad(l.ffnNorm), dy: dFfnIn.pointer, x: cache.mid.pointer,
+                         rstd: cache.ffnRstd.pointer, gain: param(l.ffnNorm), n: n, d: d)
+        // mid = x + Attn(RMSNorm(x)): output projection, attention, rotary, qkv projection, norm.
+        let dAttnOut = Buffer<T>(count: n * a)
+        Linear.backward(dx: dAttnOut.pointer, lddx: a, dw: grad(l.wo), dy: dx.pointer, lddy: d,
+                        x: cache.attnOut.pointer, ldx: a, w: param(l.wo), n: n, inDim: a, outDim: d)
+        let dqkv = Buffer<T>(count: n * 3 * a)
+        pass.attention.backward(dqkv: dqkv.pointer, dOut: dAttnOut.pointer, out: cache.attnOut.pointer,
+                                lse: cache.lse.pointer, qkv: cache.qkv.pointer, segments: pass.batch.segments,
+                                prefix: pass.prefix, scratchP: pass.scratch.pointer, scratchD: pass.scratch2.pointer)
+        pass.rotary.apply(dqkv.pointer, positions: pass.batch.positions, heads: c.heads, inverse: true)
+        let dAttnIn = Buffer<T>(count: n * d)
+        Linear.backward(dx: dAttnIn.pointer, lddx: d, dw: grad(l.wqkv), dy: dqkv.pointer, lddy: 3 * a,
+                        x: cache.attnIn.pointer, ldx: d, w: param(l.wqkv), n: n, inDim: d, outDim: 3 * a)
+        RMSNorm.backward(dx: dx.pointer, dgain: grad(l.attnNorm), dy: dAttnIn.pointer, x: cache.input.pointer,
+                         rstd: cache.attnRstd.pointer, gain: param(l.attnNorm), n: n, d: d)
     }
 
     public func zeroGrad() { grads.zero() }

@@ -49,7 +49,11 @@ public enum SafeTensors {
         withUnsafeBytes(of: UInt64(json.count).littleEndian) { out.append(contentsOf: $0) }
         out.append(contentsOf: json)
         for t in tensors {
+            #if _endian(little)
+            out.append(contentsOf: UnsafeRawBufferPointer(t.values))  // already little-endian F32
+            #else
             for v in t.values { withUnsafeBytes(of: v.bitPattern.littleEndian) { out.append(contentsOf: $0) } }
+            #endif
         }
         return out
     }
