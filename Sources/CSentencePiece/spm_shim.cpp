@@ -12,6 +12,7 @@
 
 // Exported by libsentencepiece but declared only in its private common.h.
 namespace sentencepiece {
+void SetRandomGeneratorSeed(unsigned int seed);
 namespace logging {
 void SetMinLogLevel(int v);
 }  // namespace logging
@@ -190,3 +191,5 @@ extern "C" int spm_train(const char *const *keys, const char *const *values, siz
 }
 
 extern "C" void spm_set_min_log_level(int level) { sentencepiece::logging::SetMinLogLevel(level); }
+
+extern "C" void spm_set_random_seed(uint32_t seed) { sentencepiece::SetRandomGeneratorSeed(seed); }

@@ -5,6 +5,6 @@ struct MoeDataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "moe-data",
         abstract: "Prepare pretraining data mixtures for Mixture-of-Experts models, and train one on them.",
-        subcommands: []
+        subcommands: [TokenizerCommand.self]
     )
 }

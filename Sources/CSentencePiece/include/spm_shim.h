@@ -57,6 +57,9 @@ int spm_train(const char *const *keys, const char *const *values, size_t n_args,
 /// Sets libsentencepiece's global log threshold (0 info, 1 warning, 2 error).
 void spm_set_min_log_level(int level);
 
+/// Seeds libsentencepiece's global random generator (spm_train's --random_seed).
+void spm_set_random_seed(uint32_t seed);
+
 #ifdef __cplusplus
 }
 #endif

@@ -58,26 +58,35 @@ public struct TextFileSource: TrainingTextSource {
 }
 
 /// Reads a file line by line in 1 MiB blocks; lines are decoded as UTF-8 (invalid bytes
-/// become U+FFFD) without their "\n".
-final class LineReader {
+/// become U+FFFD) without their "\n" (a "\r" stays, as with spm_encode).
+public final class LineReader {
     private let handle: FileHandle
     private let path: String
+    private let closeAtEnd: Bool
     private var buffer: [UInt8] = []
     private var start = 0
     private var atEnd = false
 
-    init(path: String) throws {
+    public init(path: String) throws {
         guard let handle = FileHandle(forReadingAtPath: path) else {
             let why = FileManager.default.fileExists(atPath: path) ? "cannot be read" : "does not exist"
-            throw MoeDataError("training input \(path) \(why)")
+            throw MoeDataError("input \(path) \(why)")
         }
         self.handle = handle
         self.path = path
+        closeAtEnd = true
     }
 
-    deinit { try? handle.close() }
+    /// Reads from an open handle (e.g. standard input) that the caller keeps open.
+    public init(handle: FileHandle, name: String) {
+        self.handle = handle
+        path = name
+        closeAtEnd = false
+    }
 
-    func nextLine() throws -> String? {
+    deinit { if closeAtEnd { try? handle.close() } }
+
+    public func nextLine() throws -> String? {
         while true {
             if let newline = buffer[start...].firstIndex(of: UInt8(ascii: "\n")) {
                 let line = String(decoding: buffer[start..<newline], as: UTF8.self)
@@ -96,7 +105,7 @@ final class LineReader {
             do {
                 block = try handle.read(upToCount: 1 << 20) ?? Data()
             } catch {
-                throw MoeDataError("training input \(path): read failed (\(error.localizedDescription))")
+                throw MoeDataError("\(path): read failed (\(error.localizedDescription))")
             }
             if block.isEmpty { atEnd = true } else { buffer.append(contentsOf: block) }
         }

@@ -20,6 +20,7 @@ public enum TokenizerTrainer {
         defer { try? FileManager.default.removeItem(at: tmp) }
 
         spm_set_min_log_level(verbose ? 0 : 2)
+        spm_set_random_seed(options.trainerSeed)
         var err = [CChar](repeating: 0, count: 2048)
         let rc = withCStrings(args.map(\.0)) { keys in
             withCStrings(args.map(\.1)) { values in

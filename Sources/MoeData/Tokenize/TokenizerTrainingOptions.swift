@@ -93,7 +93,6 @@ public struct TokenizerTrainingOptions: Sendable, Equatable {
             ("max_sentence_length", String(maxSentenceBytes)),
             // The sample is already drawn (and bounded) by `TrainingSampler`; load all of it.
             ("input_sentence_size", "0"),
-            ("random_seed", String(trainerSeed)),
         ]
         if normalization == "identity" {
             // Keep runs of spaces (code indentation) and let pieces be made of them.

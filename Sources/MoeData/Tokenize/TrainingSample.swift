@@ -118,27 +118,39 @@ public struct TrainingSampler {
         return (kept.map(\.text), stats)
     }
 
-    /// Non-empty lines of `text`, each cut into chunks of at most `maxSentenceBytes` bytes at
-    /// character boundaries (the trainer skips longer sentences entirely).
+    /// Lines of `text` (split at "\n", as spm_train reads files) that are not blank, each cut
+    /// into chunks of at most `maxSentenceBytes` bytes at Character boundaries (the trainer
+    /// skips longer sentences entirely). Works on UTF-8 bytes: this runs over every input byte.
     func forEachSentence(_ text: Substring, _ body: (Substring) -> Void) {
-        for line in text.split(omittingEmptySubsequences: true, whereSeparator: \.isNewline) {
-            if line.allSatisfy(\.isWhitespace) { continue }
-            var rest = line[...]
-            while rest.utf8.count > maxSentenceBytes {
-                // Cut after the last whole Character that fits; a single Character longer than
-                // the limit goes alone (the trainer then skips it).
-                var end = rest.index(after: rest.startIndex)
-                var bytes = 0
-                for i in rest.indices {
-                    bytes += rest[i].utf8.count
-                    if bytes > maxSentenceBytes { break }
-                    end = rest.index(after: i)
-                }
-                body(rest[..<end])
-                rest = rest[end...]
+        let utf8 = text.utf8
+        var lineStart = utf8.startIndex
+        while lineStart < utf8.endIndex {
+            let lineEnd = utf8[lineStart...].firstIndex(of: UInt8(ascii: "\n")) ?? utf8.endIndex
+            let lineBytes = utf8[lineStart..<lineEnd]
+            if lineBytes.contains(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }) {
+                let line = text[lineStart..<lineEnd]
+                if lineBytes.count <= maxSentenceBytes { body(line) } else { forEachChunk(line, body) }
             }
-            if !rest.isEmpty { body(rest) }
+            lineStart = lineEnd == utf8.endIndex ? lineEnd : utf8.index(after: lineEnd)
         }
+    }
+
+    private func forEachChunk(_ line: Substring, _ body: (Substring) -> Void) {
+        var rest = line
+        while rest.utf8.count > maxSentenceBytes {
+            // Cut after the last whole Character that fits; a single Character longer than the
+            // limit goes alone (the trainer then skips it).
+            var end = rest.index(after: rest.startIndex)
+            var bytes = 0
+            for i in rest.indices {
+                bytes += rest[i].utf8.count
+                if bytes > maxSentenceBytes { break }
+                end = rest.index(after: i)
+            }
+            body(rest[..<end])
+            rest = rest[end...]
+        }
+        if !rest.isEmpty { body(rest) }
     }
 }
 
