@@ -10,6 +10,7 @@ struct MoeDataCommand: ParsableCommand {
             IngestCommand.self,
             PlanCommand.self,
             StatsCommand.self,
+            TokenizerCommand.self,
         ]
     )
 }
