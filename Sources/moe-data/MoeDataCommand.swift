@@ -8,6 +8,7 @@ struct MoeDataCommand: ParsableCommand {
         subcommands: [
             BuildCommand.self,
             IngestCommand.self,
+            InspectCommand.self,
             PlanCommand.self,
             StatsCommand.self,
             TokenizerCommand.self,

@@ -96,7 +96,7 @@ struct TokenizerBadInputTests {
 
         let sampler = TrainingSampler(totalBytes: 1000, seed: 1)
         let missing = TokenizerFixtures.directory.appendingPathComponent("missing.txt").path
-        #expect(error { _ = try sampler.sample([(TextFileSource(path: missing, format: .text), 1)]) }.contains("does not exist"))
+        #expect(error { _ = try sampler.sample([(TextFileSource(path: missing, format: .text), 1)]) }.contains("missing.txt: cannot open: No such file or directory"))
         let jsonl = try TokenizerFixtures.write("{\"text\": \"ok\"}\n{\"body\": \"x\"}\n", "bad.jsonl")
         #expect(error { _ = try sampler.sample([(TextFileSource(path: jsonl, format: .jsonl), 1)]) }.contains("bad.jsonl:2: no field \"text\""))
         let broken = try TokenizerFixtures.write("{\"text\": \"ok\"}\n{\"text\": \n", "broken.jsonl")
