@@ -8,7 +8,7 @@ copies of the standard library) are taken once.
 
 Outputs, in --out (default /work/bench-data/corpus-x<scale>):
   jsonl/part-NNNNN.jsonl.zst   RedPajama-style records {"text": ..., "meta": {"source", "path"}}
-                               (zstd level 3), one shard per ~--shard-mb of text.
+                               (zstd level 3), --shards x --scale shards of equal text bytes.
   txt/part-NNNNN.txt           the SAME document texts, each written as it is (its own
                                newlines kept) followed by one "\n": the input of spm_encode.
                                spm_encode encodes line by line, so it sees exactly the same
@@ -121,12 +121,13 @@ def main():
     ap.add_argument("--work", default=os.environ.get("BENCH_WORK", "/work/bench-data"))
     ap.add_argument("--mb", type=float, default=210.0, help="text megabytes (1e6) at scale 1")
     ap.add_argument("--scale", type=int, default=1)
-    ap.add_argument("--shard-mb", type=float, default=16.0)
+    ap.add_argument("--shards", type=int, default=16,
+                    help="shards at scale 1 (times --scale); equal in text bytes, so the two halves are equal too")
     ap.add_argument("--max-doc-kb", type=int, default=1024)
     args = ap.parse_args()
     out = args.out or os.path.join(args.work, f"corpus-x{args.scale}")
     target = int(args.mb * 1e6 * args.scale)
-    shard_target = int(args.shard_mb * 1e6)
+    shard_target = -(-target // (args.shards * args.scale))
     os.makedirs(os.path.join(out, "jsonl"), exist_ok=True)
     os.makedirs(os.path.join(out, "txt"), exist_ok=True)
 

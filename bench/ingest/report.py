@@ -17,7 +17,9 @@ def time_v(path):
     user = float(re.search(r"User time \(seconds\): ([\d.]+)", text).group(1))
     sys_ = float(re.search(r"System time \(seconds\): ([\d.]+)", text).group(1))
     status = int(re.search(r"Exit status: (\d+)", text).group(1))
-    return {"wall": wall, "rss_kb": rss, "cpu": user + sys_, "status": status}
+    load_path = path[:-len(".time")] + ".load"
+    load = open(load_path).read().strip() if os.path.exists(load_path) else "?"
+    return {"wall": wall, "rss_kb": rss, "cpu": user + sys_, "status": status, "load": load}
 
 
 def read(path):
@@ -35,35 +37,35 @@ def main():
     mb = c1["text_bytes"] / 1e6
     rows = []
 
-    def row(name, wall, tokens, rss_kb, rss_note, cpu, text_mb=mb, extra=""):
+    def row(name, wall, tokens, rss_kb, rss_note, cpu, text_mb=mb, extra="", load="?"):
         rows.append({"name": name, "wall": wall, "mbps": text_mb / wall, "tps": tokens / wall if tokens else None,
                      "tokens": tokens, "rss_mb": rss_kb / 1024, "rss_note": rss_note, "cpu": cpu, "text_mb": text_mb,
-                     "extra": extra})
+                     "extra": extra, "load": load})
 
     s1 = time_v(R("spm1.time"))
-    row("spm_encode, 1 process", s1["wall"], int(read(R("spm1.tokens"))), s1["rss_kb"], "", s1["cpu"])
+    row("spm_encode, 1 process", s1["wall"], int(read(R("spm1.tokens"))), s1["rss_kb"], "", s1["cpu"], load=s1["load"])
     sa, sb = time_v(R("spm2a.time")), time_v(R("spm2b.time"))
     st, en = map(float, read(R("spm2.wall")).split())
     row("spm_encode, 2 processes", en - st, int(read(R("spm2.tokens"))), sa["rss_kb"] + sb["rss_kb"],
-        f"sum of 2 ({sa['rss_kb'] / 1024:.0f} + {sb['rss_kb'] / 1024:.0f})", sa["cpu"] + sb["cpu"])
+        f"sum of 2 ({sa['rss_kb'] / 1024:.0f} + {sb['rss_kb'] / 1024:.0f})", sa["cpu"] + sb["cpu"], load=sa["load"])
     peer_t = time_v(R("peer.time"))
     peer = json.load(open(R("peer.json")))
     w = peer["peak_rss_kb_per_worker"]
     row("Python peer (pip sentencepiece + zstandard), 2 processes", peer_t["wall"], peer["tokens"],
         sum(w), f"sum of 2 workers ({w[0] / 1024:.0f} + {w[1] / 1024:.0f}; parent not counted)",
-        peer_t["cpu"])
+        peer_t["cpu"], load=peer_t["load"])
     moe = time_v(R("moe.time"))
-    row("moe-data ingest --jobs 2", moe["wall"], int(read(R("moe.tokens"))), moe["rss_kb"], "one process", moe["cpu"])
+    row("moe-data ingest --jobs 2", moe["wall"], int(read(R("moe.tokens"))), moe["rss_kb"], "one process", moe["cpu"], load=moe["load"])
     if os.path.exists(R("moe1.time")):
         m1 = time_v(R("moe1.time"))
-        row("moe-data ingest --jobs 1", m1["wall"], int(read(R("moe.tokens"))), m1["rss_kb"], "one process", m1["cpu"])
+        row("moe-data ingest --jobs 1", m1["wall"], int(read(R("moe.tokens"))), m1["rss_kb"], "one process", m1["cpu"], load=m1["load"])
     double = None
     if os.path.exists(R("moe2x.time")):
         c2 = json.load(open(os.path.join(a.work, "corpus-x2", "corpus.json")))
         d = time_v(R("moe2x.time"))
         double = (c2, d)
         row("moe-data ingest --jobs 2, doubled corpus", d["wall"], None, d["rss_kb"], "one process", d["cpu"],
-            text_mb=c2["text_bytes"] / 1e6)
+            text_mb=c2["text_bytes"] / 1e6, load=d["load"])
 
     by = {r["name"]: r for r in rows}
     ours = by["moe-data ingest --jobs 2"]["mbps"]
@@ -84,18 +86,18 @@ def main():
     P(f"# moe-data ingest benchmark, {a.date}")
     P("")
     P(f"Machine: {nproc} cores ({cpu}), {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB RAM, "
-      f"{platform.platform()}; {swift}. Shared machine: other builds may run at the same time.")
+      f"{platform.platform()}; {swift}. Shared machine: other builds may run at the same time; load average at the start of the report: " + open("/proc/loadavg").read().split()[0] + ".")
     P(f"Corpus: {mb:.1f} MB of real text and code ({c1['documents']} documents, {c1['shards']} JSONL.zst shards; "
       f"categories: " + ", ".join(f"{k} {v['bytes'] / 1e6:.0f} MB" for k, v in c1["categories"].items()) + ").")
     P("Tokenizer: SentencePiece unigram, 32000 pieces, trained with spm_train on a ~19 MB sample of the corpus. "
       "MB = 10^6 bytes of document text (UTF-8, before JSON escaping); all tools read warm page cache.")
     P("")
-    P("| run | text MB | wall s | MB/s | tokens | tokens/s | CPU s | peak RSS MB | RSS note |")
-    P("|---|---:|---:|---:|---:|---:|---:|---:|---|")
+    P("| run | text MB | wall s | MB/s | tokens | tokens/s | CPU s | MB per CPU-s | peak RSS MB | RSS note | load before |")
+    P("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|")
     for r in rows:
         P(f"| {r['name']} | {r['text_mb']:.1f} | {r['wall']:.1f} | {r['mbps']:.2f} | "
           f"{r['tokens'] if r['tokens'] else '-'} | {format(r['tps'], ',.0f') if r['tps'] else '-'} | "
-          f"{r['cpu']:.1f} | {r['rss_mb']:.0f} | {r['rss_note']} |")
+          f"{r['cpu']:.1f} | {r['text_mb'] / r['cpu']:.2f} | {r['rss_mb']:.0f} | {r['rss_note']} | {r['load']} |")
     P("")
     P("| ratio | measured | target | met |")
     P("|---|---:|---:|---|")
@@ -107,6 +109,11 @@ def main():
         c2, d = double
         P(f"| moe-data peak RSS, doubled corpus ({c2['text_bytes'] / 1e6:.0f} MB) | {d['rss_kb'] / 1024:.0f} MB | < 512 MB | "
           f"{'yes' if d['rss_kb'] / 1024 < 512 else 'NO'} |")
+    cpu_eff = lambda n: by[n]["text_mb"] / by[n]["cpu"]
+    P(f"| moe-data / spm_encode 2-proc (MB per CPU-second, robust to a busy machine) | "
+      f"{cpu_eff('moe-data ingest --jobs 2') / cpu_eff('spm_encode, 2 processes'):.2f} | (context) | |")
+    P(f"| moe-data / Python peer (MB per CPU-second) | "
+      f"{cpu_eff('moe-data ingest --jobs 2') / cpu_eff('Python peer (pip sentencepiece + zstandard), 2 processes'):.2f} | (context) | |")
     P(f"| spm_encode 2-proc / 1-proc (MB/s) | {spm2 / by['spm_encode, 1 process']['mbps']:.2f} | (context) | |")
     P(f"| Python peer / spm_encode 2-proc (MB/s) | {pyp / spm2:.2f} | (context) | |")
     P("")

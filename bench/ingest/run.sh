@@ -71,7 +71,8 @@ EOF
 fi
 
 # 4. The measurements. Each is timed with /usr/bin/time -v (wall, peak RSS).
-timed() { local name="$1"; shift; /usr/bin/time -v -o "$RUN/$name.time" "$@"; }
+# The 1-minute load average before each run is kept too: the machine is shared with other builders.
+timed() { local name="$1"; shift; cut -d" " -f1 /proc/loadavg > "$RUN/$name.load"; /usr/bin/time -v -o "$RUN/$name.time" "$@"; }
 readarray -t HALF0 < <(python3 -c "import json,sys; print('\n'.join(json.load(open('$C1/halves.json'))['halves'][0]))")
 readarray -t HALF1 < <(python3 -c "import json,sys; print('\n'.join(json.load(open('$C1/halves.json'))['halves'][1]))")
 # The plain text of each half, concatenated once before timing (spm_encode reads one stream).
