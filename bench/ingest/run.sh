@@ -148,6 +148,8 @@ rm -f "$RUN"/*.txt
 
 # 5. The table.
 python3 "$HERE/report.py" --run "$RUN" --work "$WORK" --date "$DATE" > "$RUN/results.md"
-cp "$RUN/results.md" "$HERE/results-$DATE.md"
+OUT="$HERE/results-$DATE.md"; k=2
+while [ -e "$OUT" ]; do OUT="$HERE/results-$DATE-$k.md"; k=$((k + 1)); done   # keep earlier runs of the day
+cp "$RUN/results.md" "$OUT"
 cat "$RUN/results.md"
-log "written $HERE/results-$DATE.md (run folder $RUN)"
+log "written $OUT (run folder $RUN)"
