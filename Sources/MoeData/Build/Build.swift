@@ -279,6 +279,7 @@ public struct Build {
         try catalog.setValue("build.summary", String(decoding: try JSONEncoder().encode(counters), as: UTF8.self))
         try catalog.setValue("build.accounting", String(decoding: try JSONEncoder().encode(accounting), as: UTF8.self))
         try catalog.setValue("stats.mixture", JSONValue.object(["text": .string(render(result, accounting: accounting))]).encoded())
+        try catalog.recordMixture(accounting.rows(includeWindows: true))
         try catalog.setValue("build.status", "done")
         return result
     }

@@ -17,16 +17,7 @@ public enum TokenizerSetup {
     /// Draws a sample of `sample_mb` from the sources (per-source shares; equal by default), in
     /// one streaming pass each, and trains an umT5-layout unigram model on it.
     static func trainFromManifest(_ manifest: Manifest, train: TokenizerSpec.TrainSpec, quiet: Bool, jobs: Int) throws {
-        for name in train.shares.keys.sorted() where manifest.source(named: name) == nil {
-            throw MoeDataError("\(manifest.path): tokenizer.train.shares.\(name): no source of that name in the manifest")
-        }
-        let sources: [(source: any TrainingTextSource, share: Double)] = manifest.sources.compactMap { spec in
-            let share = train.shares.isEmpty ? 1 : (train.shares[spec.name] ?? 0)
-            guard share > 0 else { return nil }
-            return (ClosureTextSource(name: spec.name) { body in
-                try forEachDocument(of: spec, maxDocumentBytes: manifest.maxDocumentBytes) { try body($0) }
-            }, share)
-        }
+        let sources = try textSources(manifest, shares: train.shares, sharesKey: "tokenizer.train.shares")
         var options = TokenizerTrainingOptions()
         options.vocabSize = train.vocabSize
         options.characterCoverage = train.characterCoverage
@@ -42,6 +33,23 @@ public enum TokenizerSetup {
         try TokenizerTrainer.train(sentences: DrainingSentences(sentences), options: options, modelPath: manifest.tokenizer.model)
         if !quiet {
             FileHandle.standardError.write(Data(String(format: "tokenizer written to %@ in %.0f s\n", manifest.tokenizer.model, Date().timeIntervalSince(start)).utf8))
+        }
+    }
+
+    /// The manifest's sources as training inputs, each with its share of the sample (equal when
+    /// `shares` is empty; sources without a share are left out).
+    public static func textSources(_ manifest: Manifest, shares: [String: Double], sharesKey: String) throws
+        -> [(source: any TrainingTextSource, share: Double)]
+    {
+        for name in shares.keys.sorted() where manifest.source(named: name) == nil {
+            throw MoeDataError("\(manifest.path): \(sharesKey).\(name): no source of that name in the manifest")
+        }
+        return manifest.sources.compactMap { spec in
+            let share = shares.isEmpty ? 1 : (shares[spec.name] ?? 0)
+            guard share > 0 else { return nil }
+            return (ClosureTextSource(name: spec.name) { body in
+                try forEachDocument(of: spec, maxDocumentBytes: manifest.maxDocumentBytes) { try body($0) }
+            }, share)
         }
     }
 

@@ -15,6 +15,7 @@ struct TokenizerTrainCommand: ParsableCommand {
             Examples:
               moe-data tokenizer train -o tok.model --input prose.txt --input code.jsonl --share 3 --share 1
               moe-data tokenizer train -o tok.model --input docs.jsonl --field content --vocab-size 32000
+              moe-data tokenizer train -o tok.model --manifest manifests/sample.yaml --source-share the_stack=3
             """
     )
 
@@ -23,6 +24,12 @@ struct TokenizerTrainCommand: ParsableCommand {
 
     @Option(name: .customLong("input"), help: "Training input: plain text, or JSONL (.jsonl/.json) with --field. Repeatable.")
     var inputs: [String] = []
+
+    @Option(help: "Draw the sample from a manifest's sources (every format the manifest reads). Shares come from --source-share, else the manifest's tokenizer.train.shares, else equal.")
+    var manifest: String?
+
+    @Option(name: .customLong("source-share"), help: "With --manifest: NAME=WEIGHT, a source's relative share of the sample. Repeatable.")
+    var sourceShares: [String] = []
 
     @Option(name: .customLong("share"), help: "Relative share of the sample for each --input, in order. Repeatable.")
     var shares: [Double] = []
@@ -82,7 +89,7 @@ struct TokenizerTrainCommand: ParsableCommand {
         options.userDefinedSymbols = (encoding == .reserved ? ModeToken.symbols : []) + userDefinedSymbols
         try options.validate()
 
-        guard !inputs.isEmpty else { throw MoeDataError("no training inputs: give at least one --input FILE") }
+        guard !inputs.isEmpty || manifest != nil else { throw MoeDataError("no training inputs: give --manifest M or at least one --input FILE") }
         guard shares.isEmpty || shares.count == inputs.count else {
             throw MoeDataError("\(shares.count) --share values for \(inputs.count) --input files; give one per input or none")
         }
@@ -98,6 +105,20 @@ struct TokenizerTrainCommand: ParsableCommand {
                 fileFormat = f
             }
             sources.append((TextFileSource(path: path, format: fileFormat, field: field), shares.isEmpty ? 1 : shares[i]))
+        }
+
+        if let manifest {
+            let m = try Manifest.load(path: manifest)
+            var named: [String: Double] = [:]
+            for item in sourceShares {
+                let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
+                guard parts.count == 2, let w = Double(parts[1]), w > 0 else {
+                    throw MoeDataError("--source-share \(item): expected NAME=WEIGHT with a positive weight")
+                }
+                named[parts[0]] = w
+            }
+            let shares = named.isEmpty ? (m.tokenizer.train?.shares ?? [:]) : named
+            sources += try TokenizerSetup.textSources(m, shares: shares, sharesKey: named.isEmpty ? "tokenizer.train.shares" : "--source-share")
         }
 
         let clock = ContinuousClock()
