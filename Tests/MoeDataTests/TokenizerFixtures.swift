@@ -5,6 +5,9 @@ import Testing
 /// Real corpora and one small trained model shared by the tokenizer tests (training once per
 /// test process keeps the suite fast).
 enum TokenizerFixtures {
+    /// The Python used for interop checks: `MOE_DATA_PYTHON` when set, else `python3`.
+    static var python: String { ProcessInfo.processInfo.environment["MOE_DATA_PYTHON"] ?? "python3" }
+
     static let directory: URL = {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("moe-data-tokenizer-tests-\(getpid())")
         try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)

@@ -100,13 +100,14 @@ struct TokenizerInteropTests {
                     ties += 1
                 else:
                     mismatches.append(i)
-            print(json.dumps({"pieces": sp.get_piece_size(), "pad": sp.pad_id(), "eos": sp.eos_id(), "unk": sp.unk_id(),
+            print(json.dumps({"version": spm.__version__, "pieces": sp.get_piece_size(), "pad": sp.pad_id(), "eos": sp.eos_id(), "unk": sp.unk_id(),
                               "bos": sp.bos_id(), "lines": len(lines), "same": same, "ties": ties, "mismatches": mismatches,
                               "roundtrip": all(sp.decode(sp.encode(l)) == l for l in lines)}))
             """
-        let py = try TokenizerFixtures.run("/usr/bin/env", ["python3", "-c", script, model, linesPath, oursPath])
+        let py = try TokenizerFixtures.run("/usr/bin/env", [TokenizerFixtures.python, "-c", script, model, linesPath, oursPath])
         #expect(py.status == 0, "\(py.err)")
         struct PyOut: Decodable {
+            var version: String
             var pieces, pad, eos, unk, bos, lines, same, ties: Int
             var mismatches: [Int]
             var roundtrip: Bool
@@ -116,6 +117,11 @@ struct TokenizerInteropTests {
         #expect(out.lines == lines.count)
         #expect(out.mismatches.isEmpty, "lines whose ids differ from python's: \(out.mismatches.map { lines[$0] })")
         #expect(out.same + out.ties == lines.count)
+        // sentencepiece 0.1.x (CI installs 0.1.99) runs the same encoder as Debian's 0.1.97: the ids
+        // must be identical, line for line. 0.2.x changed how Viterbi ties are broken.
+        if out.version.hasPrefix("0.1.") {
+            #expect(out.same == lines.count, "python sentencepiece \(out.version): \(out.ties) lines differ")
+        }
         // A sanity bound only (the count depends on the trained model: 15 to 43 of 612 seen);
         // the real check is above: every differing line is an exact score tie.
         #expect(out.ties * 10 < lines.count, "\(out.ties) tie-broken lines of \(lines.count): more than 10%")
@@ -130,7 +136,10 @@ struct TokenizerInteropTests {
         let small = try TokenizerFixtures.model()
         let large = TokenizerFixtures.directory.appendingPathComponent("umt5-sized.model").path
         let script = """
-            import sys
+            import os, sys
+            # sentencepiece 0.1.x ships protobuf code generated for protobuf 3; newer protobuf
+            # runtimes load it with the pure-python implementation.
+            os.environ.setdefault("PROTOCOL_BUFFERS_PYTHON_IMPLEMENTATION", "python")
             from sentencepiece import sentencepiece_model_pb2 as pb
             m = pb.ModelProto()
             m.ParseFromString(open(sys.argv[1], "rb").read())
@@ -144,7 +153,7 @@ struct TokenizerInteropTests {
                 n += 1
             open(sys.argv[2], "wb").write(m.SerializeToString())
             """
-        let py = try TokenizerFixtures.run("/usr/bin/env", ["python3", "-c", script, small, large])
+        let py = try TokenizerFixtures.run("/usr/bin/env", [TokenizerFixtures.python, "-c", script, small, large])
         #expect(py.status == 0, "\(py.err)")
 
         let t = try Tokenizer(modelPath: large)
