@@ -222,7 +222,7 @@ public struct Build {
                 let d = ul2.denoiserIndex(forExample: exampleIndex)
                 guard let chunk = try mixer.next(maxTokens: ul2.rawLength(denoiser: d)) else { continue }
                 try accounting.record(chunk)
-                let example = try ul2.makeExample(raw: chunk.tokens, pieces: chunk.pieces.map { RawPiece(docId: $0.docId, offset: $0.offset, count: $0.count) },
+                let example = try ul2.makeExample(raw: chunk.tokens, pieces: chunk.pieces,
                                                   source: chunk.source, denoiser: d, exampleIndex: exampleIndex)
                 exampleIndex += 1
                 counters[phase].examples += 1
