@@ -6,10 +6,13 @@ struct MoeDataCommand: ParsableCommand {
         commandName: "moe-data",
         abstract: "Prepare pretraining data mixtures for Mixture-of-Experts models, and train one on them.",
         subcommands: [
+            BenchCommand.self,
             BuildCommand.self,
             IngestCommand.self,
+            InspectCommand.self,
             PlanCommand.self,
             StatsCommand.self,
+            TokenizerCommand.self,
             TrainCommand.self,
         ]
     )

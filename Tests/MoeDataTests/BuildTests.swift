@@ -81,6 +81,25 @@ import Testing
         // stats shows the realized shares.
         let stats = try TestSupport.moeData(["stats", dir.appendingPathComponent("out").path])
         #expect(stats.stdout.contains("code 52.2500% (52.2500%)"), "\(stats.stdout)")
+        // Per-window realized vs target (1% of a phase) is in the catalog and `stats --json`.
+        let json = try JSONValue.parse(Data(try TestSupport.moeData(["stats", dir.appendingPathComponent("out").path, "--json"]).stdout.utf8))
+        let windows = (json["mixture_realized"]?.arrayValue ?? []).filter { $0["window"] != .null && $0["phase"]?.intValue == 0 }
+        #expect(Set(windows.compactMap { $0["window"]?.intValue }).count == 100)
+        for w in windows {
+            let gap = abs((w["cumulative_realized"]?.intValue ?? 0) - (w["cumulative_target"]?.intValue ?? 0))
+            #expect(gap <= 2014, "a window's cumulative realized tokens stray more than one chunk from the target: \(w)")
+        }
+        // inspect decodes a row: its segments, source, mode token and sentinels.
+        let inspect = try TestSupport.moeData(["inspect", dir.appendingPathComponent("out").path, "--row", "0"])
+        #expect(inspect.status == 0, "\(inspect.stderr)")
+        #expect(inspect.stdout.contains("phase 0 (v1-ul2)") && inspect.stdout.contains("segment 1: source "))
+        #expect(inspect.stdout.contains("[inputs, no loss]") && inspect.stdout.contains("[targets, loss]"))
+        #expect(["[NLU]", "[NLG]", "[S2S]"].contains { inspect.stdout.contains($0) })
+        let rows = try TestSupport.samples(dir.appendingPathComponent("out/packed"))
+        if let spanRow = rows.firstIndex(where: { $0["provenance"]?.json?.arrayValue?.first?["denoiser"]?.stringValue?.hasPrefix("X") == true }) {
+            let x = try TestSupport.moeData(["inspect", dir.appendingPathComponent("out").path, "--row", "\(spanRow)"])
+            #expect(x.stdout.contains("<extra_id_0>") && x.stdout.contains("[NLG]"), "\(x.stdout.prefix(600))")
+        }
         let meta = try JSONValue.parse(Data(contentsOf: dir.appendingPathComponent("out/packed/moe-data.json")))
         #expect(meta["vocab_size"]?.intValue == 1300 && meta["padded_vocab_size"]?.intValue == 1408)
     }

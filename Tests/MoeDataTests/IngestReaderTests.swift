@@ -125,4 +125,21 @@ import Testing
         let table = try TestSupport.moeData(["stats", dir.appendingPathComponent("out").path])
         #expect(table.stdout.contains("docs read") && table.stdout.contains("a.jsonl:11"))
     }
+
+    @Test func globsTakeLinksToFilesButDoNotFollowLinkedFolders() throws {
+        let dir = try TestSupport.tempDir("links")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fm = FileManager.default
+        try fm.createDirectory(at: dir.appendingPathComponent("real"), withIntermediateDirectories: true)
+        try fm.createDirectory(at: dir.appendingPathComponent("links"), withIntermediateDirectories: true)
+        let lines = try TestSupport.realLines(3).map { "{\"text\": \(TestSupport.jsonString($0))}" }
+        try lines.joined(separator: "\n").write(to: dir.appendingPathComponent("real/a.jsonl"), atomically: true, encoding: .utf8)
+        try fm.createSymbolicLink(at: dir.appendingPathComponent("links/a.jsonl"), withDestinationURL: dir.appendingPathComponent("real/a.jsonl"))
+        // A link back to a parent folder would make a walk endless if it were followed.
+        try fm.createSymbolicLink(at: dir.appendingPathComponent("links/loop"), withDestinationURL: dir)
+        let manifest = try TestSupport.manifest(in: dir, sources: "  - {name: a, format: jsonl, paths: [\"links/**/*.jsonl\"], domain: web}\n")
+        let r = try TestSupport.moeData(["ingest", manifest, "--quiet"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try TestSupport.samples(dir.appendingPathComponent("out/tokens/a")).count == 3)
+    }
 }

@@ -138,7 +138,7 @@ import Testing
         var mixer = try Mixer(mixture: try MixtureParser.load(path: path), tokensDirectory: fixture.tokensDirectory, windowDocs: 7)
         let chunks = try drain(&mixer, maxTokens: 1500)
         var covered: [String: [String: [Bool]]] = [:]
-        var open: [String: DocPiece] = [:]  // per source, a document left unfinished
+        var open: [String: RawPiece] = [:]  // per source, a document left unfinished
         for chunk in chunks {
             var at = 0
             var ends: [Int] = []

@@ -222,7 +222,7 @@ public struct Build {
                 let d = ul2.denoiserIndex(forExample: exampleIndex)
                 guard let chunk = try mixer.next(maxTokens: ul2.rawLength(denoiser: d)) else { continue }
                 try accounting.record(chunk)
-                let example = try ul2.makeExample(raw: chunk.tokens, pieces: chunk.pieces.map { RawPiece(docId: $0.docId, offset: $0.offset, count: $0.count) },
+                let example = try ul2.makeExample(raw: chunk.tokens, pieces: chunk.pieces,
                                                   source: chunk.source, denoiser: d, exampleIndex: exampleIndex)
                 exampleIndex += 1
                 counters[phase].examples += 1
@@ -279,6 +279,7 @@ public struct Build {
         try catalog.setValue("build.summary", String(decoding: try JSONEncoder().encode(counters), as: UTF8.self))
         try catalog.setValue("build.accounting", String(decoding: try JSONEncoder().encode(accounting), as: UTF8.self))
         try catalog.setValue("stats.mixture", JSONValue.object(["text": .string(render(result, accounting: accounting))]).encoded())
+        try catalog.recordMixture(accounting.rows(includeWindows: true))
         try catalog.setValue("build.status", "done")
         return result
     }

@@ -40,6 +40,12 @@ public struct Ingest {
     /// Runs the ingest of every source; returns a summary per source.
     public func run(catalog: Catalog, tokenizer: Tokenizer, progress: ProgressLine) throws -> [SourceSummary] {
         var summaries: [SourceSummary] = []
+        // Totals over every source first, so the ETA covers the whole job.
+        for source in manifest.sources {
+            let files = InputFiles.list(source).files
+            progress.filesTotal += files.count
+            progress.bytesTotal += files.reduce(0) { $0 + $1.size }
+        }
         for source in manifest.sources {
             summaries.append(try ingest(source, catalog: catalog, tokenizer: tokenizer, progress: progress))
         }
@@ -82,8 +88,8 @@ public struct Ingest {
         let dir = tokensDirectory.appendingPathComponent(source.name)
         var state = try catalog.sourceState(source.name)
         if let s = state, s.signature == sig, s.status == "done", !options.restart {
-            progress.filesTotal += files.count
             progress.filesDone += files.count
+            progress.bytesRead += files.reduce(0) { $0 + $1.size }
             return SourceSummary(name: source.name, reused: true, totals: s.cursor.totals, shards: s.shards.count)
         }
         if state == nil || state?.signature != sig || options.restart {
@@ -107,9 +113,7 @@ public struct Ingest {
             run.totals.fileErrors += missing.count
         }
         progress.setLabel(source.name)
-        progress.filesTotal += files.count
         progress.filesDone += state.cursor.position.fileIndex
-        progress.bytesTotal += files.reduce(0) { $0 + $1.size }
         progress.bytesRead += files.prefix(state.cursor.position.fileIndex).reduce(0) { $0 + $1.size }
         let encoder = ParallelEncoder(tokenizer: tokenizer, jobs: options.jobs)
 

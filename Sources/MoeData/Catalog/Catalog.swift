@@ -55,6 +55,10 @@ public final class Catalog {
             bytes_in INTEGER NOT NULL, bytes_out INTEGER NOT NULL,
             file_documents INTEGER NOT NULL, file_skipped INTEGER NOT NULL, file_tokens INTEGER NOT NULL, file_bytes INTEGER NOT NULL);
         CREATE TABLE IF NOT EXISTS kv(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS mixture_realized(
+            phase INTEGER NOT NULL, phase_name TEXT NOT NULL, window INTEGER, start_token INTEGER NOT NULL,
+            end_token INTEGER NOT NULL, source TEXT NOT NULL, target_tokens INTEGER NOT NULL, realized_tokens INTEGER NOT NULL,
+            cumulative_target INTEGER NOT NULL, cumulative_realized INTEGER NOT NULL);
         """)
     }
 
@@ -247,6 +251,26 @@ extension Catalog {
     func recordBuildShards(_ entries: [MDSShardEntry], dataset: String) throws {
         try db.transaction {
             for e in entries { try recordShard(dataset: dataset, ShardRecord(entry: e, documents: e.samples, tokens: 0)) }
+        }
+    }
+}
+
+extension Catalog {
+    /// Replaces the realized-vs-target rows of the mixture (per phase, window NULL; and per
+    /// window of 1% of a phase).
+    public func recordMixture(_ rows: [MixAccounting.Row]) throws {
+        try db.transaction {
+            try db.run("DELETE FROM mixture_realized")
+            let ins = try db.prepare("""
+                INSERT INTO mixture_realized(phase, phase_name, window, start_token, end_token, source, target_tokens,
+                    realized_tokens, cumulative_target, cumulative_realized) VALUES(?,?,?,?,?,?,?,?,?,?)
+                """)
+            for r in rows {
+                try ins.bind([.int(Int64(r.phase)), .text(r.phaseName), r.window.map { .int(Int64($0)) }, .int(Int64(r.startToken)),
+                              .int(Int64(r.endToken)), .text(r.source), .int(Int64(r.targetTokens)), .int(Int64(r.realizedTokens)),
+                              .int(Int64(r.cumulativeTarget)), .int(Int64(r.cumulativeRealized))])
+                while try ins.step() {}
+            }
         }
     }
 }

@@ -40,6 +40,19 @@ public struct CatalogStats: Sendable {
             Run(id: r[0]?.int ?? 0, command: r[1]?.text ?? "", status: r[2]?.text ?? "", startedAt: r[3]?.text ?? "", endedAt: r[4]?.text)
         }
         var sections: [String: JSONValue] = [:]
+        let mix = try db.query("""
+            SELECT phase, phase_name, window, start_token, end_token, source, target_tokens, realized_tokens,
+                   cumulative_target, cumulative_realized FROM mixture_realized ORDER BY phase, window IS NOT NULL, window, source
+            """)
+        if !mix.isEmpty {
+            sections["mixture_realized"] = .array(mix.map { r in
+                .object(["phase": .int(Int64(r[0]?.int ?? 0)), "phase_name": .string(r[1]?.text ?? ""),
+                         "window": r[2].map { .int(Int64($0.int)) } ?? .null, "start_token": .int(Int64(r[3]?.int ?? 0)),
+                         "end_token": .int(Int64(r[4]?.int ?? 0)), "source": .string(r[5]?.text ?? ""),
+                         "target_tokens": .int(Int64(r[6]?.int ?? 0)), "realized_tokens": .int(Int64(r[7]?.int ?? 0)),
+                         "cumulative_target": .int(Int64(r[8]?.int ?? 0)), "cumulative_realized": .int(Int64(r[9]?.int ?? 0))])
+            })
+        }
         for r in try db.query("SELECT key, value FROM kv WHERE key LIKE 'stats.%' ORDER BY key") {
             if let k = r[0]?.text, let v = r[1]?.text, let j = try? JSONValue.parse(Data(v.utf8)) { sections[String(k.dropFirst(6))] = j }
         }

@@ -1,17 +1,5 @@
 import Foundation
 
-/// Part of one document inside a chunk: `count` tokens from token `offset` of `docId`.
-public struct DocPiece: Sendable, Equatable, Codable {
-    public var docId: String
-    public var offset: Int
-    public var count: Int
-    public init(docId: String, offset: Int, count: Int) {
-        self.docId = docId
-        self.offset = offset
-        self.count = count
-    }
-}
-
 /// The raw source tokens of one example, all from one source.
 public struct MixedChunk: Sendable, Equatable {
     public var source: String
@@ -19,11 +7,11 @@ public struct MixedChunk: Sendable, Equatable {
     public var phase: Int
     public var tokens: [UInt32]
     /// Provenance of `tokens`, in order.
-    public var pieces: [DocPiece]
+    public var pieces: [RawPiece]
     /// Offsets in `tokens` where a document ends (where causal LM appends EOS); may include `tokens.count`.
     public var docEnds: [Int]
 
-    public init(source: String, phase: Int, tokens: [UInt32] = [], pieces: [DocPiece] = [], docEnds: [Int] = []) {
+    public init(source: String, phase: Int, tokens: [UInt32] = [], pieces: [RawPiece] = [], docEnds: [Int] = []) {
         self.source = source
         self.phase = phase
         self.tokens = tokens

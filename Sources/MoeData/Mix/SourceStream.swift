@@ -48,7 +48,7 @@ struct SourceStream {
             let k = min(doc.tokens.count - cursor.offset, remaining)
             if k > 0 {
                 chunk.tokens.append(contentsOf: doc.tokens[cursor.offset..<(cursor.offset + k)])
-                chunk.pieces.append(DocPiece(docId: doc.id, offset: cursor.offset, count: k))
+                chunk.pieces.append(RawPiece(docId: doc.id, offset: cursor.offset, count: k))
                 cursor.offset += k
                 remaining -= k
             }

@@ -1,6 +1,6 @@
 /// Where a run of raw tokens came from: `count` tokens of document `docId` starting at token
 /// `offset` of that document. An example lists its pieces in stream order.
-public struct RawPiece: Sendable, Equatable {
+public struct RawPiece: Sendable, Equatable, Codable {
     public var docId: String
     public var offset: Int
     public var count: Int

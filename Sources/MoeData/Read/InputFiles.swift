@@ -59,15 +59,22 @@ public enum InputFiles {
     }
 
     /// Regular files under `root`, skipping hidden entries (`.git` and the like), with paths
-    /// relative to `root`. Symbolic links are not followed, so a walk always ends.
+    /// relative to `root`. Links to files are taken (corpora are often folders of links to
+    /// shards); links to folders are not followed, so a walk always ends.
     static func walk(_ root: String) -> [(String, String)] {
         var out: [(String, String)] = []
         let fm = FileManager.default
-        guard let e = fm.enumerator(at: URL(fileURLWithPath: root), includingPropertiesForKeys: [.isRegularFileKey],
+        guard let e = fm.enumerator(at: URL(fileURLWithPath: root), includingPropertiesForKeys: [.isRegularFileKey, .isSymbolicLinkKey],
                                     options: [.skipsHiddenFiles]) else { return [] }
         let rootPath = URL(fileURLWithPath: root).standardizedFileURL.path
         for case let url as URL in e {
-            guard (try? url.resourceValues(forKeys: [.isRegularFileKey]))?.isRegularFile == true else { continue }
+            let values = try? url.resourceValues(forKeys: [.isRegularFileKey, .isSymbolicLinkKey])
+            if values?.isSymbolicLink == true {
+                var isDir: ObjCBool = false
+                guard fm.fileExists(atPath: url.path, isDirectory: &isDir), !isDir.boolValue else { continue }
+            } else if values?.isRegularFile != true {
+                continue
+            }
             let p = url.standardizedFileURL.path
             let rel = p.hasPrefix(rootPath + "/") ? String(p.dropFirst(rootPath.count + 1)) : url.lastPathComponent
             out.append((p, rel))

@@ -4,6 +4,9 @@
 struct LineReader {
     var source: any ByteSource
     let maxLineBytes: Int
+    /// Drop a `\r` before the `\n` (JSONL written on Windows); tools that must match
+    /// `spm_encode` line for line keep it, as spm_encode does.
+    var stripsCarriageReturn = true
     private var buffer: [UInt8]
     private var start = 0       // first unconsumed byte in buffer
     private var end = 0         // one past the last valid byte
@@ -62,7 +65,7 @@ struct LineReader {
 
     private mutating func emit(upTo lineEnd: Int, consumed: Int) -> Line {
         var e = lineEnd
-        if e > start && buffer[e - 1] == 0x0D { e -= 1 }
+        if stripsCarriageReturn && e > start && buffer[e - 1] == 0x0D { e -= 1 }
         lineNumber += 1
         let line = Line.text(range: start..<e, number: lineNumber, offset: offset)
         offset += consumed - start

@@ -1,62 +1,335 @@
 import CSentencePiece
+import Dispatch
 import Foundation
 import MDS
 
-/// Interim tokenizer over libsentencepiece (the tokenizer branch provides the full type).
+/// The pipeline's one tokenizer: a SentencePiece model plus `sentinelCount` T5-style sentinel
+/// ids appended after its pieces.
+///
+/// Id layout (umT5 / seqio `SentencePieceVocabulary(extra_ids:)`):
+///
+///     0 ..< pieceCount                 the model's pieces (pad 0, eos 1, unk 2 in umT5)
+///     pieceCount ..< vocabSize         sentinels, <extra_id_0> = vocabSize - 1, counting down
+///     vocabSize ..< paddedVocabSize    embedding rows that no token ever uses
+///
+/// Thread-safe: libsentencepiece's `Encode`/`Decode` are const, and the shim keeps its scratch
+/// buffers thread-local, so one instance serves every worker.
 public final class Tokenizer: @unchecked Sendable {
-    let processor: OpaquePointer
+    /// Sentinel count of umT5 as OpenMoE configured it (seqio `extra_ids = 300`).
+    public static let defaultSentinelCount = 300
+    /// Embedding tables are padded to a multiple of this (t5x `NUM_EMBEDDINGS` = 256,384).
+    public static let embeddingMultiple = 128
+
     public let modelPath: String
-    public let sentinelCount: Int
     public let pieceCount: Int
+    public let sentinelCount: Int
+    public let eosId: UInt32
+    public let padId: UInt32
+    public let unkId: UInt32
+    /// xxh64 (hex) of the `.model` bytes: catalogs record it so a dataset names its tokenizer.
     public let modelHash: String
+    /// Size in bytes of the `.model` file.
+    public let modelBytes: Int
 
-    public init(modelPath: String, sentinelCount: Int = 300) throws {
-        guard let bytes = FileManager.default.contents(atPath: modelPath) else {
-            throw MoeDataError("\(modelPath): cannot read the tokenizer model (no such file, or not readable)")
-        }
-        var err = [CChar](repeating: 0, count: 512)
-        guard let p = bytes.withUnsafeBytes({ spm_load_bytes($0.baseAddress, $0.count, &err, err.count) }) else {
-            throw MoeDataError("\(modelPath): not a SentencePiece model: \(String(cString: err))")
-        }
-        processor = p
-        self.modelPath = modelPath
-        self.sentinelCount = sentinelCount
-        pieceCount = Int(spm_piece_size(p))
-        modelHash = XXH64.hex(XXH64.hash(bytes))
-    }
-
-    deinit { spm_free(processor) }
+    private let handle: ProcessorHandle
+    private var processor: OpaquePointer { handle.pointer }
+    /// Ids of "a" and their decoding, used to decode a run of pieces that follows a sentinel.
+    private var continuationPrefix: [UInt32] = []
+    private var continuationText = ""
 
     public var vocabSize: Int { pieceCount + sentinelCount }
-    public var paddedVocabSize: Int { (vocabSize + 127) / 128 * 128 }
-    public var eosId: UInt32 { UInt32(max(0, spm_eos_id(processor))) }
-    public var padId: UInt32 { UInt32(max(0, spm_pad_id(processor))) }
-    public func sentinel(_ k: Int) -> UInt32 { UInt32(vocabSize - 1 - k) }
+    public var paddedVocabSize: Int {
+        (vocabSize + Tokenizer.embeddingMultiple - 1) / Tokenizer.embeddingMultiple * Tokenizer.embeddingMultiple
+    }
 
-    public func encode(utf8 bytes: UnsafeRawBufferPointer) throws -> [UInt32] {
-        var cap = max(16, bytes.count / 2 + 16)
-        while true {
-            var out = [Int32](repeating: 0, count: cap)
-            var n = 0
-            var err = [CChar](repeating: 0, count: 256)
-            let empty: [CChar] = [0]
-            let rc = empty.withUnsafeBufferPointer { e in
-                spm_encode(processor, bytes.baseAddress?.assumingMemoryBound(to: CChar.self) ?? e.baseAddress, bytes.count,
-                           &out, cap, &n, &err, err.count)
+    public init(modelPath: String, sentinelCount: Int = Tokenizer.defaultSentinelCount) throws {
+        guard let data = FileManager.default.contents(atPath: modelPath) else {
+            let why = FileManager.default.fileExists(atPath: modelPath) ? "cannot be read" : "does not exist"
+            throw MoeDataError("tokenizer model \(modelPath) \(why)")
+        }
+        guard !data.isEmpty else {
+            throw MoeDataError("tokenizer model \(modelPath) is empty (0 bytes); expected a SentencePiece .model file")
+        }
+        var err = [CChar](repeating: 0, count: 1024)
+        let loaded: OpaquePointer? = data.withUnsafeBytes { raw in
+            spm_load_bytes(raw.baseAddress, raw.count, &err, err.count)
+        }
+        guard let loaded else {
+            throw MoeDataError(
+                "tokenizer model \(modelPath) is not a valid SentencePiece model (\(Tokenizer.message(err))); "
+                    + "expected the serialized ModelProto written by spm_train or `moe-data tokenizer train`")
+        }
+        handle = ProcessorHandle(loaded)
+        self.modelPath = modelPath
+        modelBytes = data.count
+        modelHash = XXH64.hex(XXH64.hash(data))
+        pieceCount = Int(spm_piece_size(loaded))
+        self.sentinelCount = sentinelCount
+
+        eosId = try Tokenizer.requiredId(spm_eos_id(loaded), "eos", modelPath)
+        padId = try Tokenizer.requiredId(spm_pad_id(loaded), "pad", modelPath)
+        unkId = try Tokenizer.requiredId(spm_unk_id(loaded), "unk", modelPath)
+        try validateSentinels()
+        continuationPrefix = try encode("a")
+        continuationText = try decodeRaw(ArraySlice(continuationPrefix))
+    }
+
+    private static func requiredId(_ id: Int32, _ name: String, _ path: String) throws -> UInt32 {
+        guard id >= 0 else {
+            throw MoeDataError(
+                "tokenizer model \(path) has no \(name) piece; the pipeline needs pad, eos and unk "
+                    + "(umT5 layout: --pad_id=0 --eos_id=1 --unk_id=2 --bos_id=-1)")
+        }
+        return UInt32(id)
+    }
+
+    /// Sentinels are appended after the pieces, so they can only collide with the model if the
+    /// count is nonsensical or the model already spells a sentinel as a piece of its own
+    /// (then `<extra_id_k>` would have two ids and decoding would be ambiguous).
+    private func validateSentinels() throws {
+        guard sentinelCount >= 0 else {
+            throw MoeDataError("sentinel count \(sentinelCount) for \(modelPath) is negative; use 0 or more (OpenMoE: 300)")
+        }
+        guard sentinelCount <= pieceCount else {
+            throw MoeDataError(
+                "sentinel count \(sentinelCount) for \(modelPath) exceeds its \(pieceCount) pieces; "
+                    + "sentinel ids count down from the top of the vocabulary and would outnumber the text pieces")
+        }
+        guard vocabSize <= Int(Int32.max) else {
+            throw MoeDataError("vocabulary of \(modelPath) (\(pieceCount) pieces + \(sentinelCount) sentinels) does not fit in 31-bit ids")
+        }
+        for k in [0, sentinelCount - 1] where k >= 0 {
+            let name = Tokenizer.sentinelPiece(k)
+            if let id = modelPieceId(name) {
+                throw MoeDataError(
+                    "tokenizer model \(modelPath) already has a piece \(name) (id \(id)); the \(sentinelCount) "
+                        + "sentinels appended after its \(pieceCount) pieces would collide with it. "
+                        + "Use --sentinels 0 to rely on the model's own sentinel pieces, or a model without them")
             }
-            if rc != 0 { throw MoeDataError("sentencepiece encode failed: \(String(cString: err))") }
-            if n <= cap { return out[0..<n].map { UInt32(bitPattern: $0) } }
-            cap = n
         }
     }
 
-    public func pieceId(_ piece: String) -> UInt32? {
-        let id = piece.withCString { spm_piece_to_id(processor, $0, strlen($0)) }
-        return id >= 0 && id != spm_unk_id(processor) ? UInt32(id) : nil
+    // MARK: Sentinels
+
+    /// `<extra_id_k>`, the name seqio and Hugging Face give sentinel k.
+    public static func sentinelPiece(_ k: Int) -> String { "<extra_id_\(k)>" }
+
+    /// The id of sentinel `k` (T5: sentinel 0 is the highest id, counting down). Throws for `k`
+    /// outside `0..<sentinelCount`, where T5's code would silently run into ordinary pieces.
+    public func sentinel(_ k: Int) throws -> UInt32 {
+        guard k >= 0 && k < sentinelCount else {
+            throw MoeDataError("sentinel \(k) is out of range: \(modelPath) is used with \(sentinelCount) sentinels (0..<\(sentinelCount))")
+        }
+        return UInt32(vocabSize - 1 - k)
     }
 
+    /// The sentinel index of `id`, or nil when `id` is not a sentinel.
+    public func sentinelIndex(_ id: UInt32) -> Int? {
+        let i = Int(id)
+        guard i >= pieceCount && i < vocabSize else { return nil }
+        return vocabSize - 1 - i
+    }
+
+    // MARK: Pieces
+
+    /// The id of `piece` (a model piece or `<extra_id_k>`), or nil when neither.
+    public func pieceId(_ piece: String) -> UInt32? {
+        if let id = modelPieceId(piece) { return id }
+        if piece.hasPrefix("<extra_id_"), piece.hasSuffix(">"),
+            let k = Int(piece.dropFirst("<extra_id_".count).dropLast()), k >= 0, k < sentinelCount,
+            Tokenizer.sentinelPiece(k) == piece
+        {
+            return UInt32(vocabSize - 1 - k)
+        }
+        return nil
+    }
+
+    private func modelPieceId(_ piece: String) -> UInt32? {
+        var piece = piece
+        let id = piece.withUTF8 { spm_piece_to_id(processor, $0.baseAddress, $0.count) }
+        // libsentencepiece answers unk for anything it does not know; only the unk piece
+        // itself may map to it.
+        guard id >= 0, id != spm_unk_id(processor) || self.piece(UInt32(id)) == piece else { return nil }
+        return UInt32(id)
+    }
+
+    /// The piece of `id` (`<extra_id_k>` for sentinels), or nil outside the vocabulary.
+    public func piece(_ id: UInt32) -> String? {
+        if let k = sentinelIndex(id) { return Tokenizer.sentinelPiece(k) }
+        guard Int(id) < pieceCount else { return nil }
+        var buffer = [UInt8](repeating: 0, count: 64)
+        let n = spm_id_to_piece(processor, Int32(id), &buffer, buffer.count)
+        if n > buffer.count {
+            buffer = [UInt8](repeating: 0, count: n)
+            _ = spm_id_to_piece(processor, Int32(id), &buffer, buffer.count)
+        }
+        return String(decoding: buffer[0..<n], as: UTF8.self)
+    }
+
+    public enum PieceKind: String, Sendable {
+        case normal, unknown, control, unused, byte, sentinel
+    }
+
+    /// What kind of id `id` is, or nil outside the vocabulary. (libsentencepiece 0.1.97 reports
+    /// user-defined pieces such as reserved mode tokens as `normal`.)
+    public func pieceKind(_ id: UInt32) -> PieceKind? {
+        if sentinelIndex(id) != nil { return .sentinel }
+        guard Int(id) < pieceCount else { return nil }
+        switch spm_piece_type(processor, Int32(id)) {
+        case 1: return .unknown
+        case 2: return .control
+        case 4: return .unused
+        case 6: return .byte
+        default: return .normal
+        }
+    }
+
+    /// True when the model has byte-fallback pieces `<0x00>`...`<0xFF>`.
+    public var hasByteFallback: Bool {
+        guard let id = modelPieceId("<0x00>") else { return false }
+        return pieceKind(id) == .byte
+    }
+
+    // MARK: Encoding
+
     public func encode(_ text: String) throws -> [UInt32] {
-        var t = text
-        return try t.withUTF8 { try encode(utf8: UnsafeRawBufferPointer($0)) }
+        var text = text
+        return try text.withUTF8 { try encode(utf8: UnsafeRawBufferPointer($0)) }
+    }
+
+    public func encode(utf8 bytes: UnsafeRawBufferPointer) throws -> [UInt32] {
+        // Without normalization a text of n bytes has at most n + 1 ids (byte fallback gives one
+        // id per byte, plus the dummy-prefix space); NFKC can expand text, hence the retry.
+        var capacity = bytes.count + 16
+        while true {
+            var count = 0
+            var err = [CChar](repeating: 0, count: 256)
+            let result: [UInt32]? = try withUnsafeTemporaryAllocation(of: UInt32.self, capacity: capacity) { scratch in
+                let rc = spm_encode(
+                    processor, bytes.baseAddress?.assumingMemoryBound(to: CChar.self), bytes.count,
+                    scratch.baseAddress, scratch.count, &count, &err, err.count)
+                guard rc == 0 else {
+                    throw MoeDataError("tokenizer \(modelPath): encoding failed: \(Tokenizer.message(err))")
+                }
+                guard count <= scratch.count else { return nil }
+                return Array(UnsafeBufferPointer(rebasing: scratch[0..<count]))
+            }
+            if let result { return result }
+            capacity = count
+        }
+    }
+
+    /// Encodes `texts` on `jobs` threads. The result is in input order and identical for any
+    /// `jobs`: each text is encoded independently, and workers take contiguous slices.
+    public func encodeBatch(_ texts: [String], jobs: Int) throws -> [[UInt32]] {
+        let n = texts.count
+        let workers = max(1, min(jobs, n))
+        if workers == 1 { return try texts.map { try encode($0) } }
+        var results = [[UInt32]](repeating: [], count: n)
+        let failures = FirstFailure()
+        results.withUnsafeMutableBufferPointer { out in
+            nonisolated(unsafe) let out = out
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                let range = (n * w / workers)..<(n * (w + 1) / workers)
+                for i in range {
+                    do {
+                        out[i] = try encode(texts[i])
+                    } catch {
+                        failures.record(index: i, error)
+                        return
+                    }
+                }
+            }
+        }
+        if let error = failures.first { throw error }
+        return results
+    }
+
+    // MARK: Decoding
+
+    /// Decodes ids to text. Sentinels render as `<extra_id_k>`; an id outside the vocabulary
+    /// is an error naming its position.
+    public func decode(_ ids: [UInt32]) throws -> String {
+        var text = ""
+        var runStart = 0
+        for (i, id) in ids.enumerated() where Int(id) >= pieceCount {
+            guard let k = sentinelIndex(id) else {
+                throw MoeDataError(
+                    "id \(id) at position \(i) is outside the vocabulary of \(modelPath) (\(vocabSize) ids: "
+                        + "\(pieceCount) pieces + \(sentinelCount) sentinels)")
+            }
+            text += try decodePieces(ids[runStart..<i], continuing: runStart > 0)
+            text += Tokenizer.sentinelPiece(k)
+            runStart = i + 1
+        }
+        text += try decodePieces(ids[runStart...], continuing: runStart > 0)
+        return text
+    }
+
+    /// Decodes a run of piece ids. A run that follows a sentinel is not the start of the text,
+    /// but libsentencepiece strips the dummy-prefix space from the first piece it decodes; so
+    /// such a run is decoded behind the ids of "a" and that "a" is cut off again.
+    private func decodePieces(_ ids: ArraySlice<UInt32>, continuing: Bool) throws -> String {
+        guard !ids.isEmpty else { return "" }
+        guard continuing, !continuationPrefix.isEmpty else { return try decodeRaw(ids) }
+        let joined = try decodeRaw(ArraySlice(continuationPrefix + ids))
+        guard joined.hasPrefix(continuationText) else { return try decodeRaw(ids) }
+        return String(joined.dropFirst(continuationText.count))
+    }
+
+    private func decodeRaw(_ ids: ArraySlice<UInt32>) throws -> String {
+        guard !ids.isEmpty else { return "" }
+        var capacity = ids.count * 8 + 16
+        while true {
+            var count = 0
+            var err = [CChar](repeating: 0, count: 256)
+            let result: String? = try ids.withUnsafeBufferPointer { idBuffer in
+                try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { scratch in
+                    let rc = spm_decode(
+                        processor, idBuffer.baseAddress, idBuffer.count,
+                        UnsafeMutableRawPointer(scratch.baseAddress)?.assumingMemoryBound(to: CChar.self),
+                        scratch.count, &count, &err, err.count)
+                    guard rc == 0 else {
+                        throw MoeDataError("tokenizer \(modelPath): decoding failed: \(Tokenizer.message(err))")
+                    }
+                    guard count <= scratch.count else { return nil }
+                    return String(decoding: UnsafeBufferPointer(rebasing: scratch[0..<count]), as: UTF8.self)
+                }
+            }
+            if let result { return result }
+            capacity = count
+        }
+    }
+
+    static func message(_ err: [CChar]) -> String {
+        let bytes = err.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+/// Owns the C++ processor, so it is freed exactly once however `Tokenizer.init` exits.
+final class ProcessorHandle: @unchecked Sendable {
+    let pointer: OpaquePointer
+    init(_ pointer: OpaquePointer) { self.pointer = pointer }
+    deinit { spm_free(pointer) }
+}
+
+/// The failure with the lowest input index among concurrent workers, so the error a batch
+/// reports does not depend on thread timing.
+final class FirstFailure: @unchecked Sendable {
+    private let lock = NSLock()
+    private var best: (index: Int, error: any Error)?
+
+    func record(index: Int, _ error: any Error) {
+        lock.lock()
+        defer { lock.unlock() }
+        if let best, best.index <= index { return }
+        best = (index, error)
+    }
+
+    var first: (any Error)? {
+        lock.lock()
+        defer { lock.unlock() }
+        return best?.error
     }
 }

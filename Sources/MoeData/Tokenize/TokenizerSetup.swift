@@ -1,16 +1,69 @@
 import Foundation
 
-/// Loads the manifest's tokenizer model (training it first when the manifest says how and the
-/// model file does not exist yet).
+/// Loads the manifest's tokenizer model, training it first when the model file does not exist
+/// and the manifest says how (`tokenizer.train`).
 public enum TokenizerSetup {
-    public static func load(manifest: Manifest, quiet: Bool) throws -> Tokenizer {
+    public static func load(manifest: Manifest, quiet: Bool, jobs: Int = 2) throws -> Tokenizer {
         let spec = manifest.tokenizer
         if !FileManager.default.fileExists(atPath: spec.model) {
-            guard spec.train != nil else {
+            guard let train = spec.train else {
                 throw MoeDataError("\(manifest.path): tokenizer.model: \(spec.model) does not exist; give a SentencePiece .model, or add tokenizer.train to make one")
             }
-            throw MoeDataError("\(manifest.path): tokenizer.model: \(spec.model) does not exist and training is not wired yet")
+            try trainFromManifest(manifest, train: train, quiet: quiet, jobs: jobs)
         }
         return try Tokenizer(modelPath: spec.model, sentinelCount: spec.sentinels)
+    }
+
+    /// Draws a sample of `sample_mb` from the sources (per-source shares; equal by default), in
+    /// one streaming pass each, and trains an umT5-layout unigram model on it.
+    static func trainFromManifest(_ manifest: Manifest, train: TokenizerSpec.TrainSpec, quiet: Bool, jobs: Int) throws {
+        let sources = try textSources(manifest, shares: train.shares, sharesKey: "tokenizer.train.shares")
+        var options = TokenizerTrainingOptions()
+        options.vocabSize = train.vocabSize
+        options.characterCoverage = train.characterCoverage
+        options.userDefinedSymbols = train.userDefinedSymbols
+        options.sampleBytes = train.sampleMegabytes * 1_000_000
+        options.threads = max(1, jobs)
+        let start = Date()
+        if !quiet { FileHandle.standardError.write(Data("training the tokenizer (\(train.vocabSize) pieces) on a \(train.sampleMegabytes) MB sample of the sources...\n".utf8)) }
+        let sampler = TrainingSampler(totalBytes: options.sampleBytes, seed: options.seed, maxSentenceBytes: options.maxSentenceBytes)
+        let (sentences, _) = try sampler.sample(sources)
+        try FileManager.default.createDirectory(atPath: (manifest.tokenizer.model as NSString).deletingLastPathComponent,
+                                                withIntermediateDirectories: true)
+        try TokenizerTrainer.train(sentences: DrainingSentences(sentences), options: options, modelPath: manifest.tokenizer.model)
+        if !quiet {
+            FileHandle.standardError.write(Data(String(format: "tokenizer written to %@ in %.0f s\n", manifest.tokenizer.model, Date().timeIntervalSince(start)).utf8))
+        }
+    }
+
+    /// The manifest's sources as training inputs, each with its share of the sample (equal when
+    /// `shares` is empty; sources without a share are left out).
+    public static func textSources(_ manifest: Manifest, shares: [String: Double], sharesKey: String) throws
+        -> [(source: any TrainingTextSource, share: Double)]
+    {
+        for name in shares.keys.sorted() where manifest.source(named: name) == nil {
+            throw MoeDataError("\(manifest.path): \(sharesKey).\(name): no source of that name in the manifest")
+        }
+        return manifest.sources.compactMap { spec in
+            let share = shares.isEmpty ? 1 : (shares[spec.name] ?? 0)
+            guard share > 0 else { return nil }
+            return (ClosureTextSource(name: spec.name) { body in
+                try forEachDocument(of: spec, maxDocumentBytes: manifest.maxDocumentBytes) { try body($0) }
+            }, share)
+        }
+    }
+
+    /// Every readable document text of a source, in order (bad records are passed over: the
+    /// sample only needs text, and ingest reports them).
+    static func forEachDocument(of spec: SourceSpec, maxDocumentBytes: Int, _ body: (Substring) throws -> Void) throws {
+        for (i, file) in InputFiles.list(spec).files.enumerated() {
+            guard var reader = try? makeRecordReader(file: file, fileIndex: i, source: spec, maxDocumentBytes: maxDocumentBytes) else { continue }
+            while true {
+                let event: RecordEvent?
+                do { event = try reader.next() } catch { break }
+                guard let event else { break }
+                if case .document(let d) = event { try body(Substring(String(decoding: d.text, as: UTF8.self))) }
+            }
+        }
     }
 }

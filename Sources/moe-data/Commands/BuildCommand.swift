@@ -24,17 +24,12 @@ struct BuildCommand: ParsableCommand {
     @Argument(help: "The manifest (YAML).")
     var manifest: String
 
-    @Option(help: "The mixture: a file, or a preset name in mixtures/ (openmoe-base, openmoe-8b, openmoe-34b).")
-    var mixture: String
+    @OptionGroup var mixtureOptions: MixtureOptions
 
-    @Option(help: "Scale the mixture to this many source tokens (e.g. 2000000, 2M), keeping phase boundaries proportional.")
-    var totalTokens: String?
 
     @Option(help: "Seed of every shuffle and random choice (default: the mixture's seed, else 0).")
     var seed: UInt64?
 
-    @Option(help: "Override every source's max_epochs (how many passes over a source the mixture may make).")
-    var maxEpochs: Int?
 
     @OptionGroup var common: CommonOptions
 
@@ -44,18 +39,11 @@ struct BuildCommand: ParsableCommand {
     func run() throws {
         try runReportingErrors {
             let m = try Manifest.load(path: manifest)
-            var mix = try MixtureParser.load(path: MixtureParser.locate(mixture))
-            if let t = totalTokens {
-                guard let n = TokenCount.parse(t), n > 0 else {
-                    throw MoeDataError("--total-tokens: '\(t)' is not a token count (e.g. 2000000, 2M, 1.1B)")
-                }
-                mix = try mix.scaled(toTotal: n)
-            }
-            if let e = maxEpochs { mix = mix.overridingMaxEpochs(Dictionary(uniqueKeysWithValues: mix.mentionedSources.map { ($0, e) })) }
+            let mix = try mixtureOptions.load()
             let catalog = try Catalog(outputDirectory: m.output)
             let runID = try catalog.beginRun(command: "build", arguments: CommandLine.arguments)
             do {
-                let tokenizer = try TokenizerSetup.load(manifest: m, quiet: common.quiet)
+                let tokenizer = try TokenizerSetup.load(manifest: m, quiet: common.quiet, jobs: common.resolvedJobs)
                 var options = Build.Options()
                 options.ingest.jobs = common.resolvedJobs
                 options.ingest.quiet = common.quiet

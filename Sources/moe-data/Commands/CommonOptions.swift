@@ -25,3 +25,30 @@ func runReportingErrors(_ body: () throws -> Void) throws {
         throw ExitCode(1)
     }
 }
+
+/// The mixture options `build` and `plan` share, and the loading they imply.
+struct MixtureOptions: ParsableArguments {
+    @Option(help: "The mixture: a file, or a preset name in mixtures/ (openmoe-base, openmoe-8b, openmoe-34b).")
+    var mixture: String
+
+    @Option(help: "Scale the mixture to this many source tokens (e.g. 2000000, 2M), keeping phase boundaries proportional.")
+    var totalTokens: String?
+
+    @Option(help: "Override every source's max_epochs (how many passes over a source the mixture may make).")
+    var maxEpochs: Int?
+
+    /// The mixture file, scaled and with max_epochs overridden as asked.
+    func load() throws -> Mixture {
+        var mix = try MixtureParser.load(path: MixtureParser.locate(mixture))
+        if let t = totalTokens {
+            guard let n = TokenCount.parse(t), n > 0 else {
+                throw MoeDataError("--total-tokens: '\(t)' is not a token count (e.g. 2000000, 2M, 1.1B)")
+            }
+            mix = try mix.scaled(toTotal: n)
+        }
+        if let e = maxEpochs {
+            mix = mix.overridingMaxEpochs(Dictionary(uniqueKeysWithValues: mix.mentionedSources.map { ($0, e) }))
+        }
+        return mix
+    }
+}

@@ -19,24 +19,14 @@ struct PlanCommand: ParsableCommand {
     @Argument(help: "The manifest (YAML).")
     var manifest: String
 
-    @Option(help: "The mixture: a file, or a preset name in mixtures/.")
-    var mixture: String
+    @OptionGroup var mixtureOptions: MixtureOptions
 
-    @Option(help: "Scale the mixture to this many source tokens.")
-    var totalTokens: String?
 
-    @Option(help: "Override every source's max_epochs.")
-    var maxEpochs: Int?
 
     func run() throws {
         try runReportingErrors {
             let m = try Manifest.load(path: manifest)
-            var mix = try MixtureParser.load(path: MixtureParser.locate(mixture))
-            if let t = totalTokens {
-                guard let n = TokenCount.parse(t), n > 0 else { throw MoeDataError("--total-tokens: '\(t)' is not a token count") }
-                mix = try mix.scaled(toTotal: n)
-            }
-            if let e = maxEpochs { mix = mix.overridingMaxEpochs(Dictionary(uniqueKeysWithValues: mix.mentionedSources.map { ($0, e) })) }
+            let mix = try mixtureOptions.load()
             try mix.validate(knownSources: Set(m.sources.map(\.name)))
             var available: [String: Int] = [:]
             var estimated: [String] = []

@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import MoeData
+
+struct TokenizerBenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure batched encoding throughput of a model on the lines of a text file.",
+        discussion: """
+            Loads the lines into memory, then times `Tokenizer.encodeBatch` over all of them (best of \
+            --runs runs), so the figure excludes file reading and output. bench/tokenizer_bench.sh \
+            compares it with spm_encode.
+            """
+    )
+
+    @OptionGroup var model: TokenizerModelOptions
+
+    @Option(help: "Text file; each line is one text.")
+    var input: String
+
+    @Option(help: "Threads.")
+    var jobs: Int = 1
+
+    @Option(help: "Timed runs; the fastest is reported.")
+    var runs: Int = 3
+
+    @Option(help: "Texts per encodeBatch call.")
+    var batch: Int = 8192
+
+    func run() throws {
+        guard jobs > 0, runs > 0, batch > 0 else { throw MoeDataError("--jobs, --runs and --batch must be positive") }
+        let tokenizer = try Tokenizer(modelPath: model.model, sentinelCount: model.sentinels)
+        var reader = try TextLines(path: input)
+        var lines: [String] = []
+        var bytes = 0
+        while let line = try reader.next() {
+            bytes += line.utf8.count
+            lines.append(line)
+        }
+        let clock = ContinuousClock()
+        var best = Duration.seconds(1e9)
+        var tokens = 0
+        for _ in 0..<runs {
+            tokens = 0
+            let start = clock.now
+            var i = 0
+            while i < lines.count {
+                let end = min(i + batch, lines.count)
+                for ids in try tokenizer.encodeBatch(Array(lines[i..<end]), jobs: jobs) { tokens += ids.count }
+                i = end
+            }
+            best = min(best, clock.now - start)
+        }
+        let seconds = Double(best.components.seconds) + Double(best.components.attoseconds) * 1e-18
+        print(String(format: "lines %d bytes %d tokens %d jobs %d seconds %.3f MB/s %.2f tokens/s %.0f",
+                     lines.count, bytes, tokens, jobs, seconds, Double(bytes) / seconds / 1e6, Double(tokens) / seconds))
+    }
+}
