@@ -302,15 +302,25 @@ public final class NativeUnigramEncoder: @unchecked Sendable {
         }
     }
 
+    /// The ids of the best path. Like libsentencepiece, a run of adjacent unknown pieces is one
+    /// unknown (its surface is the whole run), which byte fallback then spells byte by byte.
     private func backtrack(_ size: Int, _ scratch: ScratchPool.Scratch) -> [UInt32] {
         let nodes = scratch.nodes
         let unkId = self.unkId
+        let byteFallback = byteIds != nil
         var count = 0
         var end = size
         while end > 0 {
             let n = nodes[end]
-            count += (n.id == unkId && byteIds != nil) ? end - Int(n.startsAt) : 1
-            end = Int(n.startsAt)
+            let start = Int(n.startsAt)
+            if n.id != unkId {
+                count += 1
+            } else if byteFallback {
+                count += end - start
+            } else if start == 0 || nodes[start].id != unkId {
+                count += 1
+            }
+            end = start
         }
         let text = scratch.normalized
         return [UInt32](unsafeUninitializedCapacity: count) { out, initialized in
@@ -319,12 +329,15 @@ public final class NativeUnigramEncoder: @unchecked Sendable {
             while end > 0 {
                 let n = nodes[end]
                 let start = Int(n.startsAt)
-                if n.id == unkId, let byteIds {
-                    var i = end
-                    while i > start { i -= 1; k -= 1; out[k] = byteIds[Int(text[i])] }
-                } else {
+                if n.id != unkId {
                     k -= 1
                     out[k] = UInt32(n.id)
+                } else if let byteIds {
+                    var i = end
+                    while i > start { i -= 1; k -= 1; out[k] = byteIds[Int(text[i])] }
+                } else if start == 0 || nodes[start].id != unkId {
+                    k -= 1
+                    out[k] = UInt32(bitPattern: unkId)
                 }
                 end = start
             }
