@@ -21,11 +21,12 @@ public final class NativeUnigramEncoder: @unchecked Sendable {
     private let userSymbols: PieceTrie?
     /// Score of each id as the C++ code adds it: a double (user-defined pieces) or a float
     /// widened to double, because the conditional expression there has type double.
-    private let scores: [Double]
+    private let scores: UnsafeMutableBufferPointer<Double>
     private let unkScore: Float
     private let unkId: Int32
     /// Ids of `<0x00>`...`<0xFF>` when byte fallback is on.
-    private let byteIds: [UInt32]?
+    private let byteIds: UnsafeMutableBufferPointer<UInt32>?
+    private let replacementCharacter: UnsafeMutableBufferPointer<UInt8>
     private let addDummyPrefix: Bool
     private let removeExtraWhitespaces: Bool
     private let escapeWhitespaces: Bool
@@ -82,16 +83,20 @@ public final class NativeUnigramEncoder: @unchecked Sendable {
             guard ids.count == 256 else {
                 throw MoeDataError("tokenizer model \(path) has byte_fallback but \(ids.count) of the 256 byte pieces")
             }
-            byteIds = ids
+            let buffer = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: 256)
+            _ = buffer.initialize(from: ids)
+            byteIds = buffer
         } else {
             byteIds = nil
         }
-        var scores = [Double](repeating: 0, count: model.pieces.count)
+        let scores = UnsafeMutableBufferPointer<Double>.allocate(capacity: model.pieces.count)
         for (i, p) in model.pieces.enumerated() {
             // size_t * float is a float product; `- 0.1` then makes it a double.
             scores[i] = p.type == .userDefined ? Double(Float(p.piece.count) * maxScore) - 0.1 : Double(p.score)
         }
         self.scores = scores
+        replacementCharacter = .allocate(capacity: 3)
+        _ = replacementCharacter.initialize(from: [0xEF, 0xBF, 0xBD])
         unkScore = minScore - 10
         unkId = unk
         trie = PieceTrie(keys: keys, values: values)
@@ -101,6 +106,12 @@ public final class NativeUnigramEncoder: @unchecked Sendable {
         removeExtraWhitespaces = model.removeExtraWhitespaces
         escapeWhitespaces = model.escapeWhitespaces
         whitespaceAsSuffix = model.treatWhitespaceAsSuffix
+    }
+
+    deinit {
+        scores.deallocate()
+        byteIds?.deallocate()
+        replacementCharacter.deallocate()
     }
 
     public convenience init(modelPath: String) throws {
@@ -147,29 +158,25 @@ public final class NativeUnigramEncoder: @unchecked Sendable {
 
     // MARK: Normalization (normalizer.cc)
 
-    private static let spaceSymbol: [UInt8] = [0xE2, 0x96, 0x81]
-    private static let replacementCharacter: [UInt8] = [0xEF, 0xBF, 0xBD]
-
-    /// One normalization step at `input`: the replacement bytes (passed to `body`) and how many
-    /// input bytes it consumes.
+    /// One normalization step at `input` (Normalizer::NormalizePrefix): the replacement bytes
+    /// and how many input bytes they replace.
     @inline(__always)
-    private func normalizePrefix<R>(_ input: UnsafePointer<UInt8>, _ count: Int,
-                                    _ body: (UnsafePointer<UInt8>, Int) -> R) -> (R, Int) {
-        if let userSymbols, let match = userSymbols.longestPrefix(input, count) {
-            return (body(input, match.length), match.length)
+    private func normalizePrefix(_ input: UnsafePointer<UInt8>, _ count: Int)
+        -> (replacement: UnsafePointer<UInt8>, length: Int, consumed: Int)
+    {
+        if let userSymbols {
+            let n = userSymbols.longestPrefixLength(input, count)
+            if n > 0 { return (input, n, n) }
         }
-        if let charsMap, let rule = charsMap.longestMatch(input, count) {
-            let r = charsMap.replacementBytes.withUnsafeBufferPointer { rep in
-                body(rep.baseAddress! + rule.start, rule.end - rule.start)
+        if let charsMap {
+            let rule = charsMap.longestMatch(input, count)
+            if rule.length > 0 {
+                return (UnsafePointer(charsMap.replacements.baseAddress! + rule.start), rule.end - rule.start, rule.length)
             }
-            return (r, rule.length)
         }
         let n = Self.validCharacterLength(input, count)
-        if n == 0 {
-            let r = Self.replacementCharacter.withUnsafeBufferPointer { body($0.baseAddress!, 3) }
-            return (r, 1)
-        }
-        return (body(input, n), n)
+        if n == 0 { return (UnsafePointer(replacementCharacter.baseAddress!), 3, 1) }
+        return (input, n, n)
     }
 
     /// Length of the well-formed UTF-8 character at `p` (string_util::DecodeUTF8), or 0 when it
@@ -198,37 +205,39 @@ public final class NativeUnigramEncoder: @unchecked Sendable {
         var pos = 0
         if removeExtraWhitespaces {
             while pos < count {
-                let (isSpace, consumed) = normalizePrefix(input + pos, count - pos) { p, n in n == 1 && p[0] == 0x20 }
-                guard isSpace else { break }
-                pos += consumed
+                let step = normalizePrefix(input + pos, count - pos)
+                guard step.length == 1 && step.replacement[0] == 0x20 else { break }
+                pos += step.consumed
             }
         }
         guard pos < count else { return 0 }
-        var out = 0
         let escape = escapeWhitespaces
-        @inline(__always) func appendSpace() {
+        // A step writes at most 3 bytes per replacement byte; the buffer grows ahead of a step.
+        var dst = scratch.reserveNormalized(3 + 3 * 64)
+        var capacity = scratch.normalizedCapacity
+        var out = 0
+        if !whitespaceAsSuffix && addDummyPrefix {
             if escape {
-                scratch.reserveNormalized(out + 3)
-                scratch.normalized[out] = 0xE2; scratch.normalized[out + 1] = 0x96; scratch.normalized[out + 2] = 0x81
-                out += 3
+                dst[0] = 0xE2; dst[1] = 0x96; dst[2] = 0x81
+                out = 3
             } else {
-                scratch.reserveNormalized(out + 1)
-                scratch.normalized[out] = 0x20
-                out += 1
+                dst[0] = 0x20
+                out = 1
             }
         }
-        if !whitespaceAsSuffix && addDummyPrefix { appendSpace() }
         var isPrevSpace = removeExtraWhitespaces
         while pos < count {
-            let (_, consumed) = normalizePrefix(input + pos, count - pos) { p, n -> Void in
-                var p = p
-                var n = n
-                if isPrevSpace {
-                    while n > 0 && p[0] == 0x20 { p += 1; n -= 1 }
+            let step = normalizePrefix(input + pos, count - pos)
+            var p = step.replacement
+            var n = step.length
+            if isPrevSpace {
+                while n > 0 && p[0] == 0x20 { p += 1; n -= 1 }
+            }
+            if n > 0 {
+                if out + 3 * n + 3 > capacity {
+                    dst = scratch.reserveNormalized(out + 3 * n + 3)
+                    capacity = scratch.normalizedCapacity
                 }
-                guard n > 0 else { return }
-                scratch.reserveNormalized(out + 3 * n)
-                let dst = scratch.normalized
                 for i in 0..<n {
                     let b = p[i]
                     if escape && b == 0x20 {
@@ -241,18 +250,25 @@ public final class NativeUnigramEncoder: @unchecked Sendable {
                 }
                 isPrevSpace = p[n - 1] == 0x20
             }
-            pos += consumed
+            pos += step.consumed
             if !removeExtraWhitespaces { isPrevSpace = false }
         }
         if removeExtraWhitespaces {
-            let dst = scratch.normalized
             if escape {
                 while out >= 3 && dst[out - 3] == 0xE2 && dst[out - 2] == 0x96 && dst[out - 1] == 0x81 { out -= 3 }
             } else {
                 while out >= 1 && dst[out - 1] == 0x20 { out -= 1 }
             }
         }
-        if whitespaceAsSuffix && addDummyPrefix { appendSpace() }
+        if whitespaceAsSuffix && addDummyPrefix {
+            if escape {
+                dst[out] = 0xE2; dst[out + 1] = 0x96; dst[out + 2] = 0x81
+                out += 3
+            } else {
+                dst[out] = 0x20
+                out += 1
+            }
+        }
         return out
     }
 
@@ -264,8 +280,10 @@ public final class NativeUnigramEncoder: @unchecked Sendable {
         for i in 0...size { nodes[i] = BestPathNode(score: 0, startsAt: -1, id: -1) }
         let unkScore = self.unkScore
         let unkId = self.unkId
-        trie.units.withUnsafeBufferPointer { units in
-            scores.withUnsafeBufferPointer { scores in
+        do {
+            do {
+                let units = trie.units
+                let scores = self.scores
                 let unitCount = units.count
                 var startsAt = 0
                 while startsAt < size {
@@ -357,7 +375,7 @@ struct BestPathNode {
 final class ScratchPool: @unchecked Sendable {
     final class Scratch {
         private(set) var normalized: UnsafeMutablePointer<UInt8>
-        private var normalizedCapacity: Int
+        private(set) var normalizedCapacity: Int
         private(set) var nodes: UnsafeMutablePointer<BestPathNode>
         private var nodeCapacity: Int
 
@@ -373,9 +391,11 @@ final class ScratchPool: @unchecked Sendable {
             nodes.deallocate()
         }
 
+        /// The normalized buffer with room for `n` bytes (contents kept).
         @inline(__always)
-        func reserveNormalized(_ n: Int) {
+        func reserveNormalized(_ n: Int) -> UnsafeMutablePointer<UInt8> {
             if n > normalizedCapacity { growNormalized(n) }
+            return normalized
         }
 
         private func growNormalized(_ n: Int) {

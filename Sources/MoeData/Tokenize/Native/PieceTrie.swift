@@ -3,50 +3,82 @@
 /// pointers, so the Viterbi pass walks it at memory speed.
 ///
 /// Every piece string ends at a node; `value` holds the id stored there (or -1). Built once
-/// per model from the sorted piece strings.
-struct PieceTrie: Sendable {
+/// per model from the sorted piece strings. The units live in memory the trie owns, so the
+/// encoder's inner loop reads them through a plain pointer (no reference counting, no
+/// exclusivity checks).
+final class PieceTrie: @unchecked Sendable {
     struct Unit: Sendable {
         var base: Int32
         var check: Int32
         var value: Int32
     }
 
-    let units: [Unit]
+    let units: UnsafeMutableBufferPointer<Unit>
 
     /// `keys` must be distinct and non-empty; `values[i]` is stored at the end of `keys[i]`.
     init(keys: [[UInt8]], values: [Int32]) {
         let order = keys.indices.sorted { keys[$0].lexicographicallyPrecedes(keys[$1]) }
         var builder = Builder()
         builder.place(node: 0, order: order[...], depth: 0, keys: keys, values: values)
-        units = Array(builder.units[0...builder.highest])
+        units = .allocate(capacity: builder.highest + 1)
+        _ = units.initialize(from: builder.units[0...builder.highest])
     }
+
+    deinit { units.deallocate() }
 
     /// Longest key that is a prefix of `input[0..<count]`, as (length, value), or nil.
-    func longestPrefix(_ input: UnsafePointer<UInt8>, _ count: Int) -> (length: Int, value: Int32)? {
-        units.withUnsafeBufferPointer { u -> (Int, Int32)? in
-            var node = 0
-            var best: (Int, Int32)?
-            for i in 0..<count {
-                let t = Int(u[node].base) + Int(input[i])
-                guard t < u.count, Int(u[t].check) == node else { break }
-                node = t
-                if u[node].value >= 0 { best = (i + 1, u[node].value) }
-            }
-            return best
+    /// Length of the longest key that is a prefix of `input[0..<count]`, or 0.
+    @inline(__always)
+    func longestPrefixLength(_ input: UnsafePointer<UInt8>, _ count: Int) -> Int {
+        let u = units
+        var node = 0
+        var best = 0
+        for i in 0..<count {
+            let t = Int(u[node].base) + Int(input[i])
+            guard t < u.count, Int(u[t].check) == node else { break }
+            node = t
+            if u[node].value >= 0 { best = i + 1 }
         }
+        return best
     }
 
+    /// Places nodes breadth-first within each subtree, choosing for each node the first base
+    /// whose slots are free. Free slots form a doubly linked list, so the search visits only
+    /// free slots and most nodes (one child) take the first one.
     private struct Builder {
         var units = [Unit(base: 1, check: -1, value: -1)]
         var used = [true]
-        var firstFree = 1
+        /// Free-slot list: `next[i]`/`prev[i]` link free slot i; `head` is the first free slot
+        /// (the array end when none), and slots past the array end are implicitly free.
+        var next: [Int] = [1]
+        var prev: [Int] = [0]
+        var head = 1
         var highest = 0
 
         mutating func ensure(_ size: Int) {
             guard units.count < size else { return }
-            let grow = max(size - units.count, units.count / 2)
+            let old = units.count
+            let grow = max(size - old, old / 2)
             units.append(contentsOf: repeatElement(Unit(base: 0, check: -1, value: -1), count: grow))
             used.append(contentsOf: repeatElement(false, count: grow))
+            // New slots old..<old+grow join the list in order; the list's last element, whose
+            // `next` pointed at `old` (the old end), continues into them.
+            for i in old..<(old + grow) {
+                next.append(i + 1)
+                prev.append(i - 1)
+            }
+            if head >= old { head = old }
+        }
+
+        mutating func occupy(_ i: Int) {
+            used[i] = true
+            let n = next[i], p = prev[i]
+            if head == i {
+                head = n
+            } else {
+                next[p] = n
+            }
+            if n < next.count { prev[n] = p }
         }
 
         /// Places the children of `node` (the keys of `order` share their first `depth` bytes)
@@ -75,25 +107,25 @@ struct PieceTrie: Sendable {
             let base = findBase(labels)
             units[node].base = Int32(base)
             for c in labels {
-                used[base + c] = true
+                occupy(base + c)
                 units[base + c].check = Int32(node)
                 highest = max(highest, base + c)
             }
-            while firstFree < used.count && used[firstFree] { firstFree += 1 }
             for (c, group) in zip(labels, groups) {
                 place(node: base + c, order: group, depth: depth + 1, keys: keys, values: values)
             }
         }
 
-        /// The smallest base >= 1 whose slots for `labels` are all free, scanning from the first
-        /// free slot (first fit keeps the array dense).
+        /// The first base >= 1 whose slots for `labels` are all free, trying the free slots in
+        /// order as the slot of the first label.
         mutating func findBase(_ labels: [Int]) -> Int {
-            var position = max(firstFree, labels[0] + 1)
+            ensure(labels[0] + 2)
+            var position = head
             while true {
+                ensure(position + 257)
                 let base = position - labels[0]
-                ensure(base + 256 + 1)
-                if !used[position] && labels.allSatisfy({ !used[base + $0] }) { return base }
-                position += 1
+                if base >= 1 && labels.allSatisfy({ !used[base + $0] }) { return base }
+                position = next[position]
             }
         }
     }

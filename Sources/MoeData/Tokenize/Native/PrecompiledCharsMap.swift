@@ -5,9 +5,10 @@
 /// Layout: a little-endian UInt32 `trie_size`, then `trie_size` bytes of 32-bit darts-clone
 /// units, then the replacement blob. The trie is read as stored (not rebuilt), so lookups follow
 /// exactly the transitions libsentencepiece follows.
-struct PrecompiledCharsMap: Sendable {
-    private let units: [UInt32]
-    private let replacements: [UInt8]
+final class PrecompiledCharsMap: @unchecked Sendable {
+    private let units: UnsafeMutableBufferPointer<UInt32>
+    /// The replacement strings, with a NUL appended so every one ends inside the buffer.
+    let replacements: UnsafeMutableBufferPointer<UInt8>
 
     init(_ blob: [UInt8], path: String) throws {
         func bad(_ why: String) -> MoeDataError {
@@ -18,22 +19,26 @@ struct PrecompiledCharsMap: Sendable {
         guard trieSize % 4 == 0, trieSize >= 4, trieSize <= blob.count - 4 else {
             throw bad("declares a \(trieSize)-byte trie but holds \(blob.count - 4) bytes after its header")
         }
-        var units = [UInt32](repeating: 0, count: trieSize / 4)
+        units = .allocate(capacity: trieSize / 4)
         for i in 0..<units.count {
             let o = 4 + 4 * i
             units[i] = UInt32(blob[o]) | UInt32(blob[o + 1]) << 8 | UInt32(blob[o + 2]) << 16 | UInt32(blob[o + 3]) << 24
         }
-        self.units = units
-        // A trailing NUL guarantees every replacement string ends inside the array.
-        self.replacements = Array(blob[(4 + trieSize)...]) + [0]
+        replacements = .allocate(capacity: blob.count - 4 - trieSize + 1)
+        _ = replacements.initialize(from: blob[(4 + trieSize)...] + [0])
+    }
+
+    deinit {
+        units.deallocate()
+        replacements.deallocate()
     }
 
     /// The longest rule matching a prefix of `input[0..<count]`: its length in input bytes and
-    /// the range of its replacement in `replacementBytes`, or nil when no rule matches.
+    /// the range of its replacement in `replacements`, or length 0 when no rule matches.
     /// Follows darts-clone's `commonPrefixSearch` (label check, offset xor), keeping the longest.
     @inline(__always)
-    func longestMatch(_ input: UnsafePointer<UInt8>, _ count: Int) -> (length: Int, start: Int, end: Int)? {
-        units.withUnsafeBufferPointer { u -> (Int, Int, Int)? in
+    func longestMatch(_ input: UnsafePointer<UInt8>, _ count: Int) -> (length: Int, start: Int, end: Int) {
+            let u = units
             let n = u.count
             var id = 0
             var unit = u[0]
@@ -53,20 +58,15 @@ struct PrecompiledCharsMap: Sendable {
                     bestValue = Int(u[id] & 0x7FFF_FFFF)
                 }
             }
-            guard best > 0, bestValue < replacements.count - 1 else { return nil }
+            guard best > 0, bestValue < replacements.count - 1 else { return (0, 0, 0) }
             let start = bestValue
             var end = start
-            replacements.withUnsafeBufferPointer { r in
-                while r[end] != 0 { end += 1 }
-            }
+            while replacements[end] != 0 { end += 1 }
             return (best, start, end)
-        }
     }
 
     @inline(__always)
     private static func offset(_ unit: UInt32) -> Int {
         Int((unit >> 10) << ((unit & (1 << 9)) >> 6))
     }
-
-    var replacementBytes: [UInt8] { replacements }
 }
