@@ -27,6 +27,10 @@ public final class NativeUnigramEncoder: @unchecked Sendable {
     /// Ids of `<0x00>`...`<0xFF>` when byte fallback is on.
     private let byteIds: UnsafeMutableBufferPointer<UInt32>?
     private let replacementCharacter: UnsafeMutableBufferPointer<UInt8>
+    /// ASCII bytes that normalize to themselves when the next byte is ASCII too (or the end):
+    /// they start no user-defined symbol, are no rule by themselves, and no rule continues them
+    /// with ASCII. Most text is made of them, and they skip both tries.
+    private let passThrough: UnsafeMutableBufferPointer<Bool>
     private let addDummyPrefix: Bool
     private let removeExtraWhitespaces: Bool
     private let escapeWhitespaces: Bool
@@ -100,8 +104,16 @@ public final class NativeUnigramEncoder: @unchecked Sendable {
         unkScore = minScore - 10
         unkId = unk
         trie = PieceTrie(keys: keys, values: values)
+        let userDefined = model.pieces.map { $0.type == .userDefined }
+        trie.fillScores { id in userDefined[Int(id)] ? .nan : model.pieces[Int(id)].score }
         userSymbols = userKeys.isEmpty ? nil : PieceTrie(keys: userKeys, values: userKeys.indices.map { Int32($0) })
         charsMap = model.precompiledCharsMap.isEmpty ? nil : try PrecompiledCharsMap(model.precompiledCharsMap, path: path)
+        passThrough = .allocate(capacity: 256)
+        for b in 0..<256 {
+            let byte = UInt8(b)
+            passThrough[b] = byte < 0x80 && (charsMap?.isInertBeforeASCII(byte) ?? true)
+                && !(userSymbols?.hasKey(startingWith: byte) ?? false)
+        }
         addDummyPrefix = model.addDummyPrefix
         removeExtraWhitespaces = model.removeExtraWhitespaces
         escapeWhitespaces = model.escapeWhitespaces
@@ -112,6 +124,7 @@ public final class NativeUnigramEncoder: @unchecked Sendable {
         scores.deallocate()
         byteIds?.deallocate()
         replacementCharacter.deallocate()
+        passThrough.deallocate()
     }
 
     public convenience init(modelPath: String) throws {
@@ -164,6 +177,7 @@ public final class NativeUnigramEncoder: @unchecked Sendable {
     private func normalizePrefix(_ input: UnsafePointer<UInt8>, _ count: Int)
         -> (replacement: UnsafePointer<UInt8>, length: Int, consumed: Int)
     {
+        if passThrough[Int(input[0])] && (count == 1 || input[1] < 0x80) { return (input, 1, 1) }
         if let userSymbols {
             let n = userSymbols.longestPrefixLength(input, count)
             if n > 0 { return (input, n, n) }
@@ -284,7 +298,6 @@ public final class NativeUnigramEncoder: @unchecked Sendable {
             do {
                 let units = trie.units
                 let scores = self.scores
-                let unitCount = units.count
                 var startsAt = 0
                 while startsAt < size {
                     let tillHere = nodes[startsAt].score
@@ -296,12 +309,14 @@ public final class NativeUnigramEncoder: @unchecked Sendable {
                     var keyPos = startsAt
                     while keyPos < size {
                         let t = Int(units[node].base) + Int(text[keyPos])
-                        guard t < unitCount, Int(units[t].check) == node else { break }
+                        guard Int(units[t].check) == node else { break }
                         node = t
                         keyPos += 1
                         let id = units[t].value
                         guard id >= 0 else { continue }
-                        let candidate = scores[Int(id)] + Double(tillHere)
+                        // NaN marks user-defined pieces, whose score is a double.
+                        let unitScore = units[t].score
+                        let candidate = (unitScore.isNaN ? scores[Int(id)] : Double(unitScore)) + Double(tillHere)
                         if nodes[keyPos].startsAt == -1 || candidate > Double(nodes[keyPos].score) {
                             nodes[keyPos] = BestPathNode(score: Float(candidate), startsAt: Int32(startsAt), id: id)
                         }

@@ -11,6 +11,9 @@ final class PieceTrie: @unchecked Sendable {
         var base: Int32
         var check: Int32
         var value: Int32
+        /// The score of `value`'s piece, filled in by the encoder; kept in the unit so the
+        /// Viterbi pass reads trie and score from one 16-byte slot (one cache line access).
+        var score: Float
     }
 
     let units: UnsafeMutableBufferPointer<Unit>
@@ -20,8 +23,22 @@ final class PieceTrie: @unchecked Sendable {
         let order = keys.indices.sorted { keys[$0].lexicographicallyPrecedes(keys[$1]) }
         var builder = Builder()
         builder.place(node: 0, order: order[...], depth: 0, keys: keys, values: values)
-        units = .allocate(capacity: builder.highest + 1)
-        _ = units.initialize(from: builder.units[0...builder.highest])
+        // 256 empty units past the last used one: base + byte of any node stays inside the
+        // buffer, so a walk needs no bounds check (an empty unit's check is -1, never a node).
+        builder.ensure(builder.highest + 257)
+        units = .allocate(capacity: builder.highest + 257)
+        _ = units.initialize(from: builder.units[0..<(builder.highest + 257)])
+    }
+
+    /// Sets each node's `score` to `score(value)`.
+    func fillScores(_ score: (Int32) -> Float) {
+        for i in 0..<units.count where units[i].value >= 0 { units[i].score = score(units[i].value) }
+    }
+
+    /// True when some key starts with byte `b`.
+    func hasKey(startingWith b: UInt8) -> Bool {
+        let t = Int(units[0].base) + Int(b)
+        return Int(units[t].check) == 0
     }
 
     deinit { units.deallocate() }
@@ -35,7 +52,7 @@ final class PieceTrie: @unchecked Sendable {
         var best = 0
         for i in 0..<count {
             let t = Int(u[node].base) + Int(input[i])
-            guard t < u.count, Int(u[t].check) == node else { break }
+            guard Int(u[t].check) == node else { break }
             node = t
             if u[node].value >= 0 { best = i + 1 }
         }
@@ -46,7 +63,7 @@ final class PieceTrie: @unchecked Sendable {
     /// whose slots are free. Free slots form a doubly linked list, so the search visits only
     /// free slots and most nodes (one child) take the first one.
     private struct Builder {
-        var units = [Unit(base: 1, check: -1, value: -1)]
+        var units = [Unit(base: 1, check: -1, value: -1, score: 0)]
         var used = [true]
         /// Free-slot list: `next[i]`/`prev[i]` link free slot i; `head` is the first free slot
         /// (the array end when none), and slots past the array end are implicitly free.
@@ -59,7 +76,7 @@ final class PieceTrie: @unchecked Sendable {
             guard units.count < size else { return }
             let old = units.count
             let grow = max(size - old, old / 2)
-            units.append(contentsOf: repeatElement(Unit(base: 0, check: -1, value: -1), count: grow))
+            units.append(contentsOf: repeatElement(Unit(base: 0, check: -1, value: -1, score: 0), count: grow))
             used.append(contentsOf: repeatElement(false, count: grow))
             // New slots old..<old+grow join the list in order; the list's last element, whose
             // `next` pointed at `old` (the old end), continues into them.

@@ -65,6 +65,28 @@ final class PrecompiledCharsMap: @unchecked Sendable {
             return (best, start, end)
     }
 
+    /// True when byte `b` followed by any ASCII byte (or nothing) matches no rule: no rule is
+    /// `b` alone and no rule continues from `b` with an ASCII byte. Such a `b` before ASCII
+    /// text normalizes to itself without a trie walk.
+    func isInertBeforeASCII(_ b: UInt8) -> Bool {
+        let id = Self.offset(units[0]) ^ Int(b)
+        guard id < units.count, (units[id] & 0x8000_00FF) == UInt32(b) else { return true }  // no rule starts with b
+        let unit = units[id]
+        if (unit >> 8) & 1 == 1 { return false }  // a rule is exactly b
+        let child = id ^ Self.offset(unit)
+        for c in 0..<0x80 {
+            let next = child ^ c
+            if next < units.count && (units[next] & 0x8000_00FF) == UInt32(c) { return false }
+        }
+        return true
+    }
+
+    /// True when some rule starts with byte `b` (the first transition of `longestMatch`).
+    func hasRule(startingWith b: UInt8) -> Bool {
+        let id = Self.offset(units[0]) ^ Int(b)
+        return id < units.count && (units[id] & 0x8000_00FF) == UInt32(b)
+    }
+
     @inline(__always)
     private static func offset(_ unit: UInt32) -> Int {
         Int((unit >> 10) << ((unit & (1 << 9)) >> 6))
