@@ -25,8 +25,13 @@ import Testing
         [true, false].flatMap { bf in [[], userSymbols].map { Variant(normalization: norm, byteFallback: bf, userSymbols: $0) } }
     }
 
+    /// Suites run in parallel and share the trained models: one trainer at a time.
+    static let trainingLock = NSLock()
+
     /// Trains a 1,000-piece model on 200 KB of prose and code (cached per test process).
     static func model(_ v: Variant) throws -> String {
+        trainingLock.lock()
+        defer { trainingLock.unlock() }
         let path = TokenizerFixtures.directory.appendingPathComponent(v.fileName).path
         if FileManager.default.fileExists(atPath: path) { return path }
         var options = TokenizerFixtures.smallOptions(vocab: 1000)
