@@ -32,6 +32,10 @@ public final class Tokenizer: @unchecked Sendable {
     public let modelBytes: Int
 
     private let handle: ProcessorHandle
+    // ENGINE HOOK (issue 8): the native unigram encoder when chosen; libsentencepiece otherwise.
+    // Decoding and piece lookups always use libsentencepiece.
+    public let engine: TokenizerEngine
+    private let native: NativeUnigramEncoder?
     private var processor: OpaquePointer { handle.pointer }
     /// Ids of "a" and their decoding, used to decode a run of pieces that follows a sentinel.
     private var continuationPrefix: [UInt32] = []
@@ -42,7 +46,8 @@ public final class Tokenizer: @unchecked Sendable {
         (vocabSize + Tokenizer.embeddingMultiple - 1) / Tokenizer.embeddingMultiple * Tokenizer.embeddingMultiple
     }
 
-    public init(modelPath: String, sentinelCount: Int = Tokenizer.defaultSentinelCount) throws {
+    public init(modelPath: String, sentinelCount: Int = Tokenizer.defaultSentinelCount,
+                engine requested: TokenizerEngine = .auto) throws {
         guard let data = FileManager.default.contents(atPath: modelPath) else {
             let why = FileManager.default.fileExists(atPath: modelPath) ? "cannot be read" : "does not exist"
             throw MoeDataError("tokenizer model \(modelPath) \(why)")
@@ -60,6 +65,7 @@ public final class Tokenizer: @unchecked Sendable {
                     + "expected the serialized ModelProto written by spm_train or `moe-data tokenizer train`")
         }
         handle = ProcessorHandle(loaded)
+        (engine, native) = try TokenizerEngine.resolve(requested, modelBytes: data, modelPath: modelPath)
         self.modelPath = modelPath
         modelBytes = data.count
         modelHash = XXH64.hex(XXH64.hash(data))
@@ -198,6 +204,12 @@ public final class Tokenizer: @unchecked Sendable {
     }
 
     public func encode(utf8 bytes: UnsafeRawBufferPointer) throws -> [UInt32] {
+        if let native { return native.encode(utf8: bytes) }
+        return try libraryEncode(utf8: bytes)
+    }
+
+    /// Encodes with libsentencepiece whatever the engine (the reference for `verify`).
+    public func libraryEncode(utf8 bytes: UnsafeRawBufferPointer) throws -> [UInt32] {
         // Without normalization a text of n bytes has at most n + 1 ids (byte fallback gives one
         // id per byte, plus the dummy-prefix space); NFKC can expand text, hence the retry.
         var capacity = bytes.count + 16

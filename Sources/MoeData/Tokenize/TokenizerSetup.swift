@@ -3,7 +3,7 @@ import Foundation
 /// Loads the manifest's tokenizer model, training it first when the model file does not exist
 /// and the manifest says how (`tokenizer.train`).
 public enum TokenizerSetup {
-    public static func load(manifest: Manifest, quiet: Bool, jobs: Int = 2) throws -> Tokenizer {
+    public static func load(manifest: Manifest, quiet: Bool, jobs: Int = 2, engine: TokenizerEngine = .auto) throws -> Tokenizer {
         let spec = manifest.tokenizer
         if !FileManager.default.fileExists(atPath: spec.model) {
             guard let train = spec.train else {
@@ -11,7 +11,7 @@ public enum TokenizerSetup {
             }
             try trainFromManifest(manifest, train: train, quiet: quiet, jobs: jobs)
         }
-        return try Tokenizer(modelPath: spec.model, sentinelCount: spec.sentinels)
+        return try Tokenizer(modelPath: spec.model, sentinelCount: spec.sentinels, engine: engine)
     }
 
     /// Draws a sample of `sample_mb` from the sources (per-source shares; equal by default), in

@@ -43,7 +43,7 @@ struct BuildCommand: ParsableCommand {
             let catalog = try Catalog(outputDirectory: m.output)
             let runID = try catalog.beginRun(command: "build", arguments: CommandLine.arguments)
             do {
-                let tokenizer = try TokenizerSetup.load(manifest: m, quiet: common.quiet, jobs: common.resolvedJobs)
+                let tokenizer = try TokenizerSetup.load(manifest: m, quiet: common.quiet, jobs: common.resolvedJobs, engine: common.tokenizerEngine)
                 var options = Build.Options()
                 options.ingest.jobs = common.resolvedJobs
                 options.ingest.quiet = common.quiet

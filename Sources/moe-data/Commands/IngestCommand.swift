@@ -34,7 +34,7 @@ struct IngestCommand: ParsableCommand {
             let catalog = try Catalog(outputDirectory: m.output)
             let runID = try catalog.beginRun(command: "ingest", arguments: CommandLine.arguments)
             do {
-                let tokenizer = try TokenizerSetup.load(manifest: m, quiet: common.quiet, jobs: common.resolvedJobs)
+                let tokenizer = try TokenizerSetup.load(manifest: m, quiet: common.quiet, jobs: common.resolvedJobs, engine: common.tokenizerEngine)
                 var options = Ingest.Options()
                 options.jobs = common.resolvedJobs
                 options.quiet = common.quiet

@@ -29,7 +29,7 @@ struct TokenizerBenchCommand: ParsableCommand {
 
     func run() throws {
         guard jobs > 0, runs > 0, batch > 0 else { throw MoeDataError("--jobs, --runs and --batch must be positive") }
-        let tokenizer = try Tokenizer(modelPath: model.model, sentinelCount: model.sentinels)
+        let tokenizer = try Tokenizer(modelPath: model.model, sentinelCount: model.sentinels, engine: model.tokenizerEngine)
         var reader = try TextLines(path: input)
         var lines: [String] = []
         var bytes = 0

@@ -1,4 +1,5 @@
 import ArgumentParser
+import MoeData
 
 /// `moe-data tokenizer ...`: the SentencePiece model every stage shares.
 struct TokenizerCommand: ParsableCommand {
@@ -13,7 +14,7 @@ struct TokenizerCommand: ParsableCommand {
             """,
         subcommands: [
             TokenizerTrainCommand.self, TokenizerInfoCommand.self, TokenizerEncodeCommand.self,
-            TokenizerDecodeCommand.self, TokenizerBenchCommand.self,
+            TokenizerDecodeCommand.self, TokenizerBenchCommand.self, TokenizerVerifyCommand.self,
         ]
     )
 }
@@ -25,4 +26,9 @@ struct TokenizerModelOptions: ParsableArguments {
 
     @Option(help: "Sentinel ids appended after the pieces (T5 extra_ids; OpenMoE: 300).")
     var sentinels: Int = 300
+
+    @Option(help: ArgumentHelp(
+            "Encoder: auto (native for unigram models, libsentencepiece for BPE/char/word), native, or library.",
+            discussion: "Both give libsentencepiece 0.1.97's ids; `moe-data tokenizer verify` checks that on your corpus."))
+    var tokenizerEngine: TokenizerEngine = .auto
 }

@@ -32,7 +32,7 @@ struct TokenizerEncodeCommand: ParsableCommand {
             throw MoeDataError("--format \(format) is unknown; use id, json or piece")
         }
         guard jobs > 0 else { throw MoeDataError("--jobs \(jobs) must be positive") }
-        let tokenizer = try Tokenizer(modelPath: model.model, sentinelCount: model.sentinels)
+        let tokenizer = try Tokenizer(modelPath: model.model, sentinelCount: model.sentinels, engine: model.tokenizerEngine)
         var out = OutputBuffer()
         if !text.isEmpty {
             out.appendIds(try tokenizer.encode(text.joined(separator: " ")), format: outputFormat, tokenizer: tokenizer)
