@@ -110,3 +110,26 @@ import Testing
         #expect(t.top1Agreement < 0.9 && t.meanTotalVariation > 0.05)
     }
 }
+
+@Suite struct AnalysisReportTests {
+    /// The report on an id-routed synthetic layer says the specialization holds and writes every file.
+    @Test func reportStatesFindingsAndWritesPlots() throws {
+        var r = AnalysisTests.synthetic { id, _ in id % 8 }
+        for t in 0..<r.count where r.positions[t] >= 12 { r.kept[2 * t + 1] = false }  // late positions lose their top-2
+        let dir = try Fixtures.tempDir("analysis-report")
+        let input = RoutingReportInput(
+            checkpoints: [AnalysedCheckpoint(path: "a", step: 10, layers: [r]), AnalysedCheckpoint(path: "b", step: 20, layers: [r])],
+            sourceNames: ["web"], domains: ["web"], layer: 0, capacityFactor: 2, minCount: 100, bucketWidth: 4,
+            frequentIds: 5, rows: 1, piece: { "#\($0)" })
+        let headline = try RoutingReport.write(input, to: dir)
+        #expect(headline.findings[0].contains("specialization HOLDS"))
+        #expect(headline.findings[1].contains("Early routing learning HOLDS"))
+        #expect(headline.findings[2].contains("Drop-towards-the-end HOLDS"))
+        #expect(abs(headline.dropLastQuarter - 0.5) < 1e-12 && headline.dropFirstQuarter == 0)
+        for name in ["report.md", "report.json", "shares.csv", "specialization.svg", "stability.svg", "drop_by_position.svg", "top_tokens.csv"] {
+            #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent(name).path), "\(name) missing")
+        }
+        let svg = try String(contentsOf: dir.appendingPathComponent("drop_by_position.svg"), encoding: .utf8)
+        #expect(svg.hasPrefix("<svg") && svg.contains("polyline"))
+    }
+}
