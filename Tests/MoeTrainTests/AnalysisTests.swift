@@ -133,3 +133,32 @@ import Testing
         #expect(svg.hasPrefix("<svg") && svg.contains("polyline"))
     }
 }
+
+@Suite struct AnalysisCheckpointTests {
+    /// `snapshotFractions` keeps checkpoints at ⌈f·steps⌉; each loads back with its step, and the last one
+    /// routes exactly like the run's final checkpoint.
+    @Test func trainerKeepsCheckpointsAtFractionsAndTheyLoadBack() throws {
+        let fixtures = TrainerTests()
+        let (dir, data) = try fixtures.dataset()
+        let out = try Fixtures.tempDir("snapshots")
+        defer { try? FileManager.default.removeItem(at: dir); try? FileManager.default.removeItem(at: out) }
+        let trainer = try Trainer(config: fixtures.smallConfig(steps: 8), dataset: data, outDir: out, resume: false) { _ in }
+        trainer.snapshotFractions = [0.1, 0.5, 1.0]
+        #expect(trainer.snapshotSteps(total: 8) == [1, 4, 8])
+        try trainer.run()
+        var steps: [Int] = []
+        var routings: [[LayerRouting]] = []
+        let rows = try RoutingCollector.readRows(data, count: 4)
+        for url in [1, 4, 8].map({ trainer.snapshotURL(step: $0) }) + [trainer.checkpointURL] {
+            let (model, _, step) = try RoutingCollector.loadModel(checkpoint: url)
+            steps.append(step)
+            routings.append(try RoutingCollector.collect(model: model, rows: rows, batchRows: 2, capacityFactor: 2, sourceIndex: [:]))
+        }
+        #expect(steps == [1, 4, 8, 8])
+        #expect(routings[2] == routings[3])
+        #expect(routings[0][0].count > 0 && routings[0][0].sources.allSatisfy { $0 == -1 })  // fixture rows have no provenance
+        let ids = RoutingStatistics.frequentIds(routings[3][0], limit: 5)
+        let same = try #require(RoutingStatistics.stability(reference: routings[3][0], other: routings[2][0], ids: ids))
+        #expect(same.top1Agreement == 1 && same.meanTotalVariation == 0)
+    }
+}
