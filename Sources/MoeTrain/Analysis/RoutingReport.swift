@@ -148,6 +148,13 @@ public enum RoutingReport {
             stabCSV += "\(c.step),\(fmt(s.top1Agreement, 4)),\(fmt(s.meanTotalVariation, 4)),\(s.tokens),\(s.ids)\n"
         }
         files["stability.csv"] = stabCSV
+        // Where the frequent ids' tokens went at each checkpoint ([P] Fig. 11 overlays such distributions).
+        let wanted = Set(ids)
+        json["frequent_id_shares"] = .array(input.checkpoints.map { c in
+            let l = c.layers[input.layer]
+            let shares = RoutingStatistics.shares(RoutingStatistics.expertCounts(l) { wanted.contains(Int(l.tokenIds[$0])) })
+            return .object(["step": .int(Int64(c.step)), "shares": .array(shares.map { .double($0) })])
+        })
         json["stability"] = .array(stability.map { .object(["step": .int(Int64($0.step)), "top1_agreement": .double($0.value.top1Agreement),
                                                               "mean_total_variation": .double($0.value.meanTotalVariation)]) })
         files["stability.svg"] = SVGChart.lines(
