@@ -7,6 +7,7 @@ struct MoeDataCommand: ParsableCommand {
         abstract: "Prepare pretraining data mixtures for Mixture-of-Experts models, and train one on them.",
         subcommands: [
             BenchCommand.self,
+            AnalyzeCommand.self,
             BuildCommand.self,
             IngestCommand.self,
             InspectCommand.self,

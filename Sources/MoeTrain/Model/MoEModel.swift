@@ -78,6 +78,9 @@ public final class MoEModel<T: TrainScalar> {
     public let grads: Buffer<T>
     /// cos/sin tables, rebuilt only when a batch has a longer segment than any before.
     private var rotaryCache: Rotary<T>?
+    /// Called with (MoE layer index among the MoE layers, its routing) after each MoE layer's forward;
+    /// the routing analysis records token → expert decisions through it. Nil (the default) costs nothing.
+    public var routingObserver: ((Int, Routing<T>) -> Void)?
 
     /// Random initialisation keyed by `seed` and each tensor's name: N(0, initStd) for matrices, with the
     /// residual output projections scaled by 1/√(2·layers) (GPT-2); the router N(0, 0.02) as OpenMoE;
@@ -215,6 +218,7 @@ public final class MoEModel<T: TrainScalar> {
                                        training: pass.training)
             cache.moe = moe
             let r = moe.routing
+            routingObserver?(stats.auxLoss.count, r)
             stats.auxLoss.append(r.auxLoss)
             stats.routerZLoss.append(r.zLoss)
             stats.expertLoad.append(r.members.map(\.count))

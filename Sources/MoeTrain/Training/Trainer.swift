@@ -14,6 +14,9 @@ public final class Trainer {
     public private(set) var step = 0
     public private(set) var records: [StepRecord] = []
     public var logEvery = 1
+    /// Fractions of the run (0 < f ≤ 1) at which a copy of the checkpoint is kept as
+    /// `checkpoint-step<N>.safetensors` (N = ⌈f · total steps⌉), for the routing analysis across training.
+    public var snapshotFractions: [Double] = []
     private let say: (String) -> Void
 
     public var checkpointURL: URL { outDir.appendingPathComponent("checkpoint.safetensors") }
@@ -143,6 +146,7 @@ public final class Trainer {
             try log.write(contentsOf: Data((r.json.encoded() + "\n").utf8))
             if step % max(1, logEvery) == 0 || step == total { say(r.line) }
             if step % max(1, config.checkpointEvery) == 0 || step == total { try saveCheckpoint() }
+            if snapshotSteps(total: total).contains(step) { try saveCheckpoint(to: snapshotURL(step: step)) }
         }
         try writePlot()
         return fresh
@@ -229,7 +233,15 @@ public final class Trainer {
 
     /// Writes parameters, Adam moments, step and data position; refuses non-finite parameters so a broken
     /// state never replaces a good checkpoint. The write is atomic (temporary file, fsync, rename).
-    public func saveCheckpoint() throws {
+    public func snapshotSteps(total: Int) -> Set<Int> {
+        Set(snapshotFractions.map { max(1, min(total, Int((($0 * Double(total)) - 1e-9).rounded(.up)))) })
+    }
+
+    public func snapshotURL(step: Int) -> URL {
+        outDir.appendingPathComponent(String(format: "checkpoint-step%06d.safetensors", step))
+    }
+
+    public func saveCheckpoint(to url: URL? = nil) throws {
         for t in model.layout.tensors {
             let p = model.params.pointer + t.offset
             for i in 0..<t.count where !p[i].isFinite {
@@ -246,7 +258,7 @@ public final class Trainer {
             "format": Trainer.format, "config": try config.json(), "step": String(step), "adam_step": String(optimizer.step),
             "data_epoch": String(stream.position.epoch), "data_cursor": String(stream.position.cursor),
         ]
-        try AtomicFile.write(SafeTensors.encode(tensors, metadata: metadata), to: checkpointURL)
+        try AtomicFile.write(SafeTensors.encode(tensors, metadata: metadata), to: url ?? checkpointURL)
     }
 
     public func writePlot() throws {

@@ -98,6 +98,10 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Write the checkpoint every N steps (and at the end).")
     var checkpointEvery: Int?
 
+    @Option(help: ArgumentHelp("Also keep checkpoints at these fractions of the run, e.g. 0.1,0.25,0.5,1.0 "
+        + "(for `moe-data analyze` routing stability)."))
+    var checkpointAt: String?
+
     @Option(help: "Hold out the dataset's last N rows and report their cross-entropy (eval capacity factor).")
     var evalRows: Int?
 
@@ -180,6 +184,15 @@ struct TrainCommand: ParsableCommand {
         train.evalEvery = evalEvery ?? 0
         let trainer = try Trainer(config: train, dataset: dataset, outDir: URL(fileURLWithPath: out), resume: resume) { Self.emit($0) }
         trainer.logEvery = logEvery
+        if let checkpointAt {
+            trainer.snapshotFractions = try checkpointAt.split(separator: ",").map { part in
+                let text = part.trimmingCharacters(in: .whitespaces)
+                guard let f = Double(text), f > 0, f <= 1 else {
+                    throw TrainError("--checkpoint-at: '\(text)' is not a fraction in (0, 1]")
+                }
+                return f
+            }
+        }
         let p = trainer.model.layout
         Self.emit("moe-data train: \(model.name), \(Self.millions(p.total)) parameters (\(Self.millions(p.activated)) activated), "
             + "\(dataset.rowCount) rows of \(dataset.info.seqLen) in \(dataset.shardCount) shards, "

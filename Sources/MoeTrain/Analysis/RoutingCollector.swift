@@ -1,0 +1,116 @@
+import Foundation
+import MDS
+
+/// A packed row plus, per segment id, the source its provenance names.
+public struct AnalysisRow: Sendable {
+    public var row: PackedRow
+    public var segmentSources: [Int: String]
+}
+
+/// Runs trained checkpoints in evaluation mode over packed rows and records every MoE layer's routing.
+public enum RoutingCollector {
+    /// A checkpoint's model (parameters only) and the run config and step saved with it.
+    public static func loadModel(checkpoint url: URL) throws -> (model: MoEModel<Float>, config: TrainConfig, step: Int) {
+        let file = try SafeTensors.read(url)
+        guard file.metadata["format"] == Trainer.format, let json = file.metadata["config"] else {
+            throw TrainError("\(url.path): not a moe-data trainer checkpoint (metadata 'format'/'config' missing)")
+        }
+        let config = try TrainConfig.from(json: json, source: url.path)
+        guard let stepText = file.metadata["step"], let step = Int(stepText) else {
+            throw TrainError("\(url.path): metadata 'step' missing or not an integer")
+        }
+        let model = try MoEModel<Float>(config: config.model, options: config.moe, seed: config.seed, initStd: config.initStd)
+        for t in model.layout.tensors {
+            let values = try file.floats(t.name, shape: t.shape)
+            values.withUnsafeBufferPointer { buffer in
+                if let base = buffer.baseAddress { (model.params.pointer + t.offset).update(from: base, count: t.count) }
+            }
+        }
+        return (model, config, step)
+    }
+
+    /// `count` rows spread evenly over the dataset (row i·rows/count), so every phase and mixture part is
+    /// represented, each with its provenance's segment → source map.
+    public static func readRows(_ dataset: PackedDataset, count: Int) throws -> [AnalysisRow] {
+        let total = dataset.rowCount, n = min(max(1, count), total)
+        var shardStart = [0]
+        for rows in dataset.shardRows { shardStart.append(shardStart[shardStart.count - 1] + rows) }
+        var out: [AnalysisRow] = []
+        var loaded: (index: Int, shard: MDSShard)?
+        for i in 0..<n {
+            let global = i * total / n
+            guard let shard = shardStart.lastIndex(where: { $0 <= global }), shard < dataset.shardCount else { continue }
+            let local = global - shardStart[shard]
+            let row = try dataset.row(shard: shard, row: local)
+            if loaded?.index != shard {
+                do { loaded = (shard, try dataset.mds.shard(shard)) } catch {
+                    throw TrainError("packed shard \(shard) of \(dataset.directory.path): \(error)")
+                }
+            }
+            var sources: [Int: String] = [:]
+            if let s = loaded?.shard {
+                let values: [String: MDSValue]
+                do { values = try s.sampleByName(local) } catch { throw TrainError("\(row.origin): \(error)") }
+                for entry in values["provenance"]?.json?.arrayValue ?? [] {
+                    if let segment = entry["segment"]?.intValue, let name = entry["source"]?.stringValue { sources[Int(segment)] = name }
+                }
+            }
+            out.append(AnalysisRow(row: row, segmentSources: sources))
+        }
+        return out
+    }
+
+    /// Routing of every MoE layer over `rows`, `batchRows` rows per forward (a routing group is a
+    /// micro-batch, as in training), with the evaluation capacity factor set to `capacityFactor`.
+    /// `sourceIndex` numbers the source names; unknown sources get −1.
+    public static func collect(model: MoEModel<Float>, rows: [AnalysisRow], batchRows: Int, capacityFactor: Double,
+                               sourceIndex: [String: Int]) throws -> [LayerRouting] {
+        let c = model.config
+        model.options.capacityFactorEval = capacityFactor
+        model.options.dropless = false
+        let sink = RoutingSink(layers: c.moeLayerCount, experts: c.experts, topK: c.topK)
+        model.routingObserver = { layer, routing in sink.record(layer: layer, routing: routing) }
+        defer { model.routingObserver = nil }
+        for start in stride(from: 0, to: rows.count, by: max(1, batchRows)) {
+            let part = rows[start..<min(rows.count, start + max(1, batchRows))]
+            let batch = try TokenBatch(rows: part.map(\.row), vocabSize: c.vocabSize)
+            // The same walk as TokenBatch: non-padding positions in row order.
+            sink.pending = []
+            for r in part {
+                for j in r.row.segmentIds.indices where r.row.segmentIds[j] != 0 {
+                    let name = r.segmentSources[Int(r.row.segmentIds[j])]
+                    sink.pending.append((Int32(r.row.positions[j]), Int32(j), Int32(name.flatMap { sourceIndex[$0] } ?? -1)))
+                }
+            }
+            guard sink.pending.count == batch.count else {
+                throw TrainError("\(part.first?.row.origin ?? "rows"): token bookkeeping mismatch (\(sink.pending.count) vs \(batch.count))")
+            }
+            sink.inputs = batch.inputs
+            _ = model.run(batch, scales: LossScales(targetsInStep: 1, microBatchWeight: 1), training: false, computeGradients: false)
+        }
+        return sink.layers
+    }
+}
+
+/// Collects the observer's callbacks into `LayerRouting`s (one forward at a time, single-threaded).
+final class RoutingSink {
+    var layers: [LayerRouting]
+    /// Per token of the current batch: position in example, offset in row, source index.
+    var pending: [(Int32, Int32, Int32)] = []
+    var inputs: [Int32] = []
+
+    init(layers: Int, experts: Int, topK: Int) {
+        self.layers = Array(repeating: LayerRouting(experts: experts, topK: topK), count: layers)
+    }
+
+    func record(layer: Int, routing r: Routing<Float>) {
+        guard layer < layers.count, r.tokens == pending.count else { return }
+        let k = r.topK
+        for t in 0..<r.tokens {
+            let (position, offset, source) = pending[t]
+            layers[layer].append(tokenId: inputs[t], position: position, offset: offset, source: source,
+                                 choices: Array(r.choice[(t * k)..<(t * k + k)]), gates: Array(r.gate[(t * k)..<(t * k + k)]),
+                                 kept: (0..<k).map { r.slot[t * k + $0] >= 0 })
+        }
+    }
+}
