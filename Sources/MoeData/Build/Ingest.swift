@@ -115,8 +115,7 @@ public struct Ingest {
         progress.setLabel(source.name)
         progress.filesDone += state.cursor.position.fileIndex
         progress.bytesRead += files.prefix(state.cursor.position.fileIndex).reduce(0) { $0 + $1.size }
-        let encoder = ParallelEncoder(tokenizer: tokenizer, jobs: options.jobs)
-
+        
         for fileIndex in state.cursor.position.fileIndex..<files.count {
             let file = files[fileIndex]
             let resumeRecord = fileIndex == state.cursor.position.fileIndex ? state.cursor.position.record : 0
@@ -154,7 +153,7 @@ public struct Ingest {
                 if case .document(let d) = event { batchBytes += d.text.count }
                 batch.append(event)
                 if batchBytes >= options.batchBytes || batch.count >= 8192 {
-                    try run.write(batch, encoder: encoder, progress: progress)
+                    try run.write(batch, tokenizer: tokenizer, jobs: options.jobs, progress: progress)
                     batch.removeAll(keepingCapacity: true)
                     batchBytes = 0
                     progress.bytesRead = bytesBefore + min(file.size, r.bytesRead)
@@ -169,7 +168,7 @@ public struct Ingest {
             if manifest.onError == .fail, let fileError {
                 throw MoeDataError("\(fileError.location): \(fileError.reason) (source '\(source.name)'; set on_error: skip to record such files and go on)")
             }
-            try run.write(batch, encoder: encoder, progress: progress)
+            try run.write(batch, tokenizer: tokenizer, jobs: options.jobs, progress: progress)
             run.finishFile(fileIndex, file: file, hash: hash, error: fileError)
             progress.filesDone += 1
             progress.bytesRead = bytesBefore + file.size
@@ -226,11 +225,11 @@ struct SourceRun {
         fileCounters = cursor.file
     }
 
-    mutating func write(_ batch: [RecordEvent], encoder: ParallelEncoder, progress: ProgressLine) throws {
+    mutating func write(_ batch: [RecordEvent], tokenizer: Tokenizer, jobs: Int, progress: ProgressLine) throws {
         guard !batch.isEmpty else { return }
         var texts: [[UInt8]] = []
         for case .document(let d) in batch { texts.append(d.text) }
-        let encoded = try encoder.encode(texts)
+        let encoded = try tokenizer.encodeBatch(utf8: texts, jobs: jobs)
         var k = 0
         for event in batch {
             switch event {

@@ -203,7 +203,29 @@ public final class Tokenizer: @unchecked Sendable {
         return try text.withUTF8 { try encode(utf8: UnsafeRawBufferPointer($0)) }
     }
 
+    /// Longer texts are encoded in pieces cut at line breaks: SentencePiece's lattice for a
+    /// whole 50 MB line would need gigabytes. Ids can differ from a one-call encode only at the cuts.
+    public static let maxEncodeBytes = 1 << 20
+
     public func encode(utf8 bytes: UnsafeRawBufferPointer) throws -> [UInt32] {
+        guard bytes.count > Tokenizer.maxEncodeBytes else { return try encodeWhole(utf8: bytes) }
+        var ids: [UInt32] = []
+        var start = 0
+        while start < bytes.count {
+            var end = min(start + Tokenizer.maxEncodeBytes, bytes.count)
+            if end < bytes.count {
+                // Cut after the last newline in the window, else at a UTF-8 character boundary.
+                if let nl = bytes[start..<end].lastIndex(of: 0x0A), nl > start { end = nl + 1 } else {
+                    while end > start && bytes[end] & 0xC0 == 0x80 { end -= 1 }
+                }
+            }
+            ids.append(contentsOf: try encodeWhole(utf8: UnsafeRawBufferPointer(rebasing: bytes[start..<end])))
+            start = end
+        }
+        return ids
+    }
+
+    func encodeWhole(utf8 bytes: UnsafeRawBufferPointer) throws -> [UInt32] {
         if let native { return native.encode(utf8: bytes) }
         return try libraryEncode(utf8: bytes)
     }
@@ -234,21 +256,30 @@ public final class Tokenizer: @unchecked Sendable {
     /// Encodes `texts` on `jobs` threads. The result is in input order and identical for any
     /// `jobs`: each text is encoded independently, and workers take contiguous slices.
     public func encodeBatch(_ texts: [String], jobs: Int) throws -> [[UInt32]] {
-        let n = texts.count
+        try parallelMap(texts.count, jobs: jobs) { try encode(texts[$0]) }
+    }
+
+    /// UTF-8 documents (ingest's form), encoded on `jobs` threads.
+    public func encodeBatch(utf8 texts: [[UInt8]], jobs: Int) throws -> [[UInt32]] {
+        try parallelMap(texts.count, jobs: jobs) { i in try texts[i].withUnsafeBytes { try encode(utf8: $0) } }
+    }
+
+    /// Runs `body` for 0..<n on `jobs` threads, each taking the next index when done (documents
+    /// vary widely in size), and stores results by index: the output and the error reported (the
+    /// earliest failing index) never depend on scheduling.
+    func parallelMap(_ n: Int, jobs: Int, _ body: (Int) throws -> [UInt32]) throws -> [[UInt32]] {
         let workers = max(1, min(jobs, n))
-        if workers == 1 { return try texts.map { try encode($0) } }
+        if workers == 1 { return try (0..<n).map(body) }
         var results = [[UInt32]](repeating: [], count: n)
         let failures = FirstFailure()
+        let next = NextIndex()
         results.withUnsafeMutableBufferPointer { out in
             nonisolated(unsafe) let out = out
-            DispatchQueue.concurrentPerform(iterations: workers) { w in
-                let range = (n * w / workers)..<(n * (w + 1) / workers)
-                for i in range {
-                    do {
-                        out[i] = try encode(texts[i])
-                    } catch {
-                        failures.record(index: i, error)
-                        return
+            withoutActuallyEscaping(body) { body in
+                nonisolated(unsafe) let body = body
+                DispatchQueue.concurrentPerform(iterations: workers) { _ in
+                    while let i = next.take(limit: n) {
+                        do { out[i] = try body(i) } catch { failures.record(index: i, error) }
                     }
                 }
             }
@@ -328,6 +359,19 @@ final class ProcessorHandle: @unchecked Sendable {
 
 /// The failure with the lowest input index among concurrent workers, so the error a batch
 /// reports does not depend on thread timing.
+/// Hands out work indices 0, 1, 2, ... to threads.
+final class NextIndex: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+    func take(limit: Int) -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard value < limit else { return nil }
+        value += 1
+        return value - 1
+    }
+}
+
 final class FirstFailure: @unchecked Sendable {
     private let lock = NSLock()
     private var best: (index: Int, error: any Error)?
