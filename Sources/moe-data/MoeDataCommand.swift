@@ -9,6 +9,7 @@ struct MoeDataCommand: ParsableCommand {
             BenchCommand.self,
             AnalyzeCommand.self,
             BuildCommand.self,
+            FaultPointsCommand.self,
             IngestCommand.self,
             InspectCommand.self,
             PlanCommand.self,

@@ -94,6 +94,7 @@ public struct Build {
 
     /// Runs the whole job. `progress` shows ingest progress; the build reports in the summary.
     public func run(catalog: Catalog, tokenizer: Tokenizer, progress: ProgressLine) throws -> Summary {
+        try FaultPoint.checkSetting()
         try mixture.validate(knownSources: Set(manifest.sources.map(\.name)))
         let ingest = Ingest(manifest: manifest, options: options.ingest)
         let ingested = try ingest.run(catalog: catalog, tokenizer: tokenizer, progress: progress)

@@ -39,6 +39,7 @@ public struct Ingest {
 
     /// Runs the ingest of every source; returns a summary per source.
     public func run(catalog: Catalog, tokenizer: Tokenizer, progress: ProgressLine) throws -> [SourceSummary] {
+        try FaultPoint.checkSetting()
         var summaries: [SourceSummary] = []
         // Totals over every source first, so the ETA covers the whole job.
         for source in manifest.sources {
@@ -270,6 +271,7 @@ struct SourceRun {
 
     /// Commits a flushed shard with everything before `cursor` (the first record not in it).
     mutating func commit(_ shard: MDSShardEntry, cursor: RecordPosition) throws {
+        try FaultPoint.tokenShardWritten.reached()
         totals.bytesOut += shard.zipBytes ?? shard.rawBytes
         try catalog.commit(source: source.name,
                            shard: Catalog.ShardRecord(entry: shard, documents: shardDocuments, tokens: shardTokens),
@@ -280,6 +282,7 @@ struct SourceRun {
         completedFiles.removeAll()
         shardDocuments = 0
         shardTokens = 0
+        try FaultPoint.tokenShardCommitted.reached()
     }
 
     mutating func finishFile(_ index: Int, file: InputFile, hash: String, error: SkipRecord?) {
