@@ -161,25 +161,6 @@ import Testing
         }
     }
 
-    /// A 50 MB one-line document is read and tokenized in bounded pieces, not a crash.
-    @Test func fiftyMegabyteSingleLineDocumentIsTokenized() throws {
-        let dir = try TestSupport.tempDir("huge")
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let prose = try TestSupport.realLines(400).joined(separator: " ")
-        var text = ""
-        text.reserveCapacity(50_100_000)
-        while text.utf8.count < 50_000_000 { text += prose + " " }
-        try ("{\"text\": " + TestSupport.jsonString(text) + "}\n").write(to: dir.appendingPathComponent("huge.jsonl"), atomically: true, encoding: .utf8)
-        let manifest = try TestSupport.manifest(in: dir, onError: "fail", shardSize: "512MiB", sources: """
-          - {name: s, format: jsonl, paths: [huge.jsonl], domain: web}
-        """)
-        let r = try TestSupport.moeData(["ingest", manifest, "--quiet"])
-        #expect(r.status == 0, "\(r.stderr)")
-        let stats = try CatalogStats.load(try Catalog.openExisting(outputDirectory: dir.appendingPathComponent("out").path))
-        #expect(stats.sources.first?.documents == 1)
-        #expect((stats.sources.first?.tokens ?? 0) > 5_000_000)
-    }
-
     @Test func manifestErrorsNameFileAndKey() throws {
         let dir = try TestSupport.tempDir("manifest")
         defer { try? FileManager.default.removeItem(at: dir) }

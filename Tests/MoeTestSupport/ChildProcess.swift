@@ -47,8 +47,8 @@ public enum ChildProcess {
         let outURL = scratch.appendingPathComponent("stdout"), errURL = scratch.appendingPathComponent("stderr")
         let inURL = scratch.appendingPathComponent("stdin")
         try (stdin ?? Data()).write(to: inURL)
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
         let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
         let inp = try FileHandle(forReadingFrom: inURL)
         defer { try? out.close(); try? err.close(); try? inp.close() }
@@ -80,10 +80,12 @@ public enum ChildProcess {
                       stdout: String(decoding: o, as: UTF8.self), stderr: errText, stdoutData: o)
     }
 
-    /// The full path of a tool in the usual system folders (spm_encode, zstd, gzip, python3).
+    /// The full path of a tool (spm_encode, zstd, gzip, python3): the first on PATH, as scripts/test
+    /// finds it (python3 may be a pyenv shim there), else in the usual system folders.
     public static func which(_ tool: String) -> String {
-        for dir in ["/usr/bin", "/usr/local/bin", "/bin"]
-        where FileManager.default.isExecutableFile(atPath: "\(dir)/\(tool)") {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
+        let dirs = path.split(separator: ":").map(String.init) + ["/usr/bin", "/usr/local/bin", "/bin"]
+        for dir in dirs where !dir.isEmpty && FileManager.default.isExecutableFile(atPath: "\(dir)/\(tool)") {
             return "\(dir)/\(tool)"
         }
         return "/usr/bin/\(tool)"
