@@ -14,7 +14,8 @@ import Testing
         let lines = try TestSupport.realLines(3000)
         try lines.map { "{\"text\": \(TestSupport.jsonString($0))}" }.joined(separator: "\n")
             .write(to: dir.appendingPathComponent("web.jsonl"), atomically: true, encoding: .utf8)
-        try FileManager.default.copyItem(atPath: TestSupport.codeRoot + "/json", toPath: dir.appendingPathComponent("code").path)
+        try FileManager.default.copyItem(atPath: TestSupport.codeRoot + "/json",
+            toPath: dir.appendingPathComponent("code").path)
         try """
         name: promises
         output: out
@@ -102,7 +103,8 @@ import Testing
     @Test func analyzeReportsFindingsIncludingOneThatDoesNotHold() throws {
         let dir = try Self.build.get()
         let run = dir.appendingPathComponent("run-analyze"), report = dir.appendingPathComponent("report")
-        let train = try TestSupport.moeData(["train", "--data", dir.appendingPathComponent("out").path, "--config", "tiny",
+        let train = try TestSupport.moeData(["train", "--data", dir.appendingPathComponent("out").path, "--config",
+            "tiny",
                                              "--steps", "6", "--lr", "0.05", "--warmup", "1", "--threads", "1",
                                              "--checkpoint-at", "0.17,1.0", "--out", run.path])
         #expect(train.status == 0, "\(train.stderr)")
@@ -125,8 +127,10 @@ import Testing
         let r = try TestSupport.moeData(["train", "--data", dir.appendingPathComponent("out").path, "--config", "tiny",
                                          "--steps", "6", "--lr", "1e30", "--warmup", "1", "--threads", "1", "--out", run.path])
         #expect(r.status != 0)
-        #expect(r.stderr.contains("step ") && r.stderr.contains("(data epoch ") && r.stderr.contains(", row "), "\(r.stderr)")
-        #expect(r.stderr.lowercased().contains("nan") && r.stderr.contains("without writing a checkpoint"), "\(r.stderr)")
+        #expect(r.stderr.contains("step ") && r.stderr.contains("(data epoch ") && r.stderr.contains(", row "),
+            "\(r.stderr)")
+        #expect(r.stderr.lowercased().contains("nan") && r.stderr.contains("without writing a checkpoint"),
+            "\(r.stderr)")
         #expect(!FileManager.default.fileExists(atPath: run.appendingPathComponent("checkpoint.safetensors").path))
         #expect(!r.stderr.contains("Fatal error"))
     }

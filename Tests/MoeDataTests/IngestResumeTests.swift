@@ -85,7 +85,8 @@ import Testing
         #expect(try TestSupport.moeData(["ingest", reference, "--quiet"]).status == 0)
         let killed = try manifest(dir, "killed")
         let out = dir.appendingPathComponent("killed/out")
-        let first = try TestSupport.moeData(["ingest", killed, "--quiet"], environment: ["MOE_DATA_FAULT": "ingest.shard.written"])
+        let first = try TestSupport.moeData(["ingest", killed, "--quiet"],
+            environment: ["MOE_DATA_FAULT": "ingest.shard.written"])
         #expect(first.signaled, "\(first.stderr)")
         let state = try #require(try Catalog.openExisting(outputDirectory: out.path).sourceState("a"))
         #expect(state.cursor == nil)
@@ -103,7 +104,8 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         try TestSupport.realLines(100).map { "{\"text\": \(TestSupport.jsonString($0))}" }.joined(separator: "\n")
             .write(to: dir.appendingPathComponent("a.jsonl"), atomically: true, encoding: .utf8)
-        let m = try TestSupport.manifest(in: dir, sources: "  - {name: a, format: jsonl, paths: [a.jsonl], domain: web}\n")
+        let m = try TestSupport.manifest(in: dir,
+            sources: "  - {name: a, format: jsonl, paths: [a.jsonl], domain: web}\n")
         #expect(try TestSupport.moeData(["ingest", m]).status == 0)
         let second = try TestSupport.moeData(["ingest", m])
         #expect(second.status == 0)

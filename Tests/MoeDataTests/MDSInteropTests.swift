@@ -118,7 +118,8 @@ import Testing
             let lines = r.stdout.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
             let expected = try Self.expectedLines(data)
             #expect(expected.count > 10)
-            #expect(lines.count == expected.count, "\(name): streaming read \(lines.count) samples, we wrote \(expected.count)")
+            #expect(lines.count == expected.count,
+                "\(name): streaming read \(lines.count) samples, we wrote \(expected.count)")
             #expect(lines == expected, "\(name): samples differ as read by mosaicml-streaming")
         }
         // A flipped byte in a compressed shard is refused by streaming's own hash check.

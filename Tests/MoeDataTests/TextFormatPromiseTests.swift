@@ -14,11 +14,14 @@ import Testing
         let files = dir.appendingPathComponent("docs")
         try FileManager.default.createDirectory(at: files, withIntermediateDirectories: true)
         let prose = try TestSupport.realLines(30)
-        try prose[0..<10].joined(separator: "\n").write(to: files.appendingPathComponent("a-good.txt"), atomically: true, encoding: .utf8)
+        try prose[0..<10].joined(separator: "\n").write(to: files.appendingPathComponent("a-good.txt"),
+            atomically: true, encoding: .utf8)
         try (Data("before the NUL ".utf8) + Data([0]) + Data(" after".utf8)).write(to: files.appendingPathComponent("b-nul.txt"))
-        try (Data("caf".utf8) + Data([0xC3, 0x28]) + Data(" au lait".utf8)).write(to: files.appendingPathComponent("c-utf8.txt"))
+        try (Data("caf".utf8) + Data([0xC3,
+            0x28]) + Data(" au lait".utf8)).write(to: files.appendingPathComponent("c-utf8.txt"))
         try Data().write(to: files.appendingPathComponent("d-empty.txt"))
-        try prose[10..<30].joined(separator: "\n").write(to: files.appendingPathComponent("e-good.txt"), atomically: true, encoding: .utf8)
+        try prose[10..<30].joined(separator: "\n").write(to: files.appendingPathComponent("e-good.txt"),
+            atomically: true, encoding: .utf8)
         for policy in ["skip", "fail"] {
             let sub = dir.appendingPathComponent(policy)
             try FileManager.default.createDirectory(at: sub, withIntermediateDirectories: true)
@@ -115,7 +118,8 @@ import Testing
         let inputURL = dir.appendingPathComponent("pieces.txt")
         try input.write(to: inputURL)
         let spm = try TestSupport.run(TestSupport.which("spm_encode"),
-                                      ["--model=\(TestSupport.model)", "--output_format=id", "--input=\(inputURL.path)"])
+                                      ["--model=\(TestSupport.model)", "--output_format=id",
+                                          "--input=\(inputURL.path)"])
         #expect(spm.status == 0, "\(spm.stderr)")
         let perPiece = spm.stdout.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
         #expect(perPiece.count == pieces.count)

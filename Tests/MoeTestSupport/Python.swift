@@ -36,7 +36,8 @@ public enum Python {
     }
 
     /// Runs a script given as text with arguments.
-    public static func run(_ script: String, _ args: [String], timeout: TimeInterval = 300) throws -> ChildProcess.Output {
+    public static func run(_ script: String, _ args: [String],
+        timeout: TimeInterval = 300) throws -> ChildProcess.Output {
         try ChildProcess.run(executable, ["-c", script] + args, timeout: timeout)
     }
 }

@@ -7,7 +7,8 @@ import Testing
 /// A checkpoint written by `moe-data train` loads in Python's `safetensors` (its numpy front end): the same
 /// tensor names, shapes, float32 values (compared as bit patterns) and metadata as the file we wrote.
 @Suite(.serialized) struct SafetensorsInteropTests {
-    static let requirements = [Python.Requirement("safetensors", pip: "safetensors"), Python.Requirement("numpy", pip: "numpy")]
+    static let requirements = [Python.Requirement("safetensors", pip: "safetensors"), Python.Requirement("numpy",
+        pip: "numpy")]
 
     /// Prints `name dtype shape checksum` per tensor, then the metadata as JSON. The checksum is the sum of
     /// the values' 32-bit patterns, exact and independent of summation order.
@@ -33,7 +34,8 @@ import Testing
         let data = try Fixtures.tempDir("st-data"), out = try Fixtures.tempDir("st-out")
         defer { try? FileManager.default.removeItem(at: data); try? FileManager.default.removeItem(at: out) }
         try Fixtures.writePacked(data, rows: try Fixtures.proseRows(count: 8, length: 128), vocabSize: 258)
-        let train = try ChildProcess.moeData(["train", "--data", data.path, "--config", "tiny", "--steps", "2", "--threads", "1",
+        let train = try ChildProcess.moeData(["train", "--data", data.path, "--config", "tiny", "--steps", "2",
+            "--threads", "1",
                                               "--out", out.path])
         #expect(train.status == 0, "\(train.stderr)")
         let path = out.appendingPathComponent("checkpoint.safetensors")
