@@ -45,9 +45,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "MDSTests", dependencies: ["MDS"]),
-        .testTarget(name: "MoeDataTests", dependencies: ["MoeData", "MDS"]),
-        .testTarget(name: "MoeTrainTests", dependencies: ["MoeTrain", "MDS"]),
+        // What every test target shares: the child-process runner, temp folders, the global-state lock.
+        .target(name: "MoeTestSupport", path: "Tests/MoeTestSupport"),
+        .testTarget(name: "MDSTests", dependencies: ["MDS", "MoeTestSupport"]),
+        .testTarget(name: "MoeDataTests", dependencies: ["MoeData", "MDS", "MoeTestSupport"]),
+        .testTarget(name: "MoeTrainTests", dependencies: ["MoeTrain", "MDS", "MoeTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

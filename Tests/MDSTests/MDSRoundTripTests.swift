@@ -1,13 +1,10 @@
 import Foundation
+import MoeTestSupport
 import Testing
 @testable import MDS
 
 @Suite struct MDSRoundTripTests {
-    func tempDir() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("mds-test-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
+    func tempDir() throws -> URL { try TempFolder.make("mds") }
 
     @Test func writesAndReadsBackWithHashes() throws {
         let dir = try tempDir()

@@ -96,10 +96,11 @@ import Testing
         #expect(inspect.stdout.contains("[inputs, no loss]") && inspect.stdout.contains("[targets, loss]"))
         #expect(["[NLU]", "[NLG]", "[S2S]"].contains { inspect.stdout.contains($0) })
         let rows = try TestSupport.samples(dir.appendingPathComponent("out/packed"))
-        if let spanRow = rows.firstIndex(where: { $0["provenance"]?.json?.arrayValue?.first?["denoiser"]?.stringValue?.hasPrefix("X") == true }) {
-            let x = try TestSupport.moeData(["inspect", dir.appendingPathComponent("out").path, "--row", "\(spanRow)"])
-            #expect(x.stdout.contains("<extra_id_0>") && x.stdout.contains("[NLG]"), "\(x.stdout.prefix(600))")
-        }
+        let spanRow = try #require(rows.firstIndex {
+            $0["provenance"]?.json?.arrayValue?.first?["denoiser"]?.stringValue?.hasPrefix("X") == true
+        }, "no row starts with an X-denoiser example")
+        let x = try TestSupport.moeData(["inspect", dir.appendingPathComponent("out").path, "--row", "\(spanRow)"])
+        #expect(x.stdout.contains("<extra_id_0>") && x.stdout.contains("[NLG]"), "\(x.stdout.prefix(600))")
         let meta = try JSONValue.parse(Data(contentsOf: dir.appendingPathComponent("out/packed/moe-data.json")))
         #expect(meta["vocab_size"]?.intValue == 1300 && meta["padded_vocab_size"]?.intValue == 1408)
     }

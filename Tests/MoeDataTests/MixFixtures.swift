@@ -1,4 +1,5 @@
 import Foundation
+import MoeTestSupport
 import MDS
 @testable import MoeData
 
@@ -11,7 +12,7 @@ final class MixFixture {
     private(set) var documents: [String: [(id: String, tokens: [UInt32])]] = [:]
 
     init() throws {
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("moe-mix-test-\(UUID().uuidString)")
+        root = TempFolder.root.appendingPathComponent("mix-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
     }
 

@@ -81,11 +81,10 @@ import Testing
             ("no pieces", [0x1A, 0x00]),
         ]
         // Corrupt the precompiled charsmap header (normalizer_spec field 2) to claim a huge trie.
-        if let at = Self.charsMapHeaderOffset(good) {
-            var bad = good
-            bad[at + 3] = 0x7F
-            cases.append(("charsmap header", bad))
-        }
+        let at = try #require(Self.charsMapHeaderOffset(good), "the test model has no precompiled charsmap header")
+        var bad = good
+        bad[at + 3] = 0x7F
+        cases.append(("charsmap header", bad))
         for (name, bytes) in cases {
             let path = TokenizerFixtures.directory.appendingPathComponent("native-bad-\(name.replacingOccurrences(of: " ", with: "-")).model").path
             try Data(bytes).write(to: URL(fileURLWithPath: path))

@@ -46,7 +46,7 @@ import Testing
         let (sentences, _) = try sampler.sample([
             (TextFileSource(path: prose, format: .text), 1), (TextFileSource(path: code, format: .text), 1),
         ])
-        try TokenizerTrainer.train(sentences: sentences, options: options, modelPath: path)
+        try lockedTrain(sentences: sentences, options: options, modelPath: path)
         return path
     }
 

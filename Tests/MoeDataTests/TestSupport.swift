@@ -1,83 +1,31 @@
 import Foundation
 import MDS
+import MoeTestSupport
 import Testing
 
 /// Helpers for tests that use real files, real tools (spm_train, zstd, gzip) and the real
 /// `moe-data` binary in a child process.
 enum TestSupport {
-    static func tempDir(_ label: String = "t") throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("moe-data-\(label)-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
+    /// A folder under the test process's temp root (see `TempFolder`).
+    static func tempDir(_ label: String = "t") throws -> URL { try TempFolder.make(label) }
 
-    /// The `moe-data` executable: `MOE_DATA_BINARY` when set (the README's test command points
-    /// it at a release build, so child-process tests run at real speed), else the one built
-    /// next to the test bundle.
-    static var binary: URL {
-        if let env = ProcessInfo.processInfo.environment["MOE_DATA_BINARY"], !env.isEmpty {
-            return URL(fileURLWithPath: env)
-        }
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0..<4 {
-            let candidate = dir.appendingPathComponent("moe-data")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            dir = dir.deletingLastPathComponent()
-        }
-        let fallback = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(".build/debug/moe-data")
-        return fallback
-    }
+    /// The `moe-data` executable (`MOE_DATA_BINARY` when set).
+    static var binary: URL { ChildProcess.binary }
 
-    struct Output {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
+    typealias Output = ChildProcess.Output
 
-    /// Runs a program to completion, capturing its output.
+    /// Runs a program to completion, its output captured through files (see `ChildProcess`).
     @discardableResult
-    static func run(_ executable: String, _ args: [String], stdin: Data? = nil, cwd: URL? = nil) throws -> Output {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: executable)
-        p.arguments = args
-        if let cwd { p.currentDirectoryURL = cwd }
-        let out = Pipe(), err = Pipe(), inp = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = inp
-        try p.run()
-        if let stdin { inp.fileHandleForWriting.write(stdin) }
-        try inp.fileHandleForWriting.close()
-        // Read both pipes concurrently so a full pipe never blocks the child.
-        let errData = ReadBox()
-        let t = Thread { errData.data = err.fileHandleForReading.readDataToEndOfFile() }
-        t.start()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        while !errData.done { usleep(1000) }
-        return Output(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData.data, as: UTF8.self))
+    static func run(_ executable: String, _ args: [String], stdin: Data? = nil, cwd: URL? = nil,
+                    environment: [String: String] = [:]) throws -> Output {
+        try ChildProcess.run(executable, args, environment: environment, stdin: stdin, cwd: cwd)
     }
 
-    final class ReadBox: @unchecked Sendable {
-        private let lock = NSLock()
-        private var _data = Data()
-        private var _done = false
-        var data: Data {
-            get { lock.lock(); defer { lock.unlock() }; return _data }
-            set { lock.lock(); _data = newValue; _done = true; lock.unlock() }
-        }
-        var done: Bool { lock.lock(); defer { lock.unlock() }; return _done }
+    static func moeData(_ args: [String], environment: [String: String] = [:]) throws -> Output {
+        try ChildProcess.moeData(args, environment: environment)
     }
 
-    static func moeData(_ args: [String]) throws -> Output { try run(binary.path, args) }
-
-    static func which(_ tool: String) -> String {
-        for dir in ["/usr/bin", "/usr/local/bin", "/bin"] where FileManager.default.isExecutableFile(atPath: "\(dir)/\(tool)") {
-            return "\(dir)/\(tool)"
-        }
-        return "/usr/bin/\(tool)"
-    }
+    static func which(_ tool: String) -> String { ChildProcess.which(tool) }
 
     /// Real English prose and real code from the machine (Python's docs and stdlib sources).
     static let docsRoot = "/usr/share/doc/python3.11/html/_sources"

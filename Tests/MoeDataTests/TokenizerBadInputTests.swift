@@ -32,9 +32,10 @@ struct TokenizerBadInputTests {
         for i in stride(from: 0, to: flipped.count, by: 97) { flipped[i] ^= 0xA5 }
         let flippedPath = TokenizerFixtures.directory.appendingPathComponent("flipped.model").path
         try Data(flipped).write(to: URL(fileURLWithPath: flippedPath))
-        // Either rejected with a message or loaded (protobuf may still parse); never a crash.
+        // Corrupt throughout: flipped bytes land in wire tags and lengths, so the protobuf no longer
+        // parses. It must be refused with the file named, never loaded as some other model.
         let message = error { _ = try Tokenizer(modelPath: flippedPath) }
-        #expect(message.contains(flippedPath) || message == "no error")
+        #expect(message.contains(flippedPath) && message.contains("not a valid SentencePiece model"), "\(message)")
     }
 
     @Test func modelWithoutTheUmT5SpecialIdsIsRejected() throws {
@@ -57,7 +58,7 @@ struct TokenizerBadInputTests {
         options.userDefinedSymbols = ["<extra_id_0>"]
         let withSentinel = TokenizerFixtures.directory.appendingPathComponent("own-sentinel.model").path
         let lines = try TokenizerFixtures.prose(maxBytes: 150_000).split(separator: "\n").map(String.init)
-        try TokenizerTrainer.train(sentences: lines, options: options, modelPath: withSentinel)
+        try lockedTrain(sentences: lines, options: options, modelPath: withSentinel)
         let message = error { _ = try Tokenizer(modelPath: withSentinel) }
         #expect(message.contains("already has a piece <extra_id_0>"), "\(message)")
 
@@ -72,11 +73,11 @@ struct TokenizerBadInputTests {
         options.sampleBytes = 20_000
         let model = TokenizerFixtures.directory.appendingPathComponent("too-big.model").path
         let lines = try TokenizerFixtures.prose(maxBytes: 20_000).split(separator: "\n").map(String.init)
-        let message = error { try TokenizerTrainer.train(sentences: lines, options: options, modelPath: model) }
+        let message = error { try lockedTrain(sentences: lines, options: options, modelPath: model) }
         #expect(message.contains("--vocab-size 20000 is too large for the training sample"), "\(message)")
         #expect(!FileManager.default.fileExists(atPath: model))
 
-        let emptyMessage = error { try TokenizerTrainer.train(sentences: [String](), options: options, modelPath: model) }
+        let emptyMessage = error { try lockedTrain(sentences: [String](), options: options, modelPath: model) }
         #expect(emptyMessage.contains("empty"), "\(emptyMessage)")
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import MoeData
+import MoeTestSupport
 import Testing
 
 /// Real corpora and one small trained model shared by the tokenizer tests (training once per
@@ -8,8 +9,9 @@ enum TokenizerFixtures {
     /// The Python used for interop checks: `MOE_DATA_PYTHON` when set, else `python3`.
     static var python: String { ProcessInfo.processInfo.environment["MOE_DATA_PYTHON"] ?? "python3" }
 
+    /// Removed with the test process's temp root (see `TempFolder`).
     static let directory: URL = {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("moe-data-tokenizer-tests-\(getpid())")
+        let url = TempFolder.root.appendingPathComponent("tokenizer")
         try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
     }()
@@ -96,50 +98,35 @@ enum TokenizerFixtures {
             (TextFileSource(path: prosePath, format: .text), 1), (TextFileSource(path: codePath, format: .text), 1),
         ])
         let model = directory.appendingPathComponent("shared.model").path
-        try TokenizerTrainer.train(sentences: sentences, options: options, modelPath: model)
+        try lockedTrain(sentences: sentences, options: options, modelPath: model)
         return model
     }
 
     static func model() throws -> String { try sharedModel.get() }
 
-    /// Runs a child process with stdin/stdout/stderr in files (no pipe can fill up).
+    /// Runs a child process (see `ChildProcess`: output through files, a timeout).
     @discardableResult
     static func run(_ executable: String, _ arguments: [String], stdin: String? = nil) throws
         -> (out: String, err: String, status: Int32)
     {
-        let id = UUID().uuidString
-        let inPath = try write(stdin ?? "", "stdin-\(id)")
-        let outPath = directory.appendingPathComponent("stdout-\(id)").path
-        let errPath = directory.appendingPathComponent("stderr-\(id)").path
-        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
-        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
-        defer { for p in [inPath, outPath, errPath] { try? FileManager.default.removeItem(atPath: p) } }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.standardInput = FileHandle(forReadingAtPath: inPath)
-        process.standardOutput = FileHandle(forWritingAtPath: outPath)
-        process.standardError = FileHandle(forWritingAtPath: errPath)
-        try process.run()
-        process.waitUntilExit()
-        let out = FileManager.default.contents(atPath: outPath) ?? Data()
-        let err = FileManager.default.contents(atPath: errPath) ?? Data()
-        return (String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self), process.terminationStatus)
+        let r = try ChildProcess.run(executable, arguments, stdin: stdin.map { Data($0.utf8) })
+        return (r.stdout, r.stderr, r.status)
     }
 
-    /// The `moe-data` executable next to the test bundle (swift build / swift test build it).
+    /// The `moe-data` executable: `MOE_DATA_BINARY` when set (see `ChildProcess.binary`).
     static func moeDataBinary() throws -> String {
-        var candidates: [String] = []
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0..<4 {
-            candidates.append(dir.appendingPathComponent("moe-data").path)
-            dir = dir.deletingLastPathComponent()
+        let path = ChildProcess.binary.path
+        guard FileManager.default.isExecutableFile(atPath: path) else {
+            throw MoeDataError("moe-data executable not found at \(path); run `swift build` or set MOE_DATA_BINARY")
         }
-        let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        candidates.append(packageRoot.appendingPathComponent(".build/debug/moe-data").path)
-        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            throw MoeDataError("moe-data executable not found (looked in \(candidates)); run `swift build` first")
-        }
-        return found
+        return path
+    }
+}
+
+/// In-process training sets libsentencepiece's global seed and log level, so trainings in tests that
+/// run in parallel take the one global-state lock.
+func lockedTrain(sentences: some Sequence<String>, options: TokenizerTrainingOptions, modelPath: String) throws {
+    try GlobalState.withLock {
+        try TokenizerTrainer.train(sentences: sentences, options: options, modelPath: modelPath)
     }
 }

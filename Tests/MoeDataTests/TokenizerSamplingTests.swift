@@ -40,8 +40,8 @@ struct TokenizerSamplingTests {
         let options = TokenizerFixtures.smallOptions(vocab: 700)
         let a = TokenizerFixtures.directory.appendingPathComponent("repro-a.model").path
         let b = TokenizerFixtures.directory.appendingPathComponent("repro-b.model").path
-        try TokenizerTrainer.train(sentences: lines, options: options, modelPath: a)
-        try TokenizerTrainer.train(sentences: lines, options: options, modelPath: b)
+        try lockedTrain(sentences: lines, options: options, modelPath: a)
+        try lockedTrain(sentences: lines, options: options, modelPath: b)
         #expect(try Tokenizer(modelPath: a).modelHash == (try Tokenizer(modelPath: b).modelHash))
     }
 }

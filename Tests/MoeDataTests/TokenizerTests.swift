@@ -84,7 +84,7 @@ struct TokenizerTests {
         options.userDefinedSymbols = ModeToken.symbols
         let model = TokenizerFixtures.directory.appendingPathComponent("modes.model").path
         let prose = try TokenizerFixtures.prose(maxBytes: 200_000).split(separator: "\n").map(String.init)
-        try TokenizerTrainer.train(sentences: prose, options: options, modelPath: model)
+        try lockedTrain(sentences: prose, options: options, modelPath: model)
         let reserved = try Tokenizer(modelPath: model)
         let ids = try ModeTokenIds(tokenizer: reserved, encoding: .reserved)
         for token in ModeToken.allCases {

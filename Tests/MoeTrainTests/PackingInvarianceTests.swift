@@ -29,8 +29,14 @@ import Testing
         let s2 = m.run(separate, scales: scales)
         let g2 = m.grads.array
         #expect(s1.dropped.reduce(0, +) > 0)
-        #expect(s1.objective(options: options, scales: scales) == s2.objective(options: options, scales: scales))
-        #expect(g1 == g2)
+        // Not bit-equal: one row of 16 and two rows of 16 are different GEMM shapes, and OpenBLAS may
+        // block (and so sum) them in a different order depending on the kernel it picked for this CPU.
+        // Reordering n <= 32 Double products moves a result by at most about n * 2^-53 relative (~4e-15);
+        // 1e-11 leaves margin for that and is still 10^5 below what any real leak changes (>= 1e-6 below).
+        let l1 = s1.objective(options: options, scales: scales), l2 = s2.objective(options: options, scales: scales)
+        #expect(abs(l1 - l2) <= Fixtures.shapeTolerance * max(abs(l1), 1))
+        #expect(g1.count == g2.count)
+        #expect(Fixtures.worstRelativeDifference(g1, g2) <= Fixtures.shapeTolerance, "gradients differ across batch shapes")
     }
 
     /// Each document in its own run, summed, equals the packed run: cross-entropy and output z-loss are

@@ -1,4 +1,5 @@
 import Foundation
+import MoeTestSupport
 @testable import MoeTrain
 
 /// Small deterministic fixtures shared by the trainer tests.
@@ -40,10 +41,31 @@ enum Fixtures {
         return (0..<n).map { _ in UInt32(2 + Int(rng.next() % UInt64(vocab - 2))) }
     }
 
-    static func tempDir(_ name: String) throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("moetrain-\(name)-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
+    /// Relative tolerance for Double results computed with different GEMM shapes (see
+    /// PackingInvarianceTests.oneRowEqualsTwoRows for why they are not compared bit for bit).
+    static let shapeTolerance = 1e-11
+
+    /// max |a - b| over paired entries, relative to the largest |a| (at least 1): an entry near zero
+    /// is the sum of much larger terms, so its rounding error scales with the vector, not with itself.
+    /// Infinite when the counts differ.
+    static func worstRelativeDifference(_ a: [Double], _ b: [Double]) -> Double {
+        guard a.count == b.count else { return .infinity }
+        let scale = max(a.map(abs).max() ?? 0, 1)
+        var worst = 0.0
+        for i in a.indices { worst = max(worst, abs(a[i] - b[i])) }
+        return worst / scale
+    }
+
+    static func tempDir(_ name: String) throws -> URL { try TempFolder.make("moetrain-\(name)") }
+
+    /// Runs `body` with OpenBLAS set to `threads` under the global-state lock, then restores the count.
+    static func withBLASThreads<T>(_ threads: Int, _ body: () throws -> T) rethrows -> T {
+        try GlobalState.withLock {
+            let before = BLASThreads.current
+            BLASThreads.set(threads)
+            defer { BLASThreads.set(before) }
+            return try body()
+        }
     }
 }
 

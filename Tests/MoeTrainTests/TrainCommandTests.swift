@@ -1,42 +1,13 @@
 import Foundation
 import MDS
+import MoeTestSupport
 import Testing
 @testable import MoeTrain
 
 /// The `moe-data train` executable, run as a child process on real data (byte-level tokens of the Python
 /// tutorial's English prose).
 @Suite(.serialized) struct TrainCommandTests {
-    struct Output {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    /// `MOE_DATA_BINARY` (the README's test command points it at the release build), else the build folder's.
-    func binary() throws -> URL {
-        if let path = ProcessInfo.processInfo.environment["MOE_DATA_BINARY"], !path.isEmpty {
-            return URL(fileURLWithPath: path)
-        }
-        let dir = Bundle.main.executableURL?.deletingLastPathComponent() ?? URL(fileURLWithPath: ".build/debug")
-        for candidate in [dir.appendingPathComponent("moe-data"), dir.deletingLastPathComponent().appendingPathComponent("moe-data")]
-        where FileManager.default.isExecutableFile(atPath: candidate.path) {
-            return candidate
-        }
-        throw TrainError("moe-data executable not found next to \(dir.path); build the package first")
-    }
-
-    func run(_ args: [String]) throws -> Output {
-        let p = Process()
-        p.executableURL = try binary()
-        p.arguments = args
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Output(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
-    }
+    func run(_ args: [String]) throws -> ChildProcess.Output { try ChildProcess.moeData(args) }
 
     func log(_ url: URL) throws -> [[String: JSONValue]] {
         try String(contentsOf: url, encoding: .utf8).split(separator: "\n").map {
@@ -50,25 +21,59 @@ import Testing
         switch v { case .double(let d): return d; case .int(let i): return Double(i); default: return .nan }
     }
 
+    /// Rows of real prose for the CLI runs (byte-level tokens, vocabulary 258).
+    func writeData(_ data: URL) throws {
+        try Fixtures.writePacked(data, rows: try Fixtures.proseRows(count: 24, length: 128), vocabSize: 258, sizeLimit: 1 << 13)
+    }
+
+    func trainArguments(_ data: URL, threads: Int) -> [String] {
+        ["train", "--data", data.path, "--config", "tiny", "--batch-rows", "2", "--lr", "3e-3", "--warmup", "4",
+         "--threads", String(threads), "--checkpoint-every", "5", "--log-every", "10", "--eval-rows", "4", "--eval-every", "10"]
+    }
+
+    /// N steps in one go vs N/2 then `--resume` to N, each run its own child process (so the thread count is
+    /// set there, never in the test process): identical logs and byte-identical checkpoints.
+    func straightAndResumed(threads: Int, steps: Int, data: URL, work: URL) throws -> (URL, URL) {
+        let common = trainArguments(data, threads: threads)
+        let straight = work.appendingPathComponent("straight-\(threads)"), split = work.appendingPathComponent("split-\(threads)")
+        let a = try run(common + ["--steps", String(steps), "--out", straight.path])
+        #expect(a.status == 0, "\(a.stderr)")
+        let b1 = try run(common + ["--steps", String(steps / 2), "--out", split.path])
+        #expect(b1.status == 0, "\(b1.stderr)")
+        let b2 = try run(common + ["--steps", String(steps), "--out", split.path, "--resume"])
+        #expect(b2.status == 0, "\(b2.stderr)")
+        #expect(b2.stdout.contains("starting at step \(steps / 2) of \(steps)"))
+        #expect(try log(straight.appendingPathComponent("train_log.jsonl")) == (try log(split.appendingPathComponent("train_log.jsonl"))))
+        let ca = try Data(contentsOf: straight.appendingPathComponent("checkpoint.safetensors"))
+        let cb = try Data(contentsOf: split.appendingPathComponent("checkpoint.safetensors"))
+        #expect(ca.count > 100_000)
+        #expect(ca == cb, "checkpoints differ after a resume with --threads \(threads)")
+        return (straight, split)
+    }
+
+    /// The checkpoint's tensor names, from its safetensors header.
+    func tensorNames(_ url: URL) throws -> [String] {
+        let bytes = try Data(contentsOf: url)
+        let length = bytes.prefix(8).enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+        let header = try JSONValue.parse(bytes.subdata(in: 8..<(8 + length))).objectValue ?? [:]
+        return header.keys.filter { $0 != "__metadata__" }.sorted()
+    }
+
     @Test func tinyPresetLearnsAndResumesStepForStep() throws {
         let data = try Fixtures.tempDir("cli-data"), work = try Fixtures.tempDir("cli-out")
         defer { try? FileManager.default.removeItem(at: data); try? FileManager.default.removeItem(at: work) }
-        try Fixtures.writePacked(data, rows: try Fixtures.proseRows(count: 24, length: 128), vocabSize: 258, sizeLimit: 1 << 13)
-        let common = ["train", "--data", data.path, "--config", "tiny", "--batch-rows", "2", "--lr", "3e-3", "--warmup", "4",
-                      "--threads", "1", "--checkpoint-every", "5", "--log-every", "10", "--eval-rows", "4", "--eval-every", "10"]
-        let straight = work.appendingPathComponent("straight"), split = work.appendingPathComponent("split")
-        let a = try run(common + ["--steps", "20", "--out", straight.path])
-        #expect(a.status == 0, "\(a.stderr)")
-        let b1 = try run(common + ["--steps", "10", "--out", split.path])
-        #expect(b1.status == 0, "\(b1.stderr)")
-        let b2 = try run(common + ["--steps", "20", "--out", split.path, "--resume"])
-        #expect(b2.status == 0, "\(b2.stderr)")
-        #expect(b2.stdout.contains("starting at step 10 of 20"))
+        try writeData(data)
+        let (straight, _) = try straightAndResumed(threads: 1, steps: 20, data: data, work: work)
+        // The byte comparison covers the optimizer state: Adam's moments are in the file, one per parameter.
+        let names = try tensorNames(straight.appendingPathComponent("checkpoint.safetensors"))
+        let params = names.filter { !$0.hasPrefix("adam_") }
+        #expect(!params.isEmpty)
+        #expect(names.filter { $0.hasPrefix("adam_m.") }.count == params.count)
+        #expect(names.filter { $0.hasPrefix("adam_v.") }.count == params.count)
 
         let full = try log(straight.appendingPathComponent("train_log.jsonl"))
         #expect(full.count == 20)
         #expect(full.filter { $0["eval_ce"] != nil }.count == 2)
-        #expect(full == (try log(split.appendingPathComponent("train_log.jsonl"))))
         let first = number(full.first?["ce"]), last = full.suffix(3).map { number($0["ce"]) }.reduce(0, +) / 3
         #expect(first > 5.5)           // ln(384) ≈ 5.95 at initialisation
         #expect(last < first - 1.0)    // byte-level prose: the model learns the letter distribution within 20 steps
@@ -77,18 +82,49 @@ import Testing
         }
         let svg = try String(contentsOf: straight.appendingPathComponent("loss.svg"), encoding: .utf8)
         #expect(svg.hasPrefix("<svg") && svg.contains("<polyline"))
-        #expect(FileManager.default.fileExists(atPath: straight.appendingPathComponent("checkpoint.safetensors").path))
     }
 
+    /// The README's promise holds with 2 OpenBLAS threads too (BLAS may split a product across threads,
+    /// but each output block is still summed by one thread in a fixed order).
+    @Test func resumeIsByteIdenticalWithTwoBLASThreads() throws {
+        let data = try Fixtures.tempDir("cli-data2"), work = try Fixtures.tempDir("cli-out2")
+        defer { try? FileManager.default.removeItem(at: data); try? FileManager.default.removeItem(at: work) }
+        try writeData(data)
+        _ = try straightAndResumed(threads: 2, steps: 10, data: data, work: work)
+    }
+
+    /// An independent count of the README's table, in Python from the shapes alone (not ParameterLayout):
+    /// two vocabulary tables (embedding, untied head), a final RMSNorm; per layer two RMSNorms and q, k, v, o;
+    /// dense layers one SwiGLU FFN (3 matrices), MoE layers (i % k == k - 1) a router, E experts and one shared FFN.
+    static let countScript = """
+    import sys
+    def count(V, d, L, H, hd, F, E, k):
+        ffn = 3 * d * F
+        moe = [i for i in range(L) if i % k == k - 1]
+        total = 2 * V * d + d
+        for i in range(L):
+            total += 2 * d + 4 * d * H * hd + (d * E + E * ffn + ffn if i in moe else ffn)
+        return total, total - len(moe) * (E - 2) * ffn
+    def fmt(n):
+        return "%.2fB" % (n / 1e9) if n >= 1e9 else "%.1fM" % (n / 1e6)
+    for shape in sys.argv[1:]:
+        t, a = count(*map(int, shape.split(",")))
+        print(fmt(t), fmt(a))
+    """
+
     @Test func dryRunCountsOpenMoEShapes() throws {
-        for (name, config, paper) in [("openmoe-base", ModelConfig.openMoEBase, "650M"), ("openmoe-8b", .openMoE8B, "8.7B"),
-                                      ("openmoe-34b", .openMoE34B, "34B")] {
+        // name, shape (vocab, d, layers, heads, head dim, FFN, experts, MoE every), the README's total and activated.
+        let cases = [("openmoe-base", "256384,768,12,12,64,2048,16,4", "705.3M", "507.1M", "650M"),
+                     ("openmoe-8b", "256384,2048,24,24,128,8192,32,6", "9.30B", "3.27B", "8.7B"),
+                     ("openmoe-34b", "256384,3072,32,24,128,12288,32,4", "35.40B", "8.22B", "34B")]
+        let python = try ChildProcess.run(ChildProcess.which("python3"), ["-c", Self.countScript] + cases.map(\.1))
+        #expect(python.status == 0, "\(python.stderr)")
+        #expect(python.stdout.split(separator: "\n").map(String.init) == cases.map { "\($0.2) \($0.3)" })
+        for (name, _, total, activated, paper) in cases {
             let r = try run(["train", "--config", name, "--dry-run"])
             #expect(r.status == 0)
-            let layout = ParameterLayout(config)
-            func fmt(_ n: Int) -> String { n >= 1_000_000_000 ? String(format: "%.2fB", Double(n) / 1e9) : String(format: "%.1fM", Double(n) / 1e6) }
-            #expect(r.stdout.contains("total parameters:     \(fmt(layout.total))"), "\(r.stdout)")
-            #expect(r.stdout.contains("activated parameters: \(fmt(layout.activated))"))
+            #expect(r.stdout.contains("total parameters:     \(total)"), "\(r.stdout)")
+            #expect(r.stdout.contains("activated parameters: \(activated)"))
             #expect(r.stdout.contains("OpenMoE paper (Table 11): \(paper) total"))
         }
     }

@@ -106,9 +106,12 @@ import Testing
 
     /// A run stopped after 3 steps and resumed to 6 logs the same numbers, step for step, as a run of 6.
     @Test func resumedRunMatchesUninterrupted() throws {
+        try Fixtures.withBLASThreads(1) { try resumedRunMatchesUninterruptedBody() }
+    }
+
+    func resumedRunMatchesUninterruptedBody() throws {
         let (dir, data) = try dataset()
         defer { try? FileManager.default.removeItem(at: dir) }
-        BLASThreads.set(1)
         let full = try Fixtures.tempDir("full"), split = try Fixtures.tempDir("split")
         defer { try? FileManager.default.removeItem(at: full); try? FileManager.default.removeItem(at: split) }
         let a = try Trainer(config: smallConfig(steps: 6), dataset: data, outDir: full, resume: false) { _ in }

@@ -82,6 +82,13 @@ build_release() {
 PYTHON_PACKAGES=(
     "sentencepiece==0.1.99||Python's SentencePiece; 0.1.99 runs the same encoder as Debian's libsentencepiece 0.1.97"
     "protobuf||reads and edits .model files in the tokenizer tests"
+    "numpy||what the interop readers below decode into"
+    "safetensors||Python's own safetensors loads a trained checkpoint (SafetensorsInteropTests)"
+    "mosaicml-streaming==0.13.0|--no-deps|its MDSReader reads tokens/ and packed/ (MDSInteropTests); --no-deps: reading needs none of torch or the cloud SDKs"
+    "xxhash==3.8.2||mosaicml-streaming's shard hash check (xxh64)"
+    "zstd||mosaicml-streaming's zstd decompression of shards"
+    "filelock||imported by mosaicml-streaming's reader modules"
+    "typing_extensions||imported by mosaicml-streaming's reader modules"
 )
 
 # The Python the tests run: MOE_DATA_PYTHON, else python3 on PATH.

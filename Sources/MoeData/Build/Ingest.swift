@@ -91,7 +91,8 @@ public struct Ingest {
         if let s = state, s.signature == sig, s.status == "done", !options.restart {
             progress.filesDone += files.count
             progress.bytesRead += files.reduce(0) { $0 + $1.size }
-            return SourceSummary(name: source.name, reused: true, totals: s.cursor.totals, shards: s.shards.count)
+            return SourceSummary(name: source.name, reused: true, totals: s.cursor?.totals ?? Catalog.Totals(),
+                                 shards: s.shards.count)
         }
         if state == nil || state?.signature != sig || options.restart {
             try? FileManager.default.removeItem(at: dir)
@@ -99,12 +100,14 @@ public struct Ingest {
             state = try catalog.sourceState(source.name)
         }
         guard let state else { throw MoeDataError("internal error: no catalog state for source '\(source.name)'") }
+        let start = state.cursor ?? Catalog.Cursor.start
+        if let cursor = state.cursor { try recordResume(source.name, cursor: cursor, shards: state.shards.count, catalog: catalog) }
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let writer = try MDSWriter(directory: dir, columns: TokenShard.columns, compressionLevel: manifest.compressionLevel,
                                    sizeLimit: manifest.shardSizeBytes, existing: state.shards)
         var run = SourceRun(source: source, files: files, catalog: catalog, writer: writer, policy: manifest.onError,
-                            cursor: state.cursor)
-        if state.cursor.position == RecordPosition(fileIndex: 0, record: 0) {
+                            cursor: start)
+        if state.cursor == nil {
             // File-level problems found before reading (missing entries) are recorded up front.
             run.pendingSkips = missing.map {
                 SkipRecord(kind: .file, file: $0.components(separatedBy: ": ").first ?? $0, line: nil, offset: nil,
@@ -114,12 +117,12 @@ public struct Ingest {
             run.totals.fileErrors += missing.count
         }
         progress.setLabel(source.name)
-        progress.filesDone += state.cursor.position.fileIndex
-        progress.bytesRead += files.prefix(state.cursor.position.fileIndex).reduce(0) { $0 + $1.size }
-        
-        for fileIndex in state.cursor.position.fileIndex..<files.count {
+        progress.filesDone += start.position.fileIndex
+        progress.bytesRead += files.prefix(start.position.fileIndex).reduce(0) { $0 + $1.size }
+
+        for fileIndex in start.position.fileIndex..<files.count {
             let file = files[fileIndex]
-            let resumeRecord = fileIndex == state.cursor.position.fileIndex ? state.cursor.position.record : 0
+            let resumeRecord = fileIndex == start.position.fileIndex ? start.position.record : 0
             let hash = try contentHash(file.path)
             var fileError: SkipRecord?
             var batch: [RecordEvent] = []
@@ -179,6 +182,22 @@ public struct Ingest {
         try MDSIndex(shards: run.writer.entries).write(to: dir)
         try catalog.finishSource(source.name, totals: run.totals, shards: run.writer.entries.count)
         return SourceSummary(name: source.name, reused: false, totals: run.totals, shards: run.writer.entries.count)
+    }
+
+    /// Says that this run continues a killed one (stderr unless quiet, and the catalog key
+    /// `ingest.resumed.<source>`), so a resume can be told from a restart after the fact.
+    func recordResume(_ name: String, cursor: Catalog.Cursor, shards: Int, catalog: Catalog) throws {
+        let p = cursor.position
+        let detail: JSONValue = .object([
+            "documents": .int(Int64(cursor.totals.documents)), "file_index": .int(Int64(p.fileIndex)),
+            "record": .int(Int64(p.record)), "shards": .int(Int64(shards)),
+        ])
+        try catalog.setValue("ingest.resumed.\(name)", detail.encoded())
+        if !options.quiet {
+            let line = "resuming \(name) after \(cursor.totals.documents) documents (\(shards) shards committed; "
+                + "file \(p.fileIndex + 1) of the source, record \(p.record))\n"
+            FileHandle.standardError.write(Data(line.utf8))
+        }
     }
 
     /// xxh64 of a file's bytes, read in 4 MiB chunks.

@@ -102,13 +102,18 @@ public final class Catalog {
         public var totals: Totals
         /// Counts of the cursor's file up to the cursor.
         public var file: FileCounters
+
+        /// Where a source with no commit yet starts.
+        public static let start = Cursor(position: RecordPosition(fileIndex: 0, record: 0), totals: Totals(),
+                                         file: FileCounters())
     }
 
     public struct SourceState: Sendable {
         public var status: String
         public var tokenizerHash: String
         public var signature: String
-        public var cursor: Cursor
+        /// nil until the source's first commit: a run killed before it has nothing to resume from.
+        public var cursor: Cursor?
         public var shards: [MDSShardEntry]
     }
 
@@ -119,11 +124,14 @@ public final class Catalog {
         let c = try db.query("""
             SELECT file_index, record, documents, skipped, file_errors, tokens, bytes_in, bytes_out,
                    file_documents, file_skipped, file_tokens, file_bytes FROM cursors WHERE source = ?
-            """, [.text(name)]).first ?? Array(repeating: .int(0), count: 12)
-        let v = c.map { $0?.int ?? 0 }
-        let cursor = Cursor(position: RecordPosition(fileIndex: v[0], record: v[1]),
-                            totals: Totals(documents: v[2], skipped: v[3], fileErrors: v[4], tokens: v[5], bytesIn: v[6], bytesOut: v[7]),
-                            file: FileCounters(documents: v[8], skipped: v[9], tokens: v[10], bytes: v[11]))
+            """, [.text(name)]).first
+        let cursor = c.map { row -> Cursor in
+            let v = row.map { $0?.int ?? 0 }
+            return Cursor(position: RecordPosition(fileIndex: v[0], record: v[1]),
+                          totals: Totals(documents: v[2], skipped: v[3], fileErrors: v[4], tokens: v[5], bytesIn: v[6],
+                                         bytesOut: v[7]),
+                          file: FileCounters(documents: v[8], skipped: v[9], tokens: v[10], bytes: v[11]))
+        }
         let shards = try db.query("SELECT entry_json FROM shards WHERE dataset = ? ORDER BY shard_index", [.text("tokens/" + name)]).map {
             try MDSShardEntry(json: try JSONValue.parse(Data(($0[0]?.text ?? "").utf8)))
         }
@@ -132,12 +140,14 @@ public final class Catalog {
     }
 
     /// Starts (or restarts from nothing) the ingest of a source: forgets what an earlier,
-    /// different ingest of it wrote, records its files, and sets the cursor to the start.
+    /// different ingest of it wrote and records its files. It writes no cursor: the first one comes
+    /// with the first commit, so a cursor in the catalog always means committed work.
     public func startSource(_ spec: SourceSpec, files: [InputFile], tokenizerHash: String, signature: String) throws {
         try db.transaction {
             for table in ["files", "skips", "cursors"] { try db.run("DELETE FROM \(table) WHERE source = ?", [.text(spec.name)]) }
             try db.run("DELETE FROM shards WHERE dataset = ?", [.text("tokens/" + spec.name)])
             try db.run("DELETE FROM sources WHERE name = ?", [.text(spec.name)])
+            try db.run("DELETE FROM kv WHERE key = ?", [.text("ingest.resumed." + spec.name)])
             try db.run("""
                 INSERT INTO sources(name, format, domain, language, text_field, tokenizer_hash, signature, status, files)
                 VALUES(?,?,?,?,?,?,?,?,?)
@@ -148,7 +158,6 @@ public final class Catalog {
                 try ins.bind([.text(spec.name), .int(Int64(i)), .text(f.path), .int(Int64(f.size)), .double(f.mtime), .text("pending")])
                 while try ins.step() {}
             }
-            try writeCursor(spec.name, Cursor(position: RecordPosition(fileIndex: 0, record: 0), totals: Totals(), file: FileCounters()))
         }
     }
 

@@ -34,7 +34,7 @@ struct PlanCommand: ParsableCommand {
             let catalog = FileManager.default.fileExists(atPath: catalogPath) ? try Catalog(outputDirectory: m.output) : nil
             for s in m.sources {
                 if let state = try catalog?.sourceState(s.name), state.status == "done" {
-                    available[s.name] = state.cursor.totals.tokens
+                    available[s.name] = state.cursor?.totals.tokens ?? 0
                 } else {
                     available[s.name] = InputFiles.list(s).files.reduce(0) { $0 + $1.size } / 4
                     estimated.append(s.name)
