@@ -51,6 +51,7 @@ public struct Ingest {
             summaries.append(try ingest(source, catalog: catalog, tokenizer: tokenizer, progress: progress))
         }
         try writeTopLevelIndex()
+        try FaultPoint.tokenTopIndexWritten.reached()
         return summaries
     }
 
@@ -88,12 +89,16 @@ public struct Ingest {
         let sig = signature(source, files: files, missing: missing, tokenizer: tokenizer)
         let dir = tokensDirectory.appendingPathComponent(source.name)
         var state = try catalog.sourceState(source.name)
-        if let s = state, s.signature == sig, s.status == "done", !options.restart {
+        // "Up to date" also needs the recorded shards on disk (names and sizes): a source whose
+        // files were deleted or damaged is ingested again.
+        if let s = state, s.signature == sig, s.status == "done", !options.restart,
+           PackedPublisher.holdsShards(dir, s.shards, hashing: false),
+           FileManager.default.fileExists(atPath: dir.appendingPathComponent("index.json").path) {
             progress.filesDone += files.count
             progress.bytesRead += files.reduce(0) { $0 + $1.size }
             return SourceSummary(name: source.name, reused: true, totals: s.cursor.totals, shards: s.shards.count)
         }
-        if state == nil || state?.signature != sig || options.restart {
+        if state == nil || state?.signature != sig || options.restart || state?.status == "done" {
             try? FileManager.default.removeItem(at: dir)
             try catalog.startSource(source, files: files, tokenizerHash: tokenizer.modelHash, signature: sig)
             state = try catalog.sourceState(source.name)
@@ -102,6 +107,7 @@ public struct Ingest {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let writer = try MDSWriter(directory: dir, columns: TokenShard.columns, compressionLevel: manifest.compressionLevel,
                                    sizeLimit: manifest.shardSizeBytes, existing: state.shards)
+        writer.beforeRename = { try FaultPoint.tokenShardTemporary.reached() }
         var run = SourceRun(source: source, files: files, catalog: catalog, writer: writer, policy: manifest.onError,
                             cursor: state.cursor)
         if state.cursor.position == RecordPosition(fileIndex: 0, record: 0) {
@@ -177,7 +183,9 @@ public struct Ingest {
         }
         try run.finish()
         try MDSIndex(shards: run.writer.entries).write(to: dir)
+        try FaultPoint.tokenIndexWritten.reached()
         try catalog.finishSource(source.name, totals: run.totals, shards: run.writer.entries.count)
+        try FaultPoint.tokenSourceDone.reached()
         return SourceSummary(name: source.name, reused: false, totals: run.totals, shards: run.writer.entries.count)
     }
 

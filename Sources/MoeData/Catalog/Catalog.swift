@@ -246,31 +246,27 @@ extension Catalog {
             try setValue("build.checkpoint", checkpoint)
         }
     }
-
-    /// Records the final packed shards (the last one has no checkpoint after it).
-    func recordBuildShards(_ entries: [MDSShardEntry], dataset: String) throws {
-        try db.transaction {
-            for e in entries { try recordShard(dataset: dataset, ShardRecord(entry: e, documents: e.samples, tokens: 0)) }
-        }
-    }
 }
 
 extension Catalog {
     /// Replaces the realized-vs-target rows of the mixture (per phase, window NULL; and per
     /// window of 1% of a phase).
     public func recordMixture(_ rows: [MixAccounting.Row]) throws {
-        try db.transaction {
-            try db.run("DELETE FROM mixture_realized")
-            let ins = try db.prepare("""
-                INSERT INTO mixture_realized(phase, phase_name, window, start_token, end_token, source, target_tokens,
-                    realized_tokens, cumulative_target, cumulative_realized) VALUES(?,?,?,?,?,?,?,?,?,?)
-                """)
-            for r in rows {
-                try ins.bind([.int(Int64(r.phase)), .text(r.phaseName), r.window.map { .int(Int64($0)) }, .int(Int64(r.startToken)),
-                              .int(Int64(r.endToken)), .text(r.source), .int(Int64(r.targetTokens)), .int(Int64(r.realizedTokens)),
-                              .int(Int64(r.cumulativeTarget)), .int(Int64(r.cumulativeRealized))])
-                while try ins.step() {}
-            }
+        try db.transaction { try replaceMixtureRows(rows) }
+    }
+
+    /// The body of `recordMixture`, for callers that are already inside a transaction.
+    func replaceMixtureRows(_ rows: [MixAccounting.Row]) throws {
+        try db.run("DELETE FROM mixture_realized")
+        let ins = try db.prepare("""
+            INSERT INTO mixture_realized(phase, phase_name, window, start_token, end_token, source, target_tokens,
+                realized_tokens, cumulative_target, cumulative_realized) VALUES(?,?,?,?,?,?,?,?,?,?)
+            """)
+        for r in rows {
+            try ins.bind([.int(Int64(r.phase)), .text(r.phaseName), r.window.map { .int(Int64($0)) }, .int(Int64(r.startToken)),
+                          .int(Int64(r.endToken)), .text(r.source), .int(Int64(r.targetTokens)), .int(Int64(r.realizedTokens)),
+                          .int(Int64(r.cumulativeTarget)), .int(Int64(r.cumulativeRealized))])
+            while try ins.step() {}
         }
     }
 }
