@@ -76,7 +76,7 @@ public struct Ingest {
                                source.extensions.keys.sorted().map { "\($0)=\(source.extensions[$0] ?? "")" }.joined(separator: ","),
                                String(manifest.shardSizeBytes), String(manifest.compressionLevel), String(manifest.maxDocumentBytes),
                                manifest.onError.rawValue, tokenizer.modelHash]
-        parts += files.map { "\($0.path)|\($0.size)|\($0.mtime)" }
+        parts += files.map { "\($0.path)|\($0.relativePath)|\($0.size)|\($0.mtime)" }
         parts += missing
         return XXH64.hex(XXH64.hash(Array(parts.joined(separator: "\n").utf8)))
     }
@@ -223,6 +223,8 @@ struct SourceRun {
     var completedFiles: [Catalog.CompletedFile] = []
     var shardDocuments = 0
     var shardTokens = 0
+    /// `id_field` values of documents not yet committed.
+    var shardIds: Set<String> = []
 
     init(source: SourceSpec, files: [InputFile], catalog: Catalog, writer: MDSWriter, policy: ErrorPolicy, cursor: Catalog.Cursor) {
         self.source = source
@@ -254,10 +256,26 @@ struct SourceRun {
                     countSkip(s)
                     continue
                 }
+                if source.idField != nil {
+                    // Ids come from the user's field: a repeated one would make provenance ambiguous.
+                    // Committed ids are in the catalog (on disk), so memory stays bounded by one shard.
+                    if shardIds.contains(d.docId) || (try catalog.hasDocumentId(source: source.name, d.docId)) {
+                        let s = SkipRecord(kind: .record, file: files[d.position.fileIndex].path, line: d.position.record,
+                                           offset: nil, reason: "repeated \(source.idField ?? "id") value '\(d.docId.prefix(200))'",
+                                           position: d.position)
+                        if policy == .fail {
+                            throw MoeDataError("\(s.location): \(s.reason) (source '\(source.name)'; ids must be unique within a source)")
+                        }
+                        countSkip(s)
+                        continue
+                    }
+                }
                 let values: [MDSValue] = [.string(d.docId), .json(d.meta), .string(source.name), .uint32s(ids)]
                 if let shard = try writer.write(values) {
                     try commit(shard, cursor: d.position)
                 }
+                // After the commit of the shard before it: this document belongs to the next one.
+                if source.idField != nil { shardIds.insert(d.docId) }
                 shardDocuments += 1
                 shardTokens += ids.count
                 totals.documents += 1
@@ -285,7 +303,9 @@ struct SourceRun {
                            shard: Catalog.ShardRecord(entry: shard, documents: shardDocuments, tokens: shardTokens),
                            skips: pendingSkips, completedFiles: completedFiles,
                            cursor: Catalog.Cursor(position: cursor, totals: totals,
-                                                  file: cursor.fileIndex < files.count ? fileCounters : Catalog.FileCounters()))
+                                                  file: cursor.fileIndex < files.count ? fileCounters : Catalog.FileCounters()),
+                           documentIds: shardIds)
+        shardIds.removeAll()
         pendingSkips.removeAll()
         completedFiles.removeAll()
         shardDocuments = 0

@@ -55,6 +55,8 @@ public final class Catalog {
             bytes_in INTEGER NOT NULL, bytes_out INTEGER NOT NULL,
             file_documents INTEGER NOT NULL, file_skipped INTEGER NOT NULL, file_tokens INTEGER NOT NULL, file_bytes INTEGER NOT NULL);
         CREATE TABLE IF NOT EXISTS kv(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS document_ids(source TEXT NOT NULL, doc_id TEXT NOT NULL, PRIMARY KEY(source, doc_id))
+            WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS mixture_realized(
             phase INTEGER NOT NULL, phase_name TEXT NOT NULL, window INTEGER, start_token INTEGER NOT NULL,
             end_token INTEGER NOT NULL, source TEXT NOT NULL, target_tokens INTEGER NOT NULL, realized_tokens INTEGER NOT NULL,
@@ -135,7 +137,7 @@ public final class Catalog {
     /// different ingest of it wrote, records its files, and sets the cursor to the start.
     public func startSource(_ spec: SourceSpec, files: [InputFile], tokenizerHash: String, signature: String) throws {
         try db.transaction {
-            for table in ["files", "skips", "cursors"] { try db.run("DELETE FROM \(table) WHERE source = ?", [.text(spec.name)]) }
+            for table in ["files", "skips", "cursors", "document_ids"] { try db.run("DELETE FROM \(table) WHERE source = ?", [.text(spec.name)]) }
             try db.run("DELETE FROM shards WHERE dataset = ?", [.text("tokens/" + spec.name)])
             try db.run("DELETE FROM sources WHERE name = ?", [.text(spec.name)])
             try db.run("""
@@ -179,9 +181,14 @@ public final class Catalog {
     /// new cursor, and the cursor itself. A crash before this leaves the previous cursor, and the
     /// rerun rewrites the same shard under the same name, byte for byte.
     public func commit(source: String, shard: ShardRecord?, skips: [SkipRecord], completedFiles: [CompletedFile],
-                       cursor: Cursor) throws {
+                       cursor: Cursor, documentIds: Set<String> = []) throws {
         try db.transaction {
             if let shard { try recordShard(dataset: "tokens/" + source, shard) }
+            let id = try db.prepare("INSERT OR IGNORE INTO document_ids(source, doc_id) VALUES(?,?)")
+            for d in documentIds.sorted() {
+                try id.bind([.text(source), .text(d)])
+                while try id.step() {}
+            }
             let ins = try db.prepare("INSERT INTO skips(source, kind, file, line, byte_offset, reason) VALUES(?,?,?,?,?,?)")
             for s in skips {
                 try ins.bind([.text(source), .text(s.kind.rawValue), .text(s.file), s.line.map { .int(Int64($0)) },
@@ -232,6 +239,11 @@ public final class Catalog {
 }
 
 extension Catalog {
+    /// Whether a committed document of `source` has this id (repeated `id_field` values).
+    func hasDocumentId(source: String, _ id: String) throws -> Bool {
+        try !db.query("SELECT 1 FROM document_ids WHERE source = ? AND doc_id = ?", [.text(source), .text(id)]).isEmpty
+    }
+
     /// The shard entries recorded for a dataset, in order (resume of a build).
     public func shardEntries(dataset: String) throws -> [MDSShardEntry] {
         try db.query("SELECT entry_json FROM shards WHERE dataset = ? ORDER BY shard_index", [.text(dataset)]).map {
