@@ -27,9 +27,10 @@ import Testing
 
         let p = Process()
         p.executableURL = TestSupport.binary
-        p.arguments = ["build", manifest, "--mixture", mixture, "--quiet"]
+        // --restart ingests again, so the run stops inside ingest, before any new rows exist.
+        p.arguments = ["build", manifest, "--mixture", mixture, "--quiet", "--restart"]
         var env = ProcessInfo.processInfo.environment
-        env["MOE_DATA_FAULT"] = "build.shard.committed:2:stop"
+        env["MOE_DATA_FAULT"] = "ingest.shard.committed:2:stop"
         p.environment = env
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice

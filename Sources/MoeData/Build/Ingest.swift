@@ -259,7 +259,7 @@ struct SourceRun {
                 if source.idField != nil {
                     // Ids come from the user's field: a repeated one would make provenance ambiguous.
                     // Committed ids are in the catalog (on disk), so memory stays bounded by one shard.
-                    if shardIds.contains(d.docId) || (try catalog.hasDocumentId(source: source.name, d.docId)) {
+                    if try shardIds.contains(d.docId) || catalog.hasDocumentId(source: source.name, d.docId) {
                         let s = SkipRecord(kind: .record, file: files[d.position.fileIndex].path, line: d.position.record,
                                            offset: nil, reason: "repeated \(source.idField ?? "id") value '\(d.docId.prefix(200))'",
                                            position: d.position)

@@ -13,8 +13,25 @@ public final class Catalog {
     public init(outputDirectory: String) throws {
         try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
         path = (outputDirectory as NSString).appendingPathComponent(Catalog.fileName)
-        db = try SQLiteDatabase(path: path)
-        try createSchema()
+        do {
+            db = try SQLiteDatabase(path: path)
+            try createSchema()
+            let check = try db.query("PRAGMA quick_check").compactMap { $0.first??.text }
+            if check != ["ok"] {
+                throw MoeDataError("\(path): integrity check failed: \(check.prefix(3).joined(separator: "; "))")
+            }
+        } catch {
+            // SQLite says "database disk image is malformed" or "file is not a database"; say
+            // what it means and the way out (a restart cannot help: it needs the catalog).
+            let text = "\(error)"
+            guard ["malformed", "not a database", "integrity check failed", "corrupt"].contains(where: text.contains)
+            else { throw error }
+            throw MoeDataError("""
+                \(path): the catalog is damaged (\(text.replacingOccurrences(of: path + ": ", with: ""))); run \
+                `moe-data verify \(outputDirectory) --repair` to move it aside, then run the same ingest or build \
+                again to regenerate the output from the sources
+                """)
+        }
     }
 
     /// Opens an existing catalog for reading (stats, inspect); errors if there is none.
