@@ -89,6 +89,9 @@ public final class MDSWriter {
     public let hashes = ["xxh64"]
     /// Subdirectory prefix for basenames, so a parent `index.json` can list shards of children.
     public private(set) var entries: [MDSShardEntry]
+    /// Called when a shard's bytes are in its temporary file, before the rename (crash tests
+    /// stop the process here through it).
+    public var beforeRename: (() throws -> Void)?
 
     private let configData: [UInt8]
     private var sampleData: [UInt8] = []
@@ -195,9 +198,9 @@ public final class MDSWriter {
             entry.zipBasename = rawName + ".zstd"
             entry.zipBytes = zip.count
             entry.zipHashes = ["xxh64": XXH64.hex(XXH64.hash(zip))]
-            try AtomicFile.write(zip, to: directory.appendingPathComponent(rawName + ".zstd"))
+            try AtomicFile.write(zip, to: directory.appendingPathComponent(rawName + ".zstd"), beforeRename: beforeRename)
         } else {
-            try AtomicFile.write(raw, to: directory.appendingPathComponent(rawName))
+            try AtomicFile.write(raw, to: directory.appendingPathComponent(rawName), beforeRename: beforeRename)
         }
         entries.append(entry)
         sampleData.removeAll(keepingCapacity: true)
@@ -284,7 +287,7 @@ public struct MDSIndex: Sendable {
 
 /// Crash-safe file replacement: temporary name, fsync, rename, fsync of the folder.
 public enum AtomicFile {
-    public static func write(_ bytes: [UInt8], to url: URL) throws {
+    public static func write(_ bytes: [UInt8], to url: URL, beforeRename: (() throws -> Void)? = nil) throws {
         let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp")
         let fd = open(tmp.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else { throw MDSError.io("\(tmp.path): cannot create (\(String(cString: strerror(errno))))") }
@@ -303,6 +306,7 @@ public enum AtomicFile {
             throw MDSError.io("\(tmp.path): write failed (\(msg))")
         }
         close(fd)
+        try beforeRename?()
         guard rename(tmp.path, url.path) == 0 else {
             throw MDSError.io("\(url.path): rename failed (\(String(cString: strerror(errno))))")
         }

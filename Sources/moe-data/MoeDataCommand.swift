@@ -16,6 +16,7 @@ struct MoeDataCommand: ParsableCommand {
             StatsCommand.self,
             TokenizerCommand.self,
             TrainCommand.self,
+            VerifyCommand.self,
         ]
     )
 }

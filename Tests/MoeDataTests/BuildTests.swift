@@ -153,7 +153,9 @@ import Testing
         let packed = dir.appendingPathComponent("killed/out/packed")
         let deadline = Date().addingTimeInterval(120)
         while Date() < deadline && p.isRunning {
-            let n = (try? FileManager.default.contentsOfDirectory(atPath: packed.path).filter { $0.hasSuffix(".zstd") }.count) ?? 0
+            // Rows are written to packed.partial/ until the build is complete.
+            let partial = packed.path + ".partial"
+            let n = (try? FileManager.default.contentsOfDirectory(atPath: partial).filter { $0.hasSuffix(".zstd") }.count) ?? 0
             if n >= 6 { break }
             usleep(500)
         }

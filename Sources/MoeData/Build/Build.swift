@@ -119,31 +119,40 @@ public struct Build {
            let summaryText = try catalog.value("build.summary"), let data = summaryText.data(using: .utf8),
            let counters = try? JSONDecoder().decode([PhaseCounters].self, from: data),
            let accText = try catalog.value("build.accounting"), let acc = try? JSONDecoder().decode(MixAccounting.self, from: Data(accText.utf8)) {
-            return summary(counters, accounting: acc, upToDate: true)
+            var result = summary(counters, accounting: acc, upToDate: true)
+            // "Up to date" only when the recorded rows are on disk; a kill after the final commit
+            // is finished here, and rows that were deleted or damaged are built again below.
+            switch try publish(catalog: catalog, tokenizer: tokenizer, seed: seed, rows: result.rows) {
+            case .current: return result
+            case .published: result.upToDate = false; return result
+            case .missing: break
+            }
         }
 
         var checkpoint: Checkpoint?
-        if !options.restart, try catalog.value("build.signature") == signature, let text = try catalog.value("build.checkpoint"), !text.isEmpty {
+        if !options.restart, try catalog.value("build.signature") == signature, try catalog.value("build.status") == "in_progress",
+           let text = try catalog.value("build.checkpoint"), !text.isEmpty {
             do { checkpoint = try JSONDecoder().decode(Checkpoint.self, from: Data(text.utf8)) } catch {
                 throw MoeDataError("\(catalog.path): the build checkpoint cannot be read (\(error)); run again with --restart to rebuild from the start")
             }
         }
-        let existing: [MDSShardEntry]
+        var existing: [MDSShardEntry] = []
         if checkpoint != nil {
             existing = try catalog.shardEntries(dataset: PackedRows.directoryName)
-        } else {
-            try? FileManager.default.removeItem(at: packedDirectory)
-            try catalog.forgetShards(dataset: PackedRows.directoryName)
-            try catalog.setValue("build.signature", signature)
-            try catalog.setValue("build.status", "in_progress")
-            try catalog.setValue("build.checkpoint", "")
-            existing = []
+            // Shards the checkpoint counts on must still be there, else start again.
+            if !PackedPublisher.holdsShards(publisher.partial, existing, hashing: false) { checkpoint = nil; existing = [] }
+        }
+        if checkpoint == nil {
+            // packed/ (a previous, complete build) stays until the new rows replace it.
+            try publisher.remove(publisher.partial)
+            try catalog.startBuild(signature: signature, dataset: PackedRows.directoryName)
         }
 
         let lengths = Set(mixture.phases.map(\.seqLen))
-        let writer = try MDSWriter(directory: packedDirectory, columns: PackedRows.columns(rowLength: lengths.count == 1 ? lengths.first : nil),
+        let writer = try MDSWriter(directory: publisher.partial, columns: PackedRows.columns(rowLength: lengths.count == 1 ? lengths.first : nil),
                                    compressionLevel: manifest.compressionLevel,
                                    sizeLimit: options.shardSizeBytes ?? manifest.shardSizeBytes, existing: existing)
+        writer.beforeRename = { try FaultPoint.packedShardTemporary.reached() }
         var mixer = try Mixer(mixture: mixture, tokensDirectory: ingest.tokensDirectory, seed: seed, resumeFrom: checkpoint?.mixer)
         var accounting = checkpoint?.accounting ?? MixAccounting(schedule: schedule)
         var counters = checkpoint?.phases ?? Array(repeating: PhaseCounters(), count: mixture.phases.count)
@@ -272,26 +281,41 @@ public struct Build {
         if currentPhase < mixture.phases.count, let last = packer.finish() {
             try emit(last, phase: currentPhase, from: snapshot(), open: openExamples)
         }
-        try writer.finish()
-        try catalog.recordBuildShards(writer.entries, dataset: PackedRows.directoryName)
+        let lastShard = try writer.flush()
+        if lastShard != nil { try FaultPoint.packedLastShardWritten.reached() }
         var result = summary(counters, accounting: accounting, upToDate: false)
         result.resumedAfterRows = checkpoint.map { $0.phases.reduce(0) { $0 + $1.rows } }
-        try writeMetadata(tokenizer: tokenizer, seed: seed, rows: result.rows)
-        try catalog.setValue("build.summary", String(decoding: try JSONEncoder().encode(counters), as: UTF8.self))
-        try catalog.setValue("build.accounting", String(decoding: try JSONEncoder().encode(accounting), as: UTF8.self))
-        try catalog.setValue("stats.mixture", JSONValue.object(["text": .string(render(result, accounting: accounting))]).encoded())
-        try catalog.recordMixture(accounting.rows(includeWindows: true))
-        try catalog.setValue("build.status", "done")
+        try catalog.finishBuild(Catalog.BuildResult(
+            lastShard: lastShard, summary: String(decoding: try JSONEncoder().encode(counters), as: UTF8.self),
+            accounting: String(decoding: try JSONEncoder().encode(accounting), as: UTF8.self),
+            statsMixture: JSONValue.object(["text": .string(render(result, accounting: accounting))]).encoded(),
+            mixtureRows: accounting.rows(includeWindows: true)), dataset: PackedRows.directoryName)
+        try FaultPoint.packedFinalCommitted.reached()
+        guard try publish(catalog: catalog, tokenizer: tokenizer, seed: seed, rows: result.rows) != .missing else {
+            throw MoeDataError("\(publisher.partial.path): the rows just written are not all there; run the build again")
+        }
         return result
     }
 
+    var publisher: PackedPublisher { PackedPublisher(output: URL(fileURLWithPath: manifest.output)) }
+
+    /// Writes index.json and moe-data.json from the catalog and puts the rows in place.
+    func publish(catalog: Catalog, tokenizer: Tokenizer, seed: UInt64, rows: Int) throws -> PackedPublisher.Outcome {
+        let shards = try catalog.shardEntries(dataset: PackedRows.directoryName)
+        let index = Array(MDSIndex(shards: shards).json.encoded().utf8)
+        return try publisher.publish(.init(shards: shards, index: index, metadata: metadata(tokenizer: tokenizer, seed: seed, rows: rows)))
+    }
+
     func commit(_ shard: MDSShardEntry, catalog: Catalog, checkpoint: Checkpoint) throws {
+        try FaultPoint.packedShardWritten.reached()
         let text = String(decoding: try JSONEncoder().encode(checkpoint), as: UTF8.self)
         let rows = checkpoint.phases.reduce(0) { $0 + $1.rows }
         try catalog.commitBuildShard(shard, dataset: PackedRows.directoryName, rowsBefore: rows, checkpoint: text)
+        try FaultPoint.packedShardCommitted.reached()
     }
 
-    func writeMetadata(tokenizer: Tokenizer, seed: UInt64, rows: Int) throws {
+    /// `packed/moe-data.json`, from what the catalog records.
+    func metadata(tokenizer: Tokenizer, seed: UInt64, rows: Int) -> [UInt8] {
         let lengths = mixture.phases.map(\.seqLen)
         let meta: JSONValue = .object([
             "vocab_size": .int(Int64(tokenizer.vocabSize)), "padded_vocab_size": .int(Int64(tokenizer.paddedVocabSize)),
@@ -304,7 +328,7 @@ public struct Build {
                          "seq_len": .int(Int64(p.seqLen)), "budget": .int(Int64(p.budget))])
             }),
         ])
-        try AtomicFile.write(Array(meta.encoded().utf8), to: packedDirectory.appendingPathComponent(PackedRows.metadataFile))
+        return Array(meta.encoded().utf8)
     }
 
     func summary(_ counters: [PhaseCounters], accounting: MixAccounting, upToDate: Bool) -> Summary {

@@ -51,6 +51,7 @@ public struct Ingest {
             summaries.append(try ingest(source, catalog: catalog, tokenizer: tokenizer, progress: progress))
         }
         try writeTopLevelIndex()
+        try FaultPoint.tokenTopIndexWritten.reached()
         return summaries
     }
 
@@ -75,7 +76,7 @@ public struct Ingest {
                                source.extensions.keys.sorted().map { "\($0)=\(source.extensions[$0] ?? "")" }.joined(separator: ","),
                                String(manifest.shardSizeBytes), String(manifest.compressionLevel), String(manifest.maxDocumentBytes),
                                manifest.onError.rawValue, tokenizer.modelHash]
-        parts += files.map { "\($0.path)|\($0.size)|\($0.mtime)" }
+        parts += files.map { "\($0.path)|\($0.relativePath)|\($0.size)|\($0.mtime)" }
         parts += missing
         return XXH64.hex(XXH64.hash(Array(parts.joined(separator: "\n").utf8)))
     }
@@ -88,13 +89,17 @@ public struct Ingest {
         let sig = signature(source, files: files, missing: missing, tokenizer: tokenizer)
         let dir = tokensDirectory.appendingPathComponent(source.name)
         var state = try catalog.sourceState(source.name)
-        if let s = state, s.signature == sig, s.status == "done", !options.restart {
+        // "Up to date" also needs the recorded shards on disk (names and sizes): a source whose
+        // files were deleted or damaged is ingested again.
+        if let s = state, s.signature == sig, s.status == "done", !options.restart,
+           PackedPublisher.holdsShards(dir, s.shards, hashing: false),
+           FileManager.default.fileExists(atPath: dir.appendingPathComponent("index.json").path) {
             progress.filesDone += files.count
             progress.bytesRead += files.reduce(0) { $0 + $1.size }
             return SourceSummary(name: source.name, reused: true, totals: s.cursor?.totals ?? Catalog.Totals(),
                                  shards: s.shards.count)
         }
-        if state == nil || state?.signature != sig || options.restart {
+        if state == nil || state?.signature != sig || options.restart || state?.status == "done" {
             try? FileManager.default.removeItem(at: dir)
             try catalog.startSource(source, files: files, tokenizerHash: tokenizer.modelHash, signature: sig)
             state = try catalog.sourceState(source.name)
@@ -105,6 +110,7 @@ public struct Ingest {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let writer = try MDSWriter(directory: dir, columns: TokenShard.columns, compressionLevel: manifest.compressionLevel,
                                    sizeLimit: manifest.shardSizeBytes, existing: state.shards)
+        writer.beforeRename = { try FaultPoint.tokenShardTemporary.reached() }
         var run = SourceRun(source: source, files: files, catalog: catalog, writer: writer, policy: manifest.onError,
                             cursor: start)
         if state.cursor == nil {
@@ -180,7 +186,9 @@ public struct Ingest {
         }
         try run.finish()
         try MDSIndex(shards: run.writer.entries).write(to: dir)
+        try FaultPoint.tokenIndexWritten.reached()
         try catalog.finishSource(source.name, totals: run.totals, shards: run.writer.entries.count)
+        try FaultPoint.tokenSourceDone.reached()
         return SourceSummary(name: source.name, reused: false, totals: run.totals, shards: run.writer.entries.count)
     }
 
@@ -234,6 +242,8 @@ struct SourceRun {
     var completedFiles: [Catalog.CompletedFile] = []
     var shardDocuments = 0
     var shardTokens = 0
+    /// `id_field` values of documents not yet committed.
+    var shardIds: Set<String> = []
 
     init(source: SourceSpec, files: [InputFile], catalog: Catalog, writer: MDSWriter, policy: ErrorPolicy, cursor: Catalog.Cursor) {
         self.source = source
@@ -265,10 +275,26 @@ struct SourceRun {
                     countSkip(s)
                     continue
                 }
+                if source.idField != nil {
+                    // Ids come from the user's field: a repeated one would make provenance ambiguous.
+                    // Committed ids are in the catalog (on disk), so memory stays bounded by one shard.
+                    if try shardIds.contains(d.docId) || catalog.hasDocumentId(source: source.name, d.docId) {
+                        let s = SkipRecord(kind: .record, file: files[d.position.fileIndex].path, line: d.position.record,
+                                           offset: nil, reason: "repeated \(source.idField ?? "id") value '\(d.docId.prefix(200))'",
+                                           position: d.position)
+                        if policy == .fail {
+                            throw MoeDataError("\(s.location): \(s.reason) (source '\(source.name)'; ids must be unique within a source)")
+                        }
+                        countSkip(s)
+                        continue
+                    }
+                }
                 let values: [MDSValue] = [.string(d.docId), .json(d.meta), .string(source.name), .uint32s(ids)]
                 if let shard = try writer.write(values) {
                     try commit(shard, cursor: d.position)
                 }
+                // After the commit of the shard before it: this document belongs to the next one.
+                if source.idField != nil { shardIds.insert(d.docId) }
                 shardDocuments += 1
                 shardTokens += ids.count
                 totals.documents += 1
@@ -296,7 +322,9 @@ struct SourceRun {
                            shard: Catalog.ShardRecord(entry: shard, documents: shardDocuments, tokens: shardTokens),
                            skips: pendingSkips, completedFiles: completedFiles,
                            cursor: Catalog.Cursor(position: cursor, totals: totals,
-                                                  file: cursor.fileIndex < files.count ? fileCounters : Catalog.FileCounters()))
+                                                  file: cursor.fileIndex < files.count ? fileCounters : Catalog.FileCounters()),
+                           documentIds: shardIds)
+        shardIds.removeAll()
         pendingSkips.removeAll()
         completedFiles.removeAll()
         shardDocuments = 0

@@ -13,8 +13,25 @@ public final class Catalog {
     public init(outputDirectory: String) throws {
         try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
         path = (outputDirectory as NSString).appendingPathComponent(Catalog.fileName)
-        db = try SQLiteDatabase(path: path)
-        try createSchema()
+        do {
+            db = try SQLiteDatabase(path: path)
+            try createSchema()
+            let check = try db.query("PRAGMA quick_check").compactMap { $0.first??.text }
+            if check != ["ok"] {
+                throw MoeDataError("\(path): integrity check failed: \(check.prefix(3).joined(separator: "; "))")
+            }
+        } catch {
+            // SQLite says "database disk image is malformed" or "file is not a database"; say
+            // what it means and the way out (a restart cannot help: it needs the catalog).
+            let text = "\(error)"
+            guard ["malformed", "not a database", "integrity check failed", "corrupt"].contains(where: text.contains)
+            else { throw error }
+            throw MoeDataError("""
+                \(path): the catalog is damaged (\(text.replacingOccurrences(of: path + ": ", with: ""))); run \
+                `moe-data verify \(outputDirectory) --repair` to move it aside, then run the same ingest or build \
+                again to regenerate the output from the sources
+                """)
+        }
     }
 
     /// Opens an existing catalog for reading (stats, inspect); errors if there is none.
@@ -55,6 +72,8 @@ public final class Catalog {
             bytes_in INTEGER NOT NULL, bytes_out INTEGER NOT NULL,
             file_documents INTEGER NOT NULL, file_skipped INTEGER NOT NULL, file_tokens INTEGER NOT NULL, file_bytes INTEGER NOT NULL);
         CREATE TABLE IF NOT EXISTS kv(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS document_ids(source TEXT NOT NULL, doc_id TEXT NOT NULL, PRIMARY KEY(source, doc_id))
+            WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS mixture_realized(
             phase INTEGER NOT NULL, phase_name TEXT NOT NULL, window INTEGER, start_token INTEGER NOT NULL,
             end_token INTEGER NOT NULL, source TEXT NOT NULL, target_tokens INTEGER NOT NULL, realized_tokens INTEGER NOT NULL,
@@ -144,7 +163,7 @@ public final class Catalog {
     /// with the first commit, so a cursor in the catalog always means committed work.
     public func startSource(_ spec: SourceSpec, files: [InputFile], tokenizerHash: String, signature: String) throws {
         try db.transaction {
-            for table in ["files", "skips", "cursors"] { try db.run("DELETE FROM \(table) WHERE source = ?", [.text(spec.name)]) }
+            for table in ["files", "skips", "cursors", "document_ids"] { try db.run("DELETE FROM \(table) WHERE source = ?", [.text(spec.name)]) }
             try db.run("DELETE FROM shards WHERE dataset = ?", [.text("tokens/" + spec.name)])
             try db.run("DELETE FROM sources WHERE name = ?", [.text(spec.name)])
             try db.run("DELETE FROM kv WHERE key = ?", [.text("ingest.resumed." + spec.name)])
@@ -188,9 +207,14 @@ public final class Catalog {
     /// new cursor, and the cursor itself. A crash before this leaves the previous cursor, and the
     /// rerun rewrites the same shard under the same name, byte for byte.
     public func commit(source: String, shard: ShardRecord?, skips: [SkipRecord], completedFiles: [CompletedFile],
-                       cursor: Cursor) throws {
+                       cursor: Cursor, documentIds: Set<String> = []) throws {
         try db.transaction {
             if let shard { try recordShard(dataset: "tokens/" + source, shard) }
+            let id = try db.prepare("INSERT OR IGNORE INTO document_ids(source, doc_id) VALUES(?,?)")
+            for d in documentIds.sorted() {
+                try id.bind([.text(source), .text(d)])
+                while try id.step() {}
+            }
             let ins = try db.prepare("INSERT INTO skips(source, kind, file, line, byte_offset, reason) VALUES(?,?,?,?,?,?)")
             for s in skips {
                 try ins.bind([.text(source), .text(s.kind.rawValue), .text(s.file), s.line.map { .int(Int64($0)) },
@@ -241,6 +265,11 @@ public final class Catalog {
 }
 
 extension Catalog {
+    /// Whether a committed document of `source` has this id (repeated `id_field` values).
+    func hasDocumentId(source: String, _ id: String) throws -> Bool {
+        try !db.query("SELECT 1 FROM document_ids WHERE source = ? AND doc_id = ?", [.text(source), .text(id)]).isEmpty
+    }
+
     /// The shard entries recorded for a dataset, in order (resume of a build).
     public func shardEntries(dataset: String) throws -> [MDSShardEntry] {
         try db.query("SELECT entry_json FROM shards WHERE dataset = ? ORDER BY shard_index", [.text(dataset)]).map {
@@ -255,31 +284,27 @@ extension Catalog {
             try setValue("build.checkpoint", checkpoint)
         }
     }
-
-    /// Records the final packed shards (the last one has no checkpoint after it).
-    func recordBuildShards(_ entries: [MDSShardEntry], dataset: String) throws {
-        try db.transaction {
-            for e in entries { try recordShard(dataset: dataset, ShardRecord(entry: e, documents: e.samples, tokens: 0)) }
-        }
-    }
 }
 
 extension Catalog {
     /// Replaces the realized-vs-target rows of the mixture (per phase, window NULL; and per
     /// window of 1% of a phase).
     public func recordMixture(_ rows: [MixAccounting.Row]) throws {
-        try db.transaction {
-            try db.run("DELETE FROM mixture_realized")
-            let ins = try db.prepare("""
-                INSERT INTO mixture_realized(phase, phase_name, window, start_token, end_token, source, target_tokens,
-                    realized_tokens, cumulative_target, cumulative_realized) VALUES(?,?,?,?,?,?,?,?,?,?)
-                """)
-            for r in rows {
-                try ins.bind([.int(Int64(r.phase)), .text(r.phaseName), r.window.map { .int(Int64($0)) }, .int(Int64(r.startToken)),
-                              .int(Int64(r.endToken)), .text(r.source), .int(Int64(r.targetTokens)), .int(Int64(r.realizedTokens)),
-                              .int(Int64(r.cumulativeTarget)), .int(Int64(r.cumulativeRealized))])
-                while try ins.step() {}
-            }
+        try db.transaction { try replaceMixtureRows(rows) }
+    }
+
+    /// The body of `recordMixture`, for callers that are already inside a transaction.
+    func replaceMixtureRows(_ rows: [MixAccounting.Row]) throws {
+        try db.run("DELETE FROM mixture_realized")
+        let ins = try db.prepare("""
+            INSERT INTO mixture_realized(phase, phase_name, window, start_token, end_token, source, target_tokens,
+                realized_tokens, cumulative_target, cumulative_realized) VALUES(?,?,?,?,?,?,?,?,?,?)
+            """)
+        for r in rows {
+            try ins.bind([.int(Int64(r.phase)), .text(r.phaseName), r.window.map { .int(Int64($0)) }, .int(Int64(r.startToken)),
+                          .int(Int64(r.endToken)), .text(r.source), .int(Int64(r.targetTokens)), .int(Int64(r.realizedTokens)),
+                          .int(Int64(r.cumulativeTarget)), .int(Int64(r.cumulativeRealized))])
+            while try ins.step() {}
         }
     }
 }

@@ -84,12 +84,7 @@ enum ManifestKeys {
 extension Manifest {
     /// Loads and validates a manifest file. Errors name the file and the key path.
     public static func load(path: String) throws -> Manifest {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw MoeDataError("\(path): cannot read the manifest (no such file, or not readable)")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw MoeDataError("\(path): the manifest is not UTF-8 text")
-        }
+        let text = try BoundedYAML.read(path, what: "manifest")
         let node: Any?
         do { node = try Yams.load(yaml: text) } catch {
             throw MoeDataError("\(path): invalid YAML: \(error)")

@@ -52,7 +52,7 @@ public struct Mixture: Sendable, Equatable {
     /// Checks that every source the mixture names exists in the manifest.
     /// The error names the file, the key that mentions the source, and the known sources.
     public func validate(knownSources: Set<String>) throws {
-        let known = knownSources.sorted().joined(separator: ", ")
+        let known = BoundedYAML.cappedList(knownSources.sorted())
         for phase in phases {
             for w in phase.weights where !knownSources.contains(w.source) {
                 throw MoeDataError("\(file): \(w.keyPath): unknown source '\(w.source)'; the manifest has: \(known)")

@@ -8,11 +8,7 @@ import Yams
 /// keys — usually typos that would silently fall back to a default — are refused.
 public enum MixtureParser {
     public static func load(path: String) throws -> Mixture {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw MoeDataError("\(path): cannot read the mixture file")
-        }
-        guard let text = String(data: data, encoding: .utf8) else { throw MoeDataError("\(path): not UTF-8 text") }
-        return try parse(yaml: text, file: path)
+        try parse(yaml: try BoundedYAML.read(path, what: "mixture file"), file: path)
     }
 
     /// A path as given, or else `mixtures/<name>.yaml` under `directory` (a preset name).
@@ -24,6 +20,7 @@ public enum MixtureParser {
 
     public static func parse(yaml: String, file: String) throws -> Mixture {
         let root: Node?
+        try BoundedYAML.refuseAliases(yaml, file: file)
         do { root = try Yams.compose(yaml: yaml) } catch {
             throw MoeDataError("\(file): not valid YAML: \(error)")
         }

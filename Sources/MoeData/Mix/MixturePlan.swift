@@ -91,7 +91,10 @@ public struct MixturePlan: Sendable {
 
     /// Throws when a source would run out (the build would stop there), naming file and key.
     public func check() throws {
-        guard problems.isEmpty else { throw MoeDataError(problems.joined(separator: "\n")) }
+        guard problems.isEmpty else {
+            let more = problems.count > 20 ? ["… and \(problems.count - 20) more sources"] : []
+            throw MoeDataError((problems.prefix(20) + more).joined(separator: "\n"))
+        }
     }
 
     /// The table `moe-data plan` prints.

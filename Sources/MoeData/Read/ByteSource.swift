@@ -32,9 +32,18 @@ struct FileByteSource: ByteSource {
 /// Owns a file descriptor and closes it when the last copy goes away.
 final class FileHandleBox {
     let fd: Int32
+    /// Opens without blocking (a FIFO without a writer would block `open` forever), then checks
+    /// the opened file itself: the path may have been replaced since it was listed.
     init(path: String) throws {
-        fd = open(path, O_RDONLY)
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         if fd < 0 { throw MoeDataError("\(path): cannot open: \(String(cString: strerror(errno)))") }
+        var st = stat()
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
+            close(fd)
+            throw MoeDataError("\(path): \(InputFiles.problem(path) ?? "not a regular file")")
+        }
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
+        self.fd = fd
     }
     deinit { close(fd) }
 }

@@ -33,12 +33,18 @@ struct JSONLReader: RecordReader {
             switch line {
             case .tooLong(let number, let offset, let length):
                 return .skip(skip(number, offset, "line of \(length) bytes exceeds max_document_bytes (\(lines.maxLineBytes))"))
-            case .text(let range, let number, let offset):
+            case .text(var range, let number, let offset):
+                // A leading UTF-8 byte order mark is an encoding mark, not part of the first record.
+                var shift = 0
+                if number == 1 && lines.withBytes(range, { $0.starts(with: utf8ByteOrderMark) }) {
+                    range = (range.lowerBound + utf8ByteOrderMark.count)..<range.upperBound
+                    shift = utf8ByteOrderMark.count
+                }
                 let parsed = lines.withBytes(range) { parse($0) }
                 switch parsed {
                 case .blank: continue
                 case .failure(let reason, let at):
-                    return .skip(skip(number, offset + at, reason))
+                    return .skip(skip(number, offset + shift + at, reason))
                 case .document(let text, let meta, let id):
                     let docId = id ?? "\(file.relativePath):\(number)"
                     return .document(Document(docId: docId, text: text, meta: meta,
@@ -153,11 +159,14 @@ struct WholeFileReader: RecordReader {
             if bytes.count > maxDocumentBytes { return skip("decompressed size exceeds max_document_bytes (\(maxDocumentBytes))") }
         }
         bytesRead = bytes.count
+        // A leading UTF-8 byte order mark is an encoding mark, not text.
+        let shift = bytes.starts(with: utf8ByteOrderMark) ? utf8ByteOrderMark.count : 0
+        if shift > 0 { bytes.removeFirst(shift) }
         if let nul = bytes.firstIndex(of: 0) {
-            return skip(source.format == .code ? "binary file (NUL byte)" : "NUL byte in a text file", offset: nul)
+            return skip(source.format == .code ? "binary file (NUL byte)" : "NUL byte in a text file", offset: nul + shift)
         }
         if let bad = firstInvalidUTF8(bytes) {
-            return skip(source.format == .code ? "binary file (invalid UTF-8)" : "invalid UTF-8", offset: bad)
+            return skip(source.format == .code ? "binary file (invalid UTF-8)" : "invalid UTF-8", offset: bad + shift)
         }
         var meta: [String: JSONValue] = ["path": .string(file.relativePath)]
         if source.format == .code {
@@ -168,6 +177,8 @@ struct WholeFileReader: RecordReader {
         return .document(Document(docId: file.relativePath, text: bytes, meta: .object(meta), position: position))
     }
 }
+
+let utf8ByteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
 
 /// Offset of the first byte that is not valid UTF-8, or nil.
 func firstInvalidUTF8(_ bytes: [UInt8]) -> Int? {

@@ -9,16 +9,44 @@ import Foundation
 /// hold the process at that step (and see, say, what a second writer gets) and then kill or continue it.
 /// Unset, a hit costs one load of a cached value.
 public enum FaultPoint: String, CaseIterable, Sendable {
+    // Shard writing (the MDS writer, in both commands): bytes in a temporary file, then renamed.
+    case tokenShardTemporary = "ingest.shard.temporary"
     /// Ingest: an MDS token shard is on disk, its catalog transaction not yet committed.
     case tokenShardWritten = "ingest.shard.written"
     /// Ingest: the catalog committed a token shard with the skips, files and cursor before it.
     case tokenShardCommitted = "ingest.shard.committed"
+    case tokenIndexWritten = "ingest.index.written"
+    case tokenSourceDone = "ingest.source.done"
+    case tokenTopIndexWritten = "ingest.top-index.written"
+    case packedShardTemporary = "build.shard.temporary"
+    case packedShardWritten = "build.shard.written"
+    case packedShardCommitted = "build.shard.committed"
+    // The end of a build, in order.
+    case packedLastShardWritten = "build.last-shard.written"
+    case packedFinalCommitted = "build.final.committed"
+    case packedIndexWritten = "build.index.written"
+    case packedMetadataWritten = "build.metadata.written"
+    case packedSwapped = "build.packed.swapped"
+    case packedOldRemoved = "build.old.removed"
 
     /// What each point is, for `moe-data fault-points`.
     public var summary: String {
         switch self {
+        case .tokenShardTemporary: "ingest: a token shard's bytes are in its temporary file, not yet renamed"
         case .tokenShardWritten: "ingest: a token shard is on disk, its catalog transaction not yet committed"
         case .tokenShardCommitted: "ingest: the catalog committed a token shard and the cursor after it"
+        case .tokenIndexWritten: "ingest: a source's index.json is written, the source not yet marked done"
+        case .tokenSourceDone: "ingest: the catalog marked a source done"
+        case .tokenTopIndexWritten: "ingest: tokens/index.json (all sources) is written"
+        case .packedShardTemporary: "build: a packed shard's bytes are in its temporary file, not yet renamed"
+        case .packedShardWritten: "build: a packed shard is on disk in packed.partial/, its checkpoint not yet committed"
+        case .packedShardCommitted: "build: the catalog committed a packed shard with the checkpoint after it"
+        case .packedLastShardWritten: "build: the last (partial) packed shard is on disk, not yet committed"
+        case .packedFinalCommitted: "build: one transaction committed the last shard, summary, accounting and done"
+        case .packedIndexWritten: "build: packed.partial/index.json is written from the catalog"
+        case .packedMetadataWritten: "build: packed.partial/moe-data.json is written from the catalog"
+        case .packedSwapped: "build: packed.partial/ and packed/ are exchanged, the old rows not yet removed"
+        case .packedOldRemoved: "build: the previous packed rows are removed"
         }
     }
 

@@ -40,6 +40,8 @@ struct BuildCommand: ParsableCommand {
         try runReportingErrors {
             let m = try Manifest.load(path: manifest)
             let mix = try mixtureOptions.load()
+            let lock = try OutputLock(outputDirectory: m.output)
+            defer { withExtendedLifetime(lock) {} }
             let catalog = try Catalog(outputDirectory: m.output)
             let runID = try catalog.beginRun(command: "build", arguments: CommandLine.arguments)
             do {

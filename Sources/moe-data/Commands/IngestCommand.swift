@@ -31,6 +31,8 @@ struct IngestCommand: ParsableCommand {
     func run() throws {
         try runReportingErrors {
             let m = try Manifest.load(path: manifest)
+            let lock = try OutputLock(outputDirectory: m.output)
+            defer { withExtendedLifetime(lock) {} }
             let catalog = try Catalog(outputDirectory: m.output)
             let runID = try catalog.beginRun(command: "ingest", arguments: CommandLine.arguments)
             do {
