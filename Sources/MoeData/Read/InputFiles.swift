@@ -33,6 +33,9 @@ public enum InputFiles {
                 } else {
                     add(entry, (entry as NSString).lastPathComponent)
                 }
+            } else if (try? fm.attributesOfItem(atPath: entry))?[.type] as? FileAttributeType == .typeSymbolicLink {
+                // attributesOfItem does not follow links: the entry exists, but leads nowhere.
+                missing.append("\(entry): a symbolic link that leads nowhere (a loop, or its target is missing)")
             } else {
                 missing.append("\(entry): no such file or folder")
             }
