@@ -65,8 +65,9 @@ enum BuildRefusalFixtures {
     }
 
     /// The operators, by kind. Values mix valid ones with each way a value can be refused.
-    static let kinds = ["seq_len", "inputs_length", "targets_length", "prefix_lm_length", "mode_tokens", "noise_density",
-                        "mean_span", "rate", "weight", "unknown_source", "max_epochs", "total_tokens", "budget"]
+    static let kinds = ["seq_len", "inputs_length", "targets_length", "prefix_lm_length", "mode_tokens",
+                        "noise_density", "mean_span", "rate", "weight", "unknown_source", "max_epochs", "total_tokens",
+                        "budget"]
 
     static func apply(_ kind: String, to m: inout Mutation, g: inout Generator) {
         switch kind {
@@ -117,9 +118,10 @@ enum BuildRefusalFixtures {
         return (0..<count).map { i in
             var m = Mutation(kinds: [], yaml: presets[i % presets.count])
             // Every kind comes first once, alone, so each way of refusing is tried.
-            let kinds = i < kinds.count ? [kinds[i]] : (0..<(1 + Int(g.next() % 3))).map { _ in g.pick(kinds) }
-            for k in kinds { apply(k, to: &m, g: &g) }
-            m.kinds = kinds
+            let all = BuildRefusalFixtures.kinds
+            let chosen = i < all.count ? [all[i]] : (0..<(1 + Int(g.next() % 3))).map { _ in g.pick(all) }
+            for k in chosen { apply(k, to: &m, g: &g) }
+            m.kinds = chosen
             return m
         }
     }

@@ -9,8 +9,9 @@ import Testing
     static func prepared(_ label: String) throws -> (dir: URL, manifest: String, output: URL) {
         let dir = try TestSupport.tempDir(label)
         let manifest = try BuildRefusalFixtures.manifest(in: dir)
-        let first = try TestSupport.moeData(["build", manifest, "--mixture", "\(BuildRefusalFixtures.repo.path)/mixtures/openmoe-8b.yaml",
-                                             "--total-tokens", "12000", "--max-epochs", "100", "--quiet", "--jobs", "1"])
+        let preset = BuildRefusalFixtures.repo.appendingPathComponent("mixtures/openmoe-8b.yaml").path
+        let first = try TestSupport.moeData(["build", manifest, "--mixture", preset, "--total-tokens", "12000",
+                                             "--max-epochs", "100", "--quiet", "--jobs", "1"])
         #expect(first.status == 0, "\(first.stderr)")
         return (dir, manifest, dir.appendingPathComponent("out"))
     }
@@ -20,8 +21,8 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let before = try BuildRefusalFixtures.packedTree(output)
         #expect(!before.isEmpty)
-        let preset = try String(contentsOf: BuildRefusalFixtures.repo.appendingPathComponent("mixtures/openmoe-8b.yaml"),
-                                encoding: .utf8)
+        let presetFile = BuildRefusalFixtures.repo.appendingPathComponent("mixtures/openmoe-8b.yaml")
+        let preset = try String(contentsOf: presetFile, encoding: .utf8)
         // The issue's two cases: a row length past uint16, and inputs too short for the mode prefix.
         let cases = [("seq_len", "phases[1].seq_len",
                       preset.replacingOccurrences(of: "objective: {type: causal}\n    seq_len: 2048",
@@ -65,7 +66,8 @@ import Testing
                 guard let total = TokenCount.parse(mutation.totalTokens), total > 0 else { throw MoeDataError("total") }
                 mix = try mix.scaled(toTotal: total)
                 let epochs = Int(mutation.maxEpochs) ?? 0
-                return mix.overridingMaxEpochs(Dictionary(uniqueKeysWithValues: mix.mentionedSources.map { ($0, epochs) }))
+                let all = Dictionary(uniqueKeysWithValues: mix.mentionedSources.map { ($0, epochs) })
+                return mix.overridingMaxEpochs(all)
             }
             var planError: String?
             do {
@@ -91,10 +93,13 @@ import Testing
                     "mutation \(i) \(mutation.kinds): plan \(planError ?? "accepts"), build \(buildError ?? "accepts")")
             if buildError != nil {
                 refusedKinds[mutation.kinds.joined(separator: "+"), default: 0] += 1
-                #expect(try BuildRefusalFixtures.packedTree(output) == before, "mutation \(i) \(mutation.kinds) changed packed/")
+                #expect(try BuildRefusalFixtures.packedTree(output) == before,
+                        "mutation \(i) \(mutation.kinds) changed packed/")
             }
         }
         #expect(built > 20 && refusedKinds.count > 10, "built \(built), refused \(refusedKinds)")
+        let byKind = refusedKinds.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        print("in process: \(mutations.count) mutations, \(built) built, refused by kind: \(byKind)")
 
         // Through the binary: every kind once (the first mutations) and a spread of the rest.
         let sample = Array(0..<BuildRefusalFixtures.kinds.count) + stride(from: 40, to: mutations.count, by: 15)
@@ -106,8 +111,8 @@ import Testing
             let plan = try TestSupport.moeData(["plan", manifest] + args)
             let before = try BuildRefusalFixtures.packedTree(output)
             let build = try TestSupport.moeData(["build", manifest, "--quiet", "--jobs", "1"] + args)
-            #expect((plan.status == 0) == (build.status == 0),
-                    "binary, mutation \(i) \(mutation.kinds): plan \(plan.status) \(plan.stderr), build \(build.status) \(build.stderr)")
+            let verdicts = "plan \(plan.status) \(plan.stderr), build \(build.status) \(build.stderr)"
+            #expect((plan.status == 0) == (build.status == 0), "binary, mutation \(i) \(mutation.kinds): \(verdicts)")
             #expect(build.status == 0 || build.status == 1 || build.status == 64, "\(build.status) \(build.stderr)")
             if build.status != 0 {
                 binaryRefusals += 1
@@ -116,5 +121,6 @@ import Testing
             }
         }
         #expect(sample.count >= 25 && binaryRefusals >= BuildRefusalFixtures.kinds.count / 2)
+        print("binary: \(sample.count) mutations, \(binaryRefusals) refused")
     }
 }

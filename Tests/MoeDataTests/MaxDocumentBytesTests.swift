@@ -33,7 +33,9 @@ import Testing
     }
 
     /// A JSONL line of exactly `length` bytes (at least 12: `{"text": ""}`).
-    static func line(_ length: Int) -> String { "{\"text\": \"" + String(repeating: "a", count: max(0, length - 12)) + "\"}" }
+    static func line(_ length: Int) -> String {
+        "{\"text\": \"" + String(repeating: "a", count: max(0, length - 12)) + "\"}"
+    }
 
     @Test func everyJSONLLineIsMeasuredInEveryCompression() throws {
         let dir = try TestSupport.tempDir("maxdoc")
@@ -48,10 +50,13 @@ import Testing
                 try FileManager.default.createDirectory(at: sub, withIntermediateDirectories: true)
                 let path = sub.appendingPathComponent("a.jsonl")
                 try text.write(to: path, atomically: true, encoding: .utf8)
-                if kind == "zst" { #expect(try TestSupport.run(TestSupport.which("zstd"), ["-q", "--rm", path.path]).status == 0) }
+                if kind == "zst" {
+                    #expect(try TestSupport.run(TestSupport.which("zstd"), ["-q", "--rm", path.path]).status == 0)
+                }
                 if kind == "gz" { #expect(try TestSupport.run(TestSupport.which("gzip"), [path.path]).status == 0) }
                 let got = try Self.outcomes(Self.source(kind, .jsonl, [sub.path]), limit: limit)
-                #expect(got == expected, "\(kind) jsonl, limit \(limit): kept \(got), expected \(expected) for lengths \(lengths)")
+                #expect(got == expected,
+                        "\(kind) jsonl, limit \(limit): kept \(got), expected \(expected) for lengths \(lengths)")
             }
         }
     }
@@ -68,7 +73,8 @@ import Testing
                 // limit that decompresses to more than it.
                 let sizes = [limit - 1, limit, limit + 1].filter { $0 > 0 }
                 for (i, size) in sizes.enumerated() {
-                    try Data(repeating: UInt8(ascii: "a"), count: size).write(to: sub.appendingPathComponent("f\(i).\(ext)"))
+                    let file = sub.appendingPathComponent("f\(i).\(ext)")
+                    try Data(repeating: UInt8(ascii: "a"), count: size).write(to: file)
                 }
                 let bomb = sub.appendingPathComponent("z.\(ext)")
                 try Data(repeating: UInt8(ascii: "b"), count: limit + 1).write(to: bomb)

@@ -37,10 +37,13 @@ import Testing
     struct Run {
         var status: Int32
         var signaled: Bool
+        var timedOut: Bool
         var stderr: String
     }
 
-    static func run(_ args: [String]) throws -> Run {
+    /// Runs the binary; one that is still running after `timeout` (a value that made it start real
+    /// work, e.g. a benchmark of 2^63 runs) is stopped and reported.
+    static func run(_ args: [String], timeout: Duration = .seconds(60)) throws -> Run {
         let p = Process()
         p.executableURL = TestSupport.binary
         p.arguments = args
@@ -49,10 +52,17 @@ import Testing
         p.standardError = err
         p.standardInput = FileHandle.nullDevice
         try p.run()
-        let data = err.fileHandleForReading.readDataToEndOfFile()
+        let box = TestSupport.ReadBox()
+        let reader = Thread { box.data = err.fileHandleForReading.readDataToEndOfFile() }
+        reader.start()
+        let clock = ContinuousClock(), deadline = clock.now + timeout
+        while p.isRunning && clock.now < deadline { usleep(2000) }
+        let timedOut = p.isRunning
+        if timedOut { kill(p.processIdentifier, SIGKILL) }
         p.waitUntilExit()
-        return Run(status: p.terminationStatus, signaled: p.terminationReason == .uncaughtSignal,
-                   stderr: String(decoding: data, as: UTF8.self))
+        while !box.done { usleep(1000) }
+        return Run(status: p.terminationStatus, signaled: p.terminationReason == .uncaughtSignal && !timedOut,
+                   timedOut: timedOut, stderr: String(decoding: box.data, as: UTF8.self))
     }
 
     struct Option {
@@ -90,7 +100,8 @@ import Testing
             for a in arguments where a["kind"]?.stringValue == "option" {
                 guard let long = longName(a), !["help", "version"].contains(long) else { continue }
                 let req = a["isOptional"] == .bool(true) ? required : requiredWithout(required, long)
-                found.append(Option(command: here, name: "--\(long)", help: a["abstract"]?.stringValue ?? "", required: req))
+                let help = a["abstract"]?.stringValue ?? ""
+                found.append(Option(command: here, name: "--\(long)", help: help, required: req))
             }
             for sub in command["subcommands"]?.arrayValue ?? [] { visit(sub, path: here) }
         }
@@ -126,15 +137,18 @@ import Testing
             }
             for value in Self.values {
                 let r = try Self.run(base + ["\(option.name)=\(value)"])
-                if r.signaled { failures.append("\(key) \(value): killed by signal \(r.status)"); continue }
+                if r.timedOut { failures.append("\(key)=\(value): still running after a minute"); continue }
+                if r.signaled { failures.append("\(key)=\(value): killed by signal \(r.status)"); continue }
                 let named = r.status != 0 && r.stderr.contains(option.name)
                 let meant = Self.documented[key]?.values.contains(value) == true
                 if !named && !meant {
-                    failures.append("\(key)=\(value): status \(r.status), no error naming the option: \(r.stderr.prefix(300))")
+                    failures.append(
+                        "\(key)=\(value): status \(r.status), no error naming the option: \(r.stderr.prefix(300))")
                 }
             }
         }
         #expect(numeric > 30, "only \(numeric) numeric options found")
+        print("\(all.count) options with a value, \(numeric) numeric, \(numeric * Self.values.count) runs")
         #expect(failures.isEmpty, "\(failures.count) failures:\n\(failures.joined(separator: "\n"))")
     }
 }

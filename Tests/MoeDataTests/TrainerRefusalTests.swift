@@ -41,7 +41,8 @@ import Testing
         var bytes = [UInt8](try Data(contentsOf: source))
         let length = bytes.withUnsafeBytes { Int(UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self))) }
         let header = try JSONValue.parse(Data(bytes[8..<(8 + length)]))
-        let name = try #require(header.objectValue?.keys.filter { $0 != "__metadata__" && !$0.hasPrefix("adam_") }.sorted().first)
+        let names = header.objectValue?.keys.filter { $0 != "__metadata__" && !$0.hasPrefix("adam_") } ?? []
+        let name = try #require(names.sorted().first)
         let begin = Int(try #require(header[name]?["data_offsets"]?.arrayValue?.first?.intValue))
         let nan = Float.nan.bitPattern.littleEndian
         withUnsafeBytes(of: nan) { for k in 0..<4 { bytes[8 + length + begin + 4 + k] = $0[k] } }
@@ -52,8 +53,8 @@ import Testing
     @Test func damagedCheckpointsAreRefusedByAnalyzeAndResume() throws {
         let (dir, output, run) = try Self.setup.get()
         let checkpoint = run.appendingPathComponent("checkpoint.safetensors")
-        let shard = try #require(try FileManager.default.contentsOfDirectory(atPath: output.appendingPathComponent("packed").path)
-            .filter { $0.hasSuffix(".mds.zstd") || $0.hasSuffix(".mds") }.sorted().first)
+        let packed = try FileManager.default.contentsOfDirectory(atPath: output.appendingPathComponent("packed").path)
+        let shard = try #require(packed.filter { $0.hasSuffix(".mds.zstd") || $0.hasSuffix(".mds") }.sorted().first)
         let shardPath = output.appendingPathComponent("packed/\(shard)").path
         // An MDS shard and a file whose first 8 bytes are ≥ 2^63 (the signal 4).
         let huge = dir.appendingPathComponent("huge.safetensors")
@@ -64,22 +65,26 @@ import Testing
         let tensor = try Self.poison(checkpoint, to: nanFile)
         for (file, needles) in [(shardPath, [shardPath]), (huge.path, [huge.path, "header length"]),
                                 (nanFile.path, [nanFile.path, "'\(tensor)'", "non-finite"])] {
-            let analyze = try TestSupport.moeData(["analyze", file, "--data", output.path, "--rows", "2", "--threads", "1",
-                                                   "--out", dir.appendingPathComponent("analysis").path])
+            let report = dir.appendingPathComponent("analysis").path
+            let analyze = try TestSupport.moeData(["analyze", file, "--data", output.path, "--rows", "2",
+                                                   "--threads", "1", "--out", report])
             Self.expectRefused(analyze, needles, "analyze \(file)")
             let resumeDir = dir.appendingPathComponent("resume-\(UUID().uuidString.prefix(6))")
             try FileManager.default.createDirectory(at: resumeDir, withIntermediateDirectories: true)
-            try FileManager.default.copyItem(atPath: file, toPath: resumeDir.appendingPathComponent("checkpoint.safetensors").path)
+            let copy = resumeDir.appendingPathComponent("checkpoint.safetensors").path
+            try FileManager.default.copyItem(atPath: file, toPath: copy)
             let resume = try TestSupport.moeData(["train", "--data", output.path, "--steps", "4", "--threads", "1",
-                                                  "--out", resumeDir.path, "--resume"])
-            Self.expectRefused(resume, needles.map { $0 == file ? "checkpoint.safetensors" : $0 }, "train --resume over \(file)")
+                                                  "--checkpoint-every", "1", "--out", resumeDir.path, "--resume"])
+            Self.expectRefused(resume, needles.map { $0 == file ? "checkpoint.safetensors" : $0 },
+                               "train --resume over \(file)")
         }
     }
 
     @Test func resumeRefusalsNameWhatDiffersAndLeaveTheRunAlone() throws {
         let (_, output, run) = try Self.setup.get()
         let before = try TestSupport.tree(run)
-        let base = ["train", "--data", output.path, "--threads", "1", "--checkpoint-every", "1", "--out", run.path, "--resume"]
+        let base = ["train", "--data", output.path, "--threads", "1", "--checkpoint-every", "1", "--out", run.path,
+                    "--resume"]
         let shorter = try TestSupport.moeData(base + ["--steps", "1"])
         Self.expectRefused(shorter, ["at step 2", "--steps 1"], "resume --steps 1 of a step-2 run")
         let otherLR = try TestSupport.moeData(base + ["--steps", "3", "--lr", "0.0001"])
@@ -92,9 +97,10 @@ import Testing
         let (dir, output, _) = try Self.setup.get()
         let cases: [([String], String)] = [
             (["--batch-rows", "100000"], "--batch-rows"), (["--weight-decay", "nan"], "--weight-decay"),
-            (["--aux-loss", "nan"], "--aux-loss"), (["--clip", "nan"], "--clip"), (["--router-z-loss", "inf"], "--router-z-loss"),
-            (["--capacity-factor", "inf"], "--capacity-factor"), (["--threads", "0"], "--threads"), (["--warmup=-1"], "--warmup"),
-            (["--clip=-1"], "--clip"), (["--log-every", "0"], "--log-every"), (["--batch-rows", "5000"], "--batch-rows"),
+            (["--aux-loss", "nan"], "--aux-loss"), (["--clip", "nan"], "--clip"),
+            (["--router-z-loss", "inf"], "--router-z-loss"), (["--capacity-factor", "inf"], "--capacity-factor"),
+            (["--threads", "0"], "--threads"), (["--warmup=-1"], "--warmup"), (["--clip=-1"], "--clip"),
+            (["--log-every", "0"], "--log-every"), (["--batch-rows", "5000"], "--batch-rows"),
         ]
         for (args, option) in cases {
             let out = dir.appendingPathComponent("never-\(UUID().uuidString.prefix(6))")

@@ -131,7 +131,8 @@ public struct Build {
             }
         }
         // Opened before packed/ is touched: a source without tokens is refused with the old rows intact.
-        var mixer = try Mixer(mixture: mixture, tokensDirectory: ingest.tokensDirectory, seed: seed, resumeFrom: checkpoint?.mixer)
+        var mixer = try Mixer(mixture: mixture, tokensDirectory: ingest.tokensDirectory, seed: seed,
+                              resumeFrom: checkpoint?.mixer)
         let existing: [MDSShardEntry]
         if checkpoint != nil {
             existing = try catalog.shardEntries(dataset: PackedRows.directoryName)

@@ -12,7 +12,8 @@ extension Mixture {
     /// Every error names the mixture file and the key to change.
     /// - Returns: each phase's objective, ready to use (empty when `tokenizer` is nil).
     @discardableResult
-    public func validateForBuild(knownSources: Set<String>, tokenizer: Tokenizer?, seed: UInt64 = 0) throws -> [PhaseObjectiveCheck] {
+    public func validateForBuild(knownSources: Set<String>, tokenizer: Tokenizer?,
+                                 seed: UInt64 = 0) throws -> [PhaseObjectiveCheck] {
         try validate(knownSources: knownSources)
         guard !phases.isEmpty else { throw MoeDataError("\(file): phases: the mixture has no phases") }
         for phase in phases {
@@ -22,11 +23,13 @@ extension Mixture {
                         + "(packed rows store positions and segment ids as uint16)")
             }
             guard phase.budget > 0 else {
-                throw MoeDataError("\(file): \(phase.keyPath).budget: \(phase.budget) tokens; a phase needs a positive budget")
+                throw MoeDataError(
+                    "\(file): \(phase.keyPath).budget: \(phase.budget) tokens; a phase needs a positive budget")
             }
         }
         for (source, options) in sourceOptions.sorted(by: { $0.key < $1.key }) where options.maxEpochs < 1 {
-            throw MoeDataError("\(file): \(options.keyPath): max_epochs of '\(source)' is \(options.maxEpochs); it must be at least 1")
+            throw MoeDataError(
+                "\(file): \(options.keyPath): max_epochs of '\(source)' is \(options.maxEpochs); it must be at least 1")
         }
         _ = try MixSchedule(self)
         guard let tokenizer else { return [] }

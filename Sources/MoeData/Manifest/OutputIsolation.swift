@@ -15,11 +15,13 @@ extension Manifest {
                 let root = Manifest.canonical(Manifest.globRoot(entry))
                 let key = "sources[\(i)].paths[\(j)]"
                 if Manifest.isInside(out, root) {
-                    throw MoeDataError("\(path): output: \(output) is inside \(key) (\(entry)) of source '\(source.name)'; "
+                    throw MoeDataError(
+                        "\(path): output: \(output) is inside \(key) (\(entry)) of source '\(source.name)'; "
                         + "the output would be read back as input. Put the output outside the source folders")
                 }
                 if Manifest.isInside(root, out) {
-                    throw MoeDataError("\(path): \(key): \(entry) of source '\(source.name)' is inside the output folder "
+                    throw MoeDataError(
+                        "\(path): \(key): \(entry) of source '\(source.name)' is inside the output folder "
                         + "\(output), which builds rewrite. Move the source or the output")
                 }
             }

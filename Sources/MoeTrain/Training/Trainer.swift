@@ -69,7 +69,8 @@ public final class Trainer {
         let needed = config.estimatedBytes(seqLen: dataset.info.seqLen)
         let physical = Double(ProcessInfo.processInfo.physicalMemory)
         guard needed < physical else {
-            throw TrainError(String(format: "config '%@' with --batch-rows %d needs at least %.1f GB, more than this machine's "
+            throw TrainError(String(
+                format: "config '%@' with --batch-rows %d needs at least %.1f GB, more than this machine's "
                 + "%.1f GB of memory; use fewer --batch-rows (and --accumulate to keep the batch)",
                 config.model.name, config.batchRows, needed / 1e9, physical / 1e9))
         }
@@ -82,7 +83,8 @@ public final class Trainer {
             var position = DataPosition()
             try loadState(saved, position: &position)
             guard requested.schedule.totalSteps > step else {
-                throw TrainError("\(checkpointPath.path) is at step \(step): --steps \(requested.schedule.totalSteps) must be "
+                throw TrainError(
+                    "\(checkpointPath.path) is at step \(step): --steps \(requested.schedule.totalSteps) must be "
                     + "more than that to continue the run")
             }
             stream.seek(to: position)

@@ -40,7 +40,9 @@ enum OptionCheck {
             throw ValidationError("\(name) '\(text)' is not a token count (e.g. 2000000, 2M, 1.1B)")
         }
         guard n > 0 else { throw ValidationError("\(name) '\(text)' must be positive") }
-        guard n <= maximum else { throw ValidationError("\(name) '\(text)' is more than \(TokenCount.format(maximum)) tokens") }
+        guard n <= maximum else {
+            throw ValidationError("\(name) '\(text)' is more than \(TokenCount.format(maximum)) tokens")
+        }
         return n
     }
 

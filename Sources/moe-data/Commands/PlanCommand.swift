@@ -29,7 +29,8 @@ struct PlanCommand: ParsableCommand {
             let mix = try mixtureOptions.load()
             // The same checks `build` makes before writing anything; UL2's lengths need the tokenizer.
             let modelExists = FileManager.default.fileExists(atPath: m.tokenizer.model)
-            let tokenizer = modelExists ? try Tokenizer(modelPath: m.tokenizer.model, sentinelCount: m.tokenizer.sentinels) : nil
+            let tokenizer = modelExists
+                ? try Tokenizer(modelPath: m.tokenizer.model, sentinelCount: m.tokenizer.sentinels) : nil
             try mix.validateForBuild(knownSources: Set(m.sources.map(\.name)), tokenizer: tokenizer)
             var available: [String: Int] = [:]
             var estimated: [String] = []
@@ -47,7 +48,8 @@ struct PlanCommand: ParsableCommand {
             let plan = try MixturePlan(mixture: mix, available: available, domains: domains)
             print(plan.render())
             if !modelExists && mix.phases.contains(where: { $0.objective.type == .ul2 }) {
-                print("note: \(m.tokenizer.model) does not exist yet; UL2 lengths with its mode prefixes are checked once it does")
+                print("note: \(m.tokenizer.model) does not exist yet; "
+                    + "UL2 lengths with its mode prefixes are checked once it does")
             }
             if !estimated.isEmpty {
                 print("estimated (not ingested yet, 4 bytes a token): \(estimated.joined(separator: ", "))")
