@@ -40,6 +40,13 @@ import Testing
                         "run \(run) wrote into the source folder")
             }
         }
+        // A glob beside the output reads only its own files: accepted. One that reaches into it is not.
+        let beside = try Self.write(Self.manifest(output: "D/out", paths: "D/*.txt"), in: dir)
+        let b = try TestSupport.moeData(["ingest", beside, "--quiet"])
+        #expect(b.status == 0, "\(b.stderr)")
+        let into = try Self.write(Self.manifest(output: "D/out", paths: "D/*/*"), in: dir)
+        let n = try TestSupport.moeData(["ingest", into, "--quiet"])
+        #expect(n.status == 1 && n.stderr.contains("output:"), "\(n.stderr)")
         // The reverse: a source inside the output folder; and the filesystem root as output.
         let inner = dir.appendingPathComponent("o/src")
         try FileManager.default.createDirectory(at: inner, withIntermediateDirectories: true)

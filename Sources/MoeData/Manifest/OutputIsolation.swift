@@ -14,7 +14,7 @@ extension Manifest {
             for (j, entry) in source.paths.enumerated() {
                 let root = Manifest.canonical(Manifest.globRoot(entry))
                 let key = "sources[\(i)].paths[\(j)]"
-                if Manifest.isInside(out, root) {
+                if Manifest.reads(entry, root: root, output: out) {
                     throw MoeDataError(
                         "\(path): output: \(output) is inside \(key) (\(entry)) of source '\(source.name)'; "
                         + "the output would be read back as input. Put the output outside the source folders")
@@ -26,6 +26,21 @@ extension Manifest {
                 }
             }
         }
+    }
+
+    /// Whether a paths entry can read files of the output folder: a folder above it, or a glob whose
+    /// leading components match the output and that goes deeper (globs match files by full path, and
+    /// `*` and `?` stay within one component; `**` reaches any depth).
+    static func reads(_ entry: String, root: String, output: String) -> Bool {
+        guard isInside(output, root) else { return false }
+        let isGlob = entry.contains("*") || entry.contains("?") || entry.contains("[")
+        guard isGlob, !entry.contains("**") else { return true }
+        let parts = entry.split(separator: "/", omittingEmptySubsequences: false)
+        let depth = output.split(separator: "/", omittingEmptySubsequences: false).count
+        guard parts.count > depth else { return false }
+        let prefix = parts.prefix(depth).joined(separator: "/")
+        guard let re = try? NSRegularExpression(pattern: "^" + InputFiles.globToRegex(prefix) + "$") else { return true }
+        return re.firstMatch(in: output, range: NSRange(output.startIndex..., in: output)) != nil
     }
 
     /// The folder a path or glob reads from: the part before the first wildcard component.
