@@ -39,7 +39,9 @@ extension Manifest {
         let depth = output.split(separator: "/", omittingEmptySubsequences: false).count
         guard parts.count > depth else { return false }
         let prefix = parts.prefix(depth).joined(separator: "/")
-        guard let re = try? NSRegularExpression(pattern: "^" + InputFiles.globToRegex(prefix) + "$") else { return true }
+        guard let re = try? NSRegularExpression(pattern: "^" + InputFiles.globToRegex(prefix) + "$") else {
+            return true
+        }
         return re.firstMatch(in: output, range: NSRange(output.startIndex..., in: output)) != nil
     }
 
