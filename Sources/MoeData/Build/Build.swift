@@ -95,7 +95,10 @@ public struct Build {
     /// Runs the whole job. `progress` shows ingest progress; the build reports in the summary.
     public func run(catalog: Catalog, tokenizer: Tokenizer, progress: ProgressLine) throws -> Summary {
         try FaultPoint.checkSetting()
-        try mixture.validate(knownSources: Set(manifest.sources.map(\.name)))
+        let seed = options.seed ?? mixture.seed ?? 0
+        // Everything the build could refuse later is refused here, before anything is written.
+        let checked = try mixture.validateForBuild(knownSources: Set(manifest.sources.map(\.name)),
+                                                   tokenizer: tokenizer, seed: seed)
         let ingest = Ingest(manifest: manifest, options: options.ingest)
         let ingested = try ingest.run(catalog: catalog, tokenizer: tokenizer, progress: progress)
         progress.finish()
@@ -104,7 +107,6 @@ public struct Build {
         let plan = try MixturePlan(mixture: mixture, available: available, domains: domains)
         try plan.check()
 
-        let seed = options.seed ?? mixture.seed ?? 0
         let schedule = try MixSchedule(mixture)
         // Dictionaries iterate in a per-process order in Swift: encode with sorted keys.
         let sortedEncoder = JSONEncoder()
@@ -142,6 +144,9 @@ public struct Build {
             // Shards the checkpoint counts on must still be there, else start again.
             if !PackedPublisher.holdsShards(publisher.partial, existing, hashing: false) { checkpoint = nil; existing = [] }
         }
+        // Opened before anything is removed: a source without tokens is refused with the old rows intact.
+        var mixer = try Mixer(mixture: mixture, tokensDirectory: ingest.tokensDirectory, seed: seed,
+                              resumeFrom: checkpoint?.mixer)
         if checkpoint == nil {
             // packed/ (a previous, complete build) stays until the new rows replace it.
             try publisher.remove(publisher.partial)
@@ -153,13 +158,10 @@ public struct Build {
                                    compressionLevel: manifest.compressionLevel,
                                    sizeLimit: options.shardSizeBytes ?? manifest.shardSizeBytes, existing: existing)
         writer.beforeRename = { try FaultPoint.packedShardTemporary.reached() }
-        var mixer = try Mixer(mixture: mixture, tokensDirectory: ingest.tokensDirectory, seed: seed, resumeFrom: checkpoint?.mixer)
         var accounting = checkpoint?.accounting ?? MixAccounting(schedule: schedule)
         var counters = checkpoint?.phases ?? Array(repeating: PhaseCounters(), count: mixture.phases.count)
         var exampleIndex = checkpoint?.exampleIndex ?? 0
-        let phaseObjectives = try mixture.phases.map {
-            try PhaseObjective.make($0.objective, phase: $0, mixtureFile: mixture.file, tokenizer: tokenizer, seed: seed)
-        }
+        let phaseObjectives = checked.map(\.objective)
 
         // Phase of the packer's open row (it can lag the mixer's phase at a phase boundary).
         var currentPhase = checkpoint?.packerPhase ?? mixer.phase

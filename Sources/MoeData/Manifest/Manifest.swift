@@ -103,6 +103,9 @@ struct YAMLReader {
 
     func dict(_ value: Any?, _ key: String, allowed: Set<String>) throws -> [String: Any] {
         guard let d = value as? [String: Any] else {
+            if value == nil && !key.isEmpty && !key.contains(".") && !key.contains("[") {
+                throw fail(key, "missing (required)")
+            }
             throw fail(key.isEmpty ? "(top level)" : key, "expected a mapping of keys to values")
         }
         for k in d.keys.sorted() where !allowed.contains(k) {
@@ -229,8 +232,11 @@ struct YAMLReader {
                 extensions: extensions,
                 idField: d["id_field"].map { "\($0)" }))
         }
-        return Manifest(path: file, name: name, output: output, tokenizer: tokenizer, onError: policy,
-                        shardSizeBytes: shardSize, compressionLevel: Int32(level), maxDocumentBytes: maxDoc, sources: sources)
+        let manifest = Manifest(path: file, name: name, output: output, tokenizer: tokenizer, onError: policy,
+                                shardSizeBytes: shardSize, compressionLevel: Int32(level), maxDocumentBytes: maxDoc,
+                                sources: sources)
+        try manifest.checkOutputIsolation()
+        return manifest
     }
 }
 

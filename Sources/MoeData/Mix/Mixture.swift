@@ -42,10 +42,11 @@ public struct Mixture: Sendable, Equatable {
     public func maxEpochs(_ source: String) -> Int { sourceOptions[source]?.maxEpochs ?? 1 }
 
     /// The mixture with `max_epochs` set for the given sources (e.g. from a command-line
-    /// option, to run a preset on a corpus smaller than the one it was written for).
+    /// option, to run a preset on a corpus smaller than the one it was written for). Values below 1
+    /// are kept as given, so `validateForBuild` refuses them naming `keyPath`.
     public func overridingMaxEpochs(_ epochs: [String: Int], keyPath: String = "--max-epochs") -> Mixture {
         var out = self
-        for (source, n) in epochs { out.sourceOptions[source] = MixtureSourceOptions(maxEpochs: max(1, n), keyPath: keyPath) }
+        for (source, n) in epochs { out.sourceOptions[source] = MixtureSourceOptions(maxEpochs: n, keyPath: keyPath) }
         return out
     }
 

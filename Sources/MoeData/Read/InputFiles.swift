@@ -43,6 +43,9 @@ public enum InputFiles {
                     roots.append((path as NSString).deletingLastPathComponent)
                     add(Walked(path: path, problem: problem(path)))
                 }
+            } else if (try? fm.attributesOfItem(atPath: entry))?[.type] as? FileAttributeType == .typeSymbolicLink {
+                // attributesOfItem does not follow links: the entry exists, but leads nowhere.
+                missing.append("\(entry): a symbolic link that leads nowhere (a loop, or its target is missing)")
             } else {
                 missing.append("\(entry): \(problem(entry) ?? "no such file or folder")")
             }

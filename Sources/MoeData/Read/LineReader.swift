@@ -63,11 +63,15 @@ struct LineReader {
         }
     }
 
+    /// Every line is measured here, whatever the buffer held: checking only when the buffer
+    /// fills let lines shorter than the buffer, and the last line, through at any limit.
     private mutating func emit(upTo lineEnd: Int, consumed: Int) -> Line {
         var e = lineEnd
         if stripsCarriageReturn && e > start && buffer[e - 1] == 0x0D { e -= 1 }
         lineNumber += 1
-        let line = Line.text(range: start..<e, number: lineNumber, offset: offset)
+        let line = e - start > maxLineBytes
+            ? Line.tooLong(number: lineNumber, offset: offset, length: e - start)
+            : Line.text(range: start..<e, number: lineNumber, offset: offset)
         offset += consumed - start
         start = consumed
         return line

@@ -16,6 +16,8 @@ public enum RoutingCollector {
             throw TrainError("\(url.path): not a moe-data trainer checkpoint (metadata 'format'/'config' missing)")
         }
         let config = try TrainConfig.from(json: json, source: url.path)
+        // The saved shape sizes the allocations below: bound it first.
+        do { try config.validate() } catch let e as TrainError { throw TrainError("\(url.path): \(e.description)") }
         guard let stepText = file.metadata["step"], let step = Int(stepText) else {
             throw TrainError("\(url.path): metadata 'step' missing or not an integer")
         }

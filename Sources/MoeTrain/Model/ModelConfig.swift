@@ -50,6 +50,16 @@ public struct ModelConfig: Sendable, Equatable, Codable {
         try need(dModel > 0 && layers > 0 && heads > 0 && ffnDim > 0, "d_model, layers, heads and ffn_dim must be positive")
         try need(headDim > 0 && headDim % 2 == 0, "head_dim must be even for rotary positions, got \(headDim)")
         try need(moeEvery >= 0, "moe_every must be ≥ 0, got \(moeEvery)")
+        // Upper bounds keep every size product far from overflow (a saved config is read from a file).
+        try need(vocabSize <= 1 << 24, "vocab_size \(vocabSize) is more than \(1 << 24)")
+        try need(dModel <= 1 << 16 && headDim <= 1 << 12 && ffnDim <= 1 << 18,
+                 "d_model (\(dModel)), head_dim (\(headDim)) or ffn_dim (\(ffnDim)) is beyond 65536, 4096 or 262144")
+        try need(layers <= 1024 && heads <= 1024 && experts <= 4096 && moeEvery <= 1024,
+                 "layers (\(layers)), heads (\(heads)), moe_every (\(moeEvery)) or experts (\(experts)) "
+                    + "is beyond 1024 or 4096")
+        try need(experts >= 0 && topK >= 0, "experts and top_k must be ≥ 0")
+        try need(ropeBase.isFinite && ropeBase > 1 && normEps.isFinite && normEps > 0 && normEps < 1,
+                 "rope_base (\(ropeBase)) must be finite and > 1, norm_eps (\(normEps)) in (0, 1)")
         if moeLayerCount > 0 {
             try need(topK >= 1 && topK <= experts, "top_k must be in 1...experts (\(experts)), got \(topK)")
         }

@@ -10,6 +10,8 @@ public enum SafeTensors {
         public let shape: [Int]
         public let begin: Int
         public let end: Int
+        /// Elements, from the shape (checked against the byte range when the file is read).
+        public var count: Int { shape.reduce(1, *) }
     }
 
     /// A parsed file: entries by name, metadata, and the data section.
@@ -19,15 +21,23 @@ public enum SafeTensors {
         public let data: [UInt8]
         public let path: String
 
-        /// The tensor `name` as Floats, checked against the expected shape.
+        /// The tensor `name` as Floats, checked against the expected shape. A NaN or infinity is refused:
+        /// a model with one would only give meaningless losses or routing findings.
         public func floats(_ name: String, shape: [Int]) throws -> [Float] {
             guard let e = entries[name] else { throw TrainError("\(path): tensor '\(name)' missing") }
             guard e.shape == shape else { throw TrainError("\(path): tensor '\(name)' has shape \(e.shape), the model needs \(shape)") }
-            let count = shape.reduce(1, *)
-            guard e.end - e.begin == count * 4, e.end <= data.count else { throw TrainError("\(path): tensor '\(name)' data range is wrong") }
-            return data.withUnsafeBytes { raw in
+            let count = e.count
+            guard e.end - e.begin == count * 4, e.begin >= 0, e.end <= data.count else {
+                throw TrainError("\(path): tensor '\(name)' data range is wrong")
+            }
+            let values = data.withUnsafeBytes { raw in
                 (0..<count).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: e.begin + 4 * $0, as: UInt32.self))) }
             }
+            if let bad = values.firstIndex(where: { !$0.isFinite }) {
+                throw TrainError("\(path): tensor '\(name)' holds a non-finite value (\(values[bad])) at index \(bad); "
+                    + "the checkpoint is unusable")
+            }
+            return values
         }
     }
 
@@ -58,14 +68,21 @@ public enum SafeTensors {
         return out
     }
 
+    /// The safetensors reference refuses headers above 100 MB; a checkpoint's is a few kilobytes.
+    static let maxHeaderBytes: UInt64 = 100_000_000
+
+    /// Reads and checks a file: every length, offset and shape is checked before it is used, so a
+    /// damaged or foreign file gets a sentence naming it, never a trap.
     public static func read(_ url: URL) throws -> File {
         guard let data = FileManager.default.contents(atPath: url.path) else { throw TrainError("\(url.path): missing or unreadable") }
         let bytes = [UInt8](data)
         guard bytes.count >= 8 else { throw TrainError("\(url.path): too short for a safetensors file") }
-        let headerLength = bytes.withUnsafeBytes { Int(UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self))) }
-        guard headerLength > 0, 8 + headerLength <= bytes.count else {
-            throw TrainError("\(url.path): header length \(headerLength) does not fit the \(bytes.count)-byte file (truncated?)")
+        let declared = bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
+        guard declared > 0, declared <= maxHeaderBytes, declared <= UInt64(bytes.count - 8) else {
+            throw TrainError("\(url.path): header length \(declared) does not fit the \(bytes.count)-byte file "
+                + "(not a safetensors file, or truncated)")
         }
+        let headerLength = Int(declared)
         let json: JSONValue
         do { json = try JSONValue.parse(Data(bytes[8..<(8 + headerLength)])) } catch {
             throw TrainError("\(url.path): bad safetensors header: \(error)")
@@ -78,12 +95,22 @@ public enum SafeTensors {
                 for (k, v) in value.objectValue ?? [:] { metadata[k] = v.stringValue }
                 continue
             }
-            guard value["dtype"]?.stringValue == "F32",
-                  let shape = value["shape"]?.arrayValue?.compactMap({ $0.intValue.map(Int.init) }),
-                  let offsets = value["data_offsets"]?.arrayValue?.compactMap({ $0.intValue.map(Int.init) }), offsets.count == 2,
-                  offsets[0] <= offsets[1], offsets[1] <= dataBytes.count else {
-                throw TrainError("\(url.path): tensor '\(name)' has a bad header entry (need F32, shape, data_offsets within the file)")
+            let bad = TrainError("\(url.path): tensor '\(name)' has a bad header entry "
+                + "(need dtype F32, a shape of non-negative integers, data_offsets within the file matching the shape)")
+            guard value["dtype"]?.stringValue == "F32", let shapeValues = value["shape"]?.arrayValue,
+                  let offsetValues = value["data_offsets"]?.arrayValue, offsetValues.count == 2 else { throw bad }
+            let shape = shapeValues.compactMap { $0.intValue }.map { Int($0) }
+            let offsets = offsetValues.compactMap { $0.intValue }.map { Int($0) }
+            guard shape.count == shapeValues.count, offsets.count == 2, shape.allSatisfy({ $0 >= 0 }),
+                  offsets[0] >= 0, offsets[0] <= offsets[1], offsets[1] <= dataBytes.count else { throw bad }
+            // The element count, in overflow-checked steps; it must match the byte range exactly.
+            var count = 1
+            for d in shape {
+                let (product, overflow) = count.multipliedReportingOverflow(by: d)
+                guard !overflow, product <= dataBytes.count else { throw bad }
+                count = product
             }
+            guard offsets[1] - offsets[0] == count * 4 else { throw bad }
             entries[name] = Entry(name: name, shape: shape, begin: offsets[0], end: offsets[1])
         }
         return File(entries: entries, metadata: metadata, data: dataBytes, path: url.path)

@@ -42,6 +42,7 @@ public struct TrainConfig: Sendable, Equatable, Codable {
         guard moe.capacityFactorTrain > 0, moe.capacityFactorEval > 0, moe.minCapacity >= 1 else {
             throw TrainError("capacity factors must be > 0 and --min-capacity ≥ 1")
         }
+        try validateRanges()
     }
 
     /// Canonical JSON (sorted keys) for the checkpoint's metadata and `config.json`.

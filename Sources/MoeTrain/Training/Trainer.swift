@@ -28,7 +28,6 @@ public final class Trainer {
     public init(config requested: TrainConfig, dataset: PackedDataset, outDir: URL, resume: Bool,
                 say: @escaping (String) -> Void) throws {
         let fm = FileManager.default
-        try fm.createDirectory(at: outDir, withIntermediateDirectories: true)
         self.outDir = outDir
         self.dataset = dataset
         self.say = say
@@ -44,8 +43,9 @@ public final class Trainer {
             var comparable = requested
             comparable.schedule.totalSteps = savedConfig.schedule.totalSteps
             guard comparable == savedConfig else {
+                let fields = comparable.differences(from: savedConfig).prefix(8).joined(separator: "; ")
                 throw TrainError("\(checkpointPath.path): the run was started with a different configuration; a resumed run "
-                    + "must use the same flags (only --steps may change). Saved: \(json)")
+                    + "must use the same flags (only --steps may change). Differs: \(fields)")
             }
             config = savedConfig
             config.schedule.totalSteps = requested.schedule.totalSteps
@@ -59,20 +59,39 @@ public final class Trainer {
                 + "is larger than the model's embedding (\(config.model.vocabSize) rows, config '\(config.model.name)'); "
                 + "the tokenizer's ids would index past the table")
         }
-        self.config = config
-        model = try MoEModel<Float>(config: config.model, options: config.moe, seed: config.seed, initStd: config.initStd)
-        optimizer = AdamW<Float>(count: model.layout.total, settings: config.optimizer)
         guard config.evalRows >= 0, config.evalRows < dataset.rowCount else {
             throw TrainError("--eval-rows \(config.evalRows) must leave training rows (the dataset has \(dataset.rowCount))")
         }
+        guard config.batchRows <= dataset.rowCount - config.evalRows else {
+            throw TrainError("--batch-rows \(config.batchRows) is more than the \(dataset.rowCount - config.evalRows) "
+                + "training rows of \(dataset.directory.path)")
+        }
+        let needed = config.estimatedBytes(seqLen: dataset.info.seqLen)
+        let physical = Double(ProcessInfo.processInfo.physicalMemory)
+        guard needed < physical else {
+            throw TrainError(String(
+                format: "config '%@' with --batch-rows %d needs at least %.1f GB, more than this machine's "
+                + "%.1f GB of memory; use fewer --batch-rows (and --accumulate to keep the batch)",
+                config.model.name, config.batchRows, needed / 1e9, physical / 1e9))
+        }
+        self.config = config
+        model = try MoEModel<Float>(config: config.model, options: config.moe, seed: config.seed, initStd: config.initStd)
+        optimizer = AdamW<Float>(count: model.layout.total, settings: config.optimizer)
         stream = RowStream(dataset: dataset, shuffle: config.shuffle, seed: config.seed,
                            rows: 0..<(dataset.rowCount - config.evalRows))
         if let saved {
             var position = DataPosition()
             try loadState(saved, position: &position)
+            guard requested.schedule.totalSteps > step else {
+                throw TrainError(
+                    "\(checkpointPath.path) is at step \(step): --steps \(requested.schedule.totalSteps) must be "
+                    + "more than that to continue the run")
+            }
             stream.seek(to: position)
             records = try Trainer.readLog(outDir.appendingPathComponent("train_log.jsonl"), upTo: step)
         }
+        // Created only now, when every check has passed: a refused run leaves no empty --out behind.
+        try fm.createDirectory(at: outDir, withIntermediateDirectories: true)
         try AtomicFile.write(Array((try config.json() + "\n").utf8), to: outDir.appendingPathComponent("config.json"))
         // The log holds exactly the steps up to the checkpoint (a crashed run may have logged further).
         try AtomicFile.write(Array(records.map { $0.json.encoded() + "\n" }.joined().utf8), to: logURL)

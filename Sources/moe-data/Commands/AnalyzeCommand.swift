@@ -57,6 +57,17 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(help: "Folder for the report.")
     var out: String = "analysis"
 
+    func validate() throws {
+        try OptionCheck.int(rows, "--rows", 1...(1 << 20))
+        try OptionCheck.double(capacityFactor, "--capacity-factor", 0...100, exclusiveLower: true)
+        try OptionCheck.int(layer, "--layer", 0...1024, "0-based among the MoE layers")
+        try OptionCheck.int(minCount, "--min-count", 1...OptionCheck.maxCount)
+        try OptionCheck.int(bucket, "--bucket", 1...65535)
+        try OptionCheck.int(frequentIds, "--frequent-ids", 1...(1 << 24))
+        try OptionCheck.int(batchRows, "--batch-rows", 1...(1 << 20))
+        try OptionCheck.int(threads, "--threads", 1...OptionCheck.maxThreads)
+    }
+
     func run() throws {
         do { try execute() } catch let error as TrainError {
             throw ValidationErrorMessage(error.description)
@@ -87,6 +98,11 @@ struct AnalyzeCommand: ParsableCommand {
         var layerCount = 0
         for path in checkpoints {
             let (model, config, step) = try RoutingCollector.loadModel(checkpoint: URL(fileURLWithPath: path))
+            // Checked before the model runs over the rows, which takes most of the time.
+            if let layer, layer >= config.model.moeLayerCount {
+                throw TrainError("--layer \(layer): \(path) has \(config.model.moeLayerCount) MoE layers (0-based: "
+                    + "0...\(max(0, config.model.moeLayerCount - 1)))")
+            }
             guard dataset.info.vocabSize <= config.model.vocabSize else {
                 throw TrainError("\(path): the model's vocabulary (\(config.model.vocabSize)) is smaller than the data's (\(dataset.info.vocabSize))")
             }

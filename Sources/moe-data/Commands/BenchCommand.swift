@@ -26,10 +26,15 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "How many times to run; each run is reported.")
     var runs: Int = 3
 
+    func validate() throws {
+        _ = try OptionCheck.tokenCount(tokens, "--tokens")
+        try OptionCheck.int(runs, "--runs", 1...1000)
+    }
+
     func run() throws {
         try runReportingErrors {
             guard let n = TokenCount.parse(tokens), n > 0 else { throw MoeDataError("--tokens: '\(tokens)' is not a token count") }
-            for i in 1...max(1, runs) {
+            for i in 1...runs {
                 switch stage {
                 case .mixer:
                     let r = try MixerBenchmark.run(tokens: n)

@@ -40,6 +40,9 @@ struct BuildCommand: ParsableCommand {
         try runReportingErrors {
             let m = try Manifest.load(path: manifest)
             let mix = try mixtureOptions.load()
+            // Refuse a mixture before the lock, the catalog or anything else is written; the
+            // tokenizer-dependent checks run again in Build.run, once the tokenizer is loaded (or trained).
+            try mix.validateForBuild(knownSources: Set(m.sources.map(\.name)), tokenizer: nil)
             let lock = try OutputLock(outputDirectory: m.output)
             defer { withExtendedLifetime(lock) {} }
             let catalog = try Catalog(outputDirectory: m.output)

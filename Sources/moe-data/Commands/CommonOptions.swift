@@ -15,7 +15,11 @@ struct CommonOptions: ParsableArguments {
     @Flag(help: "No progress line and no summary.")
     var quiet = false
 
-    var resolvedJobs: Int { max(1, jobs ?? ProcessInfo.processInfo.activeProcessorCount) }
+    var resolvedJobs: Int { jobs ?? ProcessInfo.processInfo.activeProcessorCount }
+
+    func validate() throws {
+        try OptionCheck.int(jobs, "--jobs", 1...OptionCheck.maxThreads)
+    }
 }
 
 extension TokenizerEngine: ExpressibleByArgument {}
@@ -44,13 +48,15 @@ struct MixtureOptions: ParsableArguments {
     @Option(help: "Override every source's max_epochs (how many passes over a source the mixture may make).")
     var maxEpochs: Int?
 
+    func validate() throws {
+        _ = try OptionCheck.tokenCount(totalTokens, "--total-tokens")
+        try OptionCheck.int(maxEpochs, "--max-epochs", 1...1_000_000)
+    }
+
     /// The mixture file, scaled and with max_epochs overridden as asked.
     func load() throws -> Mixture {
         var mix = try MixtureParser.load(path: MixtureParser.locate(mixture))
-        if let t = totalTokens {
-            guard let n = TokenCount.parse(t), n > 0 else {
-                throw MoeDataError("--total-tokens: '\(t)' is not a token count (e.g. 2000000, 2M, 1.1B)")
-            }
+        if let n = try OptionCheck.tokenCount(totalTokens, "--total-tokens") {
             mix = try mix.scaled(toTotal: n)
         }
         if let e = maxEpochs {

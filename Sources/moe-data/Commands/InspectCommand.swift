@@ -26,6 +26,10 @@ struct InspectCommand: ParsableCommand {
     @Flag(help: "Also print each segment's token ids.")
     var ids = false
 
+    func validate() throws {
+        try OptionCheck.int(row, "--row", 0...OptionCheck.maxCount, "0-based")
+    }
+
     func run() throws {
         try runReportingErrors {
             let inspector = try RowInspector(outputDirectory: output)

@@ -27,7 +27,11 @@ struct PlanCommand: ParsableCommand {
         try runReportingErrors {
             let m = try Manifest.load(path: manifest)
             let mix = try mixtureOptions.load()
-            try mix.validate(knownSources: Set(m.sources.map(\.name)))
+            // The same checks `build` makes before writing anything; UL2's lengths need the tokenizer.
+            let modelExists = FileManager.default.fileExists(atPath: m.tokenizer.model)
+            let tokenizer = modelExists
+                ? try Tokenizer(modelPath: m.tokenizer.model, sentinelCount: m.tokenizer.sentinels) : nil
+            try mix.validateForBuild(knownSources: Set(m.sources.map(\.name)), tokenizer: tokenizer)
             var available: [String: Int] = [:]
             var estimated: [String] = []
             let catalogPath = (m.output as NSString).appendingPathComponent(Catalog.fileName)
@@ -43,6 +47,10 @@ struct PlanCommand: ParsableCommand {
             let domains = Dictionary(m.sources.map { ($0.name, $0.domain) }, uniquingKeysWith: { a, _ in a })
             let plan = try MixturePlan(mixture: mix, available: available, domains: domains)
             print(plan.render())
+            if !modelExists && mix.phases.contains(where: { $0.objective.type == .ul2 }) {
+                print("note: \(m.tokenizer.model) does not exist yet; "
+                    + "UL2 lengths with its mode prefixes are checked once it does")
+            }
             if !estimated.isEmpty {
                 print("estimated (not ingested yet, 4 bytes a token): \(estimated.joined(separator: ", "))")
             }

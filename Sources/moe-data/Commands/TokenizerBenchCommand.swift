@@ -27,6 +27,12 @@ struct TokenizerBenchCommand: ParsableCommand {
     @Option(help: "Texts per encodeBatch call.")
     var batch: Int = 8192
 
+    func validate() throws {
+        try OptionCheck.int(jobs, "--jobs", 1...OptionCheck.maxThreads)
+        try OptionCheck.int(runs, "--runs", 1...1000)
+        try OptionCheck.int(batch, "--batch", 1...1_000_000)
+    }
+
     func run() throws {
         guard jobs > 0, runs > 0, batch > 0 else { throw MoeDataError("--jobs, --runs and --batch must be positive") }
         let tokenizer = try Tokenizer(modelPath: model.model, sentinelCount: model.sentinels, engine: model.tokenizerEngine)

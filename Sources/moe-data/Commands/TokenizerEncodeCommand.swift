@@ -27,6 +27,10 @@ struct TokenizerEncodeCommand: ParsableCommand {
     @Argument(help: "Text to encode; without it, standard input is encoded line by line.")
     var text: [String] = []
 
+    func validate() throws {
+        try OptionCheck.int(jobs, "--jobs", 1...OptionCheck.maxThreads)
+    }
+
     func run() throws {
         guard let outputFormat = IdFormat(rawValue: format) else {
             throw MoeDataError("--format \(format) is unknown; use id, json or piece")

@@ -73,6 +73,14 @@ struct TokenizerTrainCommand: ParsableCommand {
     @Flag(help: "Show libsentencepiece's training log.")
     var verbose: Bool = false
 
+    func validate() throws {
+        try OptionCheck.int(vocabSize, "--vocab-size", 1...(1 << 24))
+        try OptionCheck.double(characterCoverage, "--character-coverage", 0...1, exclusiveLower: true)
+        _ = try parseByteSize(sampleBytes, option: "--sample-bytes")
+        try OptionCheck.int(threads, "--threads", 1...OptionCheck.maxThreads)
+        for share in shares { try OptionCheck.double(share, "--share", 0...1e12, exclusiveLower: true) }
+    }
+
     func run() throws {
         var options = TokenizerTrainingOptions()
         options.vocabSize = vocabSize

@@ -32,6 +32,12 @@ struct TokenizerVerifyCommand: ParsableCommand {
     @Flag(help: "No progress line.")
     var quiet = false
 
+    func validate() throws {
+        try OptionCheck.int(every, "--every", 1...OptionCheck.maxCount)
+        try OptionCheck.int(maxMb, "--max-mb", 1...100_000_000)
+        try OptionCheck.int(jobs, "--jobs", 1...OptionCheck.maxThreads)
+    }
+
     func run() throws {
         try runReportingErrors {
             guard every > 0, maxMb > 0, jobs > 0 else { throw MoeDataError("--every, --max-mb and --jobs must be positive") }

@@ -44,10 +44,10 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Learning-rate schedule after warm-up: rsqrt (OpenMoE), cosine or constant.")
     var schedule: String?
 
-    @Option(help: "Warm-up steps (linear ramp to the peak).")
+    @Option(help: "Warm-up steps (linear ramp to the peak; 0 = none).")
     var warmup: Int?
 
-    @Option(help: "AdamW weight decay on matrices.")
+    @Option(help: "AdamW weight decay on matrices (0 = off).")
     var weightDecay: Double?
 
     @Option(help: "Clip the global gradient norm to this value (0 = off).")
@@ -80,10 +80,10 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Let each packed example's prefix attend bidirectionally (prefix-LM); OpenMoE was causal.")
     var bidirectionalPrefix: Bool = false
 
-    @Option(help: "Weight of the Switch load-balancing loss.")
+    @Option(help: "Weight of the Switch load-balancing loss (0 = off).")
     var auxLoss: Double?
 
-    @Option(help: "Weight of the router z-loss (OpenMoE 1e-4).")
+    @Option(help: "Weight of the router z-loss (OpenMoE 1e-4; 0 = off).")
     var routerZLoss: Double?
 
     @Option(help: "Weight of the output-logit z-loss (0 = off; OpenMoE's t5x used 1e-4).")
@@ -102,10 +102,10 @@ struct TrainCommand: ParsableCommand {
         + "(for `moe-data analyze` routing stability)."))
     var checkpointAt: String?
 
-    @Option(help: "Hold out the dataset's last N rows and report their cross-entropy (eval capacity factor).")
+    @Option(help: "Hold out the dataset's last N rows and report their cross-entropy (eval capacity factor; 0 = none).")
     var evalRows: Int?
 
-    @Option(help: "Evaluate the held-out rows every N steps (default: only at the end).")
+    @Option(help: "Evaluate the held-out rows every N steps (0 = only at the end, the default).")
     var evalEvery: Int?
 
     @Option(help: "Print every N-th step to the terminal (the JSONL log has every step).")
@@ -125,6 +125,46 @@ struct TrainCommand: ParsableCommand {
 
     @Option(help: "Sequence length of the benchmark's synthetic rows.")
     var benchSeqLen: Int = 2048
+
+    /// Every numeric option is checked here, before any file is read or written (no empty --out is left).
+    func validate() throws {
+        let count = OptionCheck.maxCount
+        try OptionCheck.int(steps, "--steps", 1...count)
+        try OptionCheck.int(batchRows, "--batch-rows", 1...(1 << 20))
+        try OptionCheck.int(accumulate, "--accumulate", 1...(1 << 20))
+        try OptionCheck.double(lr, "--lr", 0...1, exclusiveLower: true)
+        try OptionCheck.int(warmup, "--warmup", 0...count, "0 = no warm-up")
+        try OptionCheck.double(weightDecay, "--weight-decay", 0...1)
+        try OptionCheck.double(clip, "--clip", 0...1e6, "0 = off")
+        try OptionCheck.double(capacityFactor, "--capacity-factor", 0...100, exclusiveLower: true)
+        try OptionCheck.double(evalCapacityFactor, "--eval-capacity-factor", 0...100, exclusiveLower: true)
+        try OptionCheck.int(minCapacity, "--min-capacity", 1...(1 << 20))
+        try OptionCheck.int(groupSize, "--group-size", 0...(1 << 24), "0 = the whole micro-batch")
+        try OptionCheck.double(auxLoss, "--aux-loss", 0...100)
+        try OptionCheck.double(routerZLoss, "--router-z-loss", 0...100)
+        try OptionCheck.double(outputZLoss, "--output-z-loss", 0...100, "0 = off")
+        try OptionCheck.int(vocabSize, "--vocab-size", 1...(1 << 24))
+        try OptionCheck.int(ffnDim, "--ffn-dim", 1...(1 << 18))
+        try OptionCheck.int(checkpointEvery, "--checkpoint-every", 1...count)
+        try OptionCheck.int(evalRows, "--eval-rows", 0...count, "0 = no evaluation")
+        try OptionCheck.int(evalEvery, "--eval-every", 0...count, "0 = only at the end")
+        try OptionCheck.int(logEvery, "--log-every", 1...count)
+        try OptionCheck.int(threads, "--threads", 1...OptionCheck.maxThreads)
+        try OptionCheck.int(benchSeqLen, "--bench-seq-len", 2...65535)
+        _ = try snapshotFractions()
+    }
+
+    /// `--checkpoint-at` as fractions in (0, 1].
+    func snapshotFractions() throws -> [Double]? {
+        guard let checkpointAt else { return nil }
+        return try checkpointAt.split(separator: ",", omittingEmptySubsequences: false).map { part in
+            let text = part.trimmingCharacters(in: .whitespaces)
+            guard let f = Double(text), f > 0, f <= 1 else {
+                throw ValidationError("--checkpoint-at: '\(text)' is not a fraction in (0, 1]")
+            }
+            return f
+        }
+    }
 
     func run() throws {
         do { try execute() } catch let error as TrainError {
@@ -184,15 +224,7 @@ struct TrainCommand: ParsableCommand {
         train.evalEvery = evalEvery ?? 0
         let trainer = try Trainer(config: train, dataset: dataset, outDir: URL(fileURLWithPath: out), resume: resume) { Self.emit($0) }
         trainer.logEvery = logEvery
-        if let checkpointAt {
-            trainer.snapshotFractions = try checkpointAt.split(separator: ",").map { part in
-                let text = part.trimmingCharacters(in: .whitespaces)
-                guard let f = Double(text), f > 0, f <= 1 else {
-                    throw TrainError("--checkpoint-at: '\(text)' is not a fraction in (0, 1]")
-                }
-                return f
-            }
-        }
+        if let fractions = try snapshotFractions() { trainer.snapshotFractions = fractions }
         let p = trainer.model.layout
         Self.emit("moe-data train: \(model.name), \(Self.millions(p.total)) parameters (\(Self.millions(p.activated)) activated), "
             + "\(dataset.rowCount) rows of \(dataset.info.seqLen) in \(dataset.shardCount) shards, "
