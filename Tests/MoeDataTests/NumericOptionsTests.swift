@@ -1,4 +1,5 @@
 import Foundation
+import MoeTestSupport
 import MDS
 import Testing
 
@@ -43,26 +44,9 @@ import Testing
 
     /// Runs the binary; one that is still running after `timeout` (a value that made it start real
     /// work, e.g. a benchmark of 2^63 runs) is stopped and reported.
-    static func run(_ args: [String], timeout: Duration = .seconds(60)) throws -> Run {
-        let p = Process()
-        p.executableURL = TestSupport.binary
-        p.arguments = args
-        let err = Pipe()
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = err
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        let box = TestSupport.ReadBox()
-        let reader = Thread { box.data = err.fileHandleForReading.readDataToEndOfFile() }
-        reader.start()
-        let clock = ContinuousClock(), deadline = clock.now + timeout
-        while p.isRunning && clock.now < deadline { usleep(2000) }
-        let timedOut = p.isRunning
-        if timedOut { kill(p.processIdentifier, SIGKILL) }
-        p.waitUntilExit()
-        while !box.done { usleep(1000) }
-        return Run(status: p.terminationStatus, signaled: p.terminationReason == .uncaughtSignal && !timedOut,
-                   timedOut: timedOut, stderr: String(decoding: box.data, as: UTF8.self))
+    static func run(_ args: [String], timeout: TimeInterval = 60) throws -> Run {
+        let out = try ChildProcess.moeData(args, timeout: timeout)
+        return Run(status: out.status, signaled: out.signaled && !out.timedOut, timedOut: out.timedOut, stderr: out.stderr)
     }
 
     struct Option {
