@@ -15,13 +15,6 @@ public enum MixtureParser {
         return try parse(yaml: text, file: path)
     }
 
-    /// A path as given, or else `mixtures/<name>.yaml` under `directory` (a preset name).
-    public static func locate(_ nameOrPath: String, presetDirectory: String = "mixtures") -> String {
-        if FileManager.default.fileExists(atPath: nameOrPath) { return nameOrPath }
-        let preset = (presetDirectory as NSString).appendingPathComponent(nameOrPath + ".yaml")
-        return FileManager.default.fileExists(atPath: preset) ? preset : nameOrPath
-    }
-
     public static func parse(yaml: String, file: String) throws -> Mixture {
         let root: Node?
         do { root = try Yams.compose(yaml: yaml) } catch {
