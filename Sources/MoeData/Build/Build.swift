@@ -279,7 +279,8 @@ public struct Build {
         try writeMetadata(tokenizer: tokenizer, seed: seed, rows: result.rows)
         try catalog.setValue("build.summary", String(decoding: try JSONEncoder().encode(counters), as: UTF8.self))
         try catalog.setValue("build.accounting", String(decoding: try JSONEncoder().encode(accounting), as: UTF8.self))
-        try catalog.setValue("stats.mixture", JSONValue.object(["text": .string(render(result, accounting: accounting))]).encoded())
+        try catalog.setValue("stats.mixture", JSONValue.object([
+            "text": .string(render(result, accounting: accounting)), "phases": phasesJSON(result)]).encoded())
         try catalog.recordMixture(accounting.rows(includeWindows: true))
         try catalog.setValue("build.status", "done")
         return result
