@@ -68,7 +68,7 @@ import Testing
         let long = String(repeating: "a", count: 101)
         let cases: [(sources: [String], expect: String)] = [
             (["."], "outside tokens/"), ([".."], "outside tokens/"), ([".hidden"], "starts with '.'"),
-            ([""], "cannot be empty"), ([long], "longer than 100"), (["a/b"], "may only use"), (["../x"], "starts with '.'"),
+            ([""], "non-empty"), ([long], "longer than 100"), (["a/b"], "may only use"), (["../x"], "starts with '.'"),
             (["Web", "web"], "differing only in case"),
         ]
         for c in cases {

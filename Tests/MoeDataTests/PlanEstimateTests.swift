@@ -1,4 +1,5 @@
 import Foundation
+import MDS
 import Testing
 @testable import MoeData
 

@@ -19,13 +19,13 @@ import Testing
     }
 
     /// One build per test process, shared by the tests of this suite.
-    static let build: Result<URL, any Error> = Result {
+    static let build: Result<URL, any Error> = Result(catching: {
         let dir = try TestSupport.tempDir("readme")
         let out = dir.appendingPathComponent("sample")
         let r = try TestSupport.run(TestSupport.binary.path, mainCommand + ["--output", out.path, "--quiet"], cwd: repo)
         guard r.status == 0 else { throw ReadmeError(text: "the README's build failed: \(r.stderr)") }
         return out
-    }()
+    })
     struct ReadmeError: Error, CustomStringConvertible { var text: String; var description: String { text } }
 
     static func stats(_ out: URL) throws -> JSONValue {

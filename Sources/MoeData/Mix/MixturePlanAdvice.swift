@@ -24,10 +24,12 @@ extension MixturePlan {
         return lines.joined(separator: "\n")
     }
 
-    /// Sources that run out, in the order of `problems`.
+    /// Sources that run out, in the order of `problems` (phase by phase, in the schedule's source order).
     var outOfTokensSources: [String] {
         var seen: Set<String> = []
-        return phases.flatMap(\.sources).filter { $0.missingTokens > 0 && seen.insert($0.source).inserted }.map(\.source)
+        return phases.flatMap { phase in
+            schedule.sources.filter { name in (phase.sources.first { $0.source == name }?.missingTokens ?? 0) > 0 }
+        }.filter { seen.insert($0).inserted }
     }
 
     /// Passes each short source needs over the whole mixture.

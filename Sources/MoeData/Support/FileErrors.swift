@@ -52,7 +52,7 @@ public enum OutputFolder {
         }
         if !isDir.boolValue {
             if probe.path == URL(fileURLWithPath: path).standardizedFileURL.path {
-                throw MoeDataError("\(path): the \(role) is an existing file, not a folder; give a folder path")
+                throw MoeDataError("\(path): the \(role) is a file, not a folder; give a folder path")
             }
             throw MoeDataError("\(path): the \(role) cannot be made because \(probe.path) is a file, not a folder")
         }
