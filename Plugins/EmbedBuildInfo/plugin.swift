@@ -15,7 +15,8 @@ struct EmbedBuildInfo: BuildToolPlugin {
         return [.prebuildCommand(
             displayName: "Embedding mixture presets and build information",
             executable: URL(fileURLWithPath: "/bin/sh"),
-            arguments: [package.appending(path: "scripts/lib/embed-build-info.sh").path, package.path, outputDirectory.path, kind],
+            arguments: [package.appending(path: "scripts/lib/embed-build-info.sh").path, package.path,
+                        outputDirectory.path, kind],
             outputFilesDirectory: outputDirectory)]
     }
 }

@@ -45,7 +45,8 @@ struct MoeDataCommand: ParsableCommand {
             let text = message.hasPrefix("error: ") ? message : "error: \(message)"
             FileHandle.standardError.write(Data("\(text)\n".utf8))
             if error is ValidationError || isParseError(error) {
-                FileHandle.standardError.write(Data("See 'moe-data help' or '<command> --help' for the options.\n".utf8))
+                let hint = "See 'moe-data help' or '<command> --help' for the options.\n"
+                FileHandle.standardError.write(Data(hint.utf8))
             }
             exit(withError: ExitCode(code.rawValue))
         }

@@ -6,7 +6,8 @@ import MoeTrain
 /// so its version is the one pkg-config reported at build time).
 enum VersionReport {
     static var text: String {
-        let commit = EmbeddedBuildInfo.commit.isEmpty ? "unknown (not built from a git checkout)" : EmbeddedBuildInfo.commit
+        let commit = EmbeddedBuildInfo.commit.isEmpty
+            ? "unknown (not built from a git checkout)" : EmbeddedBuildInfo.commit
         let spm = EmbeddedBuildInfo.sentencepieceVersion.isEmpty ? "unknown" : EmbeddedBuildInfo.sentencepieceVersion
         return """
         moe-data \(MoeDataVersion.version)

@@ -22,12 +22,12 @@ import Testing
             let help = try run(path + ["--help"]).stdout
             guard let section = help.range(of: "SUBCOMMANDS:") else { continue }
             for line in help[section.upperBound...].split(separator: "\n") {
-                guard line.hasPrefix("  "), let name = line.split(separator: " ").first, !name.hasPrefix("-") else {
-                    if !line.hasPrefix(" ") { break }
-                    continue
-                }
+                if !line.hasPrefix(" ") { break }
+                // "  name   abstract": a name at column 2; deeper lines continue an abstract.
+                guard line.range(of: "^  [a-z][a-z-]*( {2,}|$)", options: .regularExpression) != nil,
+                      let name = line.split(separator: " ").first else { continue }
                 let sub = path + [String(name)]
-                if name != "help" { out.append(sub); queue.append(sub) }
+                if name != "help" && !out.contains(sub) && sub.count <= 2 { out.append(sub); queue.append(sub) }
             }
         }
         return out

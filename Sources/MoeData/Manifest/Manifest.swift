@@ -208,7 +208,8 @@ struct YAMLReader {
             if let problem = SourceNames.problem(name) { throw fail("\(key).name", problem) }
             // Folders named `Web` and `web` are one folder on case-insensitive file systems.
             guard seen.insert(name.lowercased()).inserted else {
-                throw fail("\(key).name", "'\(name)' is used by two sources (names differing only in case count as one)")
+                throw fail("\(key).name",
+                           "'\(name)' is used by two sources (names differing only in case count as one)")
             }
             let formatText = try string(d, "format", key + ".")
             guard let format = SourceFormat(rawValue: formatText) else {

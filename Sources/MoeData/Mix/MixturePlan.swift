@@ -81,7 +81,8 @@ public struct MixturePlan: Sendable {
                     let key = mixture.sourceOptions[source]?.keyPath
                         ?? phase.weights.first { $0.source == source }?.keyPath ?? "phases"
                     problems.append("\(mixture.file): \(key): source '\(source)' runs out in phase '\(phase.name)': "
-                        + "the mixture needs \(TokenCount.grouped(total)) tokens of it, it has \(TokenCount.grouped(have)) "
+                        + "the mixture needs \(TokenCount.grouped(total)) tokens of it, "
+                        + "it has \(TokenCount.grouped(have)) "
                         + "× max_epochs \(maxEpochs) = \(TokenCount.grouped(capacity)); "
                         + "\(TokenCount.grouped(totalMissing)) tokens are missing")
                 }
@@ -122,7 +123,8 @@ public struct MixturePlan: Sendable {
                 let epochs = r.epochsNeeded.isFinite ? String(format: "%.2f", r.epochsNeeded) : "inf"
                 text += "  " + Table.row([r.source, r.domain, MixturePlan.number(r.weight), String(format: "%.2f%%", r.share * 100),
                                           TokenCount.grouped(r.targetTokens),
-                                          (estimated.contains(r.source) ? "~" : "") + TokenCount.grouped(r.availableTokens),
+                                          (estimated.contains(r.source) ? "~" : "")
+                                            + TokenCount.grouped(r.availableTokens),
                                           epochs + (r.missingTokens > 0 ? "!" : ""), String(r.maxEpochs)], widths: widths) + "\n"
             }
         }
@@ -130,7 +132,8 @@ public struct MixturePlan: Sendable {
         if problems.isEmpty {
             text += "Every source has enough tokens.\n"
         } else {
-            text += "Problems (a build would stop; what to do is below):\n" + problems.map { "  - " + $0 + "\n" }.joined()
+            text += "Problems (a build would stop; what to do is below):\n"
+                + problems.map { "  - " + $0 + "\n" }.joined()
         }
         return text
     }

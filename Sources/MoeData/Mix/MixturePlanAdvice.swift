@@ -36,7 +36,9 @@ extension MixturePlan {
     var epochsNeeded: [String: Int] {
         var out: [String: Int] = [:]
         for source in outOfTokensSources {
-            guard let s = schedule.sources.firstIndex(of: source), let have = available[source], have > 0 else { continue }
+            guard let s = schedule.sources.firstIndex(of: source), let have = available[source], have > 0 else {
+                continue
+            }
             let total = schedule.cumulativeTarget(source: s, throughPhase: schedule.phaseCount - 1)
             out[source] = (total + have - 1) / have
         }
@@ -45,11 +47,15 @@ extension MixturePlan {
 
     /// The largest total (source tokens) `mixture` can be scaled to with every source at
     /// `max_epochs: 1`, found by bisection over the scaled plans (nil when not even 1 token fits).
-    public static func largestFittingTotal(_ mixture: Mixture, available: [String: Int], domains: [String: String]) -> Int? {
-        let once = mixture.overridingMaxEpochs(Dictionary(uniqueKeysWithValues: mixture.mentionedSources.map { ($0, 1) }))
+    public static func largestFittingTotal(_ mixture: Mixture, available: [String: Int],
+                                           domains: [String: String]) -> Int? {
+        let once = mixture.overridingMaxEpochs(
+            Dictionary(uniqueKeysWithValues: mixture.mentionedSources.map { ($0, 1) }))
         func fits(_ total: Int) -> Bool {
             guard let scaled = try? once.scaled(toTotal: total),
-                  let plan = try? MixturePlan(mixture: scaled, available: available, domains: domains) else { return false }
+                  let plan = try? MixturePlan(mixture: scaled, available: available, domains: domains) else {
+                return false
+            }
             return plan.problems.isEmpty
         }
         // Every token a source has, summed, bounds the total from above.

@@ -17,7 +17,9 @@ public enum MixturePresets {
     public static func load(_ nameOrPath: String) throws -> Mixture {
         var isDir: ObjCBool = false
         if FileManager.default.fileExists(atPath: nameOrPath, isDirectory: &isDir) {
-            if isDir.boolValue { throw MoeDataError("\(nameOrPath): is a folder; --mixture takes a mixture file or a preset name") }
+            if isDir.boolValue {
+                throw MoeDataError("\(nameOrPath): is a folder; --mixture takes a mixture file or a preset name")
+            }
             return try MixtureParser.load(path: nameOrPath)
         }
         if let text = text(nameOrPath) {

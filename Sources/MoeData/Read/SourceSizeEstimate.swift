@@ -18,7 +18,8 @@ public struct SourceSizeEstimate: Sendable {
     /// How much of the source is tokenized to measure bytes per token.
     static let sampleBytes = 1 << 20
 
-    public static func estimate(_ source: SourceSpec, tokenizer: Tokenizer?, maxDocumentBytes: Int) -> SourceSizeEstimate {
+    public static func estimate(_ source: SourceSpec, tokenizer: Tokenizer?,
+                                maxDocumentBytes: Int) -> SourceSizeEstimate {
         let files = InputFiles.list(source).files
         let bytes = files.reduce(0) { $0 + uncompressedSize(path: $1.path, size: $1.size) }
         guard let tokenizer, let perToken = measureBytesPerToken(source, files: files, tokenizer: tokenizer,

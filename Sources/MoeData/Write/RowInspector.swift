@@ -48,7 +48,8 @@ public struct RowInspector {
         // Phases are numbered from 1 as `stats` and `plan` number them ("Phase 1 of 2").
         let phaseCount = metadata["phases"]?.arrayValue?.count ?? 0
         let segments = provenance.count == 1 ? "1 segment" : "\(provenance.count) segments"
-        var out = "row \(n) of \(rowCount): Phase \(phase + 1) of \(phaseCount) (\(phaseName)), \(tokens.count) tokens, "
+        var out = "row \(n) of \(rowCount): Phase \(phase + 1) of \(phaseCount) (\(phaseName)), "
+        out += "\(tokens.count) tokens, "
         out += "\(segments), \(padding) padding\n"
         for (k, seg) in provenance.enumerated() {
             let id = UInt16(k + 1)
