@@ -6,7 +6,8 @@ import Testing
 /// parsing and validating), and must name paths that exist in the repository or that an earlier
 /// example (or the README's build of the built-in sample, out/sample) creates.
 @Suite struct CLIHelpTests {
-    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let repo = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     /// Runs the binary in the repository with an environment.
     static func run(_ args: [String], env: [String: String] = [:]) throws -> TestSupport.Output {
@@ -77,7 +78,8 @@ import Testing
     static let outputOptions: Set<String> = ["--out", "--output", "-o", ">"]
     /// Option values and positional words that are paths to read.
     static func looksLikePath(_ w: String) -> Bool {
-        !w.hasPrefix("-") && (w.contains("/") || [".yaml", ".md", ".model", ".txt", ".jsonl"].contains { w.hasSuffix($0) })
+        let suffixes = [".yaml", ".md", ".model", ".txt", ".jsonl"]
+        return !w.hasPrefix("-") && (w.contains("/") || suffixes.contains { w.hasSuffix($0) })
     }
 
     @Test func everyHelpExampleParsesAndNamesPathsThatExist() throws {
@@ -114,7 +116,7 @@ import Testing
                 while i < words.count {
                     let w = words[i]
                     if (w == "<" || w == ">"), i + 1 < words.count {
-                        if w == ">" { created.insert(words[i + 1]) } else { args.append("<input>"); checkPath(words[i + 1]) }
+                        if w == "<" { checkPath(words[i + 1]) }
                         i += 2
                         continue
                     }
@@ -128,7 +130,6 @@ import Testing
                     args.append(w)
                     i += 1
                 }
-                args.removeAll { $0 == "<input>" }
                 let parsed = try CLIHelpTests.run(args, env: ["MOE_DATA_PARSE_ONLY": "1"])
                 #expect(parsed.status == 0 && parsed.stdout.hasPrefix("parsed:"),
                         "\(example.screen): example does not parse: \(example.text)\n\(parsed.stderr)")
@@ -137,7 +138,8 @@ import Testing
                 let pattern = p.components(separatedBy: "*").first ?? p
                 let exists = FileManager.default.fileExists(atPath: CLIHelpTests.repo.appendingPathComponent(p).path)
                 let made = created.contains { pattern == $0 || pattern.hasPrefix($0 + "/") }
-                #expect(exists || made, "\(example.screen): \(p) does not exist and no earlier example creates it: \(example.text)")
+                #expect(exists || made,
+                        "\(example.screen): \(p) does not exist and no example creates it: \(example.text)")
             }
         }
     }

@@ -25,7 +25,8 @@ import Testing
         #expect(r.status == 0, "\(r.stderr)")
         #expect(FileManager.default.fileExists(atPath: elsewhere.appendingPathComponent("tokens/docs/index.json").path))
         #expect(FileManager.default.fileExists(atPath: elsewhere.appendingPathComponent("catalog.sqlite").path))
-        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("out").path), "the manifest's output was written")
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("out").path),
+                "the manifest's output was written")
         #expect(try Data(contentsOf: URL(fileURLWithPath: manifest)) == before)
         let stats = try TestSupport.moeData(["stats", elsewhere.path, "--json"])
         #expect(stats.status == 0 && stats.stdout.contains("\"docs\""), "\(stats.stderr)")
@@ -34,7 +35,8 @@ import Testing
     @Test func aTokenizerModelInsideTheOutputMovesAlong() throws {
         let base = Manifest(path: "/m/sample.yaml", name: "s", output: "/m/out/sample",
                             tokenizer: .init(model: "/m/out/sample/tokenizer/sample.model", sentinels: 300, train: nil),
-                            onError: .skip, shardSizeBytes: 1 << 20, compressionLevel: 3, maxDocumentBytes: 1 << 20, sources: [])
+                            onError: .skip, shardSizeBytes: 1 << 20, compressionLevel: 3, maxDocumentBytes: 1 << 20,
+                            sources: [])
         let moved = base.withOutput("/tmp/x")
         #expect(moved.output == "/tmp/x" && moved.tokenizer.model == "/tmp/x/tokenizer/sample.model")
         var outside = base
@@ -84,6 +86,7 @@ import Testing
         let manifest = try TestSupport.manifest(in: dir, sources: try OutputAndNamesTests.textSource("web.v2-en_1"))
         let r = try TestSupport.moeData(["ingest", manifest, "--quiet"])
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("out/tokens/web.v2-en_1/index.json").path))
+        let index = dir.appendingPathComponent("out/tokens/web.v2-en_1/index.json")
+        #expect(FileManager.default.fileExists(atPath: index.path))
     }
 }

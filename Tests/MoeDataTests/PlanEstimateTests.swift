@@ -13,7 +13,8 @@ import Testing
     /// A real JSONL corpus (~5 MB): Python's documentation, one document per file, split in two halves.
     static func corpus(_ dir: URL) throws -> (URL, URL, URL) {
         let root = TestSupport.docsRoot + "/library"
-        let names = try FileManager.default.contentsOfDirectory(atPath: root).filter { $0.hasSuffix(".rst.txt") }.sorted()
+        let names = try FileManager.default.contentsOfDirectory(atPath: root)
+            .filter { $0.hasSuffix(".rst.txt") }.sorted()
         var lines: [String] = []
         for n in names {
             let text = try String(contentsOfFile: root + "/" + n, encoding: .utf8)
@@ -41,7 +42,8 @@ import Testing
         try PlanEstimateTests.shell("""
             mkdir -p z zm g gm && \(zstd) -q -3 docs.jsonl -o z/docs.jsonl.zst && \
             \(zstd) -q -c a.jsonl > zm/docs.jsonl.zst && \(zstd) -q -c b.jsonl >> zm/docs.jsonl.zst && \
-            \(gzip) -c docs.jsonl > g/docs.jsonl.gz && \(gzip) -c a.jsonl > gm/docs.jsonl.gz && \(gzip) -c b.jsonl >> gm/docs.jsonl.gz
+            \(gzip) -c docs.jsonl > g/docs.jsonl.gz && \(gzip) -c a.jsonl > gm/docs.jsonl.gz && \
+            \(gzip) -c b.jsonl >> gm/docs.jsonl.gz
             """, in: dir)
         let names = ["z", "zm", "g", "gm"]
         let sources = names.map { "  - {name: \($0), format: jsonl, paths: [\(dir.path)/\($0)], domain: web}" }
@@ -66,12 +68,14 @@ import Testing
         #expect(estimated.count == 4, "\(plan.stdout)")
         let ingest = try TestSupport.moeData(["ingest", manifest, "--quiet"])
         #expect(ingest.status == 0, "\(ingest.stderr)")
-        let stats = try JSONValue.parse(Data(try TestSupport.moeData(["stats", dir.appendingPathComponent("out").path, "--json"]).stdout.utf8))
+        let statsRun = try TestSupport.moeData(["stats", dir.appendingPathComponent("out").path, "--json"])
+        let stats = try JSONValue.parse(Data(statsRun.stdout.utf8))
         for s in stats["sources"]?.arrayValue ?? [] {
             let name = s["name"]?.stringValue ?? "", exact = Int(s["tokens"]?.intValue ?? 0)
             let guess = try #require(estimated[name])
             let error = abs(Double(guess - exact)) / Double(exact)
-            #expect(error <= PlanEstimateTests.tolerance, "\(name): estimated \(guess), ingested \(exact) (\(error * 100)% off)")
+            #expect(error <= PlanEstimateTests.tolerance,
+                    "\(name): estimated \(guess), ingested \(exact) (\(error * 100)% off)")
             print("estimate \(name): \(guess) vs \(exact) tokens, \(String(format: "%.2f", error * 100))% off")
         }
         // After ingest, plan shows exact counts without the mark.
@@ -84,9 +88,10 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let (whole, _, _) = try PlanEstimateTests.corpus(dir)
         let size = try #require(try FileManager.default.attributesOfItem(atPath: whole.path)[.size] as? Int)
+        let zstd = TestSupport.which("zstd")
         try PlanEstimateTests.shell("""
-            \(TestSupport.which("zstd")) -q docs.jsonl -o one.zst && \(TestSupport.which("gzip")) -c docs.jsonl > one.gz && \
-            \(TestSupport.which("zstd")) -q -c a.jsonl > two.zst && \(TestSupport.which("zstd")) -q -c b.jsonl >> two.zst
+            \(zstd) -q docs.jsonl -o one.zst && \(TestSupport.which("gzip")) -c docs.jsonl > one.gz && \
+            \(zstd) -q -c a.jsonl > two.zst && \(zstd) -q -c b.jsonl >> two.zst
             """, in: dir)
         func estimate(_ name: String) throws -> Int {
             let p = dir.appendingPathComponent(name).path

@@ -9,12 +9,16 @@ import Testing
 /// (These figures are exact for a given set of Debian packages: the sample's files come from
 /// python3-doc and the Python sources.)
 @Suite(.serialized) struct ReadmeFiguresTests {
-    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static var readme: String { (try? String(contentsOf: repo.appendingPathComponent("README.md"), encoding: .utf8)) ?? "" }
+    static let repo = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static var readme: String {
+        (try? String(contentsOf: repo.appendingPathComponent("README.md"), encoding: .utf8)) ?? ""
+    }
 
     /// The README's main command, as the README gives it.
     static var mainCommand: [String] {
-        let line = readme.split(separator: "\n").first { $0.hasPrefix(".build/release/moe-data build manifests/sample.yaml") } ?? ""
+        let prefix = ".build/release/moe-data build manifests/sample.yaml"
+        let line = readme.split(separator: "\n").first { $0.hasPrefix(prefix) } ?? ""
         return line.split(separator: " ").dropFirst().map(String.init)
     }
 
@@ -50,7 +54,8 @@ import Testing
         let readme = ReadmeFiguresTests.readme
         for p in phases {
             let name = p["name"]?.stringValue ?? "?"
-            let row = try #require(readme.split(separator: "\n").first { $0.hasPrefix("| \(name) |") }, "no README row for \(name)")
+            let row = try #require(readme.split(separator: "\n").first { $0.hasPrefix("| \(name) |") },
+                                   "no README row for \(name)")
             let cells = row.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
             let share = "\(ReadmeFiguresTests.percent(p["code_share"]?.doubleValue ?? 0, 4)) "
                 + "(\(ReadmeFiguresTests.percent(p["target_code_share"]?.doubleValue ?? 0, 4)))"
@@ -59,8 +64,11 @@ import Testing
                             ReadmeFiguresTests.percent(p["padding_share"]?.doubleValue ?? 0, 2)]
             #expect(Array(cells.suffix(4)) == expected, "README: \(row)\nrun: \(expected)")
             if let denoisers = p["denoisers"]?.objectValue, !denoisers.isEmpty {
-                let shares = denoisers.keys.sorted().map { "\($0) \(ReadmeFiguresTests.percent(denoisers[$0]?["share"]?.doubleValue ?? 0, 2))" }
-                let line = "Denoiser shares of the UL2 phase's \(ReadmeFiguresTests.grouped(p["examples"]?.intValue ?? 0)) examples: "
+                let shares = denoisers.keys.sorted().map {
+                    "\($0) \(ReadmeFiguresTests.percent(denoisers[$0]?["share"]?.doubleValue ?? 0, 2))"
+                }
+                let examples = ReadmeFiguresTests.grouped(p["examples"]?.intValue ?? 0)
+                let line = "Denoiser shares of the UL2 phase's \(examples) examples: "
                     + shares.joined(separator: ", ")
                 #expect(readme.replacingOccurrences(of: "\n", with: " ").contains(line), "README lacks: \(line)")
             }
@@ -68,7 +76,8 @@ import Testing
         let rows = phases.reduce(Int64(0)) { $0 + ($1["rows"]?.intValue ?? 0) }
         #expect(readme.contains("(\(ReadmeFiguresTests.grouped(rows)) rows of 2,048 tokens"), "\(rows) rows")
         #expect(readme.contains("(\(rows), (2048,)"), "\(rows) rows in the streaming example")
-        let documents = (try ReadmeFiguresTests.stats(out)["sources"]?.arrayValue ?? []).reduce(Int64(0)) { $0 + ($1["documents"]?.intValue ?? 0) }
+        let sources = try ReadmeFiguresTests.stats(out)["sources"]?.arrayValue ?? []
+        let documents = sources.reduce(Int64(0)) { $0 + ($1["documents"]?.intValue ?? 0) }
         #expect(readme.contains("(\(documents), 'common_crawl'"), "\(documents) documents in the streaming example")
     }
 
@@ -81,10 +90,12 @@ import Testing
             let lines = block.components(separatedBy: "\n")
             let args = lines[0].split(separator: " ").map(String.init)
             let body = lines.dropFirst().prefix { !$0.hasPrefix("$ ") && !$0.hasPrefix("```") }
-            let r = try TestSupport.run(TestSupport.binary.path, ["plan"] + args + ["--output", out.path], cwd: ReadmeFiguresTests.repo)
+            let r = try TestSupport.run(TestSupport.binary.path, ["plan"] + args + ["--output", out.path],
+                                        cwd: ReadmeFiguresTests.repo)
             #expect(r.status == 0, "\(r.stderr)")
             let expected = body.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
-            #expect(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == expected, "plan \(lines[0]) differs:\n\(r.stdout)")
+            #expect(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == expected,
+                    "plan \(lines[0]) differs:\n\(r.stdout)")
         }
     }
 
@@ -93,8 +104,12 @@ import Testing
         let out = try ReadmeFiguresTests.build.get()
         let json = try ReadmeFiguresTests.stats(out)
         let phases = json["mixture"]?["phases"]?.arrayValue ?? []
-        let code = Set((json["sources"]?.arrayValue ?? []).filter { $0["domain"]?.stringValue == "code" }.compactMap { $0["name"]?.stringValue })
-        struct Tally { var rows = 0, examples = 0, tokens = 0, code = 0, padding = 0, total = 0; var denoisers: [String: Int] = [:] }
+        let code = Set((json["sources"]?.arrayValue ?? []).filter { $0["domain"]?.stringValue == "code" }
+            .compactMap { $0["name"]?.stringValue })
+        struct Tally {
+            var rows = 0, examples = 0, tokens = 0, code = 0, padding = 0, total = 0
+            var denoisers: [String: Int] = [:]
+        }
         var tallies: [Int: Tally] = [:]
         for row in try TestSupport.samples(out.appendingPathComponent("packed")) {
             let phase = Int(row["phase"]?.int ?? -1)
@@ -115,12 +130,14 @@ import Testing
         for (i, p) in phases.enumerated() {
             let t = try #require(tallies[i])
             #expect(p["rows"]?.intValue == Int64(t.rows) && p["source_tokens"]?.intValue == Int64(t.tokens))
-            #expect(p["examples"]?.intValue == Int64(t.examples), "phase \(i): \(p["examples"] ?? .null) vs \(t.examples) segments")
+            #expect(p["examples"]?.intValue == Int64(t.examples),
+                    "phase \(i): \(p["examples"] ?? .null) vs \(t.examples) segments")
             #expect(abs((p["code_share"]?.doubleValue ?? -1) - Double(t.code) / Double(t.tokens)) < 1e-12)
             #expect(abs((p["target_code_share"]?.doubleValue ?? -1) - Double(t.code) / Double(t.tokens)) < 1e-4)
             #expect(abs((p["padding_share"]?.doubleValue ?? -1) - Double(t.padding) / Double(t.total)) < 1e-12)
             for (d, n) in t.denoisers {
-                #expect(abs((p["denoisers"]?[d]?["share"]?.doubleValue ?? -1) - Double(n) / Double(t.examples)) < 1e-12, "\(d)")
+                let share = p["denoisers"]?[d]?["share"]?.doubleValue ?? -1
+                #expect(abs(share - Double(n) / Double(t.examples)) < 1e-12, "\(d)")
             }
         }
     }
