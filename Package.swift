@@ -33,8 +33,11 @@ let package = Package(
             dependencies: [
                 "MDS", "CZstd", "CZlib", "CSQLite", "CSentencePiece",
                 .product(name: "Yams", package: "Yams"),
-            ]
+            ],
+            // Embeds mixtures/*.yaml (see the plugin).
+            plugins: ["EmbedBuildInfo"]
         ),
+        .plugin(name: "EmbedBuildInfo", capability: .buildTool()),
         // The trainer's numerics are ~100× slower unoptimised (generic SIMD code is not specialised
         // at -Onone), which would make its tests and debug runs unusable; so it is always built with -O.
         .target(name: "MoeTrain", dependencies: ["MDS", "COpenBLAS"], swiftSettings: [.unsafeFlags(["-O"])]),
@@ -43,7 +46,9 @@ let package = Package(
             dependencies: [
                 "MoeData", "MoeTrain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            // Embeds the git commit and libsentencepiece's version for --version.
+            plugins: ["EmbedBuildInfo"]
         ),
         // What every test target shares: the child-process runner, temp folders, the global-state lock.
         .target(name: "MoeTestSupport", path: "Tests/MoeTestSupport"),

@@ -92,7 +92,7 @@ import Testing
         // inspect decodes a row: its segments, source, mode token and sentinels.
         let inspect = try TestSupport.moeData(["inspect", dir.appendingPathComponent("out").path, "--row", "0"])
         #expect(inspect.status == 0, "\(inspect.stderr)")
-        #expect(inspect.stdout.contains("phase 0 (v1-ul2)") && inspect.stdout.contains("segment 1: source "))
+        #expect(inspect.stdout.contains("Phase 1 of 2 (v1-ul2)") && inspect.stdout.contains("segment 1: source "), "\(inspect.stdout.prefix(300))")
         #expect(inspect.stdout.contains("[inputs, no loss]") && inspect.stdout.contains("[targets, loss]"))
         #expect(["[NLU]", "[NLG]", "[S2S]"].contains { inspect.stdout.contains($0) })
         let rows = try TestSupport.samples(dir.appendingPathComponent("out/packed"))

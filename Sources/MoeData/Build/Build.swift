@@ -290,7 +290,8 @@ public struct Build {
         try catalog.finishBuild(Catalog.BuildResult(
             lastShard: lastShard, summary: String(decoding: try JSONEncoder().encode(counters), as: UTF8.self),
             accounting: String(decoding: try JSONEncoder().encode(accounting), as: UTF8.self),
-            statsMixture: JSONValue.object(["text": .string(render(result, accounting: accounting))]).encoded(),
+            statsMixture: JSONValue.object([
+                "text": .string(render(result, accounting: accounting)), "phases": phasesJSON(result)]).encoded(),
             mixtureRows: accounting.rows(includeWindows: true)), dataset: PackedRows.directoryName)
         try FaultPoint.packedFinalCommitted.reached()
         guard try publish(catalog: catalog, tokenizer: tokenizer, seed: seed, rows: result.rows) != .missing else {

@@ -11,7 +11,7 @@ public final class Catalog {
     public let path: String
 
     public init(outputDirectory: String) throws {
-        try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
+        try OutputFolder.create(outputDirectory)
         path = (outputDirectory as NSString).appendingPathComponent(Catalog.fileName)
         do {
             db = try SQLiteDatabase(path: path)

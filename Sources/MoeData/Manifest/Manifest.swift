@@ -203,10 +203,12 @@ struct YAMLReader {
             let key = "sources[\(i)]"
             let d = try dict(item, key, allowed: ManifestKeys.source)
             let name = try string(d, "name", key + ".")
-            guard name.range(of: "^[A-Za-z0-9_.-]+$", options: .regularExpression) != nil else {
-                throw fail("\(key).name", "'\(name)' may only use letters, digits, '_', '-' and '.' (it names an output folder)")
+            if let problem = SourceNames.problem(name) { throw fail("\(key).name", problem) }
+            // Folders named `Web` and `web` are one folder on case-insensitive file systems.
+            guard seen.insert(name.lowercased()).inserted else {
+                throw fail("\(key).name",
+                           "'\(name)' is used by two sources (names differing only in case count as one)")
             }
-            guard seen.insert(name).inserted else { throw fail("\(key).name", "'\(name)' is used by two sources") }
             let formatText = try string(d, "format", key + ".")
             guard let format = SourceFormat(rawValue: formatText) else {
                 throw fail("\(key).format", "'\(formatText)' is not a format; use one of: \(SourceFormat.allCases.map(\.rawValue).joined(separator: ", ")) (compression is taken from the file extension)")

@@ -11,13 +11,6 @@ public enum MixtureParser {
         try parse(yaml: try BoundedYAML.read(path, what: "mixture file"), file: path)
     }
 
-    /// A path as given, or else `mixtures/<name>.yaml` under `directory` (a preset name).
-    public static func locate(_ nameOrPath: String, presetDirectory: String = "mixtures") -> String {
-        if FileManager.default.fileExists(atPath: nameOrPath) { return nameOrPath }
-        let preset = (presetDirectory as NSString).appendingPathComponent(nameOrPath + ".yaml")
-        return FileManager.default.fileExists(atPath: preset) ? preset : nameOrPath
-    }
-
     public static func parse(yaml: String, file: String) throws -> Mixture {
         let root: Node?
         try BoundedYAML.refuseAliases(yaml, file: file)

@@ -41,6 +41,9 @@ public struct MixturePlan: Sendable {
     public let phases: [PhaseRow]
     /// One sentence per source that would run out, naming the file and key to change.
     public let problems: [String]
+    /// Tokens per source (one epoch) and each source's domain, as given.
+    public let available: [String: Int]
+    public let domains: [String: String]
 
     /// - Parameters:
     ///   - available: tokens per source in the manifest (one epoch); must list every source the mixture names.
@@ -48,6 +51,8 @@ public struct MixturePlan: Sendable {
     public init(mixture: Mixture, available: [String: Int], domains: [String: String]) throws {
         try mixture.validate(knownSources: Set(available.keys))
         self.mixture = mixture
+        self.available = available
+        self.domains = domains
         let schedule = try MixSchedule(mixture)
         self.schedule = schedule
         var cumulative = Array(repeating: 0, count: schedule.sources.count)
@@ -75,9 +80,11 @@ public struct MixturePlan: Sendable {
                     let totalMissing = total - capacity
                     let key = mixture.sourceOptions[source]?.keyPath
                         ?? phase.weights.first { $0.source == source }?.keyPath ?? "phases"
-                    let epochsToAsk = have > 0 ? (total + have - 1) / have : 0
-                    let fix = have > 0 ? "set sources.\(source).max_epochs: \(epochsToAsk)" : "ingest data for it"
-                    problems.append("\(mixture.file): \(key): source '\(source)' runs out in phase '\(phase.name)': the mixture needs \(TokenCount.grouped(total)) tokens of it, it has \(TokenCount.grouped(have)) × max_epochs \(maxEpochs) = \(TokenCount.grouped(capacity)); \(TokenCount.grouped(totalMissing)) tokens are missing (\(fix), or lower its weight or the budget)")
+                    problems.append("\(mixture.file): \(key): source '\(source)' runs out in phase '\(phase.name)': "
+                        + "the mixture needs \(TokenCount.grouped(total)) tokens of it, "
+                        + "it has \(TokenCount.grouped(have)) "
+                        + "× max_epochs \(maxEpochs) = \(TokenCount.grouped(capacity)); "
+                        + "\(TokenCount.grouped(totalMissing)) tokens are missing")
                 }
             }
             rows.sort { $0.targetTokens != $1.targetTokens ? $0.targetTokens > $1.targetTokens : $0.source < $1.source }
@@ -91,14 +98,12 @@ public struct MixturePlan: Sendable {
 
     /// Throws when a source would run out (the build would stop there), naming file and key.
     public func check() throws {
-        guard problems.isEmpty else {
-            let more = problems.count > 20 ? ["… and \(problems.count - 20) more sources"] : []
-            throw MoeDataError((problems.prefix(20) + more).joined(separator: "\n"))
-        }
+        guard problems.isEmpty else { throw MoeDataError(failureMessage()) }
     }
 
     /// The table `moe-data plan` prints.
-    public func render() -> String {
+    /// - Parameter estimated: sources whose available tokens are estimates; marked `~`.
+    public func render(estimated: Set<String> = []) -> String {
         var text = "Mixture \(mixture.name) (\(mixture.file))"
         if !mixture.description.isEmpty { text += ": \(mixture.description)" }
         text += "\n"
@@ -117,7 +122,9 @@ public struct MixturePlan: Sendable {
             for r in ph.sources {
                 let epochs = r.epochsNeeded.isFinite ? String(format: "%.2f", r.epochsNeeded) : "inf"
                 text += "  " + Table.row([r.source, r.domain, MixturePlan.number(r.weight), String(format: "%.2f%%", r.share * 100),
-                                          TokenCount.grouped(r.targetTokens), TokenCount.grouped(r.availableTokens),
+                                          TokenCount.grouped(r.targetTokens),
+                                          (estimated.contains(r.source) ? "~" : "")
+                                            + TokenCount.grouped(r.availableTokens),
                                           epochs + (r.missingTokens > 0 ? "!" : ""), String(r.maxEpochs)], widths: widths) + "\n"
             }
         }
@@ -125,7 +132,8 @@ public struct MixturePlan: Sendable {
         if problems.isEmpty {
             text += "Every source has enough tokens.\n"
         } else {
-            text += "Problems (a build would stop):\n" + problems.map { "  - " + $0 + "\n" }.joined()
+            text += "Problems (a build would stop; what to do is below):\n"
+                + problems.map { "  - " + $0 + "\n" }.joined()
         }
         return text
     }

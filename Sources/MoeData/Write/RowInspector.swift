@@ -45,7 +45,12 @@ public struct RowInspector {
         let phase = Int(r["phase"]?.int ?? -1)
         let phaseName = metadata["phases"]?.arrayValue?.first { $0["index"]?.intValue == Int64(phase) }?["name"]?.stringValue ?? "?"
         let padding = segs.filter { $0 == 0 }.count
-        var out = "row \(n) of \(rowCount): phase \(phase) (\(phaseName)), \(tokens.count) tokens, \(provenance.count) segments, \(padding) padding\n"
+        // Phases are numbered from 1 as `stats` and `plan` number them ("Phase 1 of 2").
+        let phaseCount = metadata["phases"]?.arrayValue?.count ?? 0
+        let segments = provenance.count == 1 ? "1 segment" : "\(provenance.count) segments"
+        var out = "row \(n) of \(rowCount): Phase \(phase + 1) of \(phaseCount) (\(phaseName)), "
+        out += "\(tokens.count) tokens, "
+        out += "\(segments), \(padding) padding\n"
         for (k, seg) in provenance.enumerated() {
             let id = UInt16(k + 1)
             let idx = segs.indices.filter { segs[$0] == id }

@@ -70,4 +70,9 @@ func scaleMatrix<T: TrainScalar>(_ c: UnsafeMutablePointer<T>, m: Int, n: Int, l
 public enum BLASThreads {
     public static func set(_ count: Int) { openblas_set_num_threads(Int32(max(1, count))) }
     public static var current: Int { Int(openblas_get_num_threads()) }
+    /// OpenBLAS's own description of the loaded library ("OpenBLAS 0.3.21 DYNAMIC_ARCH ... Haswell ...").
+    public static var configuration: String {
+        guard let c = openblas_get_config() else { return "unknown" }
+        return String(cString: c)
+    }
 }

@@ -19,7 +19,8 @@ struct AnalyzeCommand: ParsableCommand {
         `moe-data train --checkpoint-at 0.1,0.25,0.5,1.0` keeps; the last step is the reference.
 
         Example:
-          moe-data analyze runs/tiny/checkpoint-step*.safetensors --data out --rows 64 --out runs/tiny/analysis
+          moe-data analyze runs/an/checkpoint-step*.safetensors --data out/sample \\
+            --rows 64 --out runs/an-report
         """
     )
 
@@ -111,7 +112,7 @@ struct AnalyzeCommand: ParsableCommand {
                                                       capacityFactor: capacityFactor, sourceIndex: sourceIndex)
             layerCount = layers.count
             TrainCommand.emit("\(path): step \(step), \(layers.first?.count ?? 0) tokens through \(layers.count) MoE layers "
-                + "in \(clock.now - started)")
+                + "in \(formatDuration(clock.now - started))")
             analysed.append(AnalysedCheckpoint(path: path, step: step, layers: layers))
         }
         analysed.sort { $0.step < $1.step }

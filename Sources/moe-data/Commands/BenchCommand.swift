@@ -10,8 +10,8 @@ struct BenchCommand: ParsableCommand {
         These are benchmarks, not tests: run them on a release build and compare with BENCHMARKS.md.
 
         Examples:
-          swift run -c release moe-data bench mixer --tokens 50M
-          swift run -c release moe-data bench objective --tokens 20M
+          moe-data bench mixer --tokens 50M
+          moe-data bench objective --tokens 20M
         """
     )
 

@@ -16,8 +16,10 @@ struct BuildCommand: ParsableCommand {
         The same manifest, mixture and seed give byte-identical rows whatever --jobs is; a killed build resumes
         after its last shard and writes the same bytes.
 
-        Example (the README's main command, on the built-in sample):
-          moe-data build manifests/sample.yaml --mixture mixtures/openmoe-8b.yaml --total-tokens 2000000
+        Examples (the README's main command; the same into another folder):
+          moe-data build manifests/sample.yaml --mixture openmoe-8b --total-tokens 2M
+          moe-data build manifests/sample.yaml --mixture openmoe-8b --total-tokens 2M \\
+            --output runs/sample --seed 1
         """
     )
 
@@ -26,10 +28,10 @@ struct BuildCommand: ParsableCommand {
 
     @OptionGroup var mixtureOptions: MixtureOptions
 
+    @OptionGroup var outputOption: OutputOption
 
     @Option(help: "Seed of every shuffle and random choice (default: the mixture's seed, else 0).")
     var seed: UInt64?
-
 
     @OptionGroup var common: CommonOptions
 
@@ -38,7 +40,7 @@ struct BuildCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            let m = try Manifest.load(path: manifest)
+            let m = try outputOption.manifest(manifest)
             let mix = try mixtureOptions.load()
             // Refuse a mixture before the lock, the catalog or anything else is written; the
             // tokenizer-dependent checks run again in Build.run, once the tokenizer is loaded (or trained).

@@ -32,14 +32,14 @@ func runReportingErrors(_ body: () throws -> Void) throws {
     } catch let e as ExitCode {
         throw e
     } catch {
-        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+        FileHandle.standardError.write(Data("error: \(FileErrors.describe(error) ?? "\(error)")\n".utf8))
         throw ExitCode(1)
     }
 }
 
 /// The mixture options `build` and `plan` share, and the loading they imply.
 struct MixtureOptions: ParsableArguments {
-    @Option(help: "The mixture: a file, or a preset name in mixtures/ (openmoe-base, openmoe-8b, openmoe-34b).")
+    @Option(help: "The mixture: a file, or a preset built into the binary (openmoe-base, openmoe-8b, openmoe-34b).")
     var mixture: String
 
     @Option(help: "Scale the mixture to this many source tokens (e.g. 2000000, 2M), keeping phase boundaries proportional.")
@@ -55,7 +55,7 @@ struct MixtureOptions: ParsableArguments {
 
     /// The mixture file, scaled and with max_epochs overridden as asked.
     func load() throws -> Mixture {
-        var mix = try MixtureParser.load(path: MixtureParser.locate(mixture))
+        var mix = try MixturePresets.load(mixture)
         if let n = try OptionCheck.tokenCount(totalTokens, "--total-tokens") {
             mix = try mix.scaled(toTotal: n)
         }
@@ -64,4 +64,14 @@ struct MixtureOptions: ParsableArguments {
         }
         return mix
     }
+}
+
+/// `--output`: where a command that takes a manifest writes (or reads) instead of the manifest's `output`.
+struct OutputOption: ParsableArguments {
+    @Option(help: ArgumentHelp(
+        "Output folder, overriding the manifest's `output` (a tokenizer model the manifest keeps there moves along).",
+        valueName: "dir"))
+    var output: String?
+
+    func manifest(_ path: String) throws -> Manifest { try Manifest.load(path: path, output: output) }
 }

@@ -16,12 +16,15 @@ struct IngestCommand: ParsableCommand {
 
         Example:
           moe-data ingest manifests/sample.yaml --jobs 2
+          moe-data ingest manifests/sample.yaml --output runs/sample-tokens
           moe-data stats out/sample
         """
     )
 
     @Argument(help: "The manifest (YAML).")
     var manifest: String
+
+    @OptionGroup var outputOption: OutputOption
 
     @OptionGroup var common: CommonOptions
 
@@ -30,7 +33,7 @@ struct IngestCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            let m = try Manifest.load(path: manifest)
+            let m = try outputOption.manifest(manifest)
             let lock = try OutputLock(outputDirectory: m.output)
             defer { withExtendedLifetime(lock) {} }
             let catalog = try Catalog(outputDirectory: m.output)

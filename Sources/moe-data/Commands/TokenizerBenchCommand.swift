@@ -10,6 +10,10 @@ struct TokenizerBenchCommand: ParsableCommand {
             Loads the lines into memory, then times `Tokenizer.encodeBatch` over all of them (best of \
             --runs runs), so the figure excludes file reading and output. bench/tokenizer_bench.sh \
             compares it with spm_encode.
+
+            Example:
+              moe-data tokenizer bench -m out/sample/tokenizer/sample.model \\
+                --input README.md --jobs 2
             """
     )
 

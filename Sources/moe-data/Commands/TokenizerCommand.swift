@@ -11,6 +11,10 @@ struct TokenizerCommand: ParsableCommand {
             unk 2, no bos) plus 300 sentinel ids appended for span corruption (<extra_id_0> is the highest id), \
             256,300 ids padded to 256,384 embedding rows. Use such a model if you have one; otherwise \
             `tokenizer train` makes one in the same layout from your data.
+
+            Examples:
+              moe-data tokenizer info -m out/sample/tokenizer/sample.model
+              moe-data tokenizer encode -m out/sample/tokenizer/sample.model "def main():"
             """,
         subcommands: [
             TokenizerTrainCommand.self, TokenizerInfoCommand.self, TokenizerEncodeCommand.self,

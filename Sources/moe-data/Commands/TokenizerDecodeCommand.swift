@@ -11,8 +11,9 @@ struct TokenizerDecodeCommand: ParsableCommand {
             <extra_id_k>. An id outside the vocabulary is an error naming its line and position.
 
             Examples:
-              moe-data tokenizer decode -m tok.model 412 9 1033
-              moe-data tokenizer encode -m tok.model < a.txt | moe-data tokenizer decode -m tok.model
+              moe-data tokenizer decode -m out/sample/tokenizer/sample.model 412 9 1033
+              moe-data tokenizer encode -m out/sample/tokenizer/sample.model < README.md \\
+                | moe-data tokenizer decode -m out/sample/tokenizer/sample.model
             """
     )
 

@@ -11,8 +11,9 @@ struct TokenizerEncodeCommand: ParsableCommand {
             JSON array (--format json), or pieces (--format piece). No eos is appended.
 
             Examples:
-              moe-data tokenizer encode -m tok.model "Hello, world"
-              moe-data tokenizer encode -m tok.model --jobs 2 < corpus.txt > ids.txt
+              moe-data tokenizer encode -m out/sample/tokenizer/sample.model "Hello"
+              moe-data tokenizer encode -m out/sample/tokenizer/sample.model --jobs 2 \\
+                < README.md > runs/ids.txt
             """
     )
 

@@ -10,6 +10,9 @@ struct TokenizerInfoCommand: ParsableCommand {
         discussion: """
             Example (umT5): pieces 256000, sentinels 300, vocab_size 256300, padded_vocab_size 256384, \
             sentinel 0 = 256299, sentinel 299 = 256000.
+
+            Example:
+              moe-data tokenizer info -m out/sample/tokenizer/sample.model --json
             """
     )
 

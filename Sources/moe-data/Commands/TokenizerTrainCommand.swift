@@ -13,9 +13,11 @@ struct TokenizerTrainCommand: ParsableCommand {
             The model has byte fallback, pad 0, eos 1, unk 2 and no bos, like umT5.
 
             Examples:
-              moe-data tokenizer train -o tok.model --input prose.txt --input code.jsonl --share 3 --share 1
-              moe-data tokenizer train -o tok.model --input docs.jsonl --field content --vocab-size 32000
-              moe-data tokenizer train -o tok.model --manifest manifests/sample.yaml --source-share the_stack=3
+              moe-data tokenizer train -o runs/tok.model --input README.md \\
+                --input BENCHMARKS.md --share 3 --share 1 --vocab-size 2000
+              moe-data tokenizer train -o runs/sample.model \\
+                --manifest manifests/sample.yaml --source-share the_stack=3 \\
+                --source-share common_crawl=1
             """
     )
 
@@ -145,10 +147,7 @@ struct TokenizerTrainCommand: ParsableCommand {
         print("time: sample \(format(sampleTime)), train \(format(trainTime)); peak memory \(peakResidentMegabytes()) MB")
     }
 
-    private func format(_ d: Duration) -> String {
-        let s = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
-        return String(format: "%.1fs", s)
-    }
+    private func format(_ d: Duration) -> String { formatDuration(d) }
 }
 
 /// "20M" → 20,000,000 (decimal units, as `du --si` and the issue's "100 MB").

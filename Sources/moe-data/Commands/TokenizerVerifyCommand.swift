@@ -20,6 +20,8 @@ struct TokenizerVerifyCommand: ParsableCommand {
     @Argument(help: "The manifest (YAML) whose sources and tokenizer model are checked.")
     var manifest: String
 
+    @OptionGroup var outputOption: OutputOption
+
     @Option(help: "Check every N-th document of each source.")
     var every: Int = 1
 
@@ -41,7 +43,7 @@ struct TokenizerVerifyCommand: ParsableCommand {
     func run() throws {
         try runReportingErrors {
             guard every > 0, maxMb > 0, jobs > 0 else { throw MoeDataError("--every, --max-mb and --jobs must be positive") }
-            let m = try Manifest.load(path: manifest)
+            let m = try outputOption.manifest(manifest)
             let verifier = try EncoderVerifier(modelPath: m.tokenizer.model, jobs: jobs)
             let start = Date()
             let report = try verifier.verify(manifest: m, every: every, maxBytes: maxMb * 1_000_000) { r in

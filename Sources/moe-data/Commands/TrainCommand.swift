@@ -13,8 +13,11 @@ struct TrainCommand: ParsableCommand {
         the loss curve; <out>/checkpoint.safetensors holds parameters, optimizer state and data position.
 
         Examples:
-          moe-data train --data out --config tiny --steps 300 --out runs/tiny
-          moe-data train --data out --config tiny --steps 600 --out runs/tiny --resume
+          moe-data train --data out/sample --config tiny --steps 300 --out runs/tiny
+          moe-data train --data out/sample --config tiny --steps 600 --out runs/tiny \\
+            --resume
+          moe-data train --data out/sample --config tiny --steps 200 --out runs/an \\
+            --checkpoint-at 0.1,0.25,0.5,1.0
           moe-data train --config openmoe-base --dry-run
           moe-data train --config tiny --benchmark --steps 5
         """
