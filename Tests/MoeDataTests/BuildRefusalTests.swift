@@ -51,7 +51,7 @@ import Testing
         let tokenizer = try Tokenizer(modelPath: m.tokenizer.model, sentinelCount: m.tokenizer.sentinels)
         let catalog = try Catalog(outputDirectory: m.output)
         var available: [String: Int] = [:]
-        for s in m.sources { available[s.name] = try catalog.sourceState(s.name)?.cursor.totals.tokens ?? 0 }
+        for s in m.sources { available[s.name] = try catalog.sourceState(s.name)?.cursor?.totals.tokens ?? 0 }
         let domains = Dictionary(uniqueKeysWithValues: m.sources.map { ($0.name, $0.domain) })
         let known = Set(m.sources.map(\.name))
         let mutations = try BuildRefusalFixtures.mutations(count: 260, seed: 25)
