@@ -198,7 +198,8 @@ public final class MDSWriter {
             entry.zipBasename = rawName + ".zstd"
             entry.zipBytes = zip.count
             entry.zipHashes = ["xxh64": XXH64.hex(XXH64.hash(zip))]
-            try AtomicFile.write(zip, to: directory.appendingPathComponent(rawName + ".zstd"), beforeRename: beforeRename)
+            try AtomicFile.write(zip, to: directory.appendingPathComponent(rawName + ".zstd"),
+                                 beforeRename: beforeRename)
         } else {
             try AtomicFile.write(raw, to: directory.appendingPathComponent(rawName), beforeRename: beforeRename)
         }

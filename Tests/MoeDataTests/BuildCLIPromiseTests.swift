@@ -93,7 +93,7 @@ import Testing
             .write(to: big, atomically: true, encoding: .utf8)
         let refused = try TestSupport.moeData(["plan", manifest, "--mixture", big.path])
         #expect(refused.status != 0)
-        #expect(refused.stderr.contains("the mixture cannot be built") && refused.stderr.contains("tokens are missing"),
+        #expect(refused.stderr.contains("the mixture needs more tokens than the sources hold") && refused.stderr.contains("tokens are missing"),
                 "\(refused.stderr)")
         #expect(refused.stdout.contains("!"), "the epochs column marks the sources that run out")
     }
@@ -125,7 +125,7 @@ import Testing
         let dir = try Self.build.get()
         let run = dir.appendingPathComponent("run-nan")
         let r = try TestSupport.moeData(["train", "--data", dir.appendingPathComponent("out").path, "--config", "tiny",
-                                         "--steps", "6", "--lr", "1e30", "--warmup", "1", "--threads", "1", "--out", run.path])
+                                         "--steps", "6", "--lr", "1e6", "--warmup", "1", "--threads", "1", "--out", run.path])
         #expect(r.status != 0)
         #expect(r.stderr.contains("step ") && r.stderr.contains("(data epoch ") && r.stderr.contains(", row "),
             "\(r.stderr)")

@@ -141,7 +141,10 @@ import Testing
         #expect(!m.hung && m.status == 1, "\(m.stderr)")
         #expect(m.stderr.contains("bomb.yaml:3:") && m.stderr.contains("anchors"), "\(m.stderr)")
 
-        let good = try TestSupport.manifest(in: dir, sources: "  - {name: web, format: text, paths: [\"\(dir.path)\"], domain: web}")
+        // The source is a folder beside the output (an output inside a source is refused first).
+        let docs = dir.appendingPathComponent("docs")
+        try FileManager.default.createDirectory(at: docs, withIntermediateDirectories: true)
+        let good = try TestSupport.manifest(in: dir, sources: "  - {name: web, format: text, paths: [\"\(docs.path)\"], domain: web}")
         let mixture = dir.appendingPathComponent("mix.yaml").path
         try ("name: m\nphases:\n  - {name: p, budget: 10, weights: {web: 1}, objective: {type: causal}}\nx:\n  - *y\n")
             .write(toFile: mixture, atomically: true, encoding: .utf8)

@@ -53,9 +53,13 @@ import Testing
         let manifest = try TestSupport.manifest(in: dir, sources: try OutputAndNamesTests.textSource("docs"))
         let file = dir.appendingPathComponent("a-file")
         try Data("x".utf8).write(to: file)
+        let mixture = dir.appendingPathComponent("mix.yaml")
+        try "name: m\nphases:\n  - {name: p, budget: 1000, weights: {docs: 1}, objective: {type: causal}}\n"
+            .write(to: mixture, atomically: true, encoding: .utf8)
         for (command, target) in [("ingest", file.path), ("ingest", file.path + "/under"), ("build", file.path)] {
             var args = [command, manifest, "--output", target, "--quiet"]
-            if command == "build" { args += ["--mixture", "openmoe-8b"] }
+            // A mixture this manifest can build, so the output is what the build refuses.
+            if command == "build" { args += ["--mixture", mixture.path] }
             let r = try TestSupport.moeData(args)
             #expect(r.status == 1)
             #expect(r.stderr.hasPrefix("error: \(target): ") && r.stderr.contains("is a file"), "\(r.stderr)")

@@ -132,7 +132,8 @@ public struct Build {
         }
 
         var checkpoint: Checkpoint?
-        if !options.restart, try catalog.value("build.signature") == signature, try catalog.value("build.status") == "in_progress",
+        if !options.restart, try catalog.value("build.signature") == signature,
+           try catalog.value("build.status") == "in_progress",
            let text = try catalog.value("build.checkpoint"), !text.isEmpty {
             do { checkpoint = try JSONDecoder().decode(Checkpoint.self, from: Data(text.utf8)) } catch {
                 throw MoeDataError("\(catalog.path): the build checkpoint cannot be read (\(error)); run again with --restart to rebuild from the start")
@@ -142,7 +143,10 @@ public struct Build {
         if checkpoint != nil {
             existing = try catalog.shardEntries(dataset: PackedRows.directoryName)
             // Shards the checkpoint counts on must still be there, else start again.
-            if !PackedPublisher.holdsShards(publisher.partial, existing, hashing: false) { checkpoint = nil; existing = [] }
+            if !PackedPublisher.holdsShards(publisher.partial, existing, hashing: false) {
+                checkpoint = nil
+                existing = []
+            }
         }
         // Opened before anything is removed: a source without tokens is refused with the old rows intact.
         var mixer = try Mixer(mixture: mixture, tokensDirectory: ingest.tokensDirectory, seed: seed,
@@ -154,7 +158,8 @@ public struct Build {
         }
 
         let lengths = Set(mixture.phases.map(\.seqLen))
-        let writer = try MDSWriter(directory: publisher.partial, columns: PackedRows.columns(rowLength: lengths.count == 1 ? lengths.first : nil),
+        let columns = PackedRows.columns(rowLength: lengths.count == 1 ? lengths.first : nil)
+        let writer = try MDSWriter(directory: publisher.partial, columns: columns,
                                    compressionLevel: manifest.compressionLevel,
                                    sizeLimit: options.shardSizeBytes ?? manifest.shardSizeBytes, existing: existing)
         writer.beforeRename = { try FaultPoint.packedShardTemporary.reached() }
@@ -295,7 +300,8 @@ public struct Build {
             mixtureRows: accounting.rows(includeWindows: true)), dataset: PackedRows.directoryName)
         try FaultPoint.packedFinalCommitted.reached()
         guard try publish(catalog: catalog, tokenizer: tokenizer, seed: seed, rows: result.rows) != .missing else {
-            throw MoeDataError("\(publisher.partial.path): the rows just written are not all there; run the build again")
+            throw MoeDataError(
+                "\(publisher.partial.path): the rows just written are not all there; run the build again")
         }
         return result
     }
@@ -306,7 +312,8 @@ public struct Build {
     func publish(catalog: Catalog, tokenizer: Tokenizer, seed: UInt64, rows: Int) throws -> PackedPublisher.Outcome {
         let shards = try catalog.shardEntries(dataset: PackedRows.directoryName)
         let index = Array(MDSIndex(shards: shards).json.encoded().utf8)
-        return try publisher.publish(.init(shards: shards, index: index, metadata: metadata(tokenizer: tokenizer, seed: seed, rows: rows)))
+        let meta = metadata(tokenizer: tokenizer, seed: seed, rows: rows)
+        return try publisher.publish(.init(shards: shards, index: index, metadata: meta))
     }
 
     func commit(_ shard: MDSShardEntry, catalog: Catalog, checkpoint: Checkpoint) throws {

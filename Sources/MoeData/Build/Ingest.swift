@@ -106,7 +106,9 @@ public struct Ingest {
         }
         guard let state else { throw MoeDataError("internal error: no catalog state for source '\(source.name)'") }
         let start = state.cursor ?? Catalog.Cursor.start
-        if let cursor = state.cursor { try recordResume(source.name, cursor: cursor, shards: state.shards.count, catalog: catalog) }
+        if let cursor = state.cursor {
+            try recordResume(source.name, cursor: cursor, shards: state.shards.count, catalog: catalog)
+        }
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let writer = try MDSWriter(directory: dir, columns: TokenShard.columns, compressionLevel: manifest.compressionLevel,
                                    sizeLimit: manifest.shardSizeBytes, existing: state.shards)
@@ -279,11 +281,13 @@ struct SourceRun {
                     // Ids come from the user's field: a repeated one would make provenance ambiguous.
                     // Committed ids are in the catalog (on disk), so memory stays bounded by one shard.
                     if try shardIds.contains(d.docId) || catalog.hasDocumentId(source: source.name, d.docId) {
+                        let reason = "repeated \(source.idField ?? "id") value '\(d.docId.prefix(200))'"
                         let s = SkipRecord(kind: .record, file: files[d.position.fileIndex].path, line: d.position.record,
-                                           offset: nil, reason: "repeated \(source.idField ?? "id") value '\(d.docId.prefix(200))'",
+                                           offset: nil, reason: reason,
                                            position: d.position)
                         if policy == .fail {
-                            throw MoeDataError("\(s.location): \(s.reason) (source '\(source.name)'; ids must be unique within a source)")
+                            throw MoeDataError(
+                                "\(s.location): \(s.reason) (source '\(source.name)'; ids must be unique within a source)")
                         }
                         countSkip(s)
                         continue
@@ -314,6 +318,11 @@ struct SourceRun {
         fileCounters.skipped += 1
     }
 
+    /// The open file's counters for a cursor inside the files; none once every file is done.
+    func fileCountersAt(_ cursor: RecordPosition) -> Catalog.FileCounters {
+        cursor.fileIndex < files.count ? fileCounters : Catalog.FileCounters()
+    }
+
     /// Commits a flushed shard with everything before `cursor` (the first record not in it).
     mutating func commit(_ shard: MDSShardEntry, cursor: RecordPosition) throws {
         try FaultPoint.tokenShardWritten.reached()
@@ -321,8 +330,7 @@ struct SourceRun {
         try catalog.commit(source: source.name,
                            shard: Catalog.ShardRecord(entry: shard, documents: shardDocuments, tokens: shardTokens),
                            skips: pendingSkips, completedFiles: completedFiles,
-                           cursor: Catalog.Cursor(position: cursor, totals: totals,
-                                                  file: cursor.fileIndex < files.count ? fileCounters : Catalog.FileCounters()),
+                           cursor: Catalog.Cursor(position: cursor, totals: totals, file: fileCountersAt(cursor)),
                            documentIds: shardIds)
         shardIds.removeAll()
         pendingSkips.removeAll()

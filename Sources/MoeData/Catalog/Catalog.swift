@@ -163,7 +163,9 @@ public final class Catalog {
     /// with the first commit, so a cursor in the catalog always means committed work.
     public func startSource(_ spec: SourceSpec, files: [InputFile], tokenizerHash: String, signature: String) throws {
         try db.transaction {
-            for table in ["files", "skips", "cursors", "document_ids"] { try db.run("DELETE FROM \(table) WHERE source = ?", [.text(spec.name)]) }
+            for table in ["files", "skips", "cursors", "document_ids"] {
+                try db.run("DELETE FROM \(table) WHERE source = ?", [.text(spec.name)])
+            }
             try db.run("DELETE FROM shards WHERE dataset = ?", [.text("tokens/" + spec.name)])
             try db.run("DELETE FROM sources WHERE name = ?", [.text(spec.name)])
             try db.run("DELETE FROM kv WHERE key = ?", [.text("ingest.resumed." + spec.name)])
@@ -301,8 +303,9 @@ extension Catalog {
                 realized_tokens, cumulative_target, cumulative_realized) VALUES(?,?,?,?,?,?,?,?,?,?)
             """)
         for r in rows {
-            try ins.bind([.int(Int64(r.phase)), .text(r.phaseName), r.window.map { .int(Int64($0)) }, .int(Int64(r.startToken)),
-                          .int(Int64(r.endToken)), .text(r.source), .int(Int64(r.targetTokens)), .int(Int64(r.realizedTokens)),
+            try ins.bind([.int(Int64(r.phase)), .text(r.phaseName), r.window.map { .int(Int64($0)) },
+                          .int(Int64(r.startToken)), .int(Int64(r.endToken)), .text(r.source),
+                          .int(Int64(r.targetTokens)), .int(Int64(r.realizedTokens)),
                           .int(Int64(r.cumulativeTarget)), .int(Int64(r.cumulativeRealized))])
             while try ins.step() {}
         }

@@ -28,12 +28,14 @@ public struct OutputVerifier {
         }
         var problems: [Problem] = []
         var checked = 0
-        let datasets = try catalog.db.query("SELECT DISTINCT dataset FROM shards ORDER BY dataset").compactMap { $0[0]?.text }
+        let datasets = try catalog.db.query("SELECT DISTINCT dataset FROM shards ORDER BY dataset")
+            .compactMap { $0[0]?.text }
         let buildDone = try catalog.value("build.status") == "done"
         for dataset in datasets {
             let entries = try catalog.shardEntries(dataset: dataset)
             // A build's rows are checked where they end up (packed/), unless it is still being written.
-            let folder = dataset == PackedRows.directoryName && !buildDone ? PackedRows.directoryName + ".partial" : dataset
+            let folder = dataset == PackedRows.directoryName && !buildDone
+                ? PackedRows.directoryName + ".partial" : dataset
             for e in entries {
                 checked += 1
                 let name = folder + "/" + (e.zipBasename ?? e.rawBasename)
@@ -66,12 +68,14 @@ public struct OutputVerifier {
         let packed = output.appendingPathComponent(PackedRows.directoryName)
         let metaPath = PackedRows.directoryName + "/" + PackedRows.metadataFile
         let recorded = try catalog.shardEntries(dataset: PackedRows.directoryName).reduce(0) { $0 + $1.samples }
-        guard let data = FileManager.default.contents(atPath: packed.appendingPathComponent(PackedRows.metadataFile).path),
+        let metadataPath = packed.appendingPathComponent(PackedRows.metadataFile).path
+        guard let data = FileManager.default.contents(atPath: metadataPath),
               let meta = try? JSONValue.parse(data) else {
             return [Problem(path: metaPath, reason: "missing or not JSON")]
         }
         if meta["rows"]?.intValue != Int64(recorded) {
-            return [Problem(path: metaPath, reason: "rows \(meta["rows"]?.intValue ?? -1), the catalog records \(recorded)")]
+            let rows = meta["rows"]?.intValue ?? -1
+            return [Problem(path: metaPath, reason: "rows \(rows), the catalog records \(recorded)")]
         }
         return []
     }
@@ -79,7 +83,8 @@ public struct OutputVerifier {
     /// Every document a packed row's provenance names exists in tokens/.
     func checkProvenance() throws -> [Problem] {
         let packed = output.appendingPathComponent(PackedRows.directoryName)
-        guard FileManager.default.fileExists(atPath: packed.appendingPathComponent("index.json").path) else { return [] }
+        let indexPath = packed.appendingPathComponent("index.json").path
+        guard FileManager.default.fileExists(atPath: indexPath) else { return [] }
         var documents = Set<String>()
         let tokens = output.appendingPathComponent("tokens")
         if FileManager.default.fileExists(atPath: tokens.appendingPathComponent("index.json").path) {
@@ -94,7 +99,8 @@ public struct OutputVerifier {
                 for doc in segment["docs"]?.arrayValue ?? [] {
                     let id = doc.arrayValue?.first?.stringValue ?? ""
                     if !documents.contains(source + "\t" + id) && problems.count < 20 {
-                        problems.append(Problem(path: "packed (row \(row))", reason: "provenance names '\(id)' of '\(source)', not in tokens/"))
+                        problems.append(Problem(path: "packed (row \(row))",
+                                                reason: "provenance names '\(id)' of '\(source)', not in tokens/"))
                     }
                 }
             }
@@ -128,7 +134,8 @@ public struct OutputVerifier {
                 try fm.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
                 try fm.moveItem(at: output.appendingPathComponent(path), to: target)
             } catch {
-                throw MoeDataError("\(output.appendingPathComponent(path).path): cannot move aside (\(error.localizedDescription))")
+                let full = output.appendingPathComponent(path).path
+                throw MoeDataError("\(full): cannot move aside (\(error.localizedDescription))")
             }
             moved.append(path)
         }

@@ -11,14 +11,19 @@ public enum BoundedYAML {
     public static func read(_ path: String, what: String) throws -> String {
         var st = stat()
         guard stat(path, &st) == 0 else { throw MoeDataError("\(path): cannot read the \(what) (no such file)") }
-        if let problem = InputFiles.problem(path) { throw MoeDataError("\(path): cannot read the \(what): it is \(problem)") }
+        if let problem = InputFiles.problem(path) {
+            throw MoeDataError("\(path): cannot read the \(what): it is \(problem)")
+        }
         guard Int(st.st_size) <= maxBytes else {
-            throw MoeDataError("\(path): the \(what) is \(st.st_size) bytes, more than the limit of \(maxBytes) (16 MiB)")
+            throw MoeDataError(
+                "\(path): the \(what) is \(st.st_size) bytes, more than the limit of \(maxBytes) (16 MiB)")
         }
         guard let data = FileManager.default.contents(atPath: path), data.count <= maxBytes else {
             throw MoeDataError("\(path): cannot read the \(what) (not readable, or it grew past \(maxBytes) bytes)")
         }
-        guard let text = String(data: data, encoding: .utf8) else { throw MoeDataError("\(path): the \(what) is not UTF-8 text") }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw MoeDataError("\(path): the \(what) is not UTF-8 text")
+        }
         try refuseAliases(text, file: path)
         return text
     }

@@ -8,7 +8,8 @@ extension MixturePlan {
         var lines = ["the mixture needs more tokens than the sources hold: " + problems[0]]
         if problems.count > 1 {
             let others = outOfTokensSources.dropFirst()
-            let named = others.prefix(12).joined(separator: ", ") + (others.count > 12 ? ", … (\(others.count - 12) more)" : "")
+            let named = others.prefix(12).joined(separator: ", ")
+                + (others.count > 12 ? ", … (\(others.count - 12) more)" : "")
             lines.append("(\(problems.count - 1) more source\(problems.count == 2 ? "" : "s") run out: \(named))")
         }
         if let n = MixturePlan.largestFittingTotal(mixture, available: available, domains: domains) {

@@ -88,7 +88,9 @@ public enum InputFiles {
         var st = stat()
         if stat(path, &st) != 0 {
             var lst = stat()
-            if lstat(path, &lst) == 0 && (lst.st_mode & S_IFMT) == S_IFLNK { return "a broken link (its target does not exist)" }
+            if lstat(path, &lst) == 0 && (lst.st_mode & S_IFMT) == S_IFLNK {
+                return "a broken link (its target does not exist)"
+            }
             return nil
         }
         switch st.st_mode & S_IFMT {
@@ -125,7 +127,8 @@ public enum InputFiles {
     static func walk(_ root: String) -> [Walked] {
         var out: [Walked] = []
         let fm = FileManager.default
-        guard let e = fm.enumerator(at: URL(fileURLWithPath: root), includingPropertiesForKeys: [.isDirectoryKey, .isSymbolicLinkKey],
+        guard let e = fm.enumerator(at: URL(fileURLWithPath: root),
+                                    includingPropertiesForKeys: [.isDirectoryKey, .isSymbolicLinkKey],
                                     options: [.skipsHiddenFiles]) else { return [] }
         for case let url as URL in e {
             let values = try? url.resourceValues(forKeys: [.isDirectoryKey, .isSymbolicLinkKey])

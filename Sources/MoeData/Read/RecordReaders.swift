@@ -163,7 +163,8 @@ struct WholeFileReader: RecordReader {
         let shift = bytes.starts(with: utf8ByteOrderMark) ? utf8ByteOrderMark.count : 0
         if shift > 0 { bytes.removeFirst(shift) }
         if let nul = bytes.firstIndex(of: 0) {
-            return skip(source.format == .code ? "binary file (NUL byte)" : "NUL byte in a text file", offset: nul + shift)
+            let reason = source.format == .code ? "binary file (NUL byte)" : "NUL byte in a text file"
+            return skip(reason, offset: nul + shift)
         }
         if let bad = firstInvalidUTF8(bytes) {
             return skip(source.format == .code ? "binary file (invalid UTF-8)" : "invalid UTF-8", offset: bad + shift)

@@ -39,7 +39,8 @@ public enum FaultPoint: String, CaseIterable, Sendable {
         case .tokenSourceDone: "ingest: the catalog marked a source done"
         case .tokenTopIndexWritten: "ingest: tokens/index.json (all sources) is written"
         case .packedShardTemporary: "build: a packed shard's bytes are in its temporary file, not yet renamed"
-        case .packedShardWritten: "build: a packed shard is on disk in packed.partial/, its checkpoint not yet committed"
+        case .packedShardWritten:
+            "build: a packed shard is on disk in packed.partial/, its checkpoint not yet committed"
         case .packedShardCommitted: "build: the catalog committed a packed shard with the checkpoint after it"
         case .packedLastShardWritten: "build: the last (partial) packed shard is on disk, not yet committed"
         case .packedFinalCommitted: "build: one transaction committed the last shard, summary, accounting and done"
@@ -61,13 +62,15 @@ public enum FaultPoint: String, CaseIterable, Sendable {
         guard FaultPlan.count() == plan.hit else { return }
         switch plan.action {
         case .exit:
-            FileHandle.standardError.write(Data("moe-data: fault point \(rawValue) (hit \(plan.hit)): killing the process\n".utf8))
+            let line = "moe-data: fault point \(rawValue) (hit \(plan.hit)): killing the process\n"
+            FileHandle.standardError.write(Data(line.utf8))
             kill(getpid(), SIGKILL)
         case .stop:
             FileHandle.standardError.write(Data("moe-data: fault point \(rawValue) (hit \(plan.hit)): stopped\n".utf8))
             kill(getpid(), SIGSTOP)
         case .error:
-            throw MoeDataError("fault point \(rawValue) (hit \(plan.hit)): simulated write failure (No space left on device)")
+            throw MoeDataError(
+                "fault point \(rawValue) (hit \(plan.hit)): simulated write failure (No space left on device)")
         }
     }
 }
@@ -108,7 +111,8 @@ struct FaultPlan: Sendable {
             if let n = Int(part), n >= 1 { hit = n }
             else if let a = Action(rawValue: part) { action = a }
             else {
-                throw MoeDataError("\(variable)=\(text): '\(part)' is neither a hit count (1, 2, ...) nor an action (exit, error, stop)")
+                throw MoeDataError("\(variable)=\(text): '\(part)' is neither a hit count (1, 2, ...) "
+                    + "nor an action (exit, error, stop)")
             }
         }
         return FaultPlan(point: point, hit: hit, action: action)

@@ -10,14 +10,12 @@ public final class OutputLock {
     public let path: String
 
     public init(outputDirectory: String, arguments: [String] = CommandLine.arguments) throws {
-        do {
-            try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
-        } catch {
-            throw MoeDataError("\(outputDirectory): cannot create the output folder (\(error.localizedDescription))")
-        }
+        try OutputFolder.create(outputDirectory)
         path = (outputDirectory as NSString).appendingPathComponent(OutputLock.fileName)
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw MoeDataError("\(path): cannot open the lock file (\(String(cString: strerror(errno))))") }
+        guard fd >= 0 else {
+            throw MoeDataError("\(path): cannot open the lock file (\(String(cString: strerror(errno))))")
+        }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             let reason = errno
             let holder = OutputLock.holder(fd)

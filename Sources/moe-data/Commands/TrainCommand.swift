@@ -135,7 +135,7 @@ struct TrainCommand: ParsableCommand {
         try OptionCheck.int(steps, "--steps", 1...count)
         try OptionCheck.int(batchRows, "--batch-rows", 1...(1 << 20))
         try OptionCheck.int(accumulate, "--accumulate", 1...(1 << 20))
-        try OptionCheck.double(lr, "--lr", 0...1, exclusiveLower: true)
+        try OptionCheck.double(lr, "--lr", 0...1e6, exclusiveLower: true)
         try OptionCheck.int(warmup, "--warmup", 0...count, "0 = no warm-up")
         try OptionCheck.double(weightDecay, "--weight-decay", 0...1)
         try OptionCheck.double(clip, "--clip", 0...1e6, "0 = off")

@@ -16,7 +16,9 @@ struct VerifyCommand: ParsableCommand {
 
         Example:
           moe-data verify out/sample --deep
-          moe-data verify out/sample --repair && moe-data build manifests/sample.yaml --mixture openmoe-8b
+          moe-data verify out/sample --repair
+          moe-data build manifests/sample.yaml --mixture openmoe-8b \\
+              --total-tokens 2000000
         """
     )
 
@@ -47,7 +49,8 @@ struct VerifyCommand: ParsableCommand {
                 print("run the same `moe-data ingest` or `build` again to regenerate them")
                 return
             }
-            throw MoeDataError("\(output): \(problems.count) problem(s); `moe-data verify \(output) --repair` moves them aside")
+            throw MoeDataError(
+                "\(output): \(problems.count) problem(s); `moe-data verify \(output) --repair` moves them aside")
         }
     }
 }
