@@ -82,6 +82,11 @@ public final class NativeUnigramEncoder: @unchecked Sendable {
         }
         guard unk >= 0 else { throw MoeDataError("tokenizer model \(path) has no unknown piece") }
         guard !keys.isEmpty else { throw MoeDataError("tokenizer model \(path) has no normal pieces") }
+        // Everything that can throw comes before the buffers below are allocated: a throwing
+        // initializer does not run deinit, so a bad charsmap leaked them (LeakSanitizer, fuzzing).
+        let rules = model.precompiledCharsMap
+        let charsMap = rules.isEmpty ? nil : try PrecompiledCharsMap(rules, path: path)
+        self.charsMap = charsMap
         if model.byteFallback {
             let ids = bytePieces.compactMap { $0 }
             guard ids.count == 256 else {
@@ -107,7 +112,6 @@ public final class NativeUnigramEncoder: @unchecked Sendable {
         let userDefined = model.pieces.map { $0.type == .userDefined }
         trie.fillScores { id in userDefined[Int(id)] ? .nan : model.pieces[Int(id)].score }
         userSymbols = userKeys.isEmpty ? nil : PieceTrie(keys: userKeys, values: userKeys.indices.map { Int32($0) })
-        charsMap = model.precompiledCharsMap.isEmpty ? nil : try PrecompiledCharsMap(model.precompiledCharsMap, path: path)
         passThrough = .allocate(capacity: 256)
         for b in 0..<256 {
             let byte = UInt8(b)
