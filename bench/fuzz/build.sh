@@ -28,13 +28,14 @@ sources_for() {
         json) ;;
         jsonl) echo "$S $M/Read/ByteSource.swift $M/Read/LineReader.swift $M/Read/RecordReaders.swift" \
             "$M/Read/Document.swift $M/Read/InputFiles.swift $M/Manifest/Manifest.swift" \
-            "$M/Manifest/CodeLanguages.swift $M/Support/MoeDataError.swift" ;;
+            "$M/Manifest/YAMLKeyCheck.swift $M/Manifest/CodeLanguages.swift $M/Support/MoeDataError.swift" ;;
         zstd|gzip) echo "$S $M/Read/ByteSource.swift $M/Read/LineReader.swift $M/Support/MoeDataError.swift" ;;
         mds) echo "$S" ;;
-        spm_model) echo "$M/Tokenize/Native/SentencePieceModelFile.swift $M/Tokenize/Native/NativeUnigramEncoder.swift" \
-            "$M/Tokenize/Native/PieceTrie.swift $M/Tokenize/Native/PrecompiledCharsMap.swift" \
+        spm_model) local n=$M/Tokenize/Native
+            echo "$n/SentencePieceModelFile.swift $n/NativeUnigramEncoder.swift $n/PieceTrie.swift" \
+            "$n/PrecompiledCharsMap.swift $M/Support/MoeDataError.swift" ;;
+        manifest) echo "$M/Manifest/Manifest.swift $M/Manifest/YAMLKeyCheck.swift $M/Manifest/CodeLanguages.swift" \
             "$M/Support/MoeDataError.swift" ;;
-        manifest) echo "$M/Manifest/Manifest.swift $M/Manifest/CodeLanguages.swift $M/Support/MoeDataError.swift" ;;
         mixture) echo "$M/Mix/MixtureParser.swift $M/Mix/Mixture.swift $M/Mix/MixSchedule.swift" \
             "$M/Mix/WideArithmetic.swift $M/Objective/Denoiser.swift $M/Support/MoeDataError.swift" ;;
         *) say "unknown harness '$1'"; exit 2 ;;
@@ -79,7 +80,8 @@ build_yams() {
     rm -f "$OUT/lib/libCYaml.a"
     ar rcs "$OUT/lib/libCYaml.a" "${objs[@]}"
     (cd "$OUT/lib" && swiftc "${SWIFT_FLAGS[@]}" -module-name Yams -emit-module -emit-library -static \
-        -D SWIFT_PACKAGE -I "$y/Sources/CYaml/include" -Xcc -DYAML_DECLARE_STATIC "$y"/Sources/Yams/*.swift -o libYams.a)
+        -D SWIFT_PACKAGE -I "$y/Sources/CYaml/include" -Xcc -DYAML_DECLARE_STATIC \
+        "$y"/Sources/Yams/*.swift -o libYams.a)
 }
 
 build_harness() {

@@ -34,7 +34,7 @@ for h in "${HARNESSES[@]}"; do
     log=$OUT/logs/$h.log
     # rss/malloc limit 2 GB and 10 s a run: a bounded reader never needs more on a 4 KB input.
     set +e
-    LSAN_OPTIONS=suppressions=$ROOT/bench/fuzz/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS} \
+    LSAN_OPTIONS=suppressions=$ROOT/bench/fuzz/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS} \
     "$OUT/fuzz-$h" "${limit[@]}" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
         -artifact_prefix="$OUT/crashes/$h-" "$OUT/corpus/$h" "$ROOT/bench/fuzz/corpus/$h" >"$log" 2>&1
     rc=$?

@@ -25,7 +25,7 @@ let jsonlSource = SourceSpec(name: "fuzz", format: .jsonl, paths: [], textField:
                              language: nil, keep: ["meta", "url"], extensions: [:], idField: "id")
 /// Made once: JSONLReader's initializer opens its file and allocates a 1 MB line buffer, which
 /// would cost more than the parsing; each input gets a copy with an in-memory LineReader.
-let templateReader: JSONLReader = {
+nonisolated(unsafe) let templateReader: JSONLReader = {
     let path = FuzzScratch.write(UnsafeRawBufferPointer(start: nil, count: 0), to: "empty.jsonl")
     let file = InputFile(path: path, relativePath: "fuzz.jsonl", size: 0, mtime: 0)
     do { return try JSONLReader(file: file, fileIndex: 0, source: jsonlSource, maxDocumentBytes: 1 << 20) } catch {
@@ -51,7 +51,9 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
                 precondition(doc.position.record > lastLine, "record numbers must increase")
                 lastLine = doc.position.record
             case .skip(let skip):
-                guard let line = skip.line, line > lastLine else { fatalError("skip without a new line number: \(skip)") }
+                guard let line = skip.line, line > lastLine else {
+                    fatalError("skip without a new line number: \(skip)")
+                }
                 lastLine = line
             }
         }
