@@ -125,4 +125,29 @@ import Testing
         #expect(parseByteSize("64MiB") == 64 << 20)
         #expect(parseByteSize("1e30MB") == nil)
     }
+
+    // bench/fuzz spm_model: a byte piece spelled `<0x-1>` parsed as byte -1 (Int(_:radix:) takes a
+    // sign) and indexed the byte table out of range: the native encoder's loader trapped.
+    // libsentencepiece refuses such a model first in the CLI; NativeUnigramEncoder(modelPath:)
+    // (used by `tokenizer verify`) met it directly.
+    @Test func signedByteInAByteFallbackPieceIsAnErrorNotATrap() throws {
+        let dir = try TestSupport.tempDir("fuzz-model")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let good = try Data(contentsOf: URL(fileURLWithPath: TestSupport.model))
+        let bad = try #require(String(data: good, encoding: .isoLatin1)?
+            .replacingOccurrences(of: "<0x41>", with: "<0x-1>").data(using: .isoLatin1))
+        #expect(bad != good && bad.count == good.count)
+        let path = dir.appendingPathComponent("bad.model").path
+        try bad.write(to: URL(fileURLWithPath: path))
+        do {
+            _ = try NativeUnigramEncoder(modelPath: path)
+            Issue.record("a model with <0x-1> loaded")
+        } catch {
+            #expect("\(error)".contains("\(path): byte piece #") && "\(error)".contains("\"<0x-1>\" is not <0xNN>"),
+                    "\(error)")
+        }
+        #expect(NativeUnigramEncoder.byteValue(Array("<0x4f>".utf8)) == 0x4F)
+        #expect(NativeUnigramEncoder.byteValue(Array("<0x+F>".utf8)) == nil)
+        _ = try NativeUnigramEncoder(modelPath: TestSupport.model)
+    }
 }

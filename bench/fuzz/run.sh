@@ -5,21 +5,23 @@
 # $FUZZ_OUT/logs/. Prints one line per harness (executions, exec/s, result) and exits non-zero
 # when a harness found a crash, a leak, a timeout or an out-of-memory input.
 #
-# Usage: bench/fuzz/run.sh [--seconds T | --runs N] [harness...]   (default: 60 s each, all)
+# Usage: bench/fuzz/run.sh [--seconds T] [--runs N] [harness...]   (default: 60 s each, all;
+# with both limits a harness stops at whichever comes first)
 # A crash reproduces with: $FUZZ_OUT/fuzz-<harness> <crash file>
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 OUT=${FUZZ_OUT:-$ROOT/.build/fuzz}
 export FUZZ_OUT=$OUT
-limit=(-max_total_time=60)
+limit=()
 while [[ $# -gt 0 ]]; do
     case $1 in
-        --seconds) limit=(-max_total_time="$2"); shift 2 ;;
-        --runs) limit=(-runs="$2"); shift 2 ;;
+        --seconds) limit+=(-max_total_time="$2"); shift 2 ;;
+        --runs) limit+=(-runs="$2"); shift 2 ;;
         -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
         *) break ;;
     esac
 done
+[[ ${#limit[@]} -gt 0 ]] || limit=(-max_total_time=60)
 HARNESSES=("$@")
 [[ $# -gt 0 ]] || HARNESSES=(json jsonl zstd gzip mds spm_model manifest mixture)
 

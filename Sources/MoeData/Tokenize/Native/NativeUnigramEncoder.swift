@@ -138,11 +138,21 @@ public final class NativeUnigramEncoder: @unchecked Sendable {
         try self.init(model: SentencePieceModelFile(bytes: [UInt8](data), path: modelPath), path: modelPath)
     }
 
-    private static func byteValue(_ piece: [UInt8]) -> Int? {
+    /// The byte of a `<0xNN>` piece. Two hex digits exactly: Int(_:radix:) also takes a sign, so
+    /// `<0x-1>` gave -1 and indexed the byte table out of range (found by fuzzing).
+    static func byteValue(_ piece: [UInt8]) -> Int? {
+        func hex(_ c: UInt8) -> Int? {
+            switch c {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): return Int(c - UInt8(ascii: "0"))
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): return Int(c - UInt8(ascii: "A")) + 10
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): return Int(c - UInt8(ascii: "a")) + 10
+            default: return nil
+            }
+        }
         guard piece.count == 6, piece.starts(with: Array("<0x".utf8)), piece[5] == UInt8(ascii: ">"),
-            let v = Int(String(decoding: piece[3..<5], as: UTF8.self), radix: 16)
+            let high = hex(piece[3]), let low = hex(piece[4])
         else { return nil }
-        return v
+        return high << 4 | low
     }
 
     // MARK: Encoding
