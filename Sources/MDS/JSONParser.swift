@@ -13,6 +13,11 @@ public struct JSONSyntaxError: Error, CustomStringConvertible, Sendable {
 public struct JSONParser {
     let base: UnsafeRawBufferPointer
     public private(set) var pos: Int = 0
+    /// Arrays and objects open around the cursor. Values are parsed recursively, so without a
+    /// cap a line of `[[[[...` a few hundred KB long overflowed the stack.
+    private var depth = 0
+    /// Deeper nesting is refused; no JSON we read (JSONL records, index.json) comes close.
+    public static let maxDepth = 512
 
     public init(_ bytes: UnsafeRawBufferPointer) { self.base = bytes }
 
@@ -39,6 +44,11 @@ public struct JSONParser {
     public mutating func parseValue() throws -> JSONValue {
         skipWhitespace()
         guard let c = peek() else { throw fail("unexpected end of input") }
+        if c == UInt8(ascii: "{") || c == UInt8(ascii: "[") {
+            guard depth < Self.maxDepth else { throw fail("nesting deeper than \(Self.maxDepth) levels") }
+            depth += 1
+        }
+        defer { if c == UInt8(ascii: "{") || c == UInt8(ascii: "[") { depth -= 1 } }
         switch c {
         case UInt8(ascii: "{"):
             pos += 1

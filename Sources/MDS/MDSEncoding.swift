@@ -72,7 +72,11 @@ public enum MDSEncoding: Sendable, Equatable {
                 throw MDSError.format("unsupported encoding '\(name)' (this reader needs ndarray with a static dtype)")
             }
             if parts.count == 3 {
-                guard let n = Int(parts[2]), n > 0 else { throw MDSError.format("unsupported ndarray shape in '\(name)'") }
+                // A sample lives between two 32-bit offsets, so a larger shape cannot be right; without the
+                // bound, `fixedSize` (n × width) overflowed and trapped on a hostile index.json.
+                guard let n = Int(parts[2]), n > 0, n <= Int(UInt32.max) / t.byteWidth else {
+                    throw MDSError.format("unsupported ndarray shape in '\(name)'")
+                }
                 self = .ndarray(t, count: n)
             } else if parts.count == 2 {
                 self = .ndarray(t, count: nil)

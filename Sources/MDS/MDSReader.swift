@@ -28,7 +28,7 @@ public final class MDSDataset: @unchecked Sendable {
                 throw MDSError.format("\(url.path): \(zip.count) bytes, index.json says \(expected); the shard is truncated or was changed")
             }
             if verifyHashes { try MDSDataset.check(zip, entry.zipHashes ?? [:], url.path) }
-            do { raw = try zip.withUnsafeBytes { try Zstd.decompress($0) } } catch {
+            do { raw = try zip.withUnsafeBytes { try Zstd.decompress($0, limit: entry.rawBytes) } } catch {
                 throw MDSError.compression("\(url.path): \(error)")
             }
         } else {
@@ -139,14 +139,25 @@ public struct MDSShard: Sendable {
                 let head = b[0]
                 p = 1
                 guard head >> 2 == 1 else { throw MDSError.format("\(name): column '\(c.name)' is not one-dimensional") }
+                // The length field must be inside the column, and a 64-bit length must fit an Int:
+                // both were read unchecked (a read past the shard, a trap on 2^63 and more).
+                let width = 1 << Int(head & 3)
+                guard b.count >= 1 + width else { throw MDSError.format("\(name): column '\(c.name)' truncated") }
+                let length: UInt64
                 switch head & 3 {
-                case 0: count = Int(b[1]); p += 1
-                case 1: count = Int(b.readLE(UInt16.self, at: 1)); p += 2
-                case 2: count = Int(b.readLE(UInt32.self, at: 1)); p += 4
-                default: count = Int(b.readLE(UInt64.self, at: 1)); p += 8
+                case 0: length = UInt64(b[1])
+                case 1: length = UInt64(b.readLE(UInt16.self, at: 1))
+                case 2: length = UInt64(b.readLE(UInt32.self, at: 1))
+                default: length = b.readLE(UInt64.self, at: 1)
                 }
+                p += width
+                guard let n = Int(exactly: length) else {
+                    throw MDSError.format("\(name): column '\(c.name)' claims \(length) elements")
+                }
+                count = n
             }
-            guard p + count * t.byteWidth == b.count else {
+            // Divided rather than multiplied: count × width overflowed for counts near 2^62.
+            guard count <= (b.count - p) / t.byteWidth, p + count * t.byteWidth == b.count else {
                 throw MDSError.format("\(name): column '\(c.name)' has \(b.count - p) bytes for \(count) × \(t.rawValue)")
             }
             switch t {

@@ -47,6 +47,11 @@ public struct MDSShardEntry: Sendable, Equatable {
         hashes = (json["hashes"]?.arrayValue ?? []).compactMap(\.stringValue)
         sizeLimit = Int(json["size_limit"]?.intValue ?? 0)
         samples = Int(try need(json["samples"]?.intValue, "samples"))
+        // A shard stores its sample count in 32 bits; bounding it here also keeps the dataset's
+        // total (a sum over shards) from overflowing on a hostile index.json.
+        guard samples >= 0, samples <= Int(UInt32.max) else {
+            throw MDSError.format("index.json shard entry has \(samples) samples; a shard holds 0 to \(UInt32.max)")
+        }
         let raw = try need(json["raw_data"], "raw_data")
         rawBasename = try need(raw["basename"]?.stringValue, "raw_data.basename")
         rawBytes = Int(try need(raw["bytes"]?.intValue, "raw_data.bytes"))

@@ -84,11 +84,21 @@ enum ManifestKeys {
 extension Manifest {
     /// Loads and validates a manifest file. Errors name the file and the key path.
     public static func load(path: String) throws -> Manifest {
-        let text = try BoundedYAML.read(path, what: "manifest")
-        let node: Any?
-        do { node = try Yams.load(yaml: text) } catch {
+        try parse(yaml: BoundedYAML.read(path, what: "manifest"), path: path)
+    }
+
+    /// Parses and validates manifest text; `path` names the file in errors and anchors relative paths.
+    static func parse(yaml text: String, path: String) throws -> Manifest {
+        try BoundedYAML.refuseAliases(text, file: path)
+        let composed: Node?
+        do { composed = try Yams.compose(yaml: text) } catch {
             throw MoeDataError("\(path): invalid YAML: \(error)")
         }
+        if let composed, let key = YAMLKeyCheck.firstNonScalarKey(in: composed) {
+            let line = key.mark.map { ":\($0.line)" } ?? ""
+            throw MoeDataError("\(path)\(line): a key must be a plain name, not a list or a mapping")
+        }
+        let node = composed?.any
         var y = YAMLReader(file: path, root: node)
         return try y.manifest(baseDir: URL(fileURLWithPath: path).deletingLastPathComponent().path)
     }
@@ -259,7 +269,8 @@ func parseByteSize(_ s: String) -> Int? {
                                   ("MB", 1_000_000), ("KB", 1000), ("B", 1)]
     for (u, m) in units where t.hasSuffix(u) {
         guard let n = Double(t.dropLast(u.count).trimmingCharacters(in: .whitespaces)) else { return nil }
-        return Int(n * Double(m))
+        // Int(exactly:) and not Int(): `1e30MB` or `nanMB` trapped here.
+        return Int(exactly: (n * Double(m)).rounded(.towardZero))
     }
     return Int(t)
 }

@@ -198,7 +198,14 @@ struct MixtureReader {
             budgets.append(budget)
             phases.append(phase)
         }
-        let known = budgets.compactMap { $0 }.reduce(0, +)
+        // Budgets are summed with an overflow check: two of 9e18 tokens trapped here.
+        var known = 0
+        for (field, budget) in zip(phaseFields, budgets) {
+            guard let budget else { continue }
+            let (sum, overflow) = known.addingReportingOverflow(budget)
+            guard !overflow else { throw field.error("the phase budgets add up to more than \(Int.max) tokens") }
+            known = sum
+        }
         if let restIndex {
             guard let totalTokens else {
                 throw phaseFields[restIndex].error("`budget: rest` needs `total_tokens` at the top level")
@@ -271,7 +278,9 @@ struct MixtureReader {
             throw field.error("phase '\(name)': every weight is zero; give at least one source a positive weight")
         }
         guard let objective, let objectiveField else { throw field.error("phase '\(name)' has no `objective` (type: ul2 or causal)") }
-        if objective.type == .ul2, let i = objective.int("inputs_length"), let t = objective.int("targets_length"), i + t > seqLen {
+        // Written so that it cannot overflow: `i + t` trapped for lengths near Int.max.
+        if objective.type == .ul2, let i = objective.int("inputs_length"), let t = objective.int("targets_length"),
+           i > seqLen || t > seqLen - i {
             throw objectiveField.error("inputs_length \(i) + targets_length \(t) exceed the phase's seq_len \(seqLen)")
         }
         let phase = MixturePhase(name: name, budget: budget ?? 0, weights: weights, objective: objective, seqLen: seqLen, keyPath: field.path)
@@ -284,7 +293,10 @@ struct MixtureReader {
             for (_, v) in try field.mapping(allowed: ["fraction"]) { fraction = try v.double() }
             guard let fraction, fraction > 0, fraction <= 1 else { throw field.error("fraction must be in (0, 1]") }
             guard let totalTokens else { throw field.error("a `fraction:` budget needs `total_tokens` at the top level") }
-            let tokens = Int((Double(totalTokens) * fraction).rounded())
+            // Int(exactly:) and not Int(): near Int.max the product rounds to 2^63, and Int() traps.
+            guard let tokens = Int(exactly: (Double(totalTokens) * fraction).rounded()) else {
+                throw field.error("fraction \(fraction) of \(totalTokens) tokens is more tokens than can be counted")
+            }
             guard tokens > 0 else { throw field.error("fraction \(fraction) of \(totalTokens) tokens is no tokens") }
             return (tokens, false)
         }

@@ -82,6 +82,11 @@ public final class NativeUnigramEncoder: @unchecked Sendable {
         }
         guard unk >= 0 else { throw MoeDataError("tokenizer model \(path) has no unknown piece") }
         guard !keys.isEmpty else { throw MoeDataError("tokenizer model \(path) has no normal pieces") }
+        // Everything that can throw comes before the buffers below are allocated: a throwing
+        // initializer does not run deinit, so a bad charsmap leaked them (LeakSanitizer, fuzzing).
+        let rules = model.precompiledCharsMap
+        let charsMap = rules.isEmpty ? nil : try PrecompiledCharsMap(rules, path: path)
+        self.charsMap = charsMap
         if model.byteFallback {
             let ids = bytePieces.compactMap { $0 }
             guard ids.count == 256 else {
@@ -107,7 +112,6 @@ public final class NativeUnigramEncoder: @unchecked Sendable {
         let userDefined = model.pieces.map { $0.type == .userDefined }
         trie.fillScores { id in userDefined[Int(id)] ? .nan : model.pieces[Int(id)].score }
         userSymbols = userKeys.isEmpty ? nil : PieceTrie(keys: userKeys, values: userKeys.indices.map { Int32($0) })
-        charsMap = model.precompiledCharsMap.isEmpty ? nil : try PrecompiledCharsMap(model.precompiledCharsMap, path: path)
         passThrough = .allocate(capacity: 256)
         for b in 0..<256 {
             let byte = UInt8(b)
@@ -134,11 +138,21 @@ public final class NativeUnigramEncoder: @unchecked Sendable {
         try self.init(model: SentencePieceModelFile(bytes: [UInt8](data), path: modelPath), path: modelPath)
     }
 
-    private static func byteValue(_ piece: [UInt8]) -> Int? {
+    /// The byte of a `<0xNN>` piece. Two hex digits exactly: Int(_:radix:) also takes a sign, so
+    /// `<0x-1>` gave -1 and indexed the byte table out of range (found by fuzzing).
+    static func byteValue(_ piece: [UInt8]) -> Int? {
+        func hex(_ c: UInt8) -> Int? {
+            switch c {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): return Int(c - UInt8(ascii: "0"))
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): return Int(c - UInt8(ascii: "A")) + 10
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): return Int(c - UInt8(ascii: "a")) + 10
+            default: return nil
+            }
+        }
         guard piece.count == 6, piece.starts(with: Array("<0x".utf8)), piece[5] == UInt8(ascii: ">"),
-            let v = Int(String(decoding: piece[3..<5], as: UTF8.self), radix: 16)
+            let high = hex(piece[3]), let low = hex(piece[4])
         else { return nil }
-        return v
+        return high << 4 | low
     }
 
     // MARK: Encoding

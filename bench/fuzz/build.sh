@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer harnesses of bench/fuzz/harness/ into $FUZZ_OUT (default .build/fuzz).
+#
+# Instrumenting the whole package with SwiftPM would rebuild everything (ArgumentParser, the
+# trainer, ...) twice over; instead each harness is compiled with swiftc directly, as a module
+# named MoeData holding only the source files it exercises (so it reaches internal types such
+# as LineReader), against two instrumented static libraries built once: MDS and Yams (+ its C
+# part). Outputs are rebuilt only when one of their inputs is newer.
+#
+# Usage: bench/fuzz/build.sh [harness...]   (default: every harness)
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+OUT=${FUZZ_OUT:-$ROOT/.build/fuzz}
+FUZZ_DIR=$ROOT/bench/fuzz
+mkdir -p "$OUT/lib"
+say() { echo "fuzz-build: $*" >&2; }
+
+# -O: the harnesses run millions of inputs; overflow and bounds traps stay on at -O.
+SAN=(-sanitize=fuzzer,address)
+SWIFT_FLAGS=(-O -g -parse-as-library -swift-version 6 "${SAN[@]}" -use-ld=lld)
+C_FLAGS=(-O1 -g -fsanitize=address,fuzzer-no-link)
+M=$ROOT/Sources/MoeData
+S=$FUZZ_DIR/harness/Support.swift
+
+# Files of Sources/MoeData each harness compiles, besides its own harness file.
+sources_for() {
+    case $1 in
+        json) ;;
+        jsonl) echo "$S $M/Read/ByteSource.swift $M/Read/LineReader.swift $M/Read/RecordReaders.swift" \
+            "$M/Read/Document.swift $M/Read/InputFiles.swift $M/Manifest/Manifest.swift" \
+            "$M/Manifest/YAMLKeyCheck.swift $M/Manifest/CodeLanguages.swift $M/Support/MoeDataError.swift" ;;
+        zstd|gzip) echo "$S $M/Read/ByteSource.swift $M/Read/LineReader.swift $M/Support/MoeDataError.swift" ;;
+        mds) echo "$S" ;;
+        spm_model) local n=$M/Tokenize/Native
+            echo "$n/SentencePieceModelFile.swift $n/NativeUnigramEncoder.swift $n/PieceTrie.swift" \
+            "$n/PrecompiledCharsMap.swift $M/Support/MoeDataError.swift" ;;
+        manifest) echo "$M/Manifest/Manifest.swift $M/Manifest/YAMLKeyCheck.swift $M/Manifest/CodeLanguages.swift" \
+            "$M/Support/MoeDataError.swift" ;;
+        mixture) echo "$M/Mix/MixtureParser.swift $M/Mix/Mixture.swift $M/Mix/MixSchedule.swift" \
+            "$M/Mix/WideArithmetic.swift $M/Objective/Denoiser.swift $M/Support/MoeDataError.swift" ;;
+        *) say "unknown harness '$1'"; exit 2 ;;
+    esac
+}
+needs_yams() { case $1 in jsonl|manifest|mixture) return 0 ;; *) return 1 ;; esac; }
+
+# True when $1 is missing or older than any of the remaining paths (files or folders).
+stale() {
+    local target=$1; shift
+    [[ -e $target ]] || return 0
+    [[ -n $(find "$@" -newer "$target" -print -quit 2>/dev/null) ]]
+}
+
+build_mds() {
+    local srcs=("$ROOT"/Sources/MDS/*.swift)
+    stale "$OUT/lib/libMDS.a" "${srcs[@]}" "$0" || return 0
+    say "MDS (instrumented static library)"
+    (cd "$OUT/lib" && swiftc "${SWIFT_FLAGS[@]}" -module-name MDS -emit-module -emit-library -static \
+        -I "$ROOT/Sources/CZstd" "${srcs[@]}" -o libMDS.a)
+}
+
+yams_dir() {
+    local d=$ROOT/.build/checkouts/Yams
+    if [[ ! -d $d ]]; then
+        say "resolving packages for the Yams checkout"
+        (cd "$ROOT" && swift package resolve >&2)
+    fi
+    echo "$d"
+}
+
+build_yams() {
+    local y; y=$(yams_dir)
+    stale "$OUT/lib/libYams.a" "$y/Sources" "$0" || return 0
+    say "CYaml and Yams (instrumented static libraries)"
+    local objs=()
+    for c in "$y"/Sources/CYaml/src/*.c; do
+        local o=$OUT/lib/cyaml-$(basename "$c" .c).o
+        clang "${C_FLAGS[@]}" -DYAML_DECLARE_STATIC -I "$y/Sources/CYaml/include" -c "$c" -o "$o"
+        objs+=("$o")
+    done
+    rm -f "$OUT/lib/libCYaml.a"
+    ar rcs "$OUT/lib/libCYaml.a" "${objs[@]}"
+    (cd "$OUT/lib" && swiftc "${SWIFT_FLAGS[@]}" -module-name Yams -emit-module -emit-library -static \
+        -D SWIFT_PACKAGE -I "$y/Sources/CYaml/include" -Xcc -DYAML_DECLARE_STATIC \
+        "$y"/Sources/Yams/*.swift -o libYams.a)
+}
+
+build_harness() {
+    local h=$1 srcs yams_flags=()
+    # shellcheck disable=SC2207
+    srcs=($(sources_for "$h"))
+    if needs_yams "$h"; then
+        build_yams
+        yams_flags=(-I "$(yams_dir)/Sources/CYaml/include" -Xcc -DYAML_DECLARE_STATIC -lYams -lCYaml)
+    fi
+    local exe=$OUT/fuzz-$h
+    stale "$exe" "$FUZZ_DIR/harness/$h.swift" "${srcs[@]}" "$OUT/lib/libMDS.a" "$0" || return 0
+    say "harness $h (${#srcs[@]} source files)"
+    (cd "$OUT/lib" && swiftc "${SWIFT_FLAGS[@]}" -module-name MoeData "$FUZZ_DIR/harness/$h.swift" "${srcs[@]}" \
+        -I "$OUT/lib" -L "$OUT/lib" -lMDS "${yams_flags[@]}" \
+        -I "$ROOT/Sources/CZstd" -I "$ROOT/Sources/CZlib" -lzstd -lz -o "$exe")
+}
+
+ALL=(json jsonl zstd gzip mds spm_model manifest mixture)
+HARNESSES=("${@:-${ALL[@]}}")
+[[ $# -gt 0 ]] || HARNESSES=("${ALL[@]}")
+build_mds
+for h in "${HARNESSES[@]}"; do build_harness "$h"; done
