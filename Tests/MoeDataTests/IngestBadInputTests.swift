@@ -31,6 +31,15 @@ import Testing
     /// Real zstd/gzip output: two members (frames) made by the tool and concatenated, cut short
     /// inside the second, so the records of the first are readable before the fault.
     static func truncated(_ tool: String, _ ext: String, _ dir: URL) throws -> String {
+        let packedParts = try compressedHalves(tool, ext, dir)
+        let cut = packedParts[0] + packedParts[1].prefix(packedParts[1].count / 2)
+        let path = dir.appendingPathComponent("t.jsonl.\(ext)")
+        try cut.write(to: path)
+        return path.path
+    }
+
+    /// 1,200 good records as two members (frames) compressed apart by the real tool, 600 each.
+    static func compressedHalves(_ tool: String, _ ext: String, _ dir: URL) throws -> [Data] {
         let lines = try goodLines(1200)
         var packedParts: [Data] = []
         for (i, part) in [Array(lines[..<600]), Array(lines[600...])].enumerated() {
@@ -42,26 +51,13 @@ import Testing
             packedParts.append(try Data(contentsOf: packed))
             try FileManager.default.removeItem(at: packed)
         }
-        let cut = packedParts[0] + packedParts[1].prefix(packedParts[1].count / 2)
-        let path = dir.appendingPathComponent("t.jsonl.\(ext)")
-        try cut.write(to: path)
-        return path.path
+        return packedParts
     }
 
     /// A full-length file whose second zstd frame / gzip member is corrupt (its magic number overwritten),
     /// not cut short: the first one's 600 records are kept, the fault is a file-level error.
     static func corrupt(_ tool: String, _ ext: String, _ dir: URL) throws -> String {
-        let lines = try goodLines(1200)
-        var parts: [Data] = []
-        for (i, part) in [Array(lines[..<600]), Array(lines[600...])].enumerated() {
-            let plain = dir.appendingPathComponent("part\(i).jsonl")
-            try write(part, plain)
-            let r = try TestSupport.run(TestSupport.which(tool), tool == "zstd" ? ["-q", "--rm", plain.path] : [plain.path])
-            guard r.status == 0 else { throw MoeDataError("\(tool) failed: \(r.stderr)") }
-            let packed = dir.appendingPathComponent("part\(i).jsonl.\(ext)")
-            parts.append(try Data(contentsOf: packed))
-            try FileManager.default.removeItem(at: packed)
-        }
+        let parts = try compressedHalves(tool, ext, dir)
         var second = parts[1]
         for i in 0..<4 { second[second.startIndex + i] ^= 0x5A }
         let path = dir.appendingPathComponent("c.jsonl.\(ext)")
