@@ -22,26 +22,27 @@ C_FLAGS=(-O1 -g -fsanitize=address,fuzzer-no-link)
 M=$ROOT/Sources/MoeData
 S=$FUZZ_DIR/harness/Support.swift
 
-# Files of Sources/MoeData each harness compiles, besides its own harness file.
+# Files of Sources/MoeData each harness compiles, besides its own harness file. Readers check
+# their paths with InputFiles, which knows the manifest's SourceSpec, so the manifest folder (and
+# with it Yams) comes along with every reader; `swiftc -typecheck` with these lists finds a missing one.
 sources_for() {
+    local manifest="$M/Manifest/*.swift $M/Read/InputFiles.swift $M/Support/FileErrors.swift $M/Support/MoeDataError.swift"
     case $1 in
         json) ;;
         jsonl) echo "$S $M/Read/ByteSource.swift $M/Read/LineReader.swift $M/Read/RecordReaders.swift" \
-            "$M/Read/Document.swift $M/Read/InputFiles.swift $M/Manifest/Manifest.swift" \
-            "$M/Manifest/YAMLKeyCheck.swift $M/Manifest/CodeLanguages.swift $M/Support/MoeDataError.swift" ;;
-        zstd|gzip) echo "$S $M/Read/ByteSource.swift $M/Read/LineReader.swift $M/Support/MoeDataError.swift" ;;
+            "$M/Read/Document.swift $manifest" ;;
+        zstd|gzip) echo "$S $M/Read/ByteSource.swift $M/Read/LineReader.swift $manifest" ;;
         mds) echo "$S" ;;
         spm_model) local n=$M/Tokenize/Native
             echo "$n/SentencePieceModelFile.swift $n/NativeUnigramEncoder.swift $n/PieceTrie.swift" \
             "$n/PrecompiledCharsMap.swift $M/Support/MoeDataError.swift" ;;
-        manifest) echo "$M/Manifest/Manifest.swift $M/Manifest/YAMLKeyCheck.swift $M/Manifest/CodeLanguages.swift" \
-            "$M/Support/MoeDataError.swift" ;;
+        manifest) echo "$manifest" ;;
         mixture) echo "$M/Mix/MixtureParser.swift $M/Mix/Mixture.swift $M/Mix/MixSchedule.swift" \
-            "$M/Mix/WideArithmetic.swift $M/Objective/Denoiser.swift $M/Support/MoeDataError.swift" ;;
+            "$M/Mix/WideArithmetic.swift $M/Objective/Denoiser.swift $manifest" ;;
         *) say "unknown harness '$1'"; exit 2 ;;
     esac
 }
-needs_yams() { case $1 in jsonl|manifest|mixture) return 0 ;; *) return 1 ;; esac; }
+needs_yams() { case $1 in jsonl|zstd|gzip|manifest|mixture) return 0 ;; *) return 1 ;; esac; }
 
 # True when $1 is missing or older than any of the remaining paths (files or folders).
 stale() {
