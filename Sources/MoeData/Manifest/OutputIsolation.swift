@@ -12,7 +12,7 @@ extension Manifest {
         }
         for (i, source) in sources.enumerated() {
             for (j, entry) in source.paths.enumerated() {
-                let root = Manifest.canonical(Manifest.globRoot(entry))
+                let root = Manifest.canonical(InputFiles.globRoot(entry))
                 let key = "sources[\(i)].paths[\(j)]"
                 if Manifest.reads(entry, root: root, output: out) {
                     throw MoeDataError(
@@ -43,17 +43,6 @@ extension Manifest {
             return true
         }
         return re.firstMatch(in: output, range: NSRange(output.startIndex..., in: output)) != nil
-    }
-
-    /// The folder a path or glob reads from: the part before the first wildcard component.
-    static func globRoot(_ entry: String) -> String {
-        var parts: [Substring] = []
-        for part in entry.split(separator: "/", omittingEmptySubsequences: false) {
-            if part.contains("*") || part.contains("?") || part.contains("[") { break }
-            parts.append(part)
-        }
-        let joined = parts.joined(separator: "/")
-        return joined.isEmpty ? "/" : joined
     }
 
     /// Absolute, standardized, with symbolic links resolved where they exist.
