@@ -94,7 +94,10 @@ wait_for_state() {
 submit() { sbatch --parsable "$@" | cut -d';' -f1; }
 
 step_start() {
-    "$SLURM_LOCAL" start >"$MOE_DATA_SLURM_DIR/start.out" 2>&1 || { cat "$MOE_DATA_SLURM_DIR/start.out" >&2; fail "start"; }
+    if ! "$SLURM_LOCAL" start >"$MOE_DATA_SLURM_DIR/start.out" 2>&1; then
+        cat "$MOE_DATA_SLURM_DIR/start.out" >&2
+        fail "start"
+    fi
     [ "$(sinfo -h -N -o %T)" = idle ] || fail "the node is not idle after start"
     mkdir -p "$JOBS"
     PORTS="$(sed -n 's/^SlurmctldPort=//p; s/^SlurmdPort=//p' "$SLURM_CONF" | tr '\n' /)"
