@@ -7,13 +7,13 @@ struct BuildCommand: ParsableCommand {
         commandName: "build",
         abstract: "Run the whole recipe: ingest, mix on a schedule, UL2/causal objectives, pack into training rows.",
         discussion: """
-        Ingests the manifest's sources (reusing what is already ingested; training the tokenizer first when the
-        manifest says how and the model does not exist), checks the mixture's plan, then streams the mixture:
-        each phase's exact source-token proportions, its objective (OpenMoE's UL2 mixture of denoisers, or causal
-        LM with EOS after each document), packed next-fit into rows of the phase's length. Rows go to
+        Ingests the manifest's sources (reusing what is already ingested; training the tokenizer first when the \
+        manifest says how and the model does not exist), checks the mixture's plan, then streams the mixture: \
+        each phase's exact source-token proportions, its objective (OpenMoE's UL2 mixture of denoisers, or causal \
+        LM with EOS after each document), packed next-fit into rows of the phase's length. Rows go to \
         <output>/packed/ as MDS shards that `moe-data train` and mosaicml-streaming read.
 
-        The same manifest, mixture and seed give byte-identical rows whatever --jobs is; a killed build resumes
+        The same manifest, mixture and seed give byte-identical rows whatever --jobs is; a killed build resumes \
         after its last shard and writes the same bytes.
 
         Examples (the README's main command; the same into another folder):

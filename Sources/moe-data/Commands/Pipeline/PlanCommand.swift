@@ -7,10 +7,10 @@ struct PlanCommand: ParsableCommand {
         commandName: "plan",
         abstract: "Print a mixture's plan before building: per phase and source, target and available tokens, epochs needed, domain shares.",
         discussion: """
-        Available tokens come from the catalog for sources already ingested (exact). Before ingest they are
-        estimated (marked ~): the inputs' uncompressed size (recorded in zstd and gzip files, else from the
-        compression ratio of a file's head) divided by the bytes per token measured by tokenizing ~1 MiB of the
-        source with the manifest's model (4 bytes assumed while there is no model yet). A source that would run
+        Available tokens come from the catalog for sources already ingested (exact). Before ingest they are \
+        estimated (marked ~): the inputs' uncompressed size (recorded in zstd and gzip files, else from the \
+        compression ratio of a file's head) divided by the bytes per token measured by tokenizing ~1 MiB of the \
+        source with the manifest's model (4 bytes assumed while there is no model yet). A source that would run \
         out before its budget, beyond its max_epochs, is reported with the largest --total-tokens that fits.
 
         Example:
