@@ -31,9 +31,7 @@ struct InspectCommand: ParsableCommand {
     }
 
     func run() throws {
-        try runReportingErrors {
-            let inspector = try RowInspector(outputDirectory: output)
-            print(try inspector.render(row: row, showIds: ids), terminator: "")
-        }
+        let inspector = try RowInspector(outputDirectory: output)
+        print(try inspector.render(row: row, showIds: ids), terminator: "")
     }
 }

@@ -25,10 +25,8 @@ struct StatsCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        try runReportingErrors {
-            let catalog = try Catalog.openExisting(outputDirectory: output)
-            let stats = try CatalogStats.load(catalog)
-            print(json ? stats.json.encoded() : stats.render(), terminator: json ? "\n" : "")
-        }
+        let catalog = try Catalog.openExisting(outputDirectory: output)
+        let stats = try CatalogStats.load(catalog)
+        print(json ? stats.json.encoded() : stats.render(), terminator: json ? "\n" : "")
     }
 }

@@ -32,25 +32,23 @@ struct VerifyCommand: ParsableCommand {
     var repair = false
 
     func run() throws {
-        try runReportingErrors {
-            // Repair writes: it takes the output's lock like ingest and build.
-            let lock = repair ? try OutputLock(outputDirectory: output) : nil
-            defer { withExtendedLifetime(lock) {} }
-            let verifier = OutputVerifier(output: output)
-            let (problems, shards) = try verifier.run(deep: deep)
-            if problems.isEmpty {
-                print("\(output): \(shards) shards verified\(deep ? ", provenance checked" : ""); no problems")
-                return
-            }
-            for p in problems { print("\(output)/\(p)") }
-            if repair {
-                let moved = try verifier.repair(problems)
-                print("moved to \(output)/damaged/: \(moved.joined(separator: ", "))")
-                print("run the same `moe-data ingest` or `build` again to regenerate them")
-                return
-            }
-            throw MoeDataError(
-                "\(output): \(problems.count) problem(s); `moe-data verify \(output) --repair` moves them aside")
+        // Repair writes: it takes the output's lock like ingest and build.
+        let lock = repair ? try OutputLock(outputDirectory: output) : nil
+        defer { withExtendedLifetime(lock) {} }
+        let verifier = OutputVerifier(output: output)
+        let (problems, shards) = try verifier.run(deep: deep)
+        if problems.isEmpty {
+            print("\(output): \(shards) shards verified\(deep ? ", provenance checked" : ""); no problems")
+            return
         }
+        for p in problems { print("\(output)/\(p)") }
+        if repair {
+            let moved = try verifier.repair(problems)
+            print("moved to \(output)/damaged/: \(moved.joined(separator: ", "))")
+            print("run the same `moe-data ingest` or `build` again to regenerate them")
+            return
+        }
+        throw MoeDataError(
+            "\(output): \(problems.count) problem(s); `moe-data verify \(output) --repair` moves them aside")
     }
 }

@@ -17,7 +17,8 @@ struct BenchCommand: ParsableCommand {
 
     enum Stage: String, ExpressibleByArgument, CaseIterable { case mixer, objective }
 
-    @Argument(help: "Which stage: mixer (token shards → mixed stream) or objective (UL2 / causal examples → packed rows).")
+    @Argument(help: ArgumentHelp(
+        "Which stage: mixer (token shards → mixed stream) or objective (UL2 / causal examples → packed rows)."))
     var stage: Stage
 
     @Option(help: "Source tokens to process (e.g. 20M).")
@@ -32,20 +33,20 @@ struct BenchCommand: ParsableCommand {
     }
 
     func run() throws {
-        try runReportingErrors {
-            guard let n = TokenCount.parse(tokens), n > 0 else { throw MoeDataError("--tokens: '\(tokens)' is not a token count") }
-            for i in 1...runs {
-                switch stage {
-                case .mixer:
-                    let r = try MixerBenchmark.run(tokens: n)
-                    print(String(format: "run %d: mixer %d tokens in %d chunks, %.3f s: %.1fM tokens/s (one thread)",
-                                 i, r.tokens, r.chunks, r.seconds, r.tokensPerSecond / 1e6))
-                case .objective:
-                    let r = try ObjectiveBenchmark.run(tokens: n)
-                    print(String(format: "run %d: objectives + packing %.1fM tokens/s (UL2 %.1fM, causal %.1fM; UL2 padding %.1f%%, %d rows; one thread)",
-                                 i, r.tokensPerSecond / 1e6, r.ul2TokensPerSecond / 1e6, r.causalTokensPerSecond / 1e6,
-                                 r.ul2PaddingShare * 100, r.rows))
-                }
+        // A count for any text validate() accepted.
+        let n = try OptionCheck.tokenCount(tokens, "--tokens") ?? 0
+        for i in 1...runs {
+            switch stage {
+            case .mixer:
+                let r = try MixerBenchmark.run(tokens: n)
+                print(String(format: "run %d: mixer %d tokens in %d chunks, %.3f s: %.1fM tokens/s (one thread)",
+                             i, r.tokens, r.chunks, r.seconds, r.tokensPerSecond / 1e6))
+            case .objective:
+                let r = try ObjectiveBenchmark.run(tokens: n)
+                print(String(format: "run %d: objectives + packing %.1fM tokens/s (UL2 %.1fM, causal %.1fM; "
+                             + "UL2 padding %.1f%%, %d rows; one thread)",
+                             i, r.tokensPerSecond / 1e6, r.ul2TokensPerSecond / 1e6, r.causalTokensPerSecond / 1e6,
+                             r.ul2PaddingShare * 100, r.rows))
             }
         }
     }

@@ -32,32 +32,29 @@ struct IngestCommand: ParsableCommand {
     var restart = false
 
     func run() throws {
-        try runReportingErrors {
-            let m = try outputOption.manifest(manifest)
-            let lock = try OutputLock(outputDirectory: m.output)
-            defer { withExtendedLifetime(lock) {} }
-            let catalog = try Catalog(outputDirectory: m.output)
-            let runID = try catalog.beginRun(command: "ingest", arguments: CommandLine.arguments)
-            do {
-                let tokenizer = try TokenizerSetup.load(manifest: m, quiet: common.quiet, jobs: common.resolvedJobs, engine: common.tokenizerEngine)
-                var options = Ingest.Options()
-                options.jobs = common.resolvedJobs
-                options.quiet = common.quiet
-                options.restart = restart
-                let progress = ProgressLine(quiet: common.quiet)
-                let summaries = try Ingest(manifest: m, options: options).run(catalog: catalog, tokenizer: tokenizer, progress: progress)
-                progress.finish()
-                try catalog.endRun(runID, status: "done")
-                if !common.quiet {
-                    for s in summaries {
-                        print("\(s.name): \(s.totals.documents) documents, \(s.totals.skipped) skipped, \(s.totals.tokens) tokens, \(s.shards) shards\(s.reused ? " (up to date)" : "")")
-                    }
-                    print("output: \(m.output)/tokens  catalog: \(catalog.path)")
+        let m = try outputOption.manifest(manifest)
+        let lock = try OutputLock(outputDirectory: m.output)
+        defer { withExtendedLifetime(lock) {} }
+        let catalog = try Catalog(outputDirectory: m.output)
+        let runID = try catalog.beginRun(command: "ingest", arguments: CommandLine.arguments)
+        do {
+            let tokenizer = try common.tokenizer(for: m)
+            let options = common.ingestOptions(restart: restart)
+            let progress = ProgressLine(quiet: common.quiet)
+            let summaries = try Ingest(manifest: m, options: options)
+                .run(catalog: catalog, tokenizer: tokenizer, progress: progress)
+            progress.finish()
+            try catalog.endRun(runID, status: "done")
+            if !common.quiet {
+                for s in summaries {
+                    print("\(s.name): \(s.totals.documents) documents, \(s.totals.skipped) skipped, "
+                        + "\(s.totals.tokens) tokens, \(s.shards) shards\(s.reused ? " (up to date)" : "")")
                 }
-            } catch {
-                try? catalog.endRun(runID, status: "failed: \(error)")
-                throw error
+                print("output: \(m.output)/tokens  catalog: \(catalog.path)")
             }
+        } catch {
+            try? catalog.endRun(runID, status: "failed: \(error)")
+            throw error
         }
     }
 }
