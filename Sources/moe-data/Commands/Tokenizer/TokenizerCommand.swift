@@ -22,21 +22,3 @@ struct TokenizerCommand: ParsableCommand {
         ]
     )
 }
-
-/// Options every command that loads a model shares.
-struct TokenizerModelOptions: ParsableArguments {
-    @Option(name: [.short, .long], help: "SentencePiece .model file.")
-    var model: String
-
-    @Option(help: "Sentinel ids appended after the pieces (T5 extra_ids; OpenMoE: 300; 0 = none).")
-    var sentinels: Int = 300
-
-    @Option(help: ArgumentHelp(
-            "Encoder: auto (native for unigram models, libsentencepiece for BPE/char/word), native, or library.",
-            discussion: "Both give libsentencepiece 0.1.97's ids; `moe-data tokenizer verify` checks that on your corpus."))
-    var tokenizerEngine: TokenizerEngine = .auto
-
-    func validate() throws {
-        try OptionCheck.int(sentinels, "--sentinels", 0...1_000_000)
-    }
-}

@@ -24,20 +24,23 @@ struct TokenizerTrainCommand: ParsableCommand {
     @Option(name: [.short, .long], help: "Where to write the .model file.")
     var output: String
 
-    @Option(name: .customLong("input"), help: "Training input: plain text, or JSONL (.jsonl/.json) with --field. Repeatable.")
+    @Option(name: .customLong("input"),
+            help: "Training input: plain text, or JSONL (.jsonl/.json) with --field. Repeatable.")
     var inputs: [String] = []
 
-    @Option(help: "Draw the sample from a manifest's sources (every format the manifest reads). Shares come from --source-share, else the manifest's tokenizer.train.shares, else equal.")
+    @Option(help: ArgumentHelp("Draw the sample from a manifest's sources (every format the manifest reads). Shares "
+        + "come from --source-share, else the manifest's tokenizer.train.shares, else equal."))
     var manifest: String?
 
-    @Option(name: .customLong("source-share"), help: "With --manifest: NAME=WEIGHT, a source's relative share of the sample. Repeatable.")
+    @Option(name: .customLong("source-share"),
+            help: "With --manifest: NAME=WEIGHT, a source's relative share of the sample. Repeatable.")
     var sourceShares: [String] = []
 
     @Option(name: .customLong("share"), help: "Relative share of the sample for each --input, in order. Repeatable.")
     var shares: [Double] = []
 
-    @Option(help: "Input format: auto (by extension), text or jsonl.")
-    var format: String = "auto"
+    @Option(help: "Input format of every --input (auto: by the file's extension).")
+    var format: TrainingInputFormat = .auto
 
     @Option(help: "JSONL field holding the document text.")
     var field: String = "text"
@@ -58,19 +61,19 @@ struct TokenizerTrainCommand: ParsableCommand {
     var sampleBytes: String = "20M"
 
     @Option(help: "Mode tokens [NLU] [NLG] [S2S]: text (encoded as plain text, as OpenMoE) or reserved (one id each).")
-    var modeTokens: String = "text"
+    var modeTokens: ModeTokenEncoding = .text
 
     @Option(name: .customLong("user-defined-symbol"), help: "A piece that is always one id. Repeatable.")
     var userDefinedSymbols: [String] = []
 
-    @Option(help: "Normalization: identity (lossless; default) or nmt_nfkc (SentencePiece/T5 default).")
-    var normalization: String = "identity"
+    @Option(help: ArgumentHelp(
+        "Normalization rule: identity keeps the text as it is (lossless); nmt_nfkc is SentencePiece's and T5's."))
+    var normalization: NormalizationRule = .identity
 
     @Option(help: "Seed of the sample draw and the trainer.")
     var seed: UInt64 = 0
 
-    @Option(help: "Trainer threads.")
-    var threads: Int = 2
+    @OptionGroup var jobs: JobsOption<SentencePieceTrainerJobs>
 
     @Flag(help: "Show libsentencepiece's training log.")
     var verbose: Bool = false
@@ -79,75 +82,86 @@ struct TokenizerTrainCommand: ParsableCommand {
         try OptionCheck.int(vocabSize, "--vocab-size", 1...(1 << 24))
         try OptionCheck.double(characterCoverage, "--character-coverage", 0...1, exclusiveLower: true)
         _ = try parseByteSize(sampleBytes, option: "--sample-bytes")
-        try OptionCheck.int(threads, "--threads", 1...OptionCheck.maxThreads)
         for share in shares { try OptionCheck.double(share, "--share", 0...1e12, exclusiveLower: true) }
+        guard !inputs.isEmpty || manifest != nil else {
+            throw ValidationError("no training inputs: give --manifest M or at least one --input FILE")
+        }
+        guard shares.isEmpty || shares.count == inputs.count else {
+            throw ValidationError(
+                "\(shares.count) --share values for \(inputs.count) --input files; give one per input or none")
+        }
+        _ = try namedShares()
+        _ = try trainingOptions()
     }
 
-    func run() throws {
+    /// The trainer's options, checked (e.g. that --vocab-size leaves room for learned pieces).
+    private func trainingOptions() throws -> TokenizerTrainingOptions {
         var options = TokenizerTrainingOptions()
         options.vocabSize = vocabSize
         options.characterCoverage = characterCoverage
         options.splitDigits = splitDigits
         options.byteFallback = byteFallback
         options.sampleBytes = try parseByteSize(sampleBytes, option: "--sample-bytes")
-        options.normalization = normalization
+        options.normalization = normalization.name
         options.seed = seed
-        options.threads = threads
-        guard let encoding = ModeTokenEncoding(rawValue: modeTokens) else {
-            throw MoeDataError("--mode-tokens \(modeTokens) is unknown; use text or reserved")
-        }
-        options.userDefinedSymbols = (encoding == .reserved ? ModeToken.symbols : []) + userDefinedSymbols
+        options.threads = jobs.count
+        options.userDefinedSymbols = (modeTokens == .reserved ? ModeToken.symbols : []) + userDefinedSymbols
         try options.validate()
+        return options
+    }
 
-        guard !inputs.isEmpty || manifest != nil else { throw MoeDataError("no training inputs: give --manifest M or at least one --input FILE") }
-        guard shares.isEmpty || shares.count == inputs.count else {
-            throw MoeDataError("\(shares.count) --share values for \(inputs.count) --input files; give one per input or none")
-        }
-        var sources: [(source: any TrainingTextSource, share: Double)] = []
-        for (i, path) in inputs.enumerated() {
-            let fileFormat: TextFileSource.Format
-            switch format {
-            case "auto": fileFormat = TextFileSource.format(forPath: path)
-            default:
-                guard let f = TextFileSource.Format(rawValue: format) else {
-                    throw MoeDataError("--format \(format) is unknown; use auto, text or jsonl")
-                }
-                fileFormat = f
+    /// `--source-share NAME=WEIGHT` values by name.
+    private func namedShares() throws -> [String: Double] {
+        var named: [String: Double] = [:]
+        for item in sourceShares {
+            let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, let w = Double(parts[1]), w > 0 else {
+                throw ValidationError("--source-share \(item): expected NAME=WEIGHT with a positive weight")
             }
-            sources.append((TextFileSource(path: path, format: fileFormat, field: field), shares.isEmpty ? 1 : shares[i]))
+            named[parts[0]] = w
         }
+        return named
+    }
 
+    /// The --input files, then the manifest's sources, each with its share of the sample.
+    private func textSources() throws -> [(source: any TrainingTextSource, share: Double)] {
+        var sources: [(source: any TrainingTextSource, share: Double)] = inputs.enumerated().map { i, path in
+            let source = TextFileSource(path: path, format: format.format(forPath: path), field: field)
+            return (source, shares.isEmpty ? 1 : shares[i])
+        }
         if let manifest {
             let m = try Manifest.load(path: manifest)
-            var named: [String: Double] = [:]
-            for item in sourceShares {
-                let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
-                guard parts.count == 2, let w = Double(parts[1]), w > 0 else {
-                    throw MoeDataError("--source-share \(item): expected NAME=WEIGHT with a positive weight")
-                }
-                named[parts[0]] = w
-            }
+            let named = try namedShares()
             let shares = named.isEmpty ? (m.tokenizer.train?.shares ?? [:]) : named
-            sources += try TokenizerSetup.textSources(m, shares: shares, sharesKey: named.isEmpty ? "tokenizer.train.shares" : "--source-share")
+            sources += try TokenizerSetup.textSources(
+                m, shares: shares, sharesKey: named.isEmpty ? "tokenizer.train.shares" : "--source-share")
         }
+        return sources
+    }
 
+    func run() throws {
+        let options = try trainingOptions()
+        let sources = try textSources()
         let clock = ContinuousClock()
         let sampleStart = clock.now
-        let sampler = TrainingSampler(totalBytes: options.sampleBytes, seed: seed, maxSentenceBytes: options.maxSentenceBytes)
+        let sampler = TrainingSampler(
+            totalBytes: options.sampleBytes, seed: seed, maxSentenceBytes: options.maxSentenceBytes)
         let (sentences, stats) = try sampler.sample(sources)
         let sampleTime = clock.now - sampleStart
         for s in stats {
-            print("sample \(s.source): kept \(s.sentencesKept) of \(s.sentencesSeen) lines, \(s.bytesKept) of \(s.bytesSeen) bytes (budget \(s.budgetBytes))")
+            print("sample \(s.source): kept \(s.sentencesKept) of \(s.sentencesSeen) lines, "
+                + "\(s.bytesKept) of \(s.bytesSeen) bytes (budget \(s.budgetBytes))")
         }
         let trainStart = clock.now
-        try TokenizerTrainer.train(sentences: DrainingSentences(sentences), options: options, modelPath: output, verbose: verbose)
+        try TokenizerTrainer.train(
+            sentences: DrainingSentences(sentences), options: options, modelPath: output, verbose: verbose)
         let trainTime = clock.now - trainStart
         let tokenizer = try Tokenizer(modelPath: output)
-        print("wrote \(output): \(tokenizer.pieceCount) pieces, +\(tokenizer.sentinelCount) sentinels = \(tokenizer.vocabSize) ids (padded \(tokenizer.paddedVocabSize)), xxh64 \(tokenizer.modelHash)")
-        print("time: sample \(format(sampleTime)), train \(format(trainTime)); peak memory \(peakResidentMegabytes()) MB")
+        print("wrote \(output): \(tokenizer.pieceCount) pieces, +\(tokenizer.sentinelCount) sentinels = "
+            + "\(tokenizer.vocabSize) ids (padded \(tokenizer.paddedVocabSize)), xxh64 \(tokenizer.modelHash)")
+        print("time: sample \(formatDuration(sampleTime)), train \(formatDuration(trainTime)); "
+            + "peak memory \(peakResidentMegabytes()) MB")
     }
-
-    private func format(_ d: Duration) -> String { formatDuration(d) }
 }
 
 /// "20M" → 20,000,000 (decimal units, as `du --si` and the "100 MB").

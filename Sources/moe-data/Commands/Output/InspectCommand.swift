@@ -7,11 +7,11 @@ struct InspectCommand: ParsableCommand {
         commandName: "inspect",
         abstract: "Decode a packed training row to text: segments, sources, mode token, sentinels, inputs vs targets.",
         discussion: """
-        Each segment of the row is shown with its source, objective (ul2 or causal), denoiser and the documents
-        (id, first token, count) its tokens came from. The part without loss (mode prefix + inputs) is shown apart
+        Each segment of the row is shown with its source, objective (ul2 or causal), denoiser and the documents \
+        (id, first token, count) its tokens came from. The part without loss (mode prefix + inputs) is shown apart \
         from the part with loss (targets, EOS included); sentinels print as <extra_id_k>, EOS as </s>.
 
-        Example:
+        Examples:
           moe-data inspect out/sample --row 0
           moe-data inspect out/sample --row 1200 --ids
         """
@@ -31,9 +31,7 @@ struct InspectCommand: ParsableCommand {
     }
 
     func run() throws {
-        try runReportingErrors {
-            let inspector = try RowInspector(outputDirectory: output)
-            print(try inspector.render(row: row, showIds: ids), terminator: "")
-        }
+        let inspector = try RowInspector(outputDirectory: output)
+        print(try inspector.render(row: row, showIds: ids), terminator: "")
     }
 }

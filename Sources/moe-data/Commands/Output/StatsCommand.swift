@@ -8,11 +8,11 @@ struct StatsCommand: ParsableCommand {
         commandName: "stats",
         abstract: "Show what an output folder's catalog records: per source files, documents, skips, tokens, bytes.",
         discussion: """
-        Documents read = documents written + documents skipped, for every source. Skipped records and files are
-        listed by reason with a first example (file, line or byte offset). After `moe-data build`, the mixture's
+        Documents read = documents written + documents skipped, for every source. Skipped records and files are \
+        listed by reason with a first example (file, line or byte offset). After `moe-data build`, the mixture's \
         realized vs target shares per phase and the packing figures are shown too.
 
-        Example:
+        Examples:
           moe-data stats out/sample
           moe-data stats out/sample --json | python3 -m json.tool
         """
@@ -25,10 +25,8 @@ struct StatsCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        try runReportingErrors {
-            let catalog = try Catalog.openExisting(outputDirectory: output)
-            let stats = try CatalogStats.load(catalog)
-            print(json ? stats.json.encoded() : stats.render(), terminator: json ? "\n" : "")
-        }
+        let catalog = try Catalog.openExisting(outputDirectory: output)
+        let stats = try CatalogStats.load(catalog)
+        print(json ? stats.json.encoded() : stats.render(), terminator: json ? "\n" : "")
     }
 }

@@ -22,8 +22,7 @@ struct TokenizerBenchCommand: ParsableCommand {
     @Option(help: "Text file; each line is one text.")
     var input: String
 
-    @Option(help: "Threads.")
-    var jobs: Int = 1
+    @OptionGroup var jobs: JobsOption<TokenizingJobs>
 
     @Option(help: "Timed runs; the fastest is reported.")
     var runs: Int = 3
@@ -32,14 +31,12 @@ struct TokenizerBenchCommand: ParsableCommand {
     var batch: Int = 8192
 
     func validate() throws {
-        try OptionCheck.int(jobs, "--jobs", 1...OptionCheck.maxThreads)
         try OptionCheck.int(runs, "--runs", 1...1000)
         try OptionCheck.int(batch, "--batch", 1...1_000_000)
     }
 
     func run() throws {
-        guard jobs > 0, runs > 0, batch > 0 else { throw MoeDataError("--jobs, --runs and --batch must be positive") }
-        let tokenizer = try Tokenizer(modelPath: model.model, sentinelCount: model.sentinels, engine: model.tokenizerEngine)
+        let tokenizer = try model.load()
         var reader = try TextLines(path: input)
         var lines: [String] = []
         var bytes = 0
@@ -56,13 +53,14 @@ struct TokenizerBenchCommand: ParsableCommand {
             var i = 0
             while i < lines.count {
                 let end = min(i + batch, lines.count)
-                for ids in try tokenizer.encodeBatch(Array(lines[i..<end]), jobs: jobs) { tokens += ids.count }
+                for ids in try tokenizer.encodeBatch(Array(lines[i..<end]), jobs: jobs.count) { tokens += ids.count }
                 i = end
             }
             best = min(best, clock.now - start)
         }
         let seconds = Double(best.components.seconds) + Double(best.components.attoseconds) * 1e-18
         print(String(format: "lines %d bytes %d tokens %d jobs %d seconds %.3f MB/s %.2f tokens/s %.0f",
-                     lines.count, bytes, tokens, jobs, seconds, Double(bytes) / seconds / 1e6, Double(tokens) / seconds))
+                     lines.count, bytes, tokens, jobs.count, seconds, Double(bytes) / seconds / 1e6,
+                     Double(tokens) / seconds))
     }
 }

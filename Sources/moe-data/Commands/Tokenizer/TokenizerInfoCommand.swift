@@ -22,7 +22,7 @@ struct TokenizerInfoCommand: ParsableCommand {
     var json: Bool = false
 
     func run() throws {
-        let t = try Tokenizer(modelPath: model.model, sentinelCount: model.sentinels)
+        let t = try model.load()
         let reserved = ModeToken.allCases.compactMap { t.pieceId($0.rawValue) }.count == ModeToken.allCases.count
         var fields: [(String, JSONValue)] = [
             ("model", .string(t.modelPath)),

@@ -7,7 +7,9 @@ import MoeTrain
 struct AnalyzeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "analyze",
-        abstract: "Routing analysis of trained checkpoints (OpenMoE §4): specialization, stability, drops by position.",
+        abstract: """
+            Routing analysis of trained checkpoints (OpenMoE §4): specialization, stability, drops by position.
+            """,
         discussion: """
         Runs each checkpoint in evaluation mode over the same packed rows (spread evenly over the dataset) and \
         records, per MoE layer and token, its id, position, source, domain, top-k experts, gates and whether \
@@ -40,7 +42,8 @@ struct AnalyzeCommand: ParsableCommand {
     var layer: Int?
 
     @Option(help: ArgumentHelp("Only token ids / positions seen at least this many times count for specialization "
-        + "(the paper used 128 on far more data; a position is seen about once per analysed row, so the default is 32)."))
+        + "(the paper used 128 on far more data; a position is seen about once per analysed row, so the default "
+        + "is 32)."))
     var minCount: Int = 32
 
     @Option(help: "Width of the position buckets of the drop-rate curve.")
@@ -52,8 +55,7 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(help: "Rows per forward (one routing group, as in training); default: the run's --batch-rows.")
     var batchRows: Int?
 
-    @Option(help: "OpenBLAS threads; default: all cores.")
-    var threads: Int?
+    @OptionGroup var jobs: JobsOption<BLASJobs>
 
     @Option(help: "Folder for the report.")
     var out: String = "analysis"
@@ -66,66 +68,76 @@ struct AnalyzeCommand: ParsableCommand {
         try OptionCheck.int(bucket, "--bucket", 1...65535)
         try OptionCheck.int(frequentIds, "--frequent-ids", 1...(1 << 24))
         try OptionCheck.int(batchRows, "--batch-rows", 1...(1 << 20))
-        try OptionCheck.int(threads, "--threads", 1...OptionCheck.maxThreads)
     }
 
     func run() throws {
-        do { try execute() } catch let error as TrainError {
-            throw ValidationErrorMessage(error.description)
-        }
-    }
-
-    private func execute() throws {
-        guard rows >= 1, minCount >= 1, bucket >= 1, frequentIds >= 1, capacityFactor > 0 else {
-            throw TrainError("--rows, --min-count, --bucket, --frequent-ids must be ≥ 1 and --capacity-factor > 0")
-        }
-        BLASThreads.set(threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        BLASThreads.set(jobs.count)
         let dataset = try PackedDataset(path: URL(fileURLWithPath: data))
-        let outputDir = dataset.directory.deletingLastPathComponent()
-        let catalogPath = outputDir.appendingPathComponent("catalog.sqlite").path
-        guard FileManager.default.fileExists(atPath: catalogPath) else {
-            throw TrainError("\(catalogPath): missing; the analysis reads each source's domain from the build's catalog")
-        }
-        var domainOf: [String: String] = [:]
-        do {
-            let catalog = try Catalog.openExisting(outputDirectory: outputDir.path)
-            for s in try CatalogStats.load(catalog).sources { domainOf[s.name] = s.domain }
-        } catch { throw TrainError("\(catalogPath): \(error)") }
+        let domainOf = try Self.domains(outputDirectory: dataset.directory.deletingLastPathComponent())
         let sourceNames = domainOf.keys.sorted()
         let sourceIndex = Dictionary(uniqueKeysWithValues: sourceNames.enumerated().map { ($1, $0) })
-
         let analysisRows = try RoutingCollector.readRows(dataset, count: rows)
         var analysed: [AnalysedCheckpoint] = []
         var layerCount = 0
         for path in checkpoints {
             let (model, config, step) = try RoutingCollector.loadModel(checkpoint: URL(fileURLWithPath: path))
-            // Checked before the model runs over the rows, which takes most of the time.
-            if let layer, layer >= config.model.moeLayerCount {
-                throw TrainError("--layer \(layer): \(path) has \(config.model.moeLayerCount) MoE layers (0-based: "
-                    + "0...\(max(0, config.model.moeLayerCount - 1)))")
-            }
-            guard dataset.info.vocabSize <= config.model.vocabSize else {
-                throw TrainError("\(path): the model's vocabulary (\(config.model.vocabSize)) is smaller than the data's (\(dataset.info.vocabSize))")
-            }
+            try check(config.model, path: path, dataVocab: dataset.info.vocabSize)
             let clock = ContinuousClock(), started = clock.now
-            let layers = try RoutingCollector.collect(model: model, rows: analysisRows, batchRows: batchRows ?? config.batchRows,
-                                                      capacityFactor: capacityFactor, sourceIndex: sourceIndex)
+            let layers = try RoutingCollector.collect(
+                model: model, rows: analysisRows, batchRows: batchRows ?? config.batchRows,
+                capacityFactor: capacityFactor, sourceIndex: sourceIndex)
             layerCount = layers.count
-            TrainCommand.emit("\(path): step \(step), \(layers.first?.count ?? 0) tokens through \(layers.count) MoE layers "
-                + "in \(formatDuration(clock.now - started))")
+            LiveOutput.line("\(path): step \(step), \(layers.first?.count ?? 0) tokens through \(layers.count) "
+                + "MoE layers in \(formatDuration(clock.now - started))")
             analysed.append(AnalysedCheckpoint(path: path, step: step, layers: layers))
         }
         analysed.sort { $0.step < $1.step }
-        guard layerCount > 0 else { throw TrainError("\(checkpoints.first ?? "checkpoint"): the model has no MoE layer") }
-        let tokenizerPath = (try? JSONValue.parse(Data(contentsOf: dataset.directory.appendingPathComponent("moe-data.json"))))?["tokenizer"]?.stringValue
-        let tokenizer = tokenizerPath.flatMap { try? Tokenizer(modelPath: $0) }
+        guard layerCount > 0 else {
+            throw TrainError("\(checkpoints.first ?? "checkpoint"): the model has no MoE layer")
+        }
+        let tokenizer = Self.tokenizer(of: dataset)
         let input = RoutingReportInput(
             checkpoints: analysed, sourceNames: sourceNames, domains: sourceNames.map { domainOf[$0] ?? "unknown" },
             layer: layer ?? layerCount / 2, capacityFactor: capacityFactor, minCount: minCount, bucketWidth: bucket,
             frequentIds: frequentIds, rows: analysisRows.count,
             piece: { id in id == 0 ? "<bos/pad>" : tokenizer?.piece(UInt32(id)) ?? "#\(id)" })
         let headline = try RoutingReport.write(input, to: URL(fileURLWithPath: out))
-        for f in headline.findings { TrainCommand.emit("- " + f) }
-        TrainCommand.emit("wrote \(out)/report.md, report.json, CSVs and SVG plots")
+        for f in headline.findings { LiveOutput.line("- " + f) }
+        LiveOutput.line("wrote \(out)/report.md, report.json, CSVs and SVG plots")
+    }
+
+    /// Refuses a checkpoint whose model cannot be analysed on this data, before it runs over the rows
+    /// (which takes most of the time).
+    private func check(_ model: ModelConfig, path: String, dataVocab: Int) throws {
+        if let layer, layer >= model.moeLayerCount {
+            throw TrainError("--layer \(layer): \(path) has \(model.moeLayerCount) MoE layers (0-based: "
+                + "0...\(max(0, model.moeLayerCount - 1)))")
+        }
+        guard dataVocab <= model.vocabSize else {
+            throw TrainError("\(path): the model's vocabulary (\(model.vocabSize)) is smaller than the data's "
+                + "(\(dataVocab))")
+        }
+    }
+
+    /// Each source's domain, from the build's catalog.
+    private static func domains(outputDirectory: URL) throws -> [String: String] {
+        let catalogPath = outputDirectory.appendingPathComponent("catalog.sqlite").path
+        guard FileManager.default.fileExists(atPath: catalogPath) else {
+            throw TrainError(
+                "\(catalogPath): missing; the analysis reads each source's domain from the build's catalog")
+        }
+        do {
+            let catalog = try Catalog.openExisting(outputDirectory: outputDirectory.path)
+            var domainOf: [String: String] = [:]
+            for s in try CatalogStats.load(catalog).sources { domainOf[s.name] = s.domain }
+            return domainOf
+        } catch { throw TrainError("\(catalogPath): \(error)") }
+    }
+
+    /// The tokenizer `moe-data.json` names, to print pieces; none (ids are printed) when it cannot be loaded.
+    private static func tokenizer(of dataset: PackedDataset) -> Tokenizer? {
+        let metadata = dataset.directory.appendingPathComponent("moe-data.json")
+        let path = (try? JSONValue.parse(Data(contentsOf: metadata)))?["tokenizer"]?.stringValue
+        return path.flatMap { try? Tokenizer(modelPath: $0) }
     }
 }

@@ -23,10 +23,10 @@ struct TokenizerDecodeCommand: ParsableCommand {
     var ids: [String] = []
 
     func run() throws {
-        let tokenizer = try Tokenizer(modelPath: model.model, sentinelCount: model.sentinels)
+        let tokenizer = try model.load()
         var out = OutputBuffer()
         if !ids.isEmpty {
-            out.append(try tokenizer.decode(parseIds(ids.joined(separator: " "), where: "arguments")) + "\n")
+            out.append(try tokenizer.decode(IdLine.ids(in: ids.joined(separator: " "), at: "arguments")) + "\n")
             out.flush()
             return
         }
@@ -34,7 +34,7 @@ struct TokenizerDecodeCommand: ParsableCommand {
         var lineNumber = 0
         while let line = try reader.next() {
             lineNumber += 1
-            let parsed = try parseIds(line, where: "<stdin>:\(lineNumber)")
+            let parsed = try IdLine.ids(in: line, at: "<stdin>:\(lineNumber)")
             do {
                 out.append(try tokenizer.decode(parsed) + "\n")
             } catch let error as MoeDataError {
@@ -43,21 +43,4 @@ struct TokenizerDecodeCommand: ParsableCommand {
         }
         out.flush()
     }
-}
-
-/// "1 2 3", "1,2,3" or "[1, 2, 3]" → ids.
-func parseIds(_ line: String, where place: String) throws -> [UInt32] {
-    var body = Substring(line).trimmingCharacters(in: .whitespaces)[...]
-    if body.hasPrefix("[") {
-        guard body.hasSuffix("]") else { throw MoeDataError("\(place): JSON array is not closed") }
-        body = body.dropFirst().dropLast()
-    }
-    var ids: [UInt32] = []
-    for (i, field) in body.split(whereSeparator: { $0 == " " || $0 == "," || $0 == "\t" }).enumerated() {
-        guard let id = UInt32(field) else {
-            throw MoeDataError("\(place): item \(i) \"\(field)\" is not an id (a non-negative integer)")
-        }
-        ids.append(id)
-    }
-    return ids
 }

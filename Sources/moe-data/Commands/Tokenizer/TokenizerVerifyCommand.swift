@@ -5,7 +5,10 @@ import MoeData
 struct TokenizerVerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Encode a sample of a corpus with the native encoder and with libsentencepiece and report any difference.",
+        abstract: """
+            Encode a sample of a corpus with the native encoder and with libsentencepiece and report any \
+            difference.
+            """,
         discussion: """
             The native unigram encoder is meant to give exactly libsentencepiece's ids. This checks it on your own \
             data: every --every-th document of each source of the manifest (up to --max-mb of text) is encoded both \
@@ -28,8 +31,7 @@ struct TokenizerVerifyCommand: ParsableCommand {
     @Option(help: "Stop after this many megabytes of checked text.")
     var maxMb: Int = 100
 
-    @Option(help: "Threads.")
-    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+    @OptionGroup var jobs: JobsOption<TokenizingJobs>
 
     @Flag(help: "No progress line.")
     var quiet = false
@@ -37,26 +39,24 @@ struct TokenizerVerifyCommand: ParsableCommand {
     func validate() throws {
         try OptionCheck.int(every, "--every", 1...OptionCheck.maxCount)
         try OptionCheck.int(maxMb, "--max-mb", 1...100_000_000)
-        try OptionCheck.int(jobs, "--jobs", 1...OptionCheck.maxThreads)
     }
 
     func run() throws {
-        try runReportingErrors {
-            guard every > 0, maxMb > 0, jobs > 0 else { throw MoeDataError("--every, --max-mb and --jobs must be positive") }
-            let m = try outputOption.manifest(manifest)
-            let verifier = try EncoderVerifier(modelPath: m.tokenizer.model, jobs: jobs)
-            let start = Date()
-            let report = try verifier.verify(manifest: m, every: every, maxBytes: maxMb * 1_000_000) { r in
-                if !quiet {
-                    FileHandle.standardError.write(Data("\r\(r.documents) documents, \(r.bytes / 1_000_000) MB, \(r.differing) differing".utf8))
-                }
+        let m = try outputOption.manifest(manifest)
+        let verifier = try EncoderVerifier(modelPath: m.tokenizer.model, jobs: jobs.count)
+        let start = Date()
+        let report = try verifier.verify(manifest: m, every: every, maxBytes: maxMb * 1_000_000) { r in
+            if !quiet {
+                let line = "\r\(r.documents) documents, \(r.bytes / 1_000_000) MB, \(r.differing) differing"
+                FileHandle.standardError.write(Data(line.utf8))
             }
-            if !quiet { FileHandle.standardError.write(Data("\n".utf8)) }
-            for d in report.differences { print("DIFFERENT: \(d)") }
-            print(String(format: "checked %d documents, %d bytes, %d tokens in %.1f s: %@", report.documents, report.bytes,
-                         report.tokens, Date().timeIntervalSince(start),
-                         report.differing == 0 ? "identical ids" : "\(report.differing) documents differ"))
-            if report.differing > 0 { throw ExitCode(1) }
         }
+        if !quiet { FileHandle.standardError.write(Data("\n".utf8)) }
+        for d in report.differences { print("DIFFERENT: \(d)") }
+        print(String(format: "checked %d documents, %d bytes, %d tokens in %.1f s: %@", report.documents, report.bytes,
+                     report.tokens, Date().timeIntervalSince(start),
+                     report.differing == 0 ? "identical ids" : "\(report.differing) documents differ"))
+        // The differences are the report; the exit status says there were some.
+        if report.differing > 0 { throw ExitCode(1) }
     }
 }
