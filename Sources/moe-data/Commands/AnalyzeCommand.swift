@@ -117,8 +117,7 @@ struct AnalyzeCommand: ParsableCommand {
         }
         analysed.sort { $0.step < $1.step }
         guard layerCount > 0 else { throw TrainError("\(checkpoints.first ?? "checkpoint"): the model has no MoE layer") }
-        let tokenizerPath = (try? JSONValue.parse(Data(contentsOf: dataset.directory.appendingPathComponent("moe-data.json"))))?["tokenizer"]?.stringValue
-        let tokenizer = tokenizerPath.flatMap { try? Tokenizer(modelPath: $0) }
+        let tokenizer = try? Tokenizer(modelPath: dataset.info.tokenizer)
         let input = RoutingReportInput(
             checkpoints: analysed, sourceNames: sourceNames, domains: sourceNames.map { domainOf[$0] ?? "unknown" },
             layer: layer ?? layerCount / 2, capacityFactor: capacityFactor, minCount: minCount, bucketWidth: bucket,
