@@ -125,7 +125,8 @@ import Testing
         let (dir, output, run) = try Self.setup.get()
         let copy = dir.appendingPathComponent("format-\(UUID().uuidString.prefix(6))")
         try FileManager.default.createDirectory(at: copy, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(at: output.appendingPathComponent("packed"), to: copy.appendingPathComponent("packed"))
+        try FileManager.default.copyItem(at: output.appendingPathComponent("packed"),
+                                         to: copy.appendingPathComponent("packed"))
         let file = copy.appendingPathComponent("packed/moe-data.json")
         guard case .object(var fields) = try JSONValue.parse(Data(contentsOf: file)) else {
             Issue.record("moe-data.json is not an object")

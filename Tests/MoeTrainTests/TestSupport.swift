@@ -96,13 +96,14 @@ extension Fixtures {
     static func writePacked(_ dir: URL, rows: [PackedRow], vocabSize: Int, paddedVocabSize: Int? = nil,
                             sizeLimit: Int = 1 << 26) throws {
         let length = rows.first?.tokens.count ?? 1
-        let writer = try MDSWriter(directory: dir, columns: PackedColumn.columns(rowLength: length), sizeLimit: sizeLimit)
+        let columns = PackedColumn.columns(rowLength: length)
+        let writer = try MDSWriter(directory: dir, columns: columns, sizeLimit: sizeLimit)
         for row in rows { try writer.write(row.values(phase: 0)) }
         try writer.finish()
         let metadata = PackedMetadata(
-            vocabSize: vocabSize, paddedVocabSize: paddedVocabSize ?? ((vocabSize + 127) / 128 * 128), pieces: vocabSize,
-            sentinels: 0, eosId: 1, padId: 0, seqLen: length, tokenizer: "bytes", tokenizerXXH64: "", seed: 0,
-            rows: rows.count, mixture: "test",
+            vocabSize: vocabSize, paddedVocabSize: paddedVocabSize ?? ((vocabSize + 127) / 128 * 128),
+            pieces: vocabSize, sentinels: 0, eosId: 1, padId: 0, seqLen: length, tokenizer: "bytes",
+            tokenizerXXH64: "", seed: 0, rows: rows.count, mixture: "test",
             phases: [.init(index: 0, name: "test", objective: "causal", seqLen: length, budget: rows.count * length)])
         try Data(metadata.encoded()).write(to: dir.appendingPathComponent(PackedLayout.metadataFile))
     }
