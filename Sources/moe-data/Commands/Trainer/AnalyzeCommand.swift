@@ -95,7 +95,7 @@ struct AnalyzeCommand: ParsableCommand {
         guard layerCount > 0 else {
             throw TrainError("\(checkpoints.first ?? "checkpoint"): the model has no MoE layer")
         }
-        let tokenizer = Self.tokenizer(of: dataset)
+        let tokenizer = try? Tokenizer(modelPath: dataset.info.tokenizer)
         let input = RoutingReportInput(
             checkpoints: analysed, sourceNames: sourceNames, domains: sourceNames.map { domainOf[$0] ?? "unknown" },
             layer: layer ?? layerCount / 2, capacityFactor: capacityFactor, minCount: minCount, bucketWidth: bucket,
@@ -132,12 +132,5 @@ struct AnalyzeCommand: ParsableCommand {
             for s in try CatalogStats.load(catalog).sources { domainOf[s.name] = s.domain }
             return domainOf
         } catch { throw TrainError("\(catalogPath): \(error)") }
-    }
-
-    /// The tokenizer `moe-data.json` names, to print pieces; none (ids are printed) when it cannot be loaded.
-    private static func tokenizer(of dataset: PackedDataset) -> Tokenizer? {
-        let metadata = dataset.directory.appendingPathComponent("moe-data.json")
-        let path = (try? JSONValue.parse(Data(contentsOf: metadata)))?["tokenizer"]?.stringValue
-        return path.flatMap { try? Tokenizer(modelPath: $0) }
     }
 }
