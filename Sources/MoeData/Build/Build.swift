@@ -1,4 +1,6 @@
 import Foundation
+import FileSupport
+import JSON
 import MDS
 
 /// `moe-data build`: ingest (reusing what exists) → mix → objectives → pack → write, end to end.

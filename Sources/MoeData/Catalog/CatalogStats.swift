@@ -1,5 +1,5 @@
 import Foundation
-import MDS
+import JSON
 
 /// What `moe-data stats` shows: per source, files, documents, skips, tokens, bytes in and out;
 /// the skip reasons; the runs.

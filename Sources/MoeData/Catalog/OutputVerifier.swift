@@ -1,4 +1,6 @@
 import Foundation
+import FileSupport
+import JSON
 import MDS
 
 /// `moe-data verify`: checks an output folder against its catalog. Every shard in tokens/ and

@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import MDS
 
 /// Turns a packed row back into readable text: each segment with its source, objective,

@@ -1,5 +1,6 @@
 import Foundation
-import MDS
+import FileSupport
+import JSON
 
 /// One analysed checkpoint: its step and the routing of every MoE layer over the same tokens.
 public struct AnalysedCheckpoint: Sendable {

@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import MDS
 
 /// The fields of `packed/moe-data.json` the trainer needs.

@@ -1,5 +1,5 @@
 import Foundation
-import MDS
+import JSON
 
 /// One optimizer step as logged.
 public struct StepRecord: Sendable, Equatable {
