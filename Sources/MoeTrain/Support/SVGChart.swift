@@ -1,6 +1,7 @@
 import Foundation
 
-/// Minimal SVG bar and line charts for the routing report (no dependencies, deterministic text).
+/// Minimal SVG bar and line charts for the routing report and the loss curve (no dependencies,
+/// deterministic text).
 public enum SVGChart {
     static let palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
                           "#bcbd22", "#17becf"]
@@ -11,16 +12,18 @@ public enum SVGChart {
     }
     static func f(_ v: Double) -> String { String(format: "%.1f", v) }
 
-    static func frame(title: String, xLabel: String, yLabel: String, yMax: Double, names: [String]) -> [String] {
+    static func frame(title: String, xLabel: String, yLabel: String, yMin: Double = 0, yMax: Double,
+                      names: [String]) -> [String] {
         var s = ["<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(w))\" height=\"\(Int(h))\" font-family=\"sans-serif\" font-size=\"12\">",
                  "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>",
                  "<text x=\"\(f(w / 2))\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">\(esc(title))</text>",
                  "<text x=\"\(f(left + (w - left - right) / 2))\" y=\"\(f(h - 10))\" text-anchor=\"middle\">\(esc(xLabel))</text>",
                  "<text transform=\"translate(16 \(f(top + (h - top - bottom) / 2))) rotate(-90)\" text-anchor=\"middle\">\(esc(yLabel))</text>"]
+        let labelFormat = yMax - yMin < 0.1 ? "%.3f" : "%.2f"
         for i in 0...4 {
-            let v = yMax * Double(i) / 4, y = h - bottom - (h - top - bottom) * Double(i) / 4
+            let v = yMin + (yMax - yMin) * Double(i) / 4, y = h - bottom - (h - top - bottom) * Double(i) / 4
             s.append("<line x1=\"\(f(left))\" y1=\"\(f(y))\" x2=\"\(f(w - right))\" y2=\"\(f(y))\" stroke=\"#ddd\"/>")
-            s.append("<text x=\"\(f(left - 6))\" y=\"\(f(y + 4))\" text-anchor=\"end\">\(String(format: yMax < 0.1 ? "%.3f" : "%.2f", v))</text>")
+            s.append("<text x=\"\(f(left - 6))\" y=\"\(f(y + 4))\" text-anchor=\"end\">\(String(format: labelFormat, v))</text>")
         }
         for (i, name) in names.enumerated() {
             let y = top + 10 + Double(i) * 18
@@ -54,16 +57,18 @@ public enum SVGChart {
         return s.joined(separator: "\n") + "\n"
     }
 
-    /// Lines through (x, y) points; x ticks at the first series' points.
-    public static func lines(title: String, xLabel: String, yLabel: String, series: [(name: String, points: [(Double, Double)])],
-                             yMax fixedMax: Double? = nil) -> String {
+    /// Lines through (x, y) points, five x ticks. The y axis runs from `yMin` to `yMax` (by default
+    /// 10% above the largest y); `markers` puts a dot on every point (off for long curves).
+    public static func lines(title: String, xLabel: String, yLabel: String,
+                             series: [(name: String, points: [(Double, Double)])],
+                             yMin: Double = 0, yMax fixedMax: Double? = nil, markers: Bool = true) -> String {
         let all = series.flatMap(\.points)
         let yMax = fixedMax ?? max((all.map(\.1).max() ?? 1) * 1.1, 1e-9)
         let x0 = all.map(\.0).min() ?? 0, x1 = max(all.map(\.0).max() ?? 1, x0 + 1e-9)
-        var s = frame(title: title, xLabel: xLabel, yLabel: yLabel, yMax: yMax, names: series.map(\.name))
+        var s = frame(title: title, xLabel: xLabel, yLabel: yLabel, yMin: yMin, yMax: yMax, names: series.map(\.name))
         let plotW = w - left - right, plotH = h - top - bottom
         func px(_ x: Double) -> Double { left + (x - x0) / (x1 - x0) * plotW }
-        func py(_ y: Double) -> Double { h - bottom - plotH * min(y, yMax) / yMax }
+        func py(_ y: Double) -> Double { h - bottom - plotH * (min(y, yMax) - yMin) / (yMax - yMin) }
         for i in 0...4 {
             let x = x0 + (x1 - x0) * Double(i) / 4
             s.append("<text x=\"\(f(px(x)))\" y=\"\(f(h - bottom + 16))\" text-anchor=\"middle\">\(String(format: "%.0f", x))</text>")
@@ -72,7 +77,7 @@ public enum SVGChart {
             let color = palette[i % palette.count]
             let path = serie.points.map { "\(f(px($0.0))),\(f(py($0.1)))" }.joined(separator: " ")
             s.append("<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\" points=\"\(path)\"/>")
-            for p in serie.points { s.append("<circle cx=\"\(f(px(p.0)))\" cy=\"\(f(py(p.1)))\" r=\"2.5\" fill=\"\(color)\"/>") }
+            for p in serie.points where markers { s.append("<circle cx=\"\(f(px(p.0)))\" cy=\"\(f(py(p.1)))\" r=\"2.5\" fill=\"\(color)\"/>") }
         }
         s.append("</svg>")
         return s.joined(separator: "\n") + "\n"
