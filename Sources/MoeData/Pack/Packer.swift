@@ -20,7 +20,7 @@ public struct SegmentProvenance: Sendable, Equatable {
     }
 }
 
-/// One training row of exactly `rowLength` tokens (formats.md, "Packed rows").
+/// One training row of exactly `rowLength` tokens (docs/formats.md, "packed/").
 public struct PackedRow: Sendable, Equatable {
     public var tokens: [UInt32]
     public var lossMask: [UInt8]

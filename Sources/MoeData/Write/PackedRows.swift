@@ -1,8 +1,8 @@
 import Foundation
 import MDS
 
-/// The packed training rows `moe-data build` writes to `<output>/packed/` (see the README's
-/// format section): one MDS sample per row.
+/// The packed training rows `moe-data build` writes to `<output>/packed/` (docs/formats.md):
+/// one MDS sample per row.
 public enum PackedRows {
     public static let directoryName = "packed"
     public static let metadataFile = "moe-data.json"

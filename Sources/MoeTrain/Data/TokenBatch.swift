@@ -1,4 +1,4 @@
-/// One packed row as stored by `moe-data build` (see formats.md), plus where it came from for errors.
+/// One packed row as stored by `moe-data build` (docs/formats.md), plus where it came from for errors.
 public struct PackedRow: Sendable, Equatable {
     public var tokens: [UInt32]
     public var lossMask: [UInt8]
