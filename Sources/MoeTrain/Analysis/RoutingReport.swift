@@ -1,5 +1,5 @@
-import Foundation
 import FileSupport
+import Foundation
 import JSON
 
 /// One analysed checkpoint: its step and the routing of every MoE layer over the same tokens.
@@ -29,8 +29,10 @@ public struct RoutingReportInput {
     public var rows: Int
     public var piece: (Int) -> String
 
-    public init(checkpoints: [AnalysedCheckpoint], sourceNames: [String], domains: [String], layer: Int, capacityFactor: Double,
-                minCount: Int, bucketWidth: Int, frequentIds: Int, rows: Int, piece: @escaping (Int) -> String) {
+    public init(
+        checkpoints: [AnalysedCheckpoint], sourceNames: [String], domains: [String], layer: Int, capacityFactor: Double,
+        minCount: Int, bucketWidth: Int, frequentIds: Int, rows: Int, piece: @escaping (Int) -> String
+    ) {
         self.checkpoints = checkpoints
         self.sourceNames = sourceNames
         self.domains = domains
@@ -78,14 +80,18 @@ public enum RoutingReport {
         let stability = try report.stability()
         let all = report.drops()
         let firstQ = rate(all, from: 0, to: 0.25), lastQ = rate(all, from: 0.75, to: 1)
-        let findings = report.findings(idSpec: idSpec, posSpec: posSpec, stability: stability, drops: all,
-                                       firstQuarter: firstQ, lastQuarter: lastQ, maxDeviation: maxDeviation)
+        let findings = report.findings(
+            idSpec: idSpec, posSpec: posSpec, stability: stability, drops: all,
+            firstQuarter: firstQ, lastQuarter: lastQ, maxDeviation: maxDeviation)
         report.json["findings"] = .array(findings.map { .string($0) })
         report.json["settings"] = report.settings()
         report.files["report.json"] = JSONValue.object(report.json).encoded() + "\n"
         report.files["report.md"] = report.markdown(findings: findings, stability: stability)
-        for (name, text) in report.files { try AtomicFile.write(Array(text.utf8), to: dir.appendingPathComponent(name)) }
-        return Headline(idSpecialization: idSpec, positionSpecialization: posSpec, stability: stability, dropOverall: all.overall,
-                        dropFirstQuarter: firstQ, dropLastQuarter: lastQ, findings: findings)
+        for (name, text) in report.files {
+            try AtomicFile.write(Array(text.utf8), to: dir.appendingPathComponent(name))
+        }
+        return Headline(
+            idSpecialization: idSpec, positionSpecialization: posSpec, stability: stability, dropOverall: all.overall,
+            dropFirstQuarter: firstQ, dropLastQuarter: lastQ, findings: findings)
     }
 }

@@ -18,8 +18,8 @@ public enum Linear {
                                                 dy: UnsafePointer<T>, lddy: Int, x: UnsafePointer<T>, ldx: Int,
                                                 w: UnsafePointer<T>, n: Int, inDim: Int, outDim: Int) {
         if let dx {
-            T.gemm(transA: false, transB: false, m: n, n: inDim, k: outDim, alpha: 1, a: dy, lda: lddy, b: w, ldb: inDim,
-                   beta: 1, c: dx, ldc: lddx)
+            T.gemm(transA: false, transB: false, m: n, n: inDim, k: outDim, alpha: 1, a: dy, lda: lddy, b: w,
+                   ldb: inDim, beta: 1, c: dx, ldc: lddx)
         }
         T.gemm(transA: true, transB: false, m: outDim, n: inDim, k: n, alpha: 1, a: dy, lda: lddy, b: x, ldb: ldx,
                beta: 1, c: dw, ldc: inDim)

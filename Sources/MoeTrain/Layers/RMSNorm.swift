@@ -1,8 +1,10 @@
 /// RMSNorm (T5 LayerNorm): `y = g ⊙ x · r`, `r = (mean(x²) + ε)^(-1/2)`; `r` is cached per row.
 public enum RMSNorm {
     @_specialize(where T == Float)
-    public static func forward<T: TrainScalar>(y: UnsafeMutablePointer<T>, rstd: UnsafeMutablePointer<T>,
-                                               x: UnsafePointer<T>, gain: UnsafePointer<T>, n: Int, d: Int, eps: T) {
+    public static func forward<T: TrainScalar>(
+        y: UnsafeMutablePointer<T>, rstd: UnsafeMutablePointer<T>,
+        x: UnsafePointer<T>, gain: UnsafePointer<T>, n: Int, d: Int, eps: T
+    ) {
         for t in 0..<n {
             let xr = x + t * d, yr = y + t * d
             var ss: T = 0
@@ -15,9 +17,11 @@ public enum RMSNorm {
 
     /// `dg += dy ⊙ x̂`, `dx += r · (g⊙dy − x̂ · mean(g⊙dy⊙x̂))` with `x̂ = x · r`.
     @_specialize(where T == Float)
-    public static func backward<T: TrainScalar>(dx: UnsafeMutablePointer<T>, dgain: UnsafeMutablePointer<T>,
-                                                dy: UnsafePointer<T>, x: UnsafePointer<T>, rstd: UnsafePointer<T>,
-                                                gain: UnsafePointer<T>, n: Int, d: Int) {
+    public static func backward<T: TrainScalar>(
+        dx: UnsafeMutablePointer<T>, dgain: UnsafeMutablePointer<T>,
+        dy: UnsafePointer<T>, x: UnsafePointer<T>, rstd: UnsafePointer<T>,
+        gain: UnsafePointer<T>, n: Int, d: Int
+    ) {
         for t in 0..<n {
             let xr = x + t * d, dyr = dy + t * d, dxr = dx + t * d
             let r = rstd[t]
