@@ -1,4 +1,4 @@
-import MDS
+import JSON
 
 /// Typed reads of `moe-data.json`'s keys, each error naming the file and the key.
 struct MetadataFields {

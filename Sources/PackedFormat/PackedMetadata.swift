@@ -1,5 +1,6 @@
+import FileSupport
 import Foundation
-import MDS
+import JSON
 
 /// `packed/moe-data.json`: what a packed dataset holds, written by `moe-data build` next to the
 /// rows and read by the trainer, `inspect` and `analyze`. `format_version` says which layout of

@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import MDS
 
 /// A packed row to and from one MDS sample.

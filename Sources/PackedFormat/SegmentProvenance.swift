@@ -1,4 +1,4 @@
-import MDS
+import JSON
 
 /// Where one packed segment came from: one entry of the row's `provenance` column,
 /// `{"segment": k, "source": ..., "objective": ..., "denoiser": ... | null, "docs": [[doc_id, offset, count], ...]}`.

@@ -1,5 +1,5 @@
 import Foundation
-import MDS
+import JSON
 import Testing
 
 /// `train` and `analyze` on damaged checkpoints and impossible options: a sentence naming the file,

@@ -89,6 +89,7 @@ func finiteDifferenceError(_ values: UnsafeMutablePointer<Double>, indices: [Int
     return worst
 }
 
+import JSON
 import MDS
 
 extension Fixtures {

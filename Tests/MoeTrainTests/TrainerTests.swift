@@ -1,6 +1,7 @@
 import Foundation
 import MDS
 import PackedFormat
+import JSON
 import Testing
 @testable import MoeTrain
 

@@ -1,4 +1,6 @@
 import Foundation
+import FileSupport
+import JSON
 import MDS
 import PackedFormat
 

@@ -51,7 +51,7 @@ public struct CausalChunker: Sendable {
             start += take
             if tokens.count == objective.seqLen { done.append(emit()) }
         }
-        // An empty piece adds nothing, not even EOS: documents are never empty (formats.md), so an
+        // An empty piece adds nothing, not even EOS: documents are never empty (docs/formats.md), so an
         // empty piece can only be a caller's zero-length slice.
         if endsDocument && !doc.isEmpty {
             tokens.append(objective.eosId)

@@ -1,5 +1,5 @@
 import Foundation
-import MDS
+import JSON
 
 /// A training input read from a file, streamed in blocks: plain text (one document per
 /// file, read line by line) or JSONL (one document per line, its text in `field`).

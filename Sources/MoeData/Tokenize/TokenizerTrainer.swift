@@ -1,6 +1,6 @@
 import CSentencePiece
 import Foundation
-import MDS
+import FileSupport
 
 /// Trains a SentencePiece model in-process with libsentencepiece's trainer.
 public enum TokenizerTrainer {

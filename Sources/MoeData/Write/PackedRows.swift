@@ -2,8 +2,8 @@ import Foundation
 import MDS
 import PackedFormat
 
-/// The packed training rows `moe-data build` writes to `<output>/packed/`: one MDS sample per row,
-/// plus `moe-data.json`. Names, columns and the metadata's keys come from `PackedFormat`.
+/// The packed training rows `moe-data build` writes to `<output>/packed/` (docs/formats.md): one
+/// MDS sample per row, plus `moe-data.json`. Names, columns and the metadata's keys come from `PackedFormat`.
 public enum PackedRows {
     public static let directoryName = PackedLayout.directoryName
     public static let metadataFile = PackedLayout.metadataFile

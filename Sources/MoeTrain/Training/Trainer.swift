@@ -1,6 +1,8 @@
 import Foundation
 import MDS
 import PackedFormat
+import FileSupport
+import JSON
 
 /// The training loop: reads packed rows, runs forward/backward per micro-batch, clips, steps AdamW,
 /// logs, and checkpoints (atomically, and never from a broken state).

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import MDS
+import JSON
 import MoeData
 
 struct TokenizerInfoCommand: ParsableCommand {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// xxHash64 (seed 0), as `xxhash.xxh64(data).hexdigest()` in Python: one of the hash
 /// algorithms mosaicml-streaming records in `index.json` and can verify on read.
 public struct XXH64: Sendable {
@@ -66,7 +68,9 @@ public struct XXH64: Sendable {
     public func digest() -> UInt64 {
         var h: UInt64
         if total >= 32 {
-            h = ((v1 << 1) | (v1 >> 63)) &+ ((v2 << 7) | (v2 >> 57)) &+ ((v3 << 12) | (v3 >> 52)) &+ ((v4 << 18) | (v4 >> 46))
+            h =
+                ((v1 << 1) | (v1 >> 63)) &+ ((v2 << 7) | (v2 >> 57)) &+ ((v3 << 12) | (v3 >> 52))
+                &+ ((v4 << 18) | (v4 >> 46))
             h = XXH64.merge(h, v1)
             h = XXH64.merge(h, v2)
             h = XXH64.merge(h, v3)
@@ -114,5 +118,3 @@ public struct XXH64: Sendable {
         return String(repeating: "0", count: 16 - s.count) + s
     }
 }
-
-import Foundation

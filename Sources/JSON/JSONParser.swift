@@ -159,7 +159,9 @@ public struct JSONParser {
                 if c == 0x22 || c == 0x5C || c < 0x20 || c >= 0x80 { break }
                 pos += 1
             }
-            if let out, pos > runStart { out.pointee.append(contentsOf: UnsafeRawBufferPointer(rebasing: base[runStart..<pos])) }
+            if let out, pos > runStart {
+                out.pointee.append(contentsOf: UnsafeRawBufferPointer(rebasing: base[runStart..<pos]))
+            }
             guard pos < base.count else { throw fail("unterminated string") }
             let c = base[pos]
             if c == 0x22 { pos += 1; return }
