@@ -34,11 +34,7 @@ struct IngestCommand: ParsableCommand {
     func run() throws {
         try runReportingErrors {
             let m = try outputOption.manifest(manifest)
-            let lock = try OutputLock(outputDirectory: m.output)
-            defer { withExtendedLifetime(lock) {} }
-            let catalog = try Catalog(outputDirectory: m.output)
-            let runID = try catalog.beginRun(command: "ingest", arguments: CommandLine.arguments)
-            do {
+            try RecordedRun.perform("ingest", outputDirectory: m.output) { catalog in
                 let tokenizer = try TokenizerSetup.load(manifest: m, quiet: common.quiet, jobs: common.resolvedJobs, engine: common.tokenizerEngine)
                 var options = Ingest.Options()
                 options.jobs = common.resolvedJobs
@@ -47,16 +43,12 @@ struct IngestCommand: ParsableCommand {
                 let progress = ProgressLine(quiet: common.quiet)
                 let summaries = try Ingest(manifest: m, options: options).run(catalog: catalog, tokenizer: tokenizer, progress: progress)
                 progress.finish()
-                try catalog.endRun(runID, status: "done")
                 if !common.quiet {
                     for s in summaries {
                         print("\(s.name): \(s.totals.documents) documents, \(s.totals.skipped) skipped, \(s.totals.tokens) tokens, \(s.shards) shards\(s.reused ? " (up to date)" : "")")
                     }
                     print("output: \(m.output)/tokens  catalog: \(catalog.path)")
                 }
-            } catch {
-                try? catalog.endRun(runID, status: "failed: \(error)")
-                throw error
             }
         }
     }
