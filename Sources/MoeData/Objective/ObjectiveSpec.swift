@@ -1,33 +1,43 @@
-/// A phase's objective as written in the mixture; the objective stage maps it to its own config.
-public struct ObjectiveSpec: Sendable, Equatable, Codable {
-    public enum Kind: String, Sendable, Codable, CaseIterable { case ul2, causal }
-    public var type: Kind
-    /// Scalar parameters with defaults filled in. UL2: `inputs_length` (int, 1024),
-    /// `targets_length` (int, 1024), `mode_tokens` (string `text` | `reserved`, `text`).
-    /// Causal LM has none.
-    public var params: [String: ObjectiveParam]
-    /// UL2's denoisers; `nil` means the objective's default (OpenMoE's six).
-    public var denoisers: [DenoiserSpec]?
+/// A phase's objective as written in the mixture, defaults filled in. The build turns it into a
+/// `PhaseObjective` once the tokenizer is known (`phaseObjective(phase:mixtureFile:tokenizer:seed:)`).
+public enum ObjectiveSpec: Sendable, Equatable {
+    case ul2(UL2Spec)
+    case causal
 
-    public init(type: Kind, params: [String: ObjectiveParam] = [:], denoisers: [DenoiserSpec]? = nil) {
-        self.type = type
-        self.params = params
-        self.denoisers = denoisers
+    public var type: ObjectiveKind {
+        switch self {
+        case .ul2: .ul2
+        case .causal: .causal
+        }
     }
-
-    public func int(_ key: String) -> Int? { if case .int(let v)? = params[key] { return v }; return nil }
-    public func string(_ key: String) -> String? { if case .string(let v)? = params[key] { return v }; return nil }
 }
 
-public enum ObjectiveParam: Sendable, Equatable, Codable {
-    case int(Int)
-    case double(Double)
-    case string(String)
+/// UL2's parameters as a mixture phase writes them (`objective: {type: ul2, ...}`).
+public struct UL2Spec: Sendable, Equatable {
+    /// `inputs_length`: mode prefix + corrupted inputs + EOS fit in this many tokens.
+    public var inputsLength: Int
+    /// `targets_length`: targets + EOS fit in this many tokens.
+    public var targetsLength: Int
+    /// `prefix_lm_length`: raw tokens per prefix-LM example; nil leaves it to `UL2Config`.
+    public var prefixLMLength: Int?
+    /// `mode_tokens`: how the mode prefixes become token ids.
+    public var modeTokens: ModeTokenEncoding
+    /// `denoisers`; nil means the objective's default (OpenMoE's six).
+    public var denoisers: [DenoiserSpec]?
+
+    public init(inputsLength: Int = 1024, targetsLength: Int = 1024, prefixLMLength: Int? = nil,
+                modeTokens: ModeTokenEncoding = .text, denoisers: [DenoiserSpec]? = nil) {
+        self.inputsLength = inputsLength
+        self.targetsLength = targetsLength
+        self.prefixLMLength = prefixLMLength
+        self.modeTokens = modeTokens
+        self.denoisers = denoisers
+    }
 }
 
 /// One UL2 denoiser: a span corrupter (`span`) or the prefix-LM split (`prefix_lm`).
-public struct DenoiserSpec: Sendable, Equatable, Codable {
-    public enum Kind: String, Sendable, Codable, CaseIterable { case span, prefixLM = "prefix_lm" }
+public struct DenoiserSpec: Sendable, Equatable {
+    public enum Kind: String, Sendable, CaseIterable { case span, prefixLM = "prefix_lm" }
     public var name: String
     public var kind: Kind
     /// Relative sampling rate among denoisers.
@@ -38,7 +48,8 @@ public struct DenoiserSpec: Sendable, Equatable, Codable {
     public var meanSpan: Double?
     public var noiseDensity: Double?
 
-    public init(name: String, kind: Kind, rate: Double, prefix: String, meanSpan: Double? = nil, noiseDensity: Double? = nil) {
+    public init(name: String, kind: Kind, rate: Double, prefix: String, meanSpan: Double? = nil,
+                noiseDensity: Double? = nil) {
         self.name = name
         self.kind = kind
         self.rate = rate
