@@ -2,8 +2,9 @@
 import PackageDescription
 
 // Layout follows the pipeline: C libraries sit in tiny interop targets; `MDS` is the
-// on-disk shard format alone (shared by the pipeline and the trainer); `MoeData` holds
-// the pipeline stages, one folder each; `MoeTrain` is the companion MoE trainer.
+// on-disk shard format alone; `PackedFormat` is the packed-row format on top of it (columns,
+// row, moe-data.json, row lookup, keyed randomness), shared by the pipeline and the trainer;
+// `MoeData` holds the pipeline stages, one folder each; `MoeTrain` is the companion MoE trainer.
 let package = Package(
     name: "moe-data",
     platforms: [.macOS(.v13)],
@@ -12,6 +13,7 @@ let package = Package(
         .library(name: "MoeData", targets: ["MoeData"]),
         .library(name: "MoeTrain", targets: ["MoeTrain"]),
         .library(name: "MDS", targets: ["MDS"]),
+        .library(name: "PackedFormat", targets: ["PackedFormat"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -28,10 +30,11 @@ let package = Package(
             linkerSettings: [.linkedLibrary("sentencepiece"), .linkedLibrary("sentencepiece_train")]
         ),
         .target(name: "MDS", dependencies: ["CZstd"]),
+        .target(name: "PackedFormat", dependencies: ["MDS"]),
         .target(
             name: "MoeData",
             dependencies: [
-                "MDS", "CZstd", "CZlib", "CSQLite", "CSentencePiece",
+                "MDS", "PackedFormat", "CZstd", "CZlib", "CSQLite", "CSentencePiece",
                 .product(name: "Yams", package: "Yams"),
             ],
             // Embeds mixtures/*.yaml (see the plugin).
@@ -40,7 +43,9 @@ let package = Package(
         .plugin(name: "EmbedBuildInfo", capability: .buildTool()),
         // The trainer's numerics are ~100× slower unoptimised (generic SIMD code is not specialised
         // at -Onone), which would make its tests and debug runs unusable; so it is always built with -O.
-        .target(name: "MoeTrain", dependencies: ["MDS", "COpenBLAS"], swiftSettings: [.unsafeFlags(["-O"])]),
+        .target(
+            name: "MoeTrain", dependencies: ["MDS", "PackedFormat", "COpenBLAS"], swiftSettings: [.unsafeFlags(["-O"])]
+        ),
         .executableTarget(
             name: "moe-data",
             dependencies: [
@@ -53,8 +58,9 @@ let package = Package(
         // What every test target shares: the child-process runner, temp folders, the global-state lock.
         .target(name: "MoeTestSupport", path: "Tests/MoeTestSupport"),
         .testTarget(name: "MDSTests", dependencies: ["MDS", "MoeTestSupport"]),
-        .testTarget(name: "MoeDataTests", dependencies: ["MoeData", "MDS", "MoeTestSupport"]),
-        .testTarget(name: "MoeTrainTests", dependencies: ["MoeTrain", "MDS", "MoeTestSupport"]),
+        .testTarget(name: "PackedFormatTests", dependencies: ["PackedFormat", "MDS"]),
+        .testTarget(name: "MoeDataTests", dependencies: ["MoeData", "MDS", "PackedFormat", "MoeTestSupport"]),
+        .testTarget(name: "MoeTrainTests", dependencies: ["MoeTrain", "MDS", "PackedFormat", "MoeTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -27,22 +27,23 @@ public enum Zstd {
             // The header's claim is a hint only: never reserve past the limit.
             out.reserveCapacity(Int(min(frameSize, UInt64(max(0, limit)))))
         }
-        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        // zstd's recommended output size (one block, 128 KB), left uninitialised: zstd writes
+        // before anything reads. A zero-filled 1 MB chunk per call dominated small shards' cost.
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: ZSTD_DStreamOutSize(), alignment: 16)
+        defer { chunk.deallocate() }
         var inBuf = ZSTD_inBuffer(src: input.baseAddress, size: input.count, pos: 0)
         var lastRet: Int = 0
         while true {
-            let produced: Int = chunk.withUnsafeMutableBytes { dst in
-                var outBuf = ZSTD_outBuffer(dst: dst.baseAddress, size: dst.count, pos: 0)
-                lastRet = ZSTD_decompressStream(ctx, &outBuf, &inBuf)
-                return outBuf.pos
-            }
+            var outBuf = ZSTD_outBuffer(dst: chunk.baseAddress, size: chunk.count, pos: 0)
+            lastRet = ZSTD_decompressStream(ctx, &outBuf, &inBuf)
+            let produced = outBuf.pos
             if ZSTD_isError(lastRet) != 0 {
                 throw MDSError.compression("zstd: \(String(cString: ZSTD_getErrorName(lastRet))) at compressed byte \(inBuf.pos)")
             }
             if produced > limit - out.count {
                 throw MDSError.compression("zstd: the data decompresses to more than the expected \(limit) bytes")
             }
-            out.append(contentsOf: chunk[0..<produced])
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[0..<produced]))
             if inBuf.pos == inBuf.size && produced < chunk.count {
                 if lastRet != 0 { throw MDSError.compression("zstd: truncated frame at compressed byte \(inBuf.pos)") }
                 return out

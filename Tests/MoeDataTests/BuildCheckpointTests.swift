@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import MoeData
+import PackedFormat
 
 /// The forms a build keeps in its catalog: the packer's state in the checkpoint, the per-phase
 /// counters, and the objectives in the build signature. A build interrupted before an upgrade must

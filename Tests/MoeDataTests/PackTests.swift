@@ -1,4 +1,5 @@
 import MDS
+import PackedFormat
 import Testing
 import MoeData
 

@@ -1,3 +1,5 @@
+import PackedFormat
+
 /// Plain next-token prediction, as OpenMoE's `*_full_lm` tasks: EOS after every document,
 /// documents concatenated, the stream cut into chunks of exactly `seqLen` tokens (the last chunk
 /// of a phase may be shorter). Loss on every token. OpenMoE's extra `append_eos_after_trim`,

@@ -1,3 +1,5 @@
+import PackedFormat
+
 /// One decoder-only training example before packing.
 ///
 /// UL2: `tokens = modePrefix + inputs + EOS + targets + EOS`, loss on `targets + EOS`, prefix

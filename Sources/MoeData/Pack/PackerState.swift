@@ -1,3 +1,5 @@
+import PackedFormat
+
 extension Packer {
     /// What a packer holds between rows: the examples of its open row, in order. Codable, so a
     /// build checkpoint can resume in the middle of a row (`Packer(rowLength:resumingFrom:)`);

@@ -1,3 +1,5 @@
+import PackedFormat
+
 /// The build's pack step: packs each phase's examples into rows of the phase's length and counts
 /// the rows. Every row it closes comes with the packing state that makes it again on a resume.
 struct PackStep {
@@ -51,9 +53,10 @@ struct PackStep {
 
     private mutating func close(_ row: PackedRow, regeneratedFrom state: Packer.State) -> ClosedRow {
         let before = counters
+        let padding = row.padding
         counters[phase].rows += 1
-        counters[phase].rowTokens += row.tokens.count - row.padding
-        counters[phase].paddingTokens += row.padding
+        counters[phase].rowTokens += row.tokens.count - padding
+        counters[phase].paddingTokens += padding
         return ClosedRow(row: row, phase: phase, packerState: state, countersBefore: before)
     }
 }
