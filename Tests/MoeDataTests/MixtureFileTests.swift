@@ -9,9 +9,10 @@ import Testing
         #expect(m.phases.map(\.budget) == [780_000_000_000, 320_000_000_000])
         #expect(m.totalTokens == 1_100_000_000_000)
         #expect(m.phases.map(\.objective.type) == [.ul2, .causal])
-        #expect(m.phases[0].objective.denoisers?.count == 6)
-        #expect(m.phases[0].objective.denoisers?.last?.kind == .prefixLM)
-        #expect(m.phases[0].objective.int("inputs_length") == 1024)
+        guard case .ul2(let ul2) = m.phases[0].objective else { Issue.record("phase 0 is not UL2"); return }
+        #expect(ul2.denoisers?.count == 6)
+        #expect(ul2.denoisers?.last?.kind == .prefixLM)
+        #expect(ul2.inputsLength == 1024)
         #expect(m.phases[0].weight(of: "the_stack") == 50)
         #expect(m.phases[0].weight(of: "github") == 2.25)
         #expect(m.phases[0].weight(of: "wikipedia_en") == 0)

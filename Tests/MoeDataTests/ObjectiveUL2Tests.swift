@@ -84,7 +84,7 @@ import MoeData
             // Loss is one contiguous block at the end; the prefix flags are its complement.
             #expect(e.lossMask == [UInt8](repeating: 0, count: 4 + inputs.count) + [UInt8](repeating: 1, count: targets.count + 1))
             #expect(zip(e.lossMask, e.prefixFlags).allSatisfy { $0 + $1 == 1 })
-            #expect(e.objective == "ul2" && e.denoiser == ul2.config.denoisers[d].name && e.source == "web")
+            #expect(e.objective == .ul2 && e.denoiser == ul2.config.denoisers[d].name && e.source == "web")
             #expect(e.pieces == [RawPiece(docId: "d", offset: 5, count: n)])
             if case .prefixLM = ul2.config.denoisers[d].kind {
                 #expect(inputs + targets == raw)
@@ -275,7 +275,7 @@ import MoeData
         #expect(examples.flatMap(\.tokens) == stream)
         #expect(examples.map(\.tokens.count) == [4, 4, 4, 4, 2])
         #expect(examples.allSatisfy { $0.lossMask.allSatisfy { $0 == 1 } && $0.prefixFlags.allSatisfy { $0 == 0 } })
-        #expect(examples.allSatisfy { $0.objective == "causal" && $0.denoiser == nil && $0.source == "code" })
+        #expect(examples.allSatisfy { $0.objective == .causal && $0.denoiser == nil && $0.source == "code" })
         #expect(examples.map(\.pieces) == [
             [RawPiece(docId: "a", offset: 0, count: 4)],
             [RawPiece(docId: "a", offset: 4, count: 1), RawPiece(docId: "b", offset: 0, count: 2)],

@@ -7,7 +7,7 @@ import MoeData
     static func example(_ tokens: [UInt32], inputs: Int = 0, source: String = "web", docs: [RawPiece] = []) -> Example {
         let loss = [UInt8](repeating: 0, count: inputs) + [UInt8](repeating: 1, count: tokens.count - inputs)
         return Example(tokens: tokens, lossMask: loss, prefixFlags: loss.map { 1 - $0 }, source: source,
-                       objective: inputs > 0 ? "ul2" : "causal", denoiser: inputs > 0 ? "S" : nil, pieces: docs)
+                       objective: inputs > 0 ? .ul2 : .causal, denoiser: inputs > 0 ? "S" : nil, pieces: docs)
     }
 
     /// The model input under docs/formats.md's trainer convention (seqio's autoregressive inputs).
@@ -87,7 +87,8 @@ import MoeData
                 let seg = r.segments[s - 1]
                 unpacked.append(Example(tokens: idx.map { r.tokens[$0] }, lossMask: idx.map { r.lossMask[$0] },
                                         prefixFlags: idx.map { r.prefix[$0] }, source: seg.source,
-                                        objective: seg.objective, denoiser: seg.denoiser, pieces: seg.pieces))
+                                        objective: try #require(ObjectiveKind(rawValue: seg.objective)),
+                                        denoiser: seg.denoiser, pieces: seg.pieces))
             }
             // Padding only at the end: zeros everywhere.
             #expect(r.padding == rowLength - used)
@@ -121,9 +122,9 @@ import MoeData
 
     @Test func provenanceListsEverySegmentsDocuments() throws {
         let a = Example(tokens: [3, 4, 1], lossMask: [1, 1, 1], prefixFlags: [0, 0, 0], source: "code",
-                        objective: "causal", denoiser: nil, pieces: [RawPiece(docId: "x.py", offset: 0, count: 2)])
+                        objective: .causal, denoiser: nil, pieces: [RawPiece(docId: "x.py", offset: 0, count: 2)])
         let b = Example(tokens: [9, 5, 1, 6, 1], lossMask: [0, 0, 0, 1, 1], prefixFlags: [1, 1, 1, 0, 0], source: "web",
-                        objective: "ul2", denoiser: "S",
+                        objective: .ul2, denoiser: "S",
                         pieces: [RawPiece(docId: "w.jsonl:3", offset: 10, count: 1), RawPiece(docId: "w.jsonl:4", offset: 0, count: 1)])
         let rows = try Self.packAll([a, b], rowLength: 10)
         #expect(rows.first?.provenance.encoded() == """

@@ -75,10 +75,12 @@ struct TokenizerTests {
 
     @Test func modeTokensAreTextByDefaultAndReservedWhenTrainedSo() throws {
         let plain = try Tokenizer(modelPath: TokenizerFixtures.model())
-        let asText = try ModeTokenIds(tokenizer: plain, encoding: .text)
-        #expect(asText.ids(for: .nlu) == (try plain.encode("[NLU] ")))
-        #expect(asText.ids(for: .nlu).count > 1, "plain text mode tokens are several pieces")
-        #expect(throws: MoeDataError.self) { try ModeTokenIds(tokenizer: plain, encoding: .reserved) }
+        let asText = try ModeTokenEncoding.text.ids(forPrefix: "[NLU] ", tokenizer: plain, keyPath: "m.yaml")
+        #expect(asText == (try plain.encode("[NLU] ")))
+        #expect(asText.count > 1, "plain text mode tokens are several pieces")
+        #expect(throws: MoeDataError.self) {
+            try ModeTokenEncoding.reserved.ids(forPrefix: "[NLU] ", tokenizer: plain, keyPath: "m.yaml")
+        }
 
         var options = TokenizerFixtures.smallOptions(vocab: 800)
         options.userDefinedSymbols = ModeToken.symbols
@@ -86,12 +88,13 @@ struct TokenizerTests {
         let prose = try TokenizerFixtures.prose(maxBytes: 200_000).split(separator: "\n").map(String.init)
         try lockedTrain(sentences: prose, options: options, modelPath: model)
         let reserved = try Tokenizer(modelPath: model)
-        let ids = try ModeTokenIds(tokenizer: reserved, encoding: .reserved)
+        let prefixes = ModeToken.allCases.map { $0.rawValue + " " }
+        let ids = try ModeTokenEncoding.reserved.ids(forPrefixes: prefixes, tokenizer: reserved, keyPath: "m.yaml")
         for token in ModeToken.allCases {
             let id = try #require(reserved.pieceId(token.rawValue))
-            #expect(ids.ids(for: token) == [id])
+            #expect(ids[token.rawValue + " "] == [id])
             #expect(try reserved.encode("x \(token.rawValue) y").contains(id))
         }
-        #expect(Set(ModeToken.allCases.map { ids.ids(for: $0) }).count == 3)
+        #expect(Set(ids.values).count == 3)
     }
 }

@@ -38,7 +38,8 @@ sources_for() {
             "$n/PrecompiledCharsMap.swift $M/Support/MoeDataError.swift" ;;
         manifest) echo "$manifest" ;;
         mixture) echo "$M/Mix/MixtureParser.swift $M/Mix/Mixture.swift $M/Mix/MixSchedule.swift" \
-            "$M/Mix/WideArithmetic.swift $M/Objective/Denoiser.swift $manifest" ;;
+            "$M/Mix/WideArithmetic.swift $M/Objective/Denoiser.swift $M/Objective/ObjectiveSpec.swift" \
+            "$M/Objective/ObjectiveKind.swift $M/Tokenize/ModeTokens.swift $manifest" ;;
         *) say "unknown harness '$1'"; exit 2 ;;
     esac
 }

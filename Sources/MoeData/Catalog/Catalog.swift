@@ -292,12 +292,12 @@ extension Catalog {
 extension Catalog {
     /// Replaces the realized-vs-target rows of the mixture (per phase, window NULL; and per
     /// window of 1% of a phase).
-    public func recordMixture(_ rows: [MixAccounting.Row]) throws {
+    public func recordMixture(_ rows: [MixtureRow]) throws {
         try db.transaction { try replaceMixtureRows(rows) }
     }
 
     /// The body of `recordMixture`, for callers that are already inside a transaction.
-    func replaceMixtureRows(_ rows: [MixAccounting.Row]) throws {
+    func replaceMixtureRows(_ rows: [MixtureRow]) throws {
         try db.run("DELETE FROM mixture_realized")
         let ins = try db.prepare("""
             INSERT INTO mixture_realized(phase, phase_name, window, start_token, end_token, source, target_tokens,

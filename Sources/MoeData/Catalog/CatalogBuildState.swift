@@ -22,7 +22,7 @@ extension Catalog {
         var summary: String
         var accounting: String
         var statsMixture: String
-        var mixtureRows: [MixAccounting.Row]
+        var mixtureRows: [MixtureRow]
     }
 
     func finishBuild(_ result: BuildResult, dataset: String) throws {

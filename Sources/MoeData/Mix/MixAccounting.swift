@@ -58,25 +58,9 @@ public struct MixAccounting: Codable, Sendable, Equatable {
         phaseConsumed[phase] = position
     }
 
-    /// Realized vs target of one source over a span of a phase.
-    public struct Row: Sendable, Equatable {
-        public var phase: Int
-        public var phaseName: String
-        /// nil for the whole phase, else the window index (0..<windowsPerPhase).
-        public var window: Int?
-        /// The span within the phase, in source tokens: [startToken, endToken).
-        public var startToken: Int
-        public var endToken: Int
-        public var source: String
-        public var targetTokens: Int
-        public var realizedTokens: Int
-        /// From the phase start to `endToken`: how far the stream is from its target at that prefix.
-        public var cumulativeTarget: Int
-        public var cumulativeRealized: Int
-
-        public var targetShare: Double { endToken > startToken ? Double(targetTokens) / Double(endToken - startToken) : 0 }
-        public var realizedShare: Double { endToken > startToken ? Double(realizedTokens) / Double(endToken - startToken) : 0 }
-    }
+    /// Realized vs target of one source over a span of a phase: a row of the catalog's
+    /// `mixture_realized` table, which the build records as the accounting makes them.
+    public typealias Row = Catalog.MixtureRow
 
     /// Whole-phase rows first (one per source), then the windows reached so far, in order.
     public func rows(includeWindows: Bool = true) -> [Row] {
@@ -166,4 +150,13 @@ public enum DomainShares {
 enum Percent {
     /// 0.5225 → "52.2500%": four decimals, because acceptance is stated to 0.01 points.
     static func format(_ share: Double) -> String { String(format: "%.4f%%", share * 100) }
+}
+
+extension Catalog.MixtureRow {
+    public var targetShare: Double {
+        endToken > startToken ? Double(targetTokens) / Double(endToken - startToken) : 0
+    }
+    public var realizedShare: Double {
+        endToken > startToken ? Double(realizedTokens) / Double(endToken - startToken) : 0
+    }
 }

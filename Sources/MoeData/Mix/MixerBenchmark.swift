@@ -42,7 +42,7 @@ public enum MixerBenchmark {
             phases: phases.enumerated().map { p, budget in
                 MixturePhase(name: "phase\(p)", budget: budget,
                              weights: weights[p].map { MixtureWeight(source: $0.0, weight: $0.1, keyPath: "phases[\(p)].weights.\($0.0)") },
-                             objective: ObjectiveSpec(type: p == 0 ? .ul2 : .causal), seqLen: 2048, keyPath: "phases[\(p)]")
+                             objective: p == 0 ? .ul2(UL2Spec()) : .causal, seqLen: 2048, keyPath: "phases[\(p)]")
             },
             sourceOptions: [:], declaredTotalTokens: tokens)
         let start = DispatchTime.now().uptimeNanoseconds

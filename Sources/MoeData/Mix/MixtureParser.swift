@@ -279,9 +279,9 @@ struct MixtureReader {
         }
         guard let objective, let objectiveField else { throw field.error("phase '\(name)' has no `objective` (type: ul2 or causal)") }
         // Written so that it cannot overflow: `i + t` trapped for lengths near Int.max.
-        if objective.type == .ul2, let i = objective.int("inputs_length"), let t = objective.int("targets_length"),
-           i > seqLen || t > seqLen - i {
-            throw objectiveField.error("inputs_length \(i) + targets_length \(t) exceed the phase's seq_len \(seqLen)")
+        if case .ul2(let ul2) = objective, ul2.inputsLength > seqLen || ul2.targetsLength > seqLen - ul2.inputsLength {
+            throw objectiveField.error("inputs_length \(ul2.inputsLength) + targets_length \(ul2.targetsLength) "
+                                           + "exceed the phase's seq_len \(seqLen)")
         }
         let phase = MixturePhase(name: name, budget: budget ?? 0, weights: weights, objective: objective, seqLen: seqLen, keyPath: field.path)
         return (phase, isRest ? nil : budget)
@@ -340,28 +340,32 @@ struct MixtureReader {
             throw field.error("missing key 'type' (ul2 or causal)")
         }
         let typeName = try typeField.string()
-        guard let type = ObjectiveSpec.Kind(rawValue: typeName) else {
-            throw typeField.error("unknown objective '\(typeName)'; known: \(ObjectiveSpec.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
+        guard let type = ObjectiveKind(rawValue: typeName) else {
+            let known = ObjectiveKind.allCases.map(\.rawValue).joined(separator: ", ")
+            throw typeField.error("unknown objective '\(typeName)'; known: \(known)")
         }
         switch type {
         case .causal:
             _ = try field.mapping(allowed: ["type"])
-            return ObjectiveSpec(type: .causal)
+            return .causal
         case .ul2:
-            var params: [String: ObjectiveParam] = ["inputs_length": .int(1024), "targets_length": .int(1024), "mode_tokens": .string("text")]
-            var denoisers: [DenoiserSpec]?
+            var ul2 = UL2Spec()
             for (key, v) in try field.mapping(allowed: Self.ul2Keys) {
                 switch key {
-                case "inputs_length", "targets_length", "prefix_lm_length": params[key] = .int(try v.int(minimum: 1))
+                case "inputs_length": ul2.inputsLength = try v.int(minimum: 1)
+                case "targets_length": ul2.targetsLength = try v.int(minimum: 1)
+                case "prefix_lm_length": ul2.prefixLMLength = try v.int(minimum: 1)
                 case "mode_tokens":
                     let mode = try v.string()
-                    guard mode == "text" || mode == "reserved" else { throw v.error("mode_tokens must be `text` or `reserved`, got '\(mode)'") }
-                    params[key] = .string(mode)
-                case "denoisers": denoisers = try self.denoisers(v)
+                    guard let encoding = ModeTokenEncoding(rawValue: mode) else {
+                        throw v.error("mode_tokens must be `text` or `reserved`, got '\(mode)'")
+                    }
+                    ul2.modeTokens = encoding
+                case "denoisers": ul2.denoisers = try self.denoisers(v)
                 default: break
                 }
             }
-            return ObjectiveSpec(type: .ul2, params: params, denoisers: denoisers)
+            return .ul2(ul2)
         }
     }
 

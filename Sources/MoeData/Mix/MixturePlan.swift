@@ -144,13 +144,12 @@ public struct MixturePlan: Sendable {
     }
 
     static func describe(_ o: ObjectiveSpec) -> String {
-        switch o.type {
+        switch o {
         case .causal: return "causal LM"
-        case .ul2:
-            let inputs = o.int("inputs_length").map(String.init) ?? "?"
-            let targets = o.int("targets_length").map(String.init) ?? "?"
-            let denoisers = o.denoisers.map { "\($0.count) denoisers" } ?? "OpenMoE's denoisers"
-            return "UL2 (inputs \(inputs) + targets \(targets), \(denoisers), \(o.string("mode_tokens") ?? "text") mode tokens)"
+        case .ul2(let ul2):
+            let denoisers = ul2.denoisers.map { "\($0.count) denoisers" } ?? "OpenMoE's denoisers"
+            return "UL2 (inputs \(ul2.inputsLength) + targets \(ul2.targetsLength), \(denoisers), "
+                + "\(ul2.modeTokens.rawValue) mode tokens)"
         }
     }
 }

@@ -73,7 +73,7 @@ public struct CausalChunker: Sendable {
         let n = tokens.count
         let example = Example(tokens: tokens, lossMask: [UInt8](repeating: 1, count: n),
                               prefixFlags: [UInt8](repeating: 0, count: n), source: source,
-                              objective: "causal", denoiser: nil, pieces: pieces)
+                              objective: .causal, denoiser: nil, pieces: pieces)
         tokens = []
         tokens.reserveCapacity(objective.seqLen)
         pieces = []

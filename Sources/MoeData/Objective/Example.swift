@@ -13,15 +13,14 @@ public struct Example: Sendable, Equatable {
     public var prefixFlags: [UInt8]
     /// Manifest source the raw tokens came from.
     public var source: String
-    /// "ul2" or "causal".
-    public var objective: String
+    public var objective: ObjectiveKind
     /// Denoiser name for UL2 examples, nil for causal LM.
     public var denoiser: String?
     /// Provenance of the raw (document) tokens; sentinels, mode prefix and EOS are not listed.
     public var pieces: [RawPiece]
 
     public init(tokens: [UInt32], lossMask: [UInt8], prefixFlags: [UInt8], source: String,
-                objective: String, denoiser: String?, pieces: [RawPiece]) {
+                objective: ObjectiveKind, denoiser: String?, pieces: [RawPiece]) {
         self.tokens = tokens
         self.lossMask = lossMask
         self.prefixFlags = prefixFlags

@@ -187,7 +187,7 @@ public struct UL2Objective: Sendable {
             loss[i] = 1
             prefix[i] = 0
         }
-        return Example(tokens: tokens, lossMask: loss, prefixFlags: prefix, source: source, objective: "ul2",
+        return Example(tokens: tokens, lossMask: loss, prefixFlags: prefix, source: source, objective: .ul2,
                        denoiser: plan.denoiser.name, pieces: pieces)
     }
 }

@@ -44,11 +44,7 @@ struct BuildCommand: ParsableCommand {
         // Refuse a mixture before the lock, the catalog or anything else is written; the
         // tokenizer-dependent checks run again in Build.run, once the tokenizer is loaded (or trained).
         try mix.validateForBuild(knownSources: Set(m.sources.map(\.name)), tokenizer: nil)
-        let lock = try OutputLock(outputDirectory: m.output)
-        defer { withExtendedLifetime(lock) {} }
-        let catalog = try Catalog(outputDirectory: m.output)
-        let runID = try catalog.beginRun(command: "build", arguments: CommandLine.arguments)
-        do {
+        try RecordedRun.perform("build", outputDirectory: m.output) { catalog in
             let tokenizer = try common.tokenizer(for: m)
             var options = Build.Options()
             options.ingest = common.ingestOptions(restart: restart)
@@ -57,7 +53,6 @@ struct BuildCommand: ParsableCommand {
             let progress = ProgressLine(quiet: common.quiet)
             let build = Build(manifest: m, mixture: mix, options: options)
             let summary = try build.run(catalog: catalog, tokenizer: tokenizer, progress: progress)
-            try catalog.endRun(runID, status: "done")
             if !common.quiet {
                 let stats = try CatalogStats.load(catalog)
                 print(stats.sections["mixture"]?["text"]?.stringValue ?? "")
@@ -66,9 +61,6 @@ struct BuildCommand: ParsableCommand {
                 }
                 print("\(summary.rows) rows in \(summary.packedDirectory)\(summary.upToDate ? " (up to date)" : "")")
             }
-        } catch {
-            try? catalog.endRun(runID, status: "failed: \(error)")
-            throw error
         }
     }
 }

@@ -33,18 +33,13 @@ struct IngestCommand: ParsableCommand {
 
     func run() throws {
         let m = try outputOption.manifest(manifest)
-        let lock = try OutputLock(outputDirectory: m.output)
-        defer { withExtendedLifetime(lock) {} }
-        let catalog = try Catalog(outputDirectory: m.output)
-        let runID = try catalog.beginRun(command: "ingest", arguments: CommandLine.arguments)
-        do {
+        try RecordedRun.perform("ingest", outputDirectory: m.output) { catalog in
             let tokenizer = try common.tokenizer(for: m)
             let options = common.ingestOptions(restart: restart)
             let progress = ProgressLine(quiet: common.quiet)
             let summaries = try Ingest(manifest: m, options: options)
                 .run(catalog: catalog, tokenizer: tokenizer, progress: progress)
             progress.finish()
-            try catalog.endRun(runID, status: "done")
             if !common.quiet {
                 for s in summaries {
                     print("\(s.name): \(s.totals.documents) documents, \(s.totals.skipped) skipped, "
@@ -52,9 +47,6 @@ struct IngestCommand: ParsableCommand {
                 }
                 print("output: \(m.output)/tokens  catalog: \(catalog.path)")
             }
-        } catch {
-            try? catalog.endRun(runID, status: "failed: \(error)")
-            throw error
         }
     }
 }

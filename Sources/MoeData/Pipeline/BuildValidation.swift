@@ -34,19 +34,13 @@ extension Mixture {
         _ = try MixSchedule(self)
         guard let tokenizer else { return [] }
         return try phases.map { phase in
-            let objective = try PhaseObjective.make(phase.objective, phase: phase, mixtureFile: file,
-                                                    tokenizer: tokenizer, seed: seed)
-            if case .ul2(let ul2) = objective, ul2.maxExampleLength > phase.seqLen {
-                throw MoeDataError(
-                    "\(file): \(phase.keyPath).seq_len: \(phase.seqLen) is shorter than the longest UL2 example "
-                        + "(\(ul2.maxExampleLength) tokens with this tokenizer's mode prefixes)")
-            }
-            return PhaseObjectiveCheck(objective: objective)
+            PhaseObjectiveCheck(objective: try phase.objective.phaseObjective(
+                phase: phase, mixtureFile: file, tokenizer: tokenizer, seed: seed))
         }
     }
 }
 
 /// A phase's objective as `validateForBuild` built it (opaque outside the module).
 public struct PhaseObjectiveCheck: Sendable {
-    let objective: PhaseObjective
+    let objective: any PhaseObjective
 }

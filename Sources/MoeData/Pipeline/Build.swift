@@ -1,0 +1,110 @@
+import Foundation
+import JSON
+import MDS
+
+/// `moe-data build`: ingest (reusing what exists) → mix → objectives → pack → write, end to end.
+///
+/// Data flows one way: the mixer hands over one example's raw tokens from one source at a time
+/// (the source with the largest deficit against the phase's exact targets), the phase's
+/// objective turns them into an example (UL2: a denoiser drawn by the example's index; causal:
+/// documents with EOS), and the packer fills rows of the phase's length. Rows are written as MDS
+/// shards; when a shard is written, the catalog commits it with a checkpoint (the mixer's few
+/// integers, the example index and the open row's examples), so a killed build resumes to the
+/// same bytes. Nothing here depends on thread timing: `--jobs` only speeds up tokenization.
+public struct Build {
+    public struct Options: Sendable {
+        public var ingest = Ingest.Options()
+        public var totalTokens: Int?
+        public var seed: UInt64?
+        public var restart = false
+        /// Raw bytes per packed shard.
+        public var shardSizeBytes: Int?
+        public init() {}
+    }
+
+    public let manifest: Manifest
+    public let mixture: Mixture
+    public let options: Options
+
+    public init(manifest: Manifest, mixture: Mixture, options: Options) {
+        self.manifest = manifest
+        self.mixture = mixture
+        self.options = options
+    }
+
+    public var packedDirectory: URL {
+        URL(fileURLWithPath: manifest.output).appendingPathComponent(PackedRows.directoryName)
+    }
+
+    var domains: [String: String] {
+        Dictionary(manifest.sources.map { ($0.name, $0.domain) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// Runs the whole job: ingest, then the build steps (`BuildSteps`), then the publication.
+    /// `progress` shows ingest progress; the build reports in the summary.
+    public func run(catalog: Catalog, tokenizer: Tokenizer, progress: ProgressLine) throws -> Summary {
+        try FaultPoint.checkSetting()
+        let seed = options.seed ?? mixture.seed ?? 0
+        // Everything the build could refuse later is refused here, before anything is written.
+        let checked = try mixture.validateForBuild(knownSources: Set(manifest.sources.map(\.name)),
+                                                   tokenizer: tokenizer, seed: seed)
+        let ingest = Ingest(manifest: manifest, options: options.ingest)
+        let ingested = try ingest.run(catalog: catalog, tokenizer: tokenizer, progress: progress)
+        progress.finish()
+        let available = Dictionary(ingested.map { ($0.name, $0.totals.tokens) }, uniquingKeysWith: { _, last in last })
+        try MixturePlan(mixture: mixture, available: available, domains: domains).check()
+
+        let signature = try self.signature(schedule: try MixSchedule(mixture), seed: seed, tokenizer: tokenizer,
+                                           catalog: catalog)
+        if let finished = try finishedBuild(signature: signature, catalog: catalog, tokenizer: tokenizer, seed: seed) {
+            return finished
+        }
+        let resume = try interruptedBuild(signature: signature, catalog: catalog)
+        // Opened before anything is removed: a source without tokens is refused with the old rows intact.
+        var steps = try BuildSteps(mixture: mixture, objectives: checked.map(\.objective),
+                                   tokensDirectory: ingest.tokensDirectory, seed: seed,
+                                   resumingFrom: resume?.checkpoint)
+        if resume == nil {
+            // packed/ (a previous, complete build) stays until the new rows replace it.
+            try publisher.remove(publisher.partial)
+            try catalog.startBuild(signature: signature, dataset: PackedRows.directoryName)
+        }
+        let rows = RowWriteStep(writer: try packedWriter(existing: resume?.shards ?? []), catalog: catalog,
+                                signature: signature)
+        try steps.run(writingTo: rows)
+        var result = summary(steps.counters, accounting: steps.mix.accounting, upToDate: false)
+        result.resumedAfterRows = resume?.checkpoint.rows
+        try finish(result, counters: steps.counters, accounting: steps.mix.accounting, lastShard: try rows.flush(),
+                   catalog: catalog, tokenizer: tokenizer, seed: seed)
+        return result
+    }
+
+    /// The writer of `packed.partial/`, after the shards an interrupted build committed.
+    func packedWriter(existing: [MDSShardEntry]) throws -> MDSWriter {
+        let lengths = Set(mixture.phases.map(\.seqLen))
+        let writer = try MDSWriter(directory: publisher.partial,
+                                   columns: PackedRows.columns(rowLength: lengths.count == 1 ? lengths.first : nil),
+                                   compressionLevel: manifest.compressionLevel,
+                                   sizeLimit: options.shardSizeBytes ?? manifest.shardSizeBytes, existing: existing)
+        writer.beforeRename = { try FaultPoint.packedShardTemporary.reached() }
+        return writer
+    }
+
+    /// Records the build as done (the last shard, the summary and the accounting in one
+    /// transaction), then puts the rows in place.
+    func finish(_ result: Summary, counters: [PhaseCounters], accounting: MixAccounting, lastShard: MDSShardEntry?,
+                catalog: Catalog, tokenizer: Tokenizer, seed: UInt64) throws {
+        let stats = JSONValue.object(["text": .string(render(result, accounting: accounting)),
+                                      "phases": phasesJSON(result)])
+        try catalog.finishBuild(Catalog.BuildResult(
+            lastShard: lastShard, summary: String(decoding: try JSONEncoder().encode(counters), as: UTF8.self),
+            accounting: String(decoding: try JSONEncoder().encode(accounting), as: UTF8.self),
+            statsMixture: stats.encoded(), mixtureRows: accounting.rows(includeWindows: true)),
+            dataset: PackedRows.directoryName)
+        try FaultPoint.packedFinalCommitted.reached()
+        guard try publish(catalog: catalog, tokenizer: tokenizer, seed: seed, rows: result.rows) != .missing else {
+            throw MoeDataError(
+                "\(publisher.partial.path): the rows just written are not all there; run the build again")
+        }
+    }
+}

@@ -1,0 +1,56 @@
+import FileSupport
+import Foundation
+import MDS
+
+extension Build {
+    /// What must be equal for an earlier build to be reused or resumed: the schedule, the seed,
+    /// the tokenizer, every source's ingest, the shard size, and each phase's objective and length.
+    func signature(schedule: MixSchedule, seed: UInt64, tokenizer: Tokenizer, catalog: Catalog) throws -> String {
+        // Dictionaries iterate in a per-process order in Swift: encode with sorted keys.
+        let sortedEncoder = JSONEncoder()
+        sortedEncoder.outputFormatting = [.sortedKeys]
+        let objectives = try mixture.phases.map {
+            String(decoding: try sortedEncoder.encode(SignedObjective($0.objective)), as: UTF8.self) + "|\($0.seqLen)"
+        }
+        let sourceSignatures = try manifest.sources.map { try catalog.sourceState($0.name)?.signature ?? "" }
+            .joined(separator: ",")
+        let parts = [schedule.digest, String(seed), tokenizer.modelHash, String(tokenizer.sentinelCount),
+                     sourceSignatures, String(options.shardSizeBytes ?? 0), objectives.joined(separator: ";")]
+        return XXH64.hex(XXH64.hash(Array(parts.joined(separator: "\n").utf8)))
+    }
+}
+
+/// A phase's objective in the form the signature hashes: the JSON that `ObjectiveSpec` encoded to
+/// before its parameters were typed (a `params` map of tagged values). Kept to the byte, so that
+/// outputs built before stay up to date and builds interrupted before still resume.
+struct SignedObjective: Encodable {
+    enum Param: Encodable {
+        case int(Int)
+        case string(String)
+    }
+
+    struct SignedDenoiser: Encodable {
+        var name: String
+        var kind: String
+        var rate: Double
+        var prefix: String
+        var meanSpan: Double?
+        var noiseDensity: Double?
+    }
+
+    var type: String
+    var params: [String: Param] = [:]
+    var denoisers: [SignedDenoiser]?
+
+    init(_ spec: ObjectiveSpec) {
+        type = spec.type.rawValue
+        guard case .ul2(let ul2) = spec else { return }
+        params = ["inputs_length": .int(ul2.inputsLength), "targets_length": .int(ul2.targetsLength),
+                  "mode_tokens": .string(ul2.modeTokens.rawValue)]
+        if let length = ul2.prefixLMLength { params["prefix_lm_length"] = .int(length) }
+        denoisers = ul2.denoisers?.map {
+            SignedDenoiser(name: $0.name, kind: $0.kind.rawValue, rate: $0.rate, prefix: $0.prefix,
+                           meanSpan: $0.meanSpan, noiseDensity: $0.noiseDensity)
+        }
+    }
+}

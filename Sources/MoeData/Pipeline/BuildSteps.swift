@@ -1,0 +1,64 @@
+import Foundation
+
+/// The build from the token datasets to the packed rows: mix → objective → pack → write, one
+/// example at a time. Each step does its own work and keeps its own counters; this only passes
+/// chunks, examples and rows along, and tells the write step where a resume would start from.
+struct BuildSteps {
+    var mix: MixStep
+    var examples: ExampleStep
+    var pack: PackStep
+
+    /// Steps at the start of the mixture, or where `checkpoint` left them.
+    init(mixture: Mixture, objectives: [any PhaseObjective], tokensDirectory: URL, seed: UInt64,
+         resumingFrom checkpoint: BuildCheckpoint?) throws {
+        let mixer = try Mixer(mixture: mixture, tokensDirectory: tokensDirectory, seed: seed,
+                              resumeFrom: checkpoint?.mixer)
+        let counters = checkpoint?.phases ?? Array(repeating: PhaseCounters(), count: mixture.phases.count)
+        mix = MixStep(mixer: mixer, accounting: checkpoint?.accounting ?? MixAccounting(schedule: mixer.schedule))
+        examples = ExampleStep(objectives: objectives, exampleIndex: checkpoint?.exampleIndex ?? 0,
+                               counters: counters.map(\.objective))
+        pack = try PackStep(rowLengths: mixture.phases.map(\.seqLen), phase: checkpoint?.packerPhase ?? mixer.phase,
+                            state: checkpoint?.packer ?? Packer.State(), counters: counters.map(\.packing))
+    }
+
+    var counters: [PhaseCounters] { zip(examples.counters, pack.counters).map(PhaseCounters.init) }
+
+    var resumePoint: ResumePoint {
+        ResumePoint(mixer: mix.mixer.state, exampleIndex: examples.exampleIndex, accounting: mix.accounting,
+                    objectiveCounters: examples.counters)
+    }
+
+    /// Runs every phase to its end.
+    mutating func run(writingTo rows: RowWriteStep) throws {
+        while pack.phase < pack.rowLengths.count {
+            let from = resumePoint
+            if mix.phase != pack.phase {
+                // The mixer finished the packer's phase: close its last row, go on with the next.
+                if let closed = pack.closeRow() { try rows.write(closed, from: from) }
+                try pack.start(phase: mix.phase)
+                continue
+            }
+            try nextExample(from: from, rows: rows)
+        }
+    }
+
+    private mutating func nextExample(from: ResumePoint, rows: RowWriteStep) throws {
+        let phase = pack.phase
+        switch examples.nextDraw(phase: phase, openRowTokens: pack.openRowTokens) {
+        case .closeRow:
+            if let closed = pack.closeRow() { try rows.write(closed, from: from) }
+        case .rawTokens(let count):
+            guard let chunk = try mix.next(maxTokens: count) else { return }
+            let made = try examples.examples(from: chunk, phase: phase, openRowTokens: pack.openRowTokens)
+            // Only the first example can close a row (it fits the open row by construction, the rest
+            // go to a fresh row), so `from` regenerates any row closed here.
+            for (i, example) in made.enumerated() {
+                let closed = try pack.add(example)
+                if i > 0 && !closed.isEmpty {
+                    throw MoeDataError("internal error: a causal chunk completed a row after its first piece")
+                }
+                for row in closed { try rows.write(row, from: from) }
+            }
+        }
+    }
+}
