@@ -19,8 +19,10 @@ public enum Zstd {
     /// size is known from index.json, and a few KB of zstd can claim or produce gigabytes
     /// (fuzzing found a 45-byte frame header that made this allocate 2.9 GB up front).
     public static func decompress(_ input: UnsafeRawBufferPointer, limit: Int) throws -> [UInt8] {
-        guard let ctx = ZSTD_createDCtx() else { throw MDSError.compression("cannot allocate a zstd context") }
-        defer { ZSTD_freeDCtx(ctx) }
+        let decoder: ZstdStreamDecoder
+        do { decoder = try ZstdStreamDecoder() } catch let failure as ZstdStreamDecoder.Failure {
+            throw MDSError.compression(failure.reason)
+        }
         var out: [UInt8] = []
         let frameSize = ZSTD_getFrameContentSize(input.baseAddress, input.count)
         if frameSize != ZSTD_CONTENTSIZE_UNKNOWN && frameSize != ZSTD_CONTENTSIZE_ERROR {
@@ -28,23 +30,22 @@ public enum Zstd {
             out.reserveCapacity(Int(min(frameSize, UInt64(max(0, limit)))))
         }
         var chunk = [UInt8](repeating: 0, count: 1 << 20)
-        var inBuf = ZSTD_inBuffer(src: input.baseAddress, size: input.count, pos: 0)
-        var lastRet: Int = 0
+        var position = 0
         while true {
-            let produced: Int = chunk.withUnsafeMutableBytes { dst in
-                var outBuf = ZSTD_outBuffer(dst: dst.baseAddress, size: dst.count, pos: 0)
-                lastRet = ZSTD_decompressStream(ctx, &outBuf, &inBuf)
-                return outBuf.pos
-            }
-            if ZSTD_isError(lastRet) != 0 {
-                throw MDSError.compression("zstd: \(String(cString: ZSTD_getErrorName(lastRet))) at compressed byte \(inBuf.pos)")
+            let produced: Int
+            do {
+                produced = try chunk.withUnsafeMutableBytes { try decoder.decode(input, position: &position, into: $0) }
+            } catch let failure as ZstdStreamDecoder.Failure {
+                throw MDSError.compression("zstd: \(failure.reason) at compressed byte \(position)")
             }
             if produced > limit - out.count {
                 throw MDSError.compression("zstd: the data decompresses to more than the expected \(limit) bytes")
             }
             out.append(contentsOf: chunk[0..<produced])
-            if inBuf.pos == inBuf.size && produced < chunk.count {
-                if lastRet != 0 { throw MDSError.compression("zstd: truncated frame at compressed byte \(inBuf.pos)") }
+            if position == input.count && produced < chunk.count {
+                if !decoder.isAtFrameBoundary {
+                    throw MDSError.compression("zstd: truncated frame at compressed byte \(position)")
+                }
                 return out
             }
         }
