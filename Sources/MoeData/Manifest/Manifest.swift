@@ -140,7 +140,7 @@ struct YAMLReader {
         guard let v = d[k] else { return def }
         let value: Int
         if let i = v as? Int { value = i }
-        else if let s = v as? String, let b = parseByteSize(s) { value = b }
+        else if let s = v as? String, let b = ByteSize.parse(s) { value = b }
         else { throw fail(key + k, "expected a whole number (or a size such as 64MiB), got \(describe(v))") }
         guard value >= min else { throw fail(key + k, "must be at least \(min), got \(value)") }
         return value
@@ -260,19 +260,6 @@ func describe(_ v: Any) -> String {
     case is [String: Any]: return "a mapping"
     default: return "'\(v)'"
     }
-}
-
-/// `64MiB`, `512KB`, `1GiB`, `1000` → bytes.
-func parseByteSize(_ s: String) -> Int? {
-    let t = s.trimmingCharacters(in: .whitespaces)
-    let units: [(String, Int)] = [("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10), ("GB", 1_000_000_000),
-                                  ("MB", 1_000_000), ("KB", 1000), ("B", 1)]
-    for (u, m) in units where t.hasSuffix(u) {
-        guard let n = Double(t.dropLast(u.count).trimmingCharacters(in: .whitespaces)) else { return nil }
-        // Int(exactly:) and not Int(): `1e30MB` or `nanMB` trapped here.
-        return Int(exactly: (n * Double(m)).rounded(.towardZero))
-    }
-    return Int(t)
 }
 
 func editDistance(_ a: String, _ b: String) -> Int {

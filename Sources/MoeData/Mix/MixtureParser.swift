@@ -81,67 +81,6 @@ struct YAMLField {
     }
 }
 
-/// Token counts with decimal unit suffixes, parsed exactly (`1.1T` is 1_100_000_000_000, not a Double).
-public enum TokenCount {
-    static let units: [Character: Int] = ["K": 1_000, "M": 1_000_000, "B": 1_000_000_000, "G": 1_000_000_000, "T": 1_000_000_000_000]
-
-    public static func parse(_ raw: String) -> Int? {
-        var text = raw.replacingOccurrences(of: "_", with: "").trimmingCharacters(in: .whitespaces)
-        var unit = 1
-        if let last = text.last, let u = units[Character(last.uppercased())] {
-            unit = u
-            text.removeLast()
-        }
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count <= 2, let whole = parts.first, !whole.isEmpty, whole.allSatisfy(\.isASCII),
-              let wholeValue = Int(whole), wholeValue >= 0 else { return nil }
-        var (value, overflow) = wholeValue.multipliedReportingOverflow(by: unit)
-        guard !overflow else { return nil }
-        if parts.count == 2 {
-            let frac = parts[1]
-            guard !frac.isEmpty, frac.count <= 18, frac.allSatisfy({ $0.isASCII && $0.isNumber }), let f = Int(frac) else { return nil }
-            var scale = 1
-            for _ in 0..<frac.count { scale *= 10 }
-            // The fraction must land on a whole token: 1.5K is fine, 1.5 is not.
-            let (product, o1) = f.multipliedReportingOverflow(by: unit)
-            guard !o1, product % scale == 0 else { return nil }
-            (value, overflow) = value.addingReportingOverflow(product / scale)
-            guard !overflow else { return nil }
-        }
-        return value
-    }
-
-    /// `1.1T`, `780B`, `2.5M`, or the grouped number when no unit gives a short exact form.
-    public static func format(_ n: Int) -> String {
-        for (suffix, unit) in [("T", 1_000_000_000_000), ("B", 1_000_000_000), ("M", 1_000_000), ("K", 1_000)]
-        where n >= unit && (n / unit < 1000 || suffix == "T") {
-            for (decimals, step) in [(0, unit), (1, unit / 10), (2, unit / 100)] where n % step == 0 {
-                let whole = n / unit
-                guard decimals > 0 else { return "\(whole)\(suffix)" }
-                return "\(whole).\(String((n % unit) / step).leftPadded(to: decimals))\(suffix)"
-            }
-        }
-        return grouped(n)
-    }
-
-    /// `1,100,000` — thousands separators for tables.
-    public static func grouped(_ n: Int) -> String {
-        let digits = String(n.magnitude)
-        var out = ""
-        for (i, c) in digits.enumerated() {
-            if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
-            out.append(c)
-        }
-        return n < 0 ? "-" + out : out
-    }
-}
-
-extension String {
-    func leftPadded(to width: Int, with pad: Character = "0") -> String {
-        count >= width ? self : String(repeating: pad, count: width - count) + self
-    }
-}
-
 /// Builds a `Mixture` from the YAML tree.
 struct MixtureReader {
     let file: String
