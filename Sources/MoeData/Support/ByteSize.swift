@@ -1,8 +1,8 @@
 /// Sizes in bytes, as manifests (`shard_size`, `max_document_bytes`) and `tokenizer train
 /// --sample-bytes` take them: a whole number of bytes, or a number with a unit. K, M, G (and
 /// KB, MB, GB) count in thousands, as `du --si` and disk makers do; KiB, MiB, GiB in 1024s.
-/// Units are read without regard to case, and a fraction rounds down to a whole byte:
-/// `20M` = 20,000,000, `64MiB` = 67,108,864, `1.5KB` = 1,500.
+/// Units are read without regard to case, and a fraction of a unit rounds down to a whole byte:
+/// `20M` = 20,000,000, `64MiB` = 67,108,864, `1.5KB` = 1,500, `0.3KiB` = 307 (`1.5` is no size).
 public enum ByteSize {
     static let units: [(suffix: String, scale: Int)] = [
         ("B", 1),

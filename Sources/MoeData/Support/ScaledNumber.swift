@@ -4,11 +4,12 @@
 /// counts (`TokenCount`) share this reading and differ in their units and in what a fraction
 /// that does not come out whole means.
 enum ScaledNumber {
-    /// What to do with a fraction that does not land on a whole number (`0.3KiB`, `1.5`).
+    /// What to do with a fraction of a unit that does not land on a whole number (`0.3KiB`).
+    /// Without a unit, such a fraction is never a number (`1.5` is no count of bytes or tokens).
     enum Remainder {
         /// Round down to the whole number below (byte sizes).
         case roundDown
-        /// Not a number of this kind (token counts: 1.5 is no count of tokens).
+        /// Not a number of this kind (token counts: `1.0005K` is no count of tokens).
         case refuse
     }
 
@@ -36,7 +37,7 @@ enum ScaledNumber {
         var denominator = 1
         for _ in 0..<fraction.count { denominator *= 10 }
         let (product, productOverflow) = numerator.multipliedReportingOverflow(by: scale)
-        guard !productOverflow, remainder == .roundDown || product % denominator == 0 else { return nil }
+        guard !productOverflow, product % denominator == 0 || (remainder == .roundDown && scale > 1) else { return nil }
         (value, overflow) = value.addingReportingOverflow(product / denominator)
         return overflow ? nil : value
     }
