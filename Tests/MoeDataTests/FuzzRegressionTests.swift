@@ -146,8 +146,8 @@ import Testing
             #expect("\(error)".contains("\(path): byte piece #") && "\(error)".contains("\"<0x-1>\" is not <0xNN>"),
                     "\(error)")
         }
-        #expect(NativeUnigramEncoder.byteValue(Array("<0x4f>".utf8)) == 0x4F)
-        #expect(NativeUnigramEncoder.byteValue(Array("<0x+F>".utf8)) == nil)
+        #expect(UnigramPieceTable.byteValue(Array("<0x4f>".utf8)) == 0x4F)
+        #expect(UnigramPieceTable.byteValue(Array("<0x+F>".utf8)) == nil)
         _ = try NativeUnigramEncoder(modelPath: TestSupport.model)
     }
 }

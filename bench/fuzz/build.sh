@@ -34,8 +34,9 @@ sources_for() {
         zstd|gzip) echo "$S $M/Read/ByteSource.swift $M/Read/LineReader.swift $manifest" ;;
         mds) echo "$S" ;;
         spm_model) local n=$M/Tokenize/Native
-            echo "$n/SentencePieceModelFile.swift $n/NativeUnigramEncoder.swift $n/PieceTrie.swift" \
-            "$n/PrecompiledCharsMap.swift $M/Support/MoeDataError.swift" ;;
+            echo "$n/SentencePieceModelFile.swift $n/NativeUnigramEncoder*.swift $n/UnigramPieceTable.swift" \
+            "$n/BestPathNode.swift $n/ScratchPool.swift $n/PieceTrie.swift $n/PrecompiledCharsMap.swift" \
+            "$M/Support/MoeDataError.swift" ;;
         manifest) echo "$manifest" ;;
         mixture) echo "$M/Mix/MixtureParser.swift $M/Mix/Mixture.swift $M/Mix/MixSchedule.swift" \
             "$M/Mix/WideArithmetic.swift $M/Objective/Denoiser.swift $manifest" ;;
