@@ -27,6 +27,7 @@ S=$FUZZ_DIR/harness/Support.swift
 # with it Yams) comes along with every reader; `swiftc -typecheck` with these lists finds a missing one.
 sources_for() {
     local manifest="$M/Manifest/*.swift $M/Read/InputFiles.swift $M/Support/FileErrors.swift $M/Support/MoeDataError.swift"
+    manifest+=" $M/Support/ByteSize.swift $M/Support/ScaledNumber.swift $M/Support/TokenCount.swift"
     case $1 in
         json) ;;
         jsonl) echo "$S $M/Read/ByteSource.swift $M/Read/LineReader.swift $M/Read/RecordReaders.swift" \
