@@ -131,20 +131,18 @@ struct TokenizerTrainCommand: ParsableCommand {
             sources += try TokenizerSetup.textSources(m, shares: shares, sharesKey: named.isEmpty ? "tokenizer.train.shares" : "--source-share")
         }
 
-        let clock = ContinuousClock()
-        let sampleStart = clock.now
-        let sampler = TrainingSampler(totalBytes: options.sampleBytes, seed: seed, maxSentenceBytes: options.maxSentenceBytes)
-        let (sentences, stats) = try sampler.sample(sources)
-        let sampleTime = clock.now - sampleStart
-        for s in stats {
-            print("sample \(s.source): kept \(s.sentencesKept) of \(s.sentencesSeen) lines, \(s.bytesKept) of \(s.bytesSeen) bytes (budget \(s.budgetBytes))")
+        var training = TokenizerTraining(inputs: sources, options: options, modelPath: output)
+        training.verbose = verbose
+        let report = try training.run { stats in
+            for s in stats {
+                print("sample \(s.source): kept \(s.sentencesKept) of \(s.sentencesSeen) lines, "
+                    + "\(s.bytesKept) of \(s.bytesSeen) bytes (budget \(s.budgetBytes))")
+            }
         }
-        let trainStart = clock.now
-        try TokenizerTrainer.train(sentences: DrainingSentences(sentences), options: options, modelPath: output, verbose: verbose)
-        let trainTime = clock.now - trainStart
         let tokenizer = try Tokenizer(modelPath: output)
         print("wrote \(output): \(tokenizer.pieceCount) pieces, +\(tokenizer.sentinelCount) sentinels = \(tokenizer.vocabSize) ids (padded \(tokenizer.paddedVocabSize)), xxh64 \(tokenizer.modelHash)")
-        print("time: sample \(format(sampleTime)), train \(format(trainTime)); peak memory \(peakResidentMegabytes()) MB")
+        print("time: sample \(format(report.sampleTime)), train \(format(report.trainTime)); "
+            + "peak memory \(peakResidentMegabytes()) MB")
     }
 
     private func format(_ d: Duration) -> String { formatDuration(d) }
