@@ -98,7 +98,7 @@ struct MixtureReader {
         for (source, options) in sources where !phases.contains(where: { p in p.weights.contains { $0.source == source } }) {
             throw MoeDataError("\(file): \(options.keyPath): source '\(source)' has options but no weight in any phase")
         }
-        return Mixture(file: file, name: name, description: description, seed: seed, phases: phases,
+        return Mixture(file: file, name: name, description: description, seed: seed ?? 0, phases: phases,
                        sourceOptions: sources, declaredTotalTokens: totalTokens ?? total)
     }
 

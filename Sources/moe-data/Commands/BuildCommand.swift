@@ -30,7 +30,9 @@ struct BuildCommand: ParsableCommand {
 
     @OptionGroup var outputOption: OutputOption
 
-    @Option(help: "Seed of every shuffle and random choice (default: the mixture's seed, else 0).")
+    @Option(help: ArgumentHelp(
+        "Seed of every shuffle and random choice (default: the mixture's seed, else 0), and of the "
+            + "tokenizer's training sample when the build trains it (default 0)."))
     var seed: UInt64?
 
     @OptionGroup var common: CommonOptions
@@ -41,7 +43,7 @@ struct BuildCommand: ParsableCommand {
     func run() throws {
         try runReportingErrors {
             let m = try outputOption.manifest(manifest)
-            let mix = try mixtureOptions.load()
+            let mix = try mixtureOptions.load().overridingSeed(seed)
             // Refuse a mixture before the lock, the catalog or anything else is written; the
             // tokenizer-dependent checks run again in Build.run, once the tokenizer is loaded (or trained).
             try mix.validateForBuild(knownSources: Set(m.sources.map(\.name)), tokenizer: nil)
@@ -50,13 +52,13 @@ struct BuildCommand: ParsableCommand {
             let catalog = try Catalog(outputDirectory: m.output)
             let runID = try catalog.beginRun(command: "build", arguments: CommandLine.arguments)
             do {
-                let tokenizer = try TokenizerSetup.load(manifest: m, quiet: common.quiet, jobs: common.resolvedJobs, engine: common.tokenizerEngine)
+                let tokenizer = try TokenizerSetup.load(manifest: m, quiet: common.quiet, jobs: common.resolvedJobs,
+                                                        engine: common.tokenizerEngine, seed: seed)
                 var options = Build.Options()
                 options.ingest.jobs = common.resolvedJobs
                 options.ingest.quiet = common.quiet
                 options.ingest.restart = restart
                 options.restart = restart
-                options.seed = seed
                 let progress = ProgressLine(quiet: common.quiet)
                 let build = Build(manifest: m, mixture: mix, options: options)
                 let summary = try build.run(catalog: catalog, tokenizer: tokenizer, progress: progress)
