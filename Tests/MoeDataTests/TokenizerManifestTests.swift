@@ -61,8 +61,9 @@ import Testing
         }
         func train(seed: String) throws -> Data {
             let model = dir.appendingPathComponent("seed\(seed).model").path
-            let r = try TestSupport.moeData(["tokenizer", "train", "-o", model, "--manifest", manifest, "--vocab-size", "600",
-                                             "--sample-bytes", "1M", "--threads", "2", "--seed", seed])
+            let r = try TestSupport.moeData(["tokenizer", "train", "-o", model, "--manifest", manifest,
+                                             "--vocab-size", "600", "--sample-bytes", "1M", "--threads", "2",
+                                             "--seed", seed])
             #expect(r.status == 0, "\(r.stderr)")
             return try Data(contentsOf: URL(fileURLWithPath: model))
         }

@@ -46,7 +46,8 @@ struct ManifestReader {
         let manifest = Manifest(
             path: file, name: name, output: resolve(try output.nonEmptyString()),
             tokenizer: try self.tokenizer(tokenizer), onError: policy, shardSizeBytes: shardSize,
-            compressionLevel: Int32(level), maxDocumentBytes: try top["max_document_bytes"]?.size(minimum: 1) ?? 256 << 20,
+            compressionLevel: Int32(level),
+            maxDocumentBytes: try top["max_document_bytes"]?.size(minimum: 1) ?? 256 << 20,
             sources: try sources(top["sources"], in: root))
         try manifest.checkOutputIsolation()
         return manifest

@@ -86,11 +86,13 @@ struct ZstdByteSource: ByteSource {
             let produced: Int
             do {
                 produced = try input.withUnsafeBytes { src in
-                    try decoder.decode(UnsafeRawBufferPointer(rebasing: src[0..<inputLen]), position: &position, into: buffer)
+                    let filled = UnsafeRawBufferPointer(rebasing: src[0..<inputLen])
+                    return try decoder.decode(filled, position: &position, into: buffer)
                 }
             } catch let failure as ZstdStreamDecoder.Failure {
                 inputPos = position
-                throw MoeDataError("\(path): corrupt zstd data near compressed byte \(compressedOffset): \(failure.reason)")
+                throw MoeDataError(
+                    "\(path): corrupt zstd data near compressed byte \(compressedOffset): \(failure.reason)")
             }
             inputPos = position
             if produced > 0 { return produced }

@@ -33,9 +33,8 @@ public enum TokenizerSetup {
         training.createsFolder = true
         let start = Date()
         if !quiet {
-            FileHandle.standardError.write(Data(
-                "training the tokenizer (\(train.vocabSize) pieces) on a \(train.sampleMegabytes) MB sample of the sources...\n"
-                    .utf8))
+            FileHandle.standardError.write(Data(("training the tokenizer (\(train.vocabSize) pieces) on a "
+                + "\(train.sampleMegabytes) MB sample of the sources...\n").utf8))
         }
         try training.run()
         if !quiet {

@@ -14,7 +14,8 @@ extension NativeUnigramEncoder {
         if let charsMap {
             let rule = charsMap.longestMatch(input, count)
             if rule.length > 0 {
-                return (UnsafePointer(charsMap.replacements.baseAddress! + rule.start), rule.end - rule.start, rule.length)
+                let replacement = UnsafePointer(charsMap.replacements.baseAddress! + rule.start)
+                return (replacement, rule.end - rule.start, rule.length)
             }
         }
         let n = Self.validCharacterLength(input, count)

@@ -21,8 +21,7 @@ struct UnigramPieceTable {
         for (i, p) in model.pieces.enumerated() {
             guard !p.piece.isEmpty else { throw MoeDataError("tokenizer model \(path): piece #\(i) is empty") }
             guard seen.insert(p.piece).inserted else {
-                throw MoeDataError(
-                    "tokenizer model \(path): piece #\(i) \"\(String(decoding: p.piece, as: UTF8.self))\" is already defined")
+                throw MoeDataError("tokenizer model \(path): piece #\(i) \"\(Self.text(p.piece))\" is already defined")
             }
             switch p.type {
             case .normal:
@@ -42,11 +41,12 @@ struct UnigramPieceTable {
                 unkId = Int32(i)
             case .byte:
                 guard model.byteFallback else {
-                    throw MoeDataError("tokenizer model \(path): byte piece #\(i) although trainer_spec.byte_fallback is false")
+                    throw MoeDataError(
+                        "tokenizer model \(path): byte piece #\(i) although trainer_spec.byte_fallback is false")
                 }
                 guard let b = Self.byteValue(p.piece) else {
                     throw MoeDataError(
-                        "tokenizer model \(path): byte piece #\(i) \"\(String(decoding: p.piece, as: UTF8.self))\" is not <0xNN>")
+                        "tokenizer model \(path): byte piece #\(i) \"\(Self.text(p.piece))\" is not <0xNN>")
                 }
                 bytePieces[b] = UInt32(i)
             case .control:
@@ -63,6 +63,8 @@ struct UnigramPieceTable {
             byteIds = ids
         }
     }
+
+    private static func text(_ piece: [UInt8]) -> String { String(decoding: piece, as: UTF8.self) }
 
     /// The byte of a `<0xNN>` piece. Two hex digits exactly: Int(_:radix:) also takes a sign, so
     /// `<0x-1>` gave -1 and indexed the byte table out of range (found by fuzzing).
