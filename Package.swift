@@ -1,17 +1,22 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
-// Layout follows the pipeline: C libraries sit in tiny interop targets; `MDS` is the
-// on-disk shard format alone (shared by the pipeline and the trainer); `MoeData` holds
-// the pipeline stages, one folder each; `MoeTrain` is the companion MoE trainer.
+// Layout follows the pipeline: C libraries sit in tiny interop targets; `JSON` (canonical JSON
+// value and strict parser) and `FileSupport` (atomic file writing, XXH64) are small pure-Swift
+// helpers everyone uses; `MDS` is the on-disk shard format alone; `PackedFormat` is the packed-row
+// format on top of it (columns, row, moe-data.json, row lookup, keyed randomness), shared by the
+// pipeline and the trainer; `MoeData` holds the pipeline stages, one folder each; `MoeTrain` is the
+// companion MoE trainer. The formats themselves are described in docs/formats.md.
 let package = Package(
     name: "moe-data",
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "moe-data", targets: ["moe-data"]),
         .library(name: "MoeData", targets: ["MoeData"]),
-        .library(name: "MoeTrain", targets: ["MoeTrain"]),
-        .library(name: "MDS", targets: ["MDS"]),
+        // No `MoeTrain` library: its target needs the unsafe `-O` flag (below), and SwiftPM refuses
+        // a product with unsafe flags to other packages. The trainer ships in the executable.
+        .library(name: "MDS", targets: ["MDS", "JSON"]),
+        .library(name: "PackedFormat", targets: ["PackedFormat"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -24,27 +29,36 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .target(
             name: "CSentencePiece",
-            cxxSettings: [.unsafeFlags(["-std=c++17"])],
             linkerSettings: [.linkedLibrary("sentencepiece"), .linkedLibrary("sentencepiece_train")]
         ),
-        .target(name: "MDS", dependencies: ["CZstd"]),
+        .target(name: "JSON"),
+        .target(name: "FileSupport"),
+        .target(name: "MDS", dependencies: ["JSON", "FileSupport", "CZstd"]),
+        .target(name: "PackedFormat", dependencies: ["MDS", "JSON"]),
         .target(
             name: "MoeData",
             dependencies: [
-                "MDS", "CZstd", "CZlib", "CSQLite", "CSentencePiece",
+                "MDS", "PackedFormat", "JSON", "FileSupport", "CZstd", "CZlib", "CSQLite", "CSentencePiece",
                 .product(name: "Yams", package: "Yams"),
             ],
             // Embeds mixtures/*.yaml (see the plugin).
             plugins: ["EmbedBuildInfo"]
         ),
         .plugin(name: "EmbedBuildInfo", capability: .buildTool()),
-        // The trainer's numerics are ~100× slower unoptimised (generic SIMD code is not specialised
-        // at -Onone), which would make its tests and debug runs unusable; so it is always built with -O.
-        .target(name: "MoeTrain", dependencies: ["MDS", "COpenBLAS"], swiftSettings: [.unsafeFlags(["-O"])]),
+        // The trainer's numerics are 15-40x slower unoptimised: its generic kernels are not
+        // specialised at -Onone, and `@_optimize(speed)`, `@inlinable` or `@_specialize` change
+        // nothing there (the -Onone pipeline runs no optimisation passes). Debug tests and debug
+        // `moe-data train` would be unusable (MoeTrainTests: 20 s with -O, 320 s without), so the
+        // target is always built with -O, and is therefore not offered as a library product.
+        .target(
+            name: "MoeTrain",
+            dependencies: ["MDS", "PackedFormat", "JSON", "FileSupport", "COpenBLAS"],
+            swiftSettings: [.unsafeFlags(["-O"])]
+        ),
         .executableTarget(
             name: "moe-data",
             dependencies: [
-                "MoeData", "MoeTrain",
+                "MoeData", "MoeTrain", "JSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             // Embeds the git commit and libsentencepiece's version for --version.
@@ -52,9 +66,15 @@ let package = Package(
         ),
         // What every test target shares: the child-process runner, temp folders, the global-state lock.
         .target(name: "MoeTestSupport", path: "Tests/MoeTestSupport"),
-        .testTarget(name: "MDSTests", dependencies: ["MDS", "MoeTestSupport"]),
-        .testTarget(name: "MoeDataTests", dependencies: ["MoeData", "MDS", "MoeTestSupport"]),
-        .testTarget(name: "MoeTrainTests", dependencies: ["MoeTrain", "MDS", "MoeTestSupport"]),
+        .testTarget(name: "MDSTests", dependencies: ["MDS", "JSON", "FileSupport", "MoeTestSupport"]),
+        .testTarget(name: "PackedFormatTests", dependencies: ["PackedFormat", "MDS", "JSON"]),
+        .testTarget(
+            name: "MoeDataTests", dependencies: ["MoeData", "MDS", "PackedFormat", "JSON", "MoeTestSupport"]
+        ),
+        .testTarget(
+            name: "MoeTrainTests", dependencies: ["MoeTrain", "MDS", "PackedFormat", "JSON", "MoeTestSupport"]
+        ),
     ],
-    swiftLanguageModes: [.v6]
+    swiftLanguageModes: [.v6],
+    cxxLanguageStandard: .cxx17
 )

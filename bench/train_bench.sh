@@ -16,6 +16,6 @@ swift build -c release --product moe-data >/dev/null
 BIN=.build/release/moe-data
 for config in ${CONFIGS:-tiny small}; do
   for threads in ${THREADS:-1 2}; do
-    "$BIN" train --config "$config" --benchmark --steps "${STEPS:-3}" --vocab-size "${VOCAB:-8320}" --threads "$threads"
+    "$BIN" train --config "$config" --benchmark --steps "${STEPS:-3}" --vocab-size "${VOCAB:-8320}" --jobs "$threads"
   done
 done

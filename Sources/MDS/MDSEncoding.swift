@@ -1,3 +1,5 @@
+import JSON
+
 /// Element types of MDS `ndarray` columns and scalar columns, with mosaicml-streaming's codes.
 public enum MDSDType: String, Sendable, CaseIterable {
     case uint8, int8, uint16, int16, uint32, int32, uint64, int64, float32, float64

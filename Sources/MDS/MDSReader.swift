@@ -1,4 +1,6 @@
 import Foundation
+import FileSupport
+import JSON
 
 /// Reads an MDS directory written by us or by mosaicml-streaming.
 public final class MDSDataset: @unchecked Sendable {

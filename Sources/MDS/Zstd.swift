@@ -29,19 +29,23 @@ public enum Zstd {
             // The header's claim is a hint only: never reserve past the limit.
             out.reserveCapacity(Int(min(frameSize, UInt64(max(0, limit)))))
         }
-        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        // zstd's recommended output size (one block, 128 KB), left uninitialised: zstd writes
+        // before anything reads. A zero-filled 1 MB chunk per call dominated small shards' cost.
+        let chunk = UnsafeMutableRawBufferPointer.allocate(
+            byteCount: ZstdStreamDecoder.recommendedOutputSize, alignment: 16)
+        defer { chunk.deallocate() }
         var position = 0
         while true {
             let produced: Int
             do {
-                produced = try chunk.withUnsafeMutableBytes { try decoder.decode(input, position: &position, into: $0) }
+                produced = try decoder.decode(input, position: &position, into: chunk)
             } catch let failure as ZstdStreamDecoder.Failure {
                 throw MDSError.compression("zstd: \(failure.reason) at compressed byte \(position)")
             }
             if produced > limit - out.count {
                 throw MDSError.compression("zstd: the data decompresses to more than the expected \(limit) bytes")
             }
-            out.append(contentsOf: chunk[0..<produced])
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[0..<produced]))
             if position == input.count && produced < chunk.count {
                 if !decoder.isAtFrameBoundary {
                     throw MDSError.compression("zstd: truncated frame at compressed byte \(position)")

@@ -24,6 +24,8 @@ public final class ZstdStreamDecoder {
 
     /// Input size libzstd reads best in (a whole block and its header).
     public static var recommendedInputSize: Int { ZSTD_DStreamInSize() }
+    /// Output size libzstd writes best in (one whole block).
+    public static var recommendedOutputSize: Int { ZSTD_DStreamOutSize() }
 
     /// True when no frame is partly decoded: the input so far ended on a frame boundary (or
     /// nothing was fed yet).

@@ -28,7 +28,7 @@ struct MoeDataCommand: ParsableCommand {
         ]
     )
 
-    /// Parses, then runs; every error, the argument parser's included, prints as `error: ...`.
+    /// Parses, then runs; every error, the argument parser's included, goes to `ErrorReport`.
     /// With `MOE_DATA_PARSE_ONLY=1` it stops after parsing and validating the arguments, which is
     /// how the tests check that every `--help` example is a command that parses.
     static func main() {
@@ -40,21 +40,7 @@ struct MoeDataCommand: ParsableCommand {
             }
             try command.run()
         } catch {
-            let code = exitCode(for: error)
-            guard code != .success, !(error is ExitCode) else { exit(withError: error) }
-            let message = message(for: error).trimmingCharacters(in: .whitespacesAndNewlines)
-            let text = message.hasPrefix("error: ") ? message : "error: \(message)"
-            FileHandle.standardError.write(Data("\(text)\n".utf8))
-            if error is ValidationError || isParseError(error) {
-                let hint = "See 'moe-data help' or '<command> --help' for the options.\n"
-                FileHandle.standardError.write(Data(hint.utf8))
-            }
-            exit(withError: ExitCode(code.rawValue))
+            ErrorReport.exit(with: error)
         }
-    }
-
-    /// Errors from the argument parser itself (not from a command's `run`).
-    private static func isParseError(_ error: any Error) -> Bool {
-        String(reflecting: type(of: error)).hasPrefix("ArgumentParser.")
     }
 }

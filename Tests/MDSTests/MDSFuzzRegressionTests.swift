@@ -1,7 +1,9 @@
+import FileSupport
 import Foundation
+import JSON
+@testable import MDS
 import MoeTestSupport
 import Testing
-@testable import MDS
 
 /// Inputs the libFuzzer harnesses of bench/fuzz found (or that reach the same defect the way a
 /// user would): each must be refused with an error that says why, never crash or exhaust memory.

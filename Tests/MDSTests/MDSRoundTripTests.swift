@@ -1,7 +1,8 @@
+import FileSupport
 import Foundation
+@testable import MDS
 import MoeTestSupport
 import Testing
-@testable import MDS
 
 @Suite struct MDSRoundTripTests {
     func tempDir() throws -> URL { try TempFolder.make("mds") }

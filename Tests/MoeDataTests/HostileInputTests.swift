@@ -1,5 +1,5 @@
 import Foundation
-import MDS
+import JSON
 import Testing
 
 /// Inputs a hostile or careless user can give: special files, byte order marks, YAML alias

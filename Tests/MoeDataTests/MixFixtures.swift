@@ -1,6 +1,7 @@
 import Foundation
 import MoeTestSupport
 import MDS
+import PackedFormat
 @testable import MoeData
 
 /// Token datasets for mixer tests, written with the real MDS writer (zstd, several shards),

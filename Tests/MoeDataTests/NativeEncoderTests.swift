@@ -1,5 +1,6 @@
 import Foundation
 import MoeData
+import PackedFormat
 import Testing
 
 /// The native unigram encoder against libsentencepiece 0.1.97 (the reference for ids), on

@@ -1,6 +1,6 @@
 import Foundation
 import MoeTestSupport
-import MDS
+import JSON
 import Testing
 
 /// Every numeric option of every command, found in the real binary's help (its machine-readable

@@ -1,3 +1,4 @@
+import PackedFormat
 import Testing
 import MoeData
 

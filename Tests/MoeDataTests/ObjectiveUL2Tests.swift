@@ -1,4 +1,5 @@
 import Foundation
+import PackedFormat
 import Testing
 import MoeData
 

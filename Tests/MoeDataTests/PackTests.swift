@@ -1,4 +1,5 @@
 import MDS
+import PackedFormat
 import Testing
 import MoeData
 
@@ -9,7 +10,7 @@ import MoeData
                        objective: inputs > 0 ? "ul2" : "causal", denoiser: inputs > 0 ? "S" : nil, pieces: docs)
     }
 
-    /// The model input under formats.md's trainer convention (seqio's autoregressive inputs).
+    /// The model input under docs/formats.md's trainer convention (seqio's autoregressive inputs).
     static func decoderInputs(_ row: PackedRow) -> [UInt32] {
         row.positions.indices.map { i in
             row.segmentIds[i] == 0 || row.positions[i] == 0 ? 0 : row.tokens[i - 1]

@@ -1,5 +1,5 @@
 import Foundation
-import MDS
+import JSON
 import Testing
 
 /// The README's deterministic figures, rerun: one build of the built-in sample with the README's

@@ -1,5 +1,5 @@
 import Foundation
-import MDS
+import JSON
 import Testing
 
 /// `train` and `analyze` on damaged checkpoints and impossible options: a sentence naming the file,
@@ -116,5 +116,37 @@ import Testing
         Self.expectRefused(layer, ["--layer 5", "2 MoE layers"], "analyze --layer 5")
         #expect(!layer.stdout.contains("tokens through"), "the model ran before --layer was checked: \(layer.stdout)")
         #expect(clock.now - start < .seconds(30))
+    }
+
+    /// Packed data whose moe-data.json has another format version, or none (the release before versions),
+    /// is refused by `train`, `analyze` and `inspect` with one sentence: the file, the version found, the
+    /// version read.
+    @Test func packedDataOfAnotherFormatVersionIsRefused() throws {
+        let (dir, output, run) = try Self.setup.get()
+        let copy = dir.appendingPathComponent("format-\(UUID().uuidString.prefix(6))")
+        try FileManager.default.createDirectory(at: copy, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: output.appendingPathComponent("packed"),
+                                         to: copy.appendingPathComponent("packed"))
+        let file = copy.appendingPathComponent("packed/moe-data.json")
+        guard case .object(var fields) = try JSONValue.parse(Data(contentsOf: file)) else {
+            Issue.record("moe-data.json is not an object")
+            return
+        }
+        #expect(fields["format_version"] == .int(1))
+        for (version, found) in [(JSONValue.int(2), "has format_version 2, written by a newer moe-data"),
+                                 (.null, "was written by an older moe-data (no format_version)")] {
+            fields["format_version"] = version == .null ? nil : version
+            try Data(JSONValue.object(fields).encoded().utf8).write(to: file)
+            let sentence = [file.path + " " + found, "this moe-data reads format_version 1"]
+            let train = try TestSupport.moeData(["train", "--data", copy.path, "--steps", "1", "--threads", "1",
+                                                 "--out", copy.appendingPathComponent("run").path])
+            Self.expectRefused(train, sentence, "train on \(version)")
+            let analyze = try TestSupport.moeData(["analyze", run.appendingPathComponent("checkpoint.safetensors").path,
+                                                   "--data", copy.path, "--rows", "2", "--threads", "1",
+                                                   "--out", copy.appendingPathComponent("analysis").path])
+            Self.expectRefused(analyze, sentence, "analyze on \(version)")
+            let inspect = try TestSupport.moeData(["inspect", copy.path, "--row", "0"])
+            Self.expectRefused(inspect, sentence, "inspect on \(version)")
+        }
     }
 }

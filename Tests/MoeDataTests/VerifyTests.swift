@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import MDS
 import Testing
 
@@ -36,6 +37,22 @@ import Testing
         #expect(try TestSupport.tree(out.appendingPathComponent("packed")) == packed)
         #expect(try TestSupport.tree(out.appendingPathComponent("tokens")) == tokens)
         #expect(try TestSupport.moeData(["verify", out.path, "--deep"]).status == 0)
+
+        // moe-data.json as the release before format versions wrote it: named, moved aside, written again.
+        let metadata = out.appendingPathComponent("packed/moe-data.json")
+        guard case .object(var fields) = try JSONValue.parse(Data(contentsOf: metadata)) else {
+            Issue.record("moe-data.json is not an object")
+            return
+        }
+        fields["format_version"] = nil
+        try Data(JSONValue.object(fields).encoded().utf8).write(to: metadata)
+        let older = try TestSupport.moeData(["verify", out.path])
+        #expect(older.status == 1, "\(older.stdout)")
+        #expect(older.stdout.contains("packed/moe-data.json was written by an older moe-data (no format_version)"),
+                "\(older.stdout)")
+        #expect(try TestSupport.moeData(["verify", out.path, "--repair"]).status == 0)
+        #expect(try TestSupport.moeData(build).status == 0)
+        #expect(try TestSupport.tree(out.appendingPathComponent("packed")) == packed)
 
         // packed/ deleted: "up to date" must not be claimed, the rows are built again.
         try FileManager.default.removeItem(at: out.appendingPathComponent("packed"))

@@ -1,4 +1,5 @@
 import Testing
+import PackedFormat
 @testable import MoeTrain
 
 /// Finite-difference checks in Double of every layer's hand-written backward, then of the whole model.
@@ -208,7 +209,7 @@ import Testing
         func loss() -> Double {
             model.run(batch, scales: scales, computeGradients: false).objective(options: options, scales: scales)
         }
-        var rng = SplitMix(seed: 9, key: "indices")
+        var rng = KeyedRandom(seed: 9, name: "indices")
         var worst = 0.0
         for tensor in model.layout.tensors {
             let picks = (0..<3).map { _ in tensor.offset + Int(rng.next() % UInt64(tensor.count)) }

@@ -1,5 +1,6 @@
 import Foundation
 import MoeTestSupport
+import PackedFormat
 @testable import MoeTrain
 
 /// Small deterministic fixtures shared by the trainer tests.
@@ -11,7 +12,7 @@ enum Fixtures {
     }
 
     static func randoms(_ count: Int, seed: UInt64, scale: Double = 1) -> [Double] {
-        var rng = SplitMix(seed: seed, key: "fixture")
+        var rng = KeyedRandom(seed: seed, name: "fixture")
         return (0..<count).map { _ in rng.normal() * scale }
     }
 
@@ -37,7 +38,7 @@ enum Fixtures {
     }
 
     static func doc(_ n: Int, seed: UInt64, vocab: Int) -> [UInt32] {
-        var rng = SplitMix(seed: seed, key: "doc")
+        var rng = KeyedRandom(seed: seed, name: "doc")
         return (0..<n).map { _ in UInt32(2 + Int(rng.next() % UInt64(vocab - 2))) }
     }
 
@@ -88,6 +89,7 @@ func finiteDifferenceError(_ values: UnsafeMutablePointer<Double>, indices: [Int
     return worst
 }
 
+import JSON
 import MDS
 
 extension Fixtures {
@@ -95,24 +97,16 @@ extension Fixtures {
     static func writePacked(_ dir: URL, rows: [PackedRow], vocabSize: Int, paddedVocabSize: Int? = nil,
                             sizeLimit: Int = 1 << 26) throws {
         let length = rows.first?.tokens.count ?? 1
-        let writer = try MDSWriter(directory: dir, columns: [
-            MDSColumn("tokens", .ndarray(.uint32, count: length)), MDSColumn("loss_mask", .ndarray(.uint8, count: length)),
-            MDSColumn("segment_ids", .ndarray(.uint16, count: length)), MDSColumn("positions", .ndarray(.uint16, count: length)),
-            MDSColumn("prefix", .ndarray(.uint8, count: length)), MDSColumn("phase", .int), MDSColumn("provenance", .json),
-        ], sizeLimit: sizeLimit)
-        for row in rows {
-            try writer.write(["tokens": .uint32s(row.tokens), "loss_mask": .uint8s(row.lossMask),
-                              "segment_ids": .uint16s(row.segmentIds), "positions": .uint16s(row.positions),
-                              "prefix": .uint8s(row.prefix), "phase": .int(0), "provenance": .json(.array([]))])
-        }
+        let columns = PackedColumn.columns(rowLength: length)
+        let writer = try MDSWriter(directory: dir, columns: columns, sizeLimit: sizeLimit)
+        for row in rows { try writer.write(row.values(phase: 0)) }
         try writer.finish()
-        let padded = paddedVocabSize ?? ((vocabSize + 127) / 128 * 128)
-        let info: JSONValue = .object([
-            "vocab_size": .int(Int64(vocabSize)), "padded_vocab_size": .int(Int64(padded)), "pieces": .int(Int64(vocabSize)),
-            "sentinels": .int(0), "eos_id": .int(1), "pad_id": .int(0), "seq_len": .int(Int64(length)),
-            "tokenizer": .string("bytes"), "seed": .int(0), "rows": .int(Int64(rows.count)),
-        ])
-        try Data(info.encoded().utf8).write(to: dir.appendingPathComponent("moe-data.json"))
+        let metadata = PackedMetadata(
+            vocabSize: vocabSize, paddedVocabSize: paddedVocabSize ?? ((vocabSize + 127) / 128 * 128),
+            pieces: vocabSize, sentinels: 0, eosId: 1, padId: 0, seqLen: length, tokenizer: "bytes",
+            tokenizerXXH64: "", seed: 0, rows: rows.count, mixture: "test",
+            phases: [.init(index: 0, name: "test", objective: "causal", seqLen: length, budget: rows.count * length)])
+        try Data(metadata.encoded()).write(to: dir.appendingPathComponent(PackedLayout.metadataFile))
     }
 
     /// Real English prose as byte-level tokens (id = byte + 2; 0 pad, 1 EOS), packed greedily into rows.

@@ -1,5 +1,5 @@
 import Foundation
-import MDS
+import JSON
 import MoeTestSupport
 import Testing
 @testable import MoeTrain

@@ -1,5 +1,7 @@
 import Foundation
 import MDS
+import PackedFormat
+import JSON
 import Testing
 @testable import MoeTrain
 
@@ -77,6 +79,30 @@ import Testing
         } catch let e as TrainError {
             #expect(e.description.contains("shard.00001.mds.zstd"))
             #expect(e.description.contains("missing"))
+        }
+    }
+
+    /// moe-data.json of another format version, or of a release before versions, is refused with one
+    /// sentence naming the file, the version found and the version this trainer reads.
+    @Test func otherFormatVersionIsRefused() throws {
+        let (dir, _) = try dataset()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("moe-data.json")
+        guard case .object(var fields) = try JSONValue.parse(Data(contentsOf: file)) else {
+            Issue.record("moe-data.json is not an object")
+            return
+        }
+        for (version, found) in [(JSONValue.int(2), "has format_version 2, written by a newer moe-data"),
+                                 (.null, "was written by an older moe-data (no format_version)")] {
+            fields["format_version"] = version == .null ? nil : version
+            try Data(JSONValue.object(fields).encoded().utf8).write(to: file)
+            #expect {
+                try PackedDataset(path: dir)
+            } throws: { error in
+                let text = (error as? TrainError)?.description ?? ""
+                return text.hasPrefix(file.path + " \(found)")
+                    && text.contains("this moe-data reads format_version \(PackedMetadata.formatVersion)")
+            }
         }
     }
 

@@ -4,8 +4,8 @@
 # Instrumenting the whole package with SwiftPM would rebuild everything (ArgumentParser, the
 # trainer, ...) twice over; instead each harness is compiled with swiftc directly, as a module
 # named MoeData holding only the source files it exercises (so it reaches internal types such
-# as LineReader), against two instrumented static libraries built once: MDS and Yams (+ its C
-# part). Outputs are rebuilt only when one of their inputs is newer.
+# as LineReader), against instrumented static libraries built once: JSON, FileSupport, MDS and
+# Yams (+ its C part). Outputs are rebuilt only when one of their inputs is newer.
 #
 # Usage: bench/fuzz/build.sh [harness...]   (default: every harness)
 set -euo pipefail
@@ -53,12 +53,22 @@ stale() {
     [[ -n $(find "$@" -newer "$target" -print -quit 2>/dev/null) ]]
 }
 
-build_mds() {
-    local srcs=("$ROOT"/Sources/MDS/*.swift)
-    stale "$OUT/lib/libMDS.a" "${srcs[@]}" "$0" || return 0
-    say "MDS (instrumented static library)"
-    (cd "$OUT/lib" && swiftc "${SWIFT_FLAGS[@]}" -module-name MDS -emit-module -emit-library -static \
-        -I "$ROOT/Sources/CZstd" "${srcs[@]}" -o libMDS.a)
+# One instrumented static library per pure-Swift package target: $1 is its name (and folder under
+# Sources), the rest are the libraries it imports (built before it).
+build_library() {
+    local name=$1; shift
+    local srcs=("$ROOT/Sources/$name"/*.swift) deps=()
+    for d in "$@"; do deps+=("$OUT/lib/lib$d.a"); done
+    stale "$OUT/lib/lib$name.a" "${srcs[@]}" "${deps[@]}" "$0" || return 0
+    say "$name (instrumented static library)"
+    (cd "$OUT/lib" && swiftc "${SWIFT_FLAGS[@]}" -module-name "$name" -emit-module -emit-library -static \
+        -I "$OUT/lib" -I "$ROOT/Sources/CZstd" "${srcs[@]}" -o "lib$name.a")
+}
+
+build_libraries() {
+    build_library JSON
+    build_library FileSupport
+    build_library MDS JSON FileSupport
 }
 
 yams_dir() {
@@ -96,15 +106,15 @@ build_harness() {
         yams_flags=(-I "$(yams_dir)/Sources/CYaml/include" -Xcc -DYAML_DECLARE_STATIC -lYams -lCYaml)
     fi
     local exe=$OUT/fuzz-$h
-    stale "$exe" "$FUZZ_DIR/harness/$h.swift" "${srcs[@]}" "$OUT/lib/libMDS.a" "$0" || return 0
+    stale "$exe" "$FUZZ_DIR/harness/$h.swift" "${srcs[@]}" "$OUT"/lib/lib{MDS,JSON,FileSupport}.a "$0" || return 0
     say "harness $h (${#srcs[@]} source files)"
     (cd "$OUT/lib" && swiftc "${SWIFT_FLAGS[@]}" -module-name MoeData "$FUZZ_DIR/harness/$h.swift" "${srcs[@]}" \
-        -I "$OUT/lib" -L "$OUT/lib" -lMDS "${yams_flags[@]}" \
+        -I "$OUT/lib" -L "$OUT/lib" -lMDS -lJSON -lFileSupport "${yams_flags[@]}" \
         -I "$ROOT/Sources/CZstd" -I "$ROOT/Sources/CZlib" -lzstd -lz -o "$exe")
 }
 
 ALL=(json jsonl zstd gzip mds spm_model manifest mixture)
 HARNESSES=("${@:-${ALL[@]}}")
 [[ $# -gt 0 ]] || HARNESSES=("${ALL[@]}")
-build_mds
+build_libraries
 for h in "${HARNESSES[@]}"; do build_harness "$h"; done

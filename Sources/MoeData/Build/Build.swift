@@ -1,5 +1,8 @@
 import Foundation
+import FileSupport
+import JSON
 import MDS
+import PackedFormat
 
 /// `moe-data build`: ingest (reusing what exists) → mix → objectives → pack → write, end to end.
 ///
@@ -326,19 +329,7 @@ public struct Build {
 
     /// `packed/moe-data.json`, from what the catalog records.
     func metadata(tokenizer: Tokenizer, seed: UInt64, rows: Int) -> [UInt8] {
-        let lengths = mixture.phases.map(\.seqLen)
-        let meta: JSONValue = .object([
-            "vocab_size": .int(Int64(tokenizer.vocabSize)), "padded_vocab_size": .int(Int64(tokenizer.paddedVocabSize)),
-            "pieces": .int(Int64(tokenizer.pieceCount)), "sentinels": .int(Int64(tokenizer.sentinelCount)),
-            "eos_id": .int(Int64(tokenizer.eosId)), "pad_id": .int(Int64(tokenizer.padId)),
-            "seq_len": .int(Int64(lengths.max() ?? 0)), "tokenizer": .string(tokenizer.modelPath),
-            "tokenizer_xxh64": .string(tokenizer.modelHash), "seed": .int(Int64(bitPattern: seed)), "rows": .int(Int64(rows)),
-            "mixture": .string(mixture.name), "phases": .array(mixture.phases.enumerated().map { i, p in
-                .object(["index": .int(Int64(i)), "name": .string(p.name), "objective": .string(p.objective.type.rawValue),
-                         "seq_len": .int(Int64(p.seqLen)), "budget": .int(Int64(p.budget))])
-            }),
-        ])
-        return Array(meta.encoded().utf8)
+        PackedRows.metadata(tokenizer: tokenizer, mixture: mixture, seed: seed, rows: rows).encoded()
     }
 
     func summary(_ counters: [PhaseCounters], accounting: MixAccounting, upToDate: Bool) -> Summary {

@@ -1,4 +1,4 @@
-import MDS
+import JSON
 
 extension Build {
     /// The per-phase figures of the build summary as fields, for `stats --json`: scripts read

@@ -1,4 +1,6 @@
 import Foundation
+import FileSupport
+import JSON
 import MDS
 
 /// `moe-data ingest`: every source of a manifest → an MDS dataset of token ids per source,

@@ -1,4 +1,5 @@
 import Foundation
+import FileSupport
 import MDS
 
 /// Puts a finished build's rows in place. Rows are written to `packed.partial/`; once the

@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import MDS
 
 /// The output folder's SQLite catalog: what was read (sources, input files with size, mtime

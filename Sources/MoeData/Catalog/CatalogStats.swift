@@ -1,5 +1,5 @@
 import Foundation
-import MDS
+import JSON
 
 /// What `moe-data stats` shows: per source, files, documents, skips, tokens, bytes in and out;
 /// the skip reasons; the runs.
@@ -104,32 +104,6 @@ public struct CatalogStats: Sendable {
         if let last = runs.last {
             out += "\nRuns: \(runs.count); last: #\(last.id) \(last.command) \(last.status), started \(last.startedAt)\(last.endedAt.map { ", ended \($0)" } ?? "")\n"
         }
-        return out
-    }
-}
-
-public func formatBytes(_ n: Int) -> String {
-    let d = Double(n)
-    if d >= 1e9 { return String(format: "%.2f GB", d / 1e9) }
-    if d >= 1e6 { return String(format: "%.2f MB", d / 1e6) }
-    if d >= 1e3 { return String(format: "%.1f kB", d / 1e3) }
-    return "\(n) B"
-}
-
-/// Plain aligned text tables: numbers right-aligned, text left-aligned.
-public enum TextTable {
-    public static func render(header: [String], rows: [[String]]) -> String {
-        var widths = header.map(\.count)
-        for r in rows { for (i, c) in r.enumerated() where i < widths.count { widths[i] = max(widths[i], c.count) } }
-        func isNumeric(_ s: String) -> Bool { !s.isEmpty && s.allSatisfy { "0123456789.,%-+ kMGBe".contains($0) } && s.first?.isNumber == true }
-        func line(_ cells: [String]) -> String {
-            cells.enumerated().map { i, c in
-                let pad = String(repeating: " ", count: max(0, widths[i] - c.count))
-                return isNumeric(c) ? pad + c : c + pad
-            }.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
-        }
-        var out = line(header) + "\n" + widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n"
-        for r in rows { out += line(r) + "\n" }
         return out
     }
 }

@@ -1,5 +1,8 @@
 import Foundation
+import FileSupport
+import JSON
 import MDS
+import PackedFormat
 
 /// `moe-data verify`: checks an output folder against its catalog. Every shard in tokens/ and
 /// packed/ is re-hashed (xxh64 of its bytes, as recorded), every index.json must be the one the
@@ -70,12 +73,15 @@ public struct OutputVerifier {
         let recorded = try catalog.shardEntries(dataset: PackedRows.directoryName).reduce(0) { $0 + $1.samples }
         let metadataPath = packed.appendingPathComponent(PackedRows.metadataFile).path
         guard let data = FileManager.default.contents(atPath: metadataPath),
-              let meta = try? JSONValue.parse(data) else {
+              let json = try? JSONValue.parse(data) else {
             return [Problem(path: metaPath, reason: "missing or not JSON")]
         }
-        if meta["rows"]?.intValue != Int64(recorded) {
-            let rows = meta["rows"]?.intValue ?? -1
-            return [Problem(path: metaPath, reason: "rows \(rows), the catalog records \(recorded)")]
+        let meta: PackedMetadata
+        do { meta = try PackedMetadata(json: json, file: metaPath) } catch {
+            return [Problem(path: metaPath, reason: "\(error)")]
+        }
+        if meta.rows != recorded {
+            return [Problem(path: metaPath, reason: "rows \(meta.rows), the catalog records \(recorded)")]
         }
         return []
     }
@@ -94,14 +100,16 @@ public struct OutputVerifier {
         }
         var problems: [Problem] = []
         try forEachSample(packed) { row, s in
-            for segment in s["provenance"]?.json?.arrayValue ?? [] {
-                let source = segment["source"]?.stringValue ?? ""
-                for doc in segment["docs"]?.arrayValue ?? [] {
-                    let id = doc.arrayValue?.first?.stringValue ?? ""
-                    if !documents.contains(source + "\t" + id) && problems.count < 20 {
-                        problems.append(Problem(path: "packed (row \(row))",
-                                                reason: "provenance names '\(id)' of '\(source)', not in tokens/"))
-                    }
+            for entry in s[PackedColumn.provenance.name]?.json?.arrayValue ?? [] where problems.count < 20 {
+                guard let segment = SegmentProvenance(json: entry) else {
+                    problems.append(Problem(path: "packed (row \(row))", reason: "a provenance entry is not "
+                        + "{segment, source, objective, denoiser, docs}: \(entry.encoded())"))
+                    continue
+                }
+                for id in segment.pieces.map(\.docId) where !documents.contains(segment.source + "\t" + id) {
+                    guard problems.count < 20 else { break }
+                    let reason = "provenance names '\(id)' of '\(segment.source)', not in tokens/"
+                    problems.append(Problem(path: "packed (row \(row))", reason: reason))
                 }
             }
         }

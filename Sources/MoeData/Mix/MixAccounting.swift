@@ -126,15 +126,15 @@ public struct MixAccounting: Codable, Sendable, Equatable {
                 return "\(d.domain) \(Percent.format(d.share)) (\(Percent.format(target)))"
             }.joined(separator: " · ") + "\n"
             let windows = all.filter { $0.phase == p && $0.window != nil }
-            text += "  " + Table.row(["source", "domain", "target", "realized", "diff", "target tokens", "realized tokens", "max prefix gap"],
-                                    widths: [-16, -14, 9, 9, 9, 17, 17, 15]) + "\n"
+            let header = ["source", "domain", "target", "realized", "diff", "target tokens", "realized tokens", "max prefix gap"]
+            text += "  " + TextTable.row(header, widths: [-16, -14, 9, 9, 9, 17, 17, 15]) + "\n"
             for r in phaseRows.sorted(by: { ($0.targetTokens, $1.source) > ($1.targetTokens, $0.source) }) {
                 let gap = windows.filter { $0.source == r.source }.map { abs($0.cumulativeRealized - $0.cumulativeTarget) }.max() ?? 0
                 let diff = (r.realizedShare - r.targetShare) * 100
-                text += "  " + Table.row([r.source, domains[r.source] ?? "?", Percent.format(r.targetShare), Percent.format(r.realizedShare),
-                                          String(format: "%+.4f", diff), TokenCount.grouped(r.targetTokens),
-                                          TokenCount.grouped(r.realizedTokens), TokenCount.grouped(gap)],
-                                         widths: [-16, -14, 9, 9, 9, 17, 17, 15]) + "\n"
+                let cells = [r.source, domains[r.source] ?? "?", Percent.format(r.targetShare), Percent.format(r.realizedShare),
+                             String(format: "%+.4f", diff), TokenCount.grouped(r.targetTokens),
+                             TokenCount.grouped(r.realizedTokens), TokenCount.grouped(gap)]
+                text += "  " + TextTable.row(cells, widths: [-16, -14, 9, 9, 9, 17, 17, 15]) + "\n"
             }
         }
         return text
@@ -166,14 +166,4 @@ public enum DomainShares {
 enum Percent {
     /// 0.5225 → "52.2500%": four decimals, because acceptance is stated to 0.01 points.
     static func format(_ share: Double) -> String { String(format: "%.4f%%", share * 100) }
-}
-
-enum Table {
-    /// Pads cells to fixed widths; negative widths left-align (text), positive right-align (numbers).
-    static func row(_ cells: [String], widths: [Int]) -> String {
-        zip(cells, widths).map { cell, w in
-            let pad = String(repeating: " ", count: max(0, abs(w) - cell.count))
-            return w < 0 ? cell + pad : pad + cell
-        }.joined(separator: " ")
-    }
 }

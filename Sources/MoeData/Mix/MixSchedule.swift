@@ -1,4 +1,4 @@
-import MDS
+import FileSupport
 
 /// The integer form of a mixture: for every phase, the exact number of tokens each source
 /// contributes. Everything that must agree exactly — the mixer, the plan, the realized-share

@@ -1,4 +1,5 @@
 import Foundation
+import PackedFormat
 
 /// The raw source tokens of one example, all from one source.
 public struct MixedChunk: Sendable, Equatable {

@@ -1,5 +1,6 @@
 import Foundation
 import MDS
+import PackedFormat
 
 /// Measures the mixer alone: from `tokens/<source>/` MDS shards (zstd, hashes checked) to the
 /// mixed stream of chunks, single-threaded. The datasets are written first and not timed.

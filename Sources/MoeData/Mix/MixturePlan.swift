@@ -118,14 +118,15 @@ public struct MixturePlan: Sendable {
             text += "[\(TokenCount.format(ph.start)) .. \(TokenCount.format(ph.start + ph.budget))), "
             text += "objective \(MixturePlan.describe(ph.objective)), seq_len \(ph.seqLen)\n"
             text += "  domain shares: " + ph.domainShares.map { "\($0.domain) \(String(format: "%.2f%%", $0.share * 100))" }.joined(separator: " · ") + "\n"
-            text += "  " + Table.row(["source", "domain", "weight", "share", "target tokens", "available", "epochs", "max"], widths: widths) + "\n"
+            let header = ["source", "domain", "weight", "share", "target tokens", "available", "epochs", "max"]
+            text += "  " + TextTable.row(header, widths: widths) + "\n"
             for r in ph.sources {
                 let epochs = r.epochsNeeded.isFinite ? String(format: "%.2f", r.epochsNeeded) : "inf"
-                text += "  " + Table.row([r.source, r.domain, MixturePlan.number(r.weight), String(format: "%.2f%%", r.share * 100),
-                                          TokenCount.grouped(r.targetTokens),
-                                          (estimated.contains(r.source) ? "~" : "")
-                                            + TokenCount.grouped(r.availableTokens),
-                                          epochs + (r.missingTokens > 0 ? "!" : ""), String(r.maxEpochs)], widths: widths) + "\n"
+                let cells = [r.source, r.domain, MixturePlan.number(r.weight), String(format: "%.2f%%", r.share * 100),
+                             TokenCount.grouped(r.targetTokens),
+                             (estimated.contains(r.source) ? "~" : "") + TokenCount.grouped(r.availableTokens),
+                             epochs + (r.missingTokens > 0 ? "!" : ""), String(r.maxEpochs)]
+                text += "  " + TextTable.row(cells, widths: widths) + "\n"
             }
         }
         text += "\n(epochs = passes over the source needed by the end of the phase; `!` = more than max_epochs)\n"

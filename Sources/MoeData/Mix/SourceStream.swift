@@ -1,5 +1,6 @@
 import Foundation
 import MDS
+import PackedFormat
 
 /// Where a source's reader stands: enough integers to resume without replaying anything.
 public struct SourceCursor: Codable, Sendable, Equatable {

@@ -1,3 +1,5 @@
+import PackedFormat
+
 /// Plain next-token prediction, as OpenMoE's `*_full_lm` tasks: EOS after every document,
 /// documents concatenated, the stream cut into chunks of exactly `seqLen` tokens (the last chunk
 /// of a phase may be shorter). Loss on every token. OpenMoE's extra `append_eos_after_trim`,
@@ -49,7 +51,7 @@ public struct CausalChunker: Sendable {
             start += take
             if tokens.count == objective.seqLen { done.append(emit()) }
         }
-        // An empty piece adds nothing, not even EOS: documents are never empty (formats.md), so an
+        // An empty piece adds nothing, not even EOS: documents are never empty (docs/formats.md), so an
         // empty piece can only be a caller's zero-length slice.
         if endsDocument && !doc.isEmpty {
             tokens.append(objective.eosId)

@@ -1,3 +1,5 @@
+import PackedFormat
+
 /// Throughput of the objective and packing stage alone, on synthetic token ids (no I/O, no
 /// tokenizer): what `moe-data bench objective` reports. The target is >= 20M raw tokens/s per core.
 public enum ObjectiveBenchmark {

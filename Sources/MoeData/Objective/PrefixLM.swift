@@ -1,3 +1,5 @@
+import PackedFormat
+
 /// T5's `prefix_lm` split (`random_prefix_noise_mask`): the first `n` tokens of a chunk become
 /// the inputs, the rest the targets.
 public enum PrefixLM {

@@ -1,3 +1,5 @@
+import PackedFormat
+
 /// T5's span corruption (`t5/data/preprocessors.py`), ported so that counts match TensorFlow
 /// bit for bit and the random segmentation has the same distribution.
 ///

@@ -1,3 +1,5 @@
+import PackedFormat
+
 /// The UL2 mixture of denoisers, formatted for a decoder-only model as OpenMoE trained it.
 ///
 /// Per example: a denoiser is drawn by rate (keyed by the example's index in the stream), the

@@ -1,41 +1,4 @@
-import MDS
-
-/// Where one packed segment came from (one entry of the row's `provenance` column).
-public struct SegmentProvenance: Sendable, Equatable {
-    public var segment: Int
-    public var source: String
-    public var objective: String
-    public var denoiser: String?
-    public var pieces: [RawPiece]
-
-    /// {"segment": k, "source": ..., "objective": ..., "denoiser": ... | null, "docs": [[doc_id, offset, count], ...]}
-    public var json: JSONValue {
-        .object([
-            "segment": .int(Int64(segment)),
-            "source": .string(source),
-            "objective": .string(objective),
-            "denoiser": denoiser.map { .string($0) } ?? .null,
-            "docs": .array(pieces.map { .array([.string($0.docId), .int(Int64($0.offset)), .int(Int64($0.count))]) }),
-        ])
-    }
-}
-
-/// One training row of exactly `rowLength` tokens (formats.md, "Packed rows").
-public struct PackedRow: Sendable, Equatable {
-    public var tokens: [UInt32]
-    public var lossMask: [UInt8]
-    /// 1, 2, ... per packed example; 0 on padding.
-    public var segmentIds: [UInt16]
-    /// Restart at 0 at each segment; 0 on padding.
-    public var positions: [UInt16]
-    public var prefix: [UInt8]
-    public var segments: [SegmentProvenance]
-    /// Padding tokens at the end of the row.
-    public var padding: Int
-
-    /// The `provenance` column: one object per segment. Built on demand, since only the writer needs it.
-    public var provenance: JSONValue { .array(segments.map(\.json)) }
-}
+import PackedFormat
 
 /// Packs examples in order, next-fit, into rows of `rowLength` tokens, as seqio's
 /// `trim_and_pack_dataset` (minus its per-batch flush, which only served TF's static shapes):
@@ -111,7 +74,6 @@ public struct Packer: Sendable {
         row.prefix.append(contentsOf: repeatElement(0, count: pad))
         row.segmentIds.append(contentsOf: repeatElement(0, count: pad))
         row.positions.append(contentsOf: repeatElement(0, count: pad))
-        row.padding = pad
         rowsEmitted += 1
         tokensEmitted += rowLength - pad
         paddingEmitted += pad
@@ -119,7 +81,7 @@ public struct Packer: Sendable {
     }
 
     private static func emptyRow(_ n: Int) -> PackedRow {
-        var row = PackedRow(tokens: [], lossMask: [], segmentIds: [], positions: [], prefix: [], segments: [], padding: 0)
+        var row = PackedRow(tokens: [], lossMask: [], segmentIds: [], positions: [], prefix: [])
         row.tokens.reserveCapacity(n)
         row.lossMask.reserveCapacity(n)
         row.segmentIds.reserveCapacity(n)

@@ -49,4 +49,4 @@ public enum RecordEvent: Sendable {
     case skip(SkipRecord)
 }
 
-import MDS
+import JSON

@@ -1,5 +1,5 @@
 import Foundation
-import MDS
+import JSON
 
 /// Reads the records of one input file as `RecordEvent`s. Record-level problems are yielded
 /// as skips; problems that end the file (truncated or corrupt compression, I/O errors) are thrown.

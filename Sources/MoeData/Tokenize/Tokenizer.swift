@@ -1,5 +1,5 @@
 import Foundation
-import MDS
+import FileSupport
 
 /// The pipeline's one tokenizer: a SentencePiece model plus `sentinelCount` T5-style sentinel
 /// ids appended after its pieces.

@@ -1,5 +1,5 @@
 import Foundation
-import MDS
+import FileSupport
 
 /// Trains a SentencePiece model in-process with libsentencepiece's trainer.
 public enum TokenizerTrainer {

@@ -1,3 +1,5 @@
+import PackedFormat
+
 /// Where training text comes from: anything that can list its documents' texts in a stable
 /// order. `moe-data tokenizer train --input` uses `TextFileSource`; a manifest source plugs in
 /// the same way through `ClosureTextSource` (or its own conformance).

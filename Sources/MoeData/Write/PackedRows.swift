@@ -1,30 +1,30 @@
 import Foundation
 import MDS
+import PackedFormat
 
-/// The packed training rows `moe-data build` writes to `<output>/packed/` (see the README's
-/// format section): one MDS sample per row.
+/// The packed training rows `moe-data build` writes to `<output>/packed/` (docs/formats.md): one
+/// MDS sample per row, plus `moe-data.json`. Names, columns and the metadata's keys come from `PackedFormat`.
 public enum PackedRows {
-    public static let directoryName = "packed"
-    public static let metadataFile = "moe-data.json"
+    public static let directoryName = PackedLayout.directoryName
+    public static let metadataFile = PackedLayout.metadataFile
 
     /// Fixed-size columns when every phase has the same row length (the usual case), else
     /// variable-size ones.
-    public static func columns(rowLength: Int?) -> [MDSColumn] {
-        [
-            MDSColumn("tokens", .ndarray(.uint32, count: rowLength)),
-            MDSColumn("loss_mask", .ndarray(.uint8, count: rowLength)),
-            MDSColumn("segment_ids", .ndarray(.uint16, count: rowLength)),
-            MDSColumn("positions", .ndarray(.uint16, count: rowLength)),
-            MDSColumn("prefix", .ndarray(.uint8, count: rowLength)),
-            MDSColumn("phase", .int),
-            MDSColumn("provenance", .json),
-        ]
-    }
+    public static func columns(rowLength: Int?) -> [MDSColumn] { PackedColumn.columns(rowLength: rowLength) }
 
     /// The row's values in the writer's (sorted) column order.
-    static func values(_ row: PackedRow, phase: Int) -> [MDSValue] {
-        // Sorted: loss_mask, phase, positions, prefix, provenance, segment_ids, tokens
-        [.uint8s(row.lossMask), .int(Int64(phase)), .uint16s(row.positions), .uint8s(row.prefix), .json(row.provenance),
-         .uint16s(row.segmentIds), .uint32s(row.tokens)]
+    static func values(_ row: PackedRow, phase: Int) -> [MDSValue] { row.values(phase: phase) }
+
+    /// `moe-data.json` for rows packed with `tokenizer` from `mixture` (the current format version).
+    static func metadata(tokenizer: Tokenizer, mixture: Mixture, seed: UInt64, rows: Int) -> PackedMetadata {
+        PackedMetadata(
+            vocabSize: tokenizer.vocabSize, paddedVocabSize: tokenizer.paddedVocabSize, pieces: tokenizer.pieceCount,
+            sentinels: tokenizer.sentinelCount, eosId: Int(tokenizer.eosId), padId: Int(tokenizer.padId),
+            seqLen: mixture.phases.map(\.seqLen).max() ?? 0, tokenizer: tokenizer.modelPath,
+            tokenizerXXH64: tokenizer.modelHash, seed: seed, rows: rows, mixture: mixture.name,
+            phases: mixture.phases.enumerated().map { i, phase in
+                PackedMetadata.Phase(index: i, name: phase.name, objective: phase.objective.type.rawValue,
+                                     seqLen: phase.seqLen, budget: phase.budget)
+            })
     }
 }

@@ -1,5 +1,5 @@
 import Foundation
-import MDS
+import PackedFormat
 
 /// A packed row plus, per segment id, the source its provenance names.
 public struct AnalysisRow: Sendable {
@@ -35,31 +35,13 @@ public enum RoutingCollector {
     /// represented, each with its provenance's segment → source map.
     public static func readRows(_ dataset: PackedDataset, count: Int) throws -> [AnalysisRow] {
         let total = dataset.rowCount, n = min(max(1, count), total)
-        var shardStart = [0]
-        for rows in dataset.shardRows { shardStart.append(shardStart[shardStart.count - 1] + rows) }
-        var out: [AnalysisRow] = []
-        var loaded: (index: Int, shard: MDSShard)?
-        for i in 0..<n {
-            let global = i * total / n
-            guard let shard = shardStart.lastIndex(where: { $0 <= global }), shard < dataset.shardCount else { continue }
-            let local = global - shardStart[shard]
-            let row = try dataset.row(shard: shard, row: local)
-            if loaded?.index != shard {
-                do { loaded = (shard, try dataset.mds.shard(shard)) } catch {
-                    throw TrainError("packed shard \(shard) of \(dataset.directory.path): \(error)")
-                }
-            }
-            var sources: [Int: String] = [:]
-            if let s = loaded?.shard {
-                let values: [String: MDSValue]
-                do { values = try s.sampleByName(local) } catch { throw TrainError("\(row.origin): \(error)") }
-                for entry in values["provenance"]?.json?.arrayValue ?? [] {
-                    if let segment = entry["segment"]?.intValue, let name = entry["source"]?.stringValue { sources[Int(segment)] = name }
-                }
-            }
-            out.append(AnalysisRow(row: row, segmentSources: sources))
+        return try (0..<n).compactMap { i in
+            guard let (shard, local) = dataset.locator.locate(i * total / n) else { return nil }
+            let row = try dataset.row(shard: shard, row: local, withProvenance: true)
+            let sources = Dictionary(row.segments.map { ($0.segment, $0.source) },
+                                     uniquingKeysWith: { _, last in last })
+            return AnalysisRow(row: row, segmentSources: sources)
         }
-        return out
     }
 
     /// Routing of every MoE layer over `rows`, `batchRows` rows per forward (a routing group is a

@@ -1,46 +1,16 @@
 import Foundation
+import JSON
 import MDS
-
-/// The fields of `packed/moe-data.json` the trainer needs.
-public struct PackedInfo: Sendable, Equatable {
-    public var vocabSize: Int
-    public var paddedVocabSize: Int
-    public var seqLen: Int
-    public var rows: Int
-
-    public init(vocabSize: Int, paddedVocabSize: Int, seqLen: Int, rows: Int) {
-        self.vocabSize = vocabSize
-        self.paddedVocabSize = paddedVocabSize
-        self.seqLen = seqLen
-        self.rows = rows
-    }
-
-    public static func read(_ url: URL) throws -> PackedInfo {
-        guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw TrainError("\(url.path): missing; the trainer reads vocab_size and seq_len from it (written by `moe-data build`)")
-        }
-        let json: JSONValue
-        do { json = try JSONValue.parse(data) } catch { throw TrainError("\(url.path): \(error)") }
-        func int(_ key: String) throws -> Int {
-            guard let v = json[key]?.intValue, v >= 0 else { throw TrainError("\(url.path): key '\(key)' missing or not a non-negative integer") }
-            return Int(v)
-        }
-        let info = PackedInfo(vocabSize: try int("vocab_size"), paddedVocabSize: try int("padded_vocab_size"),
-                              seqLen: try int("seq_len"), rows: try int("rows"))
-        guard info.vocabSize > 0, info.paddedVocabSize >= info.vocabSize else {
-            throw TrainError("\(url.path): padded_vocab_size \(info.paddedVocabSize) must be ≥ vocab_size \(info.vocabSize) > 0")
-        }
-        return info
-    }
-}
+import PackedFormat
 
 /// The packed MDS rows written by `moe-data build`, read one shard at a time (bounded memory).
 public final class PackedDataset {
     public let directory: URL
-    public let info: PackedInfo
+    /// `moe-data.json`, its format version checked.
+    public let info: PackedMetadata
     let mds: MDSDataset
-    /// Rows in each shard, from index.json.
-    public let shardRows: [Int]
+    /// Global row numbers over the shards, from index.json.
+    public let locator: RowLocator
     private var cachedIndex = -1
     private var cached: MDSShard?
 
@@ -48,51 +18,50 @@ public final class PackedDataset {
     public init(path: URL) throws {
         var dir = path
         let fm = FileManager.default
+        let nestedIndex = PackedLayout.directoryName + "/index.json"
         if !fm.fileExists(atPath: dir.appendingPathComponent("index.json").path),
-           fm.fileExists(atPath: dir.appendingPathComponent("packed/index.json").path) {
-            dir = dir.appendingPathComponent("packed")
+           fm.fileExists(atPath: dir.appendingPathComponent(nestedIndex).path) {
+            dir = dir.appendingPathComponent(PackedLayout.directoryName)
         }
         guard fm.fileExists(atPath: dir.appendingPathComponent("index.json").path) else {
-            throw TrainError("\(path.path): no packed dataset here (no index.json, nor packed/index.json); run `moe-data build` first")
+            throw TrainError("\(path.path): no packed dataset here (no index.json, nor \(nestedIndex)); "
+                + "run `moe-data build` first")
         }
         directory = dir
-        info = try PackedInfo.read(dir.appendingPathComponent("moe-data.json"))
+        do { info = try PackedMetadata.read(dir.appendingPathComponent(PackedLayout.metadataFile)) } catch {
+            throw TrainError("\(error)")
+        }
         do { mds = try MDSDataset(directory: dir) } catch { throw TrainError("\(dir.path)/index.json: \(error)") }
-        shardRows = mds.index.shards.map(\.samples)
+        locator = RowLocator(shardRows: mds.index.shards.map(\.samples))
         guard rowCount > 0 else { throw TrainError("\(dir.path): the packed dataset has no rows") }
         for (i, entry) in mds.index.shards.enumerated() {
-            for column in ["tokens", "loss_mask", "segment_ids", "positions"] where !entry.columns.contains(where: { $0.name == column }) {
-                throw TrainError("\(dir.path)/index.json: shard \(i) has no '\(column)' column; is this a packed dataset?")
+            for column in PackedColumn.required where !entry.columns.contains(where: { $0.name == column.name }) {
+                throw TrainError("\(dir.path)/index.json: shard \(i) has no '\(column.name)' column; "
+                    + "is this a packed dataset?")
             }
         }
     }
 
-    public var rowCount: Int { shardRows.reduce(0, +) }
-    public var shardCount: Int { shardRows.count }
+    public var rowCount: Int { locator.rowCount }
+    public var shardCount: Int { locator.shardCount }
 
-    /// Row `row` of shard `shard`, decoded and checked.
-    public func row(shard: Int, row: Int) throws -> PackedRow {
+    /// Row `row` of shard `shard`, decoded and checked; `withProvenance` also decodes where its
+    /// segments came from (training does not need it).
+    public func row(shard: Int, row: Int, withProvenance: Bool = false) throws -> PackedRow {
         if cachedIndex != shard {
             cached = nil
-            do { cached = try mds.shard(shard) } catch { throw TrainError("packed shard \(shard) of \(directory.path): \(error)") }
+            do { cached = try mds.shard(shard) } catch {
+                throw TrainError("packed shard \(shard) of \(directory.path): \(error)")
+            }
             cachedIndex = shard
         }
         guard let s = cached else { throw TrainError("packed shard \(shard) of \(directory.path) could not be loaded") }
-        let name = mds.index.shards[shard].zipBasename ?? mds.index.shards[shard].rawBasename
-        let origin = "\(directory.appendingPathComponent(name).path) row \(row)"
-        let values: [String: MDSValue]
-        do { values = try s.sampleByName(row) } catch { throw TrainError("\(origin): \(error)") }
-        func column<V>(_ key: String, _ get: (MDSValue) -> V?, _ kind: String) throws -> V {
-            guard let value = values[key], let v = get(value) else { throw TrainError("\(origin): column '\(key)' missing or not \(kind)") }
-            return v
+        let origin = PackedRow.origin(directory: directory, shard: mds.index.shards[shard], row: row)
+        let sample: [String: MDSValue]
+        do { sample = try s.sampleByName(row) } catch { throw TrainError("\(origin): \(error)") }
+        do { return try PackedRow(sample: sample, origin: origin, withProvenance: withProvenance) } catch {
+            throw TrainError("\(error)")
         }
-        let tokens = try column("tokens", { $0.uint32s }, "ndarray:uint32")
-        let prefix = values["prefix"] == nil ? [UInt8](repeating: 0, count: tokens.count)
-            : try column("prefix", { $0.uint8s }, "ndarray:uint8")
-        return PackedRow(tokens: tokens, lossMask: try column("loss_mask", { $0.uint8s }, "ndarray:uint8"),
-                         segmentIds: try column("segment_ids", { $0.uint16s }, "ndarray:uint16"),
-                         positions: try column("positions", { $0.uint16s }, "ndarray:uint16"),
-                         prefix: prefix, origin: origin)
     }
 }
 
@@ -134,15 +103,14 @@ public final class RowStream {
     func buildOrder(epoch: Int) {
         var shards = Array(0..<dataset.shardCount)
         if shuffle {
-            var rng = SplitMix(seed: seed, key: "epoch \(epoch) shards")
+            var rng = KeyedRandom(seed: seed, name: "epoch \(epoch) shards")
             shards.shuffle(using: &rng)
         }
-        var shardStart = [0]
-        for n in dataset.shardRows { shardStart.append(shardStart[shardStart.count - 1] + n) }
+        let locator = dataset.locator
         order = shards.map { s in
-            var rows = (0..<dataset.shardRows[s]).filter { self.rows.contains(shardStart[s] + $0) }
+            var rows = (0..<locator.shardRows[s]).filter { self.rows.contains(locator.firstRow(ofShard: s) + $0) }
             if shuffle {
-                var rng = SplitMix(seed: seed, key: "epoch \(epoch) shard \(s)")
+                var rng = KeyedRandom(seed: seed, name: "epoch \(epoch) shard \(s)")
                 rows.shuffle(using: &rng)
             }
             return (s, rows)

@@ -1,23 +1,4 @@
-/// One packed row as stored by `moe-data build` (see formats.md), plus where it came from for errors.
-public struct PackedRow: Sendable, Equatable {
-    public var tokens: [UInt32]
-    public var lossMask: [UInt8]
-    public var segmentIds: [UInt16]
-    public var positions: [UInt16]
-    public var prefix: [UInt8]
-    /// "<shard file> row <i>", used in error messages.
-    public var origin: String
-
-    public init(tokens: [UInt32], lossMask: [UInt8], segmentIds: [UInt16], positions: [UInt16], prefix: [UInt8],
-                origin: String) {
-        self.tokens = tokens
-        self.lossMask = lossMask
-        self.segmentIds = segmentIds
-        self.positions = positions
-        self.prefix = prefix
-        self.origin = origin
-    }
-}
+import PackedFormat
 
 /// The tokens of a micro-batch as the model sees them: padding removed, rows concatenated, and the
 /// packed examples kept apart as contiguous `segments` (attention never crosses one).

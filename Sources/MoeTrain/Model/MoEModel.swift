@@ -1,3 +1,5 @@
+import PackedFormat
+
 /// Normalisation of the step's losses, known before the step's first micro-batch runs.
 public struct LossScales: Sendable {
     /// Targets in the whole step (all micro-batches): cross-entropy and output z-loss are divided by it,
@@ -101,7 +103,7 @@ public final class MoEModel<T: TrainScalar> {
                 for i in 0..<tensor.count { p[i] = 1 }
                 continue
             }
-            var rng = SplitMix(seed: seed, key: tensor.name)
+            var rng = KeyedRandom(seed: seed, name: tensor.name)
             var std = initStd
             if tensor.name.hasSuffix("wo") || tensor.name.hasSuffix("w_out") { std *= residualScale }
             if tensor.name.hasSuffix("router") { std = routerStd }

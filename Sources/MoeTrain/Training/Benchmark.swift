@@ -1,4 +1,5 @@
 import Foundation
+import PackedFormat
 
 /// Measures the trainer's whole-step throughput against the raw `cblas_sgemm` rate on this machine,
 /// both in the same process with the same thread setting.
@@ -38,7 +39,7 @@ public enum TrainBenchmark {
 
     /// Synthetic packed rows: documents of 256–`seqLen` tokens packed back to back, random ids.
     public static func syntheticRows(count: Int, seqLen: Int, vocab: Int, seed: UInt64) -> [PackedRow] {
-        var rng = SplitMix(seed: seed, key: "benchmark rows")
+        var rng = KeyedRandom(seed: seed, name: "benchmark rows")
         return (0..<count).map { r in
             var tokens: [UInt32] = [], seg: [UInt16] = [], pos: [UInt16] = []
             var s: UInt16 = 1

@@ -1,5 +1,5 @@
 import Foundation
-import MDS
+import JSON
 
 /// The safetensors file format: an 8-byte little-endian header length, a JSON header mapping each tensor
 /// name to {dtype, shape, data_offsets} (plus a "__metadata__" map of strings), then the raw data.

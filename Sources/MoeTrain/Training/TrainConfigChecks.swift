@@ -1,5 +1,5 @@
 import Foundation
-import MDS
+import JSON
 
 /// Checks of a run configuration beyond the command line's: a configuration also comes back from a
 /// checkpoint's metadata, which may be damaged or written by hand, so every number that sizes an

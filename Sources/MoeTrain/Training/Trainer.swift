@@ -1,5 +1,8 @@
 import Foundation
 import MDS
+import PackedFormat
+import FileSupport
+import JSON
 
 /// The training loop: reads packed rows, runs forward/backward per micro-batch, clips, steps AdamW,
 /// logs, and checkpoints (atomically, and never from a broken state).
@@ -55,7 +58,8 @@ public final class Trainer {
         }
         try config.validate()
         guard dataset.info.vocabSize <= config.model.vocabSize else {
-            throw TrainError("\(dataset.directory.appendingPathComponent("moe-data.json").path): vocab_size \(dataset.info.vocabSize) "
+            let metadata = dataset.directory.appendingPathComponent(PackedLayout.metadataFile).path
+            throw TrainError("\(metadata): vocab_size \(dataset.info.vocabSize) "
                 + "is larger than the model's embedding (\(config.model.vocabSize) rows, config '\(config.model.name)'); "
                 + "the tokenizer's ids would index past the table")
         }

@@ -1,8 +1,8 @@
-// libFuzzer harness: MDS's JSON parser (index.json, json columns, every JSON file we read back).
+// libFuzzer harness: the JSON target's parser (index.json, json columns, every JSON file we read back).
 // Any input must parse or throw a JSONSyntaxError; what parses must survive the canonical
 // encoder and parse back to the same value (that is how index.json is rewritten on resume).
 import Foundation
-import MDS
+import JSON
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {

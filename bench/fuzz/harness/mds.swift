@@ -4,6 +4,7 @@
 // Hashes are not checked (a mutated shard would only ever reach the hash check); every other
 // check of the reader runs.
 import Foundation
+import JSON
 import MDS
 
 @_cdecl("LLVMFuzzerTestOneInput")

@@ -1,0 +1,10 @@
+import Foundation
+
+/// A byte count for people: "1.25 GB", "3.40 MB", "12.0 kB", "512 B" (decimal units).
+public func formatBytes(_ n: Int) -> String {
+    let d = Double(n)
+    if d >= 1e9 { return String(format: "%.2f GB", d / 1e9) }
+    if d >= 1e6 { return String(format: "%.2f MB", d / 1e6) }
+    if d >= 1e3 { return String(format: "%.1f kB", d / 1e3) }
+    return "\(n) B"
+}

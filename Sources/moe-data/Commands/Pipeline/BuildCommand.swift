@@ -1,0 +1,75 @@
+import ArgumentParser
+import Foundation
+import MoeData
+
+struct BuildCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "build",
+        abstract: "Run the whole recipe: ingest, mix on a schedule, UL2/causal objectives, pack into training rows.",
+        discussion: """
+        Ingests the manifest's sources (reusing what is already ingested; training the tokenizer first when the \
+        manifest says how and the model does not exist), checks the mixture's plan, then streams the mixture: \
+        each phase's exact source-token proportions, its objective (OpenMoE's UL2 mixture of denoisers, or causal \
+        LM with EOS after each document), packed next-fit into rows of the phase's length. Rows go to \
+        <output>/packed/ as MDS shards that `moe-data train` and mosaicml-streaming read.
+
+        The same manifest, mixture and seed give byte-identical rows whatever --jobs is; a killed build resumes \
+        after its last shard and writes the same bytes.
+
+        Examples (the README's main command; the same into another folder):
+          moe-data build manifests/sample.yaml --mixture openmoe-8b --total-tokens 2M
+          moe-data build manifests/sample.yaml --mixture openmoe-8b --total-tokens 2M \\
+            --output runs/sample --seed 1
+        """
+    )
+
+    @Argument(help: "The manifest (YAML).")
+    var manifest: String
+
+    @OptionGroup var mixtureOptions: MixtureOptions
+
+    @OptionGroup var outputOption: OutputOption
+
+    @Option(help: ArgumentHelp(
+        "Seed of every shuffle and random choice (default: the mixture's seed, else 0), and of the "
+            + "tokenizer's training sample when the build trains it (default 0)."))
+    var seed: UInt64?
+
+    @OptionGroup var common: CommonOptions
+
+    @Flag(help: "Forget earlier work (ingest and build) and start again.")
+    var restart = false
+
+    func run() throws {
+        let m = try outputOption.manifest(manifest)
+        let mix = try mixtureOptions.load().overridingSeed(seed)
+        // Refuse a mixture before the lock, the catalog or anything else is written; the
+        // tokenizer-dependent checks run again in Build.run, once the tokenizer is loaded (or trained).
+        try mix.validateForBuild(knownSources: Set(m.sources.map(\.name)), tokenizer: nil)
+        let lock = try OutputLock(outputDirectory: m.output)
+        defer { withExtendedLifetime(lock) {} }
+        let catalog = try Catalog(outputDirectory: m.output)
+        let runID = try catalog.beginRun(command: "build", arguments: CommandLine.arguments)
+        do {
+            let tokenizer = try common.tokenizer(for: m, seed: seed)
+            var options = Build.Options()
+            options.ingest = common.ingestOptions(restart: restart)
+            options.restart = restart
+            let progress = ProgressLine(quiet: common.quiet)
+            let build = Build(manifest: m, mixture: mix, options: options)
+            let summary = try build.run(catalog: catalog, tokenizer: tokenizer, progress: progress)
+            try catalog.endRun(runID, status: "done")
+            if !common.quiet {
+                let stats = try CatalogStats.load(catalog)
+                print(stats.sections["mixture"]?["text"]?.stringValue ?? "")
+                if let resumed = summary.resumedAfterRows {
+                    print("resumed an interrupted build after \(resumed) rows")
+                }
+                print("\(summary.rows) rows in \(summary.packedDirectory)\(summary.upToDate ? " (up to date)" : "")")
+            }
+        } catch {
+            try? catalog.endRun(runID, status: "failed: \(error)")
+            throw error
+        }
+    }
+}

@@ -1,0 +1,46 @@
+import JSON
+import Foundation
+import MDS
+import PackedFormat
+import Testing
+
+struct PackedMetadataTests {
+    static let sample = PackedMetadata(
+        vocabSize: 1300, paddedVocabSize: 1408, pieces: 1000, sentinels: 300, eosId: 1, padId: 0, seqLen: 2048,
+        tokenizer: "/t/sample.model", tokenizerXXH64: "0123456789abcdef", seed: UInt64.max, rows: 7, mixture: "m",
+        phases: [.init(index: 0, name: "v1", objective: "ul2", seqLen: 2048, budget: 1_000_000)])
+
+    @Test func writtenFileReadsBackWithItsVersion() throws {
+        let text = String(decoding: Self.sample.encoded(), as: UTF8.self)
+        #expect(text.contains("\"format_version\": 1, "))
+        #expect(text.contains("\"seed\": -1, "))
+        let json = try JSONValue.parse(Data(text.utf8))
+        #expect(try PackedMetadata(json: json, file: "m.json") == Self.sample)
+    }
+
+    /// The sentence names the file, the version found and the version this moe-data reads.
+    @Test func otherOrMissingVersionIsRefused() throws {
+        guard case .object(var fields) = Self.sample.json else { Issue.record("not an object"); return }
+        for (version, needle) in [(JSONValue.int(2), "has format_version 2, written by a newer moe-data"),
+                                  (.int(0), "has format_version 0, written by an older moe-data"),
+                                  (.string("1"), "has format_version \"1\", not an integer"),
+                                  (.null, "was written by an older moe-data (no format_version)")] {
+            fields["format_version"] = version == .null ? nil : version
+            #expect {
+                try PackedMetadata(json: .object(fields), file: "/x/packed/moe-data.json")
+            } throws: { error in
+                let text = "\(error)"
+                return text.hasPrefix("/x/packed/moe-data.json ") && text.contains(needle)
+                    && text.contains("this moe-data reads format_version 1")
+            }
+        }
+    }
+
+    @Test func missingKeysAreNamed() throws {
+        guard case .object(var fields) = Self.sample.json else { Issue.record("not an object"); return }
+        fields["phases"] = .array([.object(["index": .int(0), "name": .string("v1")])])
+        #expect {
+            try PackedMetadata(json: .object(fields), file: "m.json")
+        } throws: { "\($0)" == "m.json: key 'phases[0].objective' missing or not a string" }
+    }
+}
