@@ -19,8 +19,10 @@ public enum Zstd {
     /// size is known from index.json, and a few KB of zstd can claim or produce gigabytes
     /// (fuzzing found a 45-byte frame header that made this allocate 2.9 GB up front).
     public static func decompress(_ input: UnsafeRawBufferPointer, limit: Int) throws -> [UInt8] {
-        guard let ctx = ZSTD_createDCtx() else { throw MDSError.compression("cannot allocate a zstd context") }
-        defer { ZSTD_freeDCtx(ctx) }
+        let decoder: ZstdStreamDecoder
+        do { decoder = try ZstdStreamDecoder() } catch let failure as ZstdStreamDecoder.Failure {
+            throw MDSError.compression(failure.reason)
+        }
         var out: [UInt8] = []
         let frameSize = ZSTD_getFrameContentSize(input.baseAddress, input.count)
         if frameSize != ZSTD_CONTENTSIZE_UNKNOWN && frameSize != ZSTD_CONTENTSIZE_ERROR {
@@ -29,23 +31,25 @@ public enum Zstd {
         }
         // zstd's recommended output size (one block, 128 KB), left uninitialised: zstd writes
         // before anything reads. A zero-filled 1 MB chunk per call dominated small shards' cost.
-        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: ZSTD_DStreamOutSize(), alignment: 16)
+        let chunk = UnsafeMutableRawBufferPointer.allocate(
+            byteCount: ZstdStreamDecoder.recommendedOutputSize, alignment: 16)
         defer { chunk.deallocate() }
-        var inBuf = ZSTD_inBuffer(src: input.baseAddress, size: input.count, pos: 0)
-        var lastRet: Int = 0
+        var position = 0
         while true {
-            var outBuf = ZSTD_outBuffer(dst: chunk.baseAddress, size: chunk.count, pos: 0)
-            lastRet = ZSTD_decompressStream(ctx, &outBuf, &inBuf)
-            let produced = outBuf.pos
-            if ZSTD_isError(lastRet) != 0 {
-                throw MDSError.compression("zstd: \(String(cString: ZSTD_getErrorName(lastRet))) at compressed byte \(inBuf.pos)")
+            let produced: Int
+            do {
+                produced = try decoder.decode(input, position: &position, into: chunk)
+            } catch let failure as ZstdStreamDecoder.Failure {
+                throw MDSError.compression("zstd: \(failure.reason) at compressed byte \(position)")
             }
             if produced > limit - out.count {
                 throw MDSError.compression("zstd: the data decompresses to more than the expected \(limit) bytes")
             }
             out.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[0..<produced]))
-            if inBuf.pos == inBuf.size && produced < chunk.count {
-                if lastRet != 0 { throw MDSError.compression("zstd: truncated frame at compressed byte \(inBuf.pos)") }
+            if position == input.count && produced < chunk.count {
+                if !decoder.isAtFrameBoundary {
+                    throw MDSError.compression("zstd: truncated frame at compressed byte \(position)")
+                }
                 return out
             }
         }

@@ -105,7 +105,7 @@ import Testing
         }
     }
 
-    // parseByteSize converted `n * unit` with Int(), which traps on NaN and on values past
+    // The manifest's byte-size parser converted `n * unit` with Int(), which traps on NaN and on values past
     // Int.max: `shard_size: 1e30MB` or `nanMB` killed every command that read the manifest.
     @Test func byteSizesPastIntMaxOrNaNAreErrorsNotTraps() throws {
         let dir = try TestSupport.tempDir("fuzz-sizes")
@@ -121,9 +121,9 @@ import Testing
             let message = "shard_size: expected a whole number (or a size such as 64MiB), got the string '\(size)'"
             #expect(r.stderr.contains(manifest) && r.stderr.contains(message), "\(size): \(r.stderr.prefix(400))")
         }
-        #expect(parseByteSize("1.5MB") == 1_500_000)
-        #expect(parseByteSize("64MiB") == 64 << 20)
-        #expect(parseByteSize("1e30MB") == nil)
+        #expect(ByteSize.parse("1.5MB") == 1_500_000)
+        #expect(ByteSize.parse("64MiB") == 64 << 20)
+        #expect(ByteSize.parse("1e30MB") == nil)
     }
 
     // bench/fuzz spm_model: a byte piece spelled `<0x-1>` parsed as byte -1 (Int(_:radix:) takes a
@@ -146,8 +146,8 @@ import Testing
             #expect("\(error)".contains("\(path): byte piece #") && "\(error)".contains("\"<0x-1>\" is not <0xNN>"),
                     "\(error)")
         }
-        #expect(NativeUnigramEncoder.byteValue(Array("<0x4f>".utf8)) == 0x4F)
-        #expect(NativeUnigramEncoder.byteValue(Array("<0x+F>".utf8)) == nil)
+        #expect(UnigramPieceTable.byteValue(Array("<0x4f>".utf8)) == 0x4F)
+        #expect(UnigramPieceTable.byteValue(Array("<0x+F>".utf8)) == nil)
         _ = try NativeUnigramEncoder(modelPath: TestSupport.model)
     }
 }

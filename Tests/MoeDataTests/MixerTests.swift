@@ -227,7 +227,6 @@ import Testing
               - {name: second, budget: 20000, weights: {small: 50, big: 50}, objective: {type: causal}}
             """ }
         // small needs 10,000 + 10,000 = 20,000 tokens; one epoch has 12,345.
-        #expect(try TokenSourceCounter.count(source: "small", directory: fixture.tokensDirectory.appendingPathComponent("small")) == 12_345)
         let one = try MixtureParser.parse(yaml: yaml(1), file: "e.yaml")
         let plan = try MixturePlan(mixture: one, available: ["small": 12_345, "big": 100_000], domains: [:])
         #expect(plan.problems.count == 1)

@@ -104,8 +104,9 @@ import Testing
         ("name: x\nphases:\n  - {name: a, weights: {c4: 1}, objective: {type: causal}}\n", "phases[0]", "has no budget"),
         ("name: x\nphases:\n  - {name: a, budget: 0, weights: {c4: 1}, objective: {type: causal}}\n", "phases[0].budget", "must be positive"),
         ("name: x\nphases:\n  - {name: a, budget: 10, weights: {c4: 1}, objective: {type: bert}}\n", "phases[0].objective.type", "unknown objective 'bert'"),
-        ("name: x\nphases:\n  - {name: a, budget: 10, weights: {c4: 1}, objective: {type: causal}, seqlen: 5}\n", "phases[0].seqlen", "unknown key 'seqlen'"),
-        ("name: x\nphase: []\n", "bad.yaml:2: phase", "unknown key 'phase'"),
+        ("name: x\nphases:\n  - {name: a, budget: 10, weights: {c4: 1}, objective: {type: causal}, seqlen: 5}\n",
+         "phases[0].seqlen", "unknown key (did you mean 'seq_len'?)"),
+        ("name: x\nphase: []\n", "bad.yaml:2: phase", "unknown key (did you mean 'phases'?)"),
         ("name: x\nphases:\n  - {name: a, budget: 10, weights: {c4: 1}, objective: {type: causal, inputs_length: 5}}\n", "phases[0].objective.inputs_length", "unknown key"),
         ("name: x\nphases:\n  - {name: a, budget: 10, weights: {c4: 1}, objective: {type: ul2, inputs_length: 2000, targets_length: 1024}}\n", "phases[0].objective", "exceed the phase's seq_len 2048"),
         ("name: x\nphases:\n  - {name: a, budget: 10, weights: {c4: 1}, objective: {type: ul2, denoisers: [{name: d, kind: span, rate: 1}]}}\n", "phases[0].objective.denoisers[0]", "mean_span"),
@@ -113,7 +114,7 @@ import Testing
         ("name: x\nphases:\n  - {name: a, budget: {fraction: 0.5}, weights: {c4: 1}, objective: {type: causal}}\n", "phases[0].budget", "needs `total_tokens`"),
         ("name: x\nsources: {c4: {max_epochs: 0}}\nphases:\n  - {name: a, budget: 10, weights: {c4: 1}, objective: {type: causal}}\n", "sources.c4.max_epochs", "at least 1"),
         ("name: x\nphases: []\n", "bad.yaml:2: phases", "at least one phase"),
-        ("phases: []\n", "(top level)", "missing key 'name'"),
+        ("phases: []\n", "bad.yaml:1: name", "missing (required)"),
         ("name: x\nphases:\n  - {name: a, budget: 10, weights: {c4: 1, c4: 2}, objective: {type: causal}}\n", "bad.yaml", "c4"),
     ])
     func badMixtureErrorsNameFileAndKey(yaml: String, location: String, reason: String) {

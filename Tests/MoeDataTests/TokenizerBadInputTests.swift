@@ -99,9 +99,11 @@ struct TokenizerBadInputTests {
         let missing = TokenizerFixtures.directory.appendingPathComponent("missing.txt").path
         #expect(error { _ = try sampler.sample([(TextFileSource(path: missing, format: .text), 1)]) }.contains("missing.txt: cannot open: No such file or directory"))
         let jsonl = try TokenizerFixtures.write("{\"text\": \"ok\"}\n{\"body\": \"x\"}\n", "bad.jsonl")
-        #expect(error { _ = try sampler.sample([(TextFileSource(path: jsonl, format: .jsonl), 1)]) }.contains("bad.jsonl:2: no field \"text\""))
+        #expect(error { _ = try sampler.sample([(TextFileSource(path: jsonl, format: .jsonl), 1)]) }
+            .contains("bad.jsonl:2 (byte offset 15): no 'text' field"))
         let broken = try TokenizerFixtures.write("{\"text\": \"ok\"}\n{\"text\": \n", "broken.jsonl")
-        #expect(error { _ = try sampler.sample([(TextFileSource(path: broken, format: .jsonl), 1)]) }.contains("broken.jsonl:2: not valid JSON"))
+        #expect(error { _ = try sampler.sample([(TextFileSource(path: broken, format: .jsonl), 1)]) }
+            .contains("broken.jsonl:2 (byte offset 24): invalid JSON"))
         let ok = TextFileSource(path: jsonl, format: .text)
         #expect(error { _ = try sampler.sample([(ok, 0)]) }.contains("must be a positive number"))
     }

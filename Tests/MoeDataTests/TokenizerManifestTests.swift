@@ -26,4 +26,53 @@ import Testing
         let unknown = try TestSupport.moeData(["tokenizer", "train", "-o", model, "--manifest", manifest, "--source-share", "nope=1"])
         #expect(unknown.status != 0 && unknown.stderr.contains("--source-share.nope: no source of that name"), "\(unknown.stderr)")
     }
+
+    /// `build --seed` keys the sample of the tokenizer the build trains, as `tokenizer train --seed`
+    /// does; without --seed the sample's seed stays 0, as it always was (so a build that gives no
+    /// seed, the README's sample among them, trains the same tokenizer as before).
+    @Test func buildSeedKeysTheSampleOfTheTokenizerItTrains() throws {
+        let dir = try TestSupport.tempDir("tokseed")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // More text than the 1 MB sample, so which lines are drawn depends on the seed.
+        let texts = try TestSupport.realTextFiles(200)
+        let manifest = dir.appendingPathComponent("m.yaml").path
+        try """
+            name: seeded
+            output: out
+            tokenizer:
+              model: out/tok.model
+              sentinels: 100
+              train: {vocab_size: 600, sample_mb: 1}
+            sources:
+              - {name: docs, format: text, paths: [\(texts.joined(separator: ", "))], domain: web}
+            """.write(toFile: manifest, atomically: true, encoding: .utf8)
+        let mixture = dir.appendingPathComponent("mix.yaml").path
+        try """
+            name: lm
+            phases:
+              - {name: lm, budget: 20000, weights: {docs: 1}, objective: {type: causal}}
+            """.write(toFile: mixture, atomically: true, encoding: .utf8)
+        func build(_ seed: [String], into folder: String) throws -> Data {
+            let output = dir.appendingPathComponent(folder)
+            let r = try TestSupport.moeData(["build", manifest, "--mixture", mixture, "--output", output.path,
+                                             "--jobs", "2", "--quiet"] + seed)
+            #expect(r.status == 0, "\(r.stderr)")
+            return try Data(contentsOf: output.appendingPathComponent("tok.model"))
+        }
+        func train(seed: String) throws -> Data {
+            let model = dir.appendingPathComponent("seed\(seed).model").path
+            let r = try TestSupport.moeData(["tokenizer", "train", "-o", model, "--manifest", manifest,
+                                             "--vocab-size", "600", "--sample-bytes", "1M", "--threads", "2",
+                                             "--seed", seed])
+            #expect(r.status == 0, "\(r.stderr)")
+            return try Data(contentsOf: URL(fileURLWithPath: model))
+        }
+        let seeded = try build(["--seed", "7"], into: "a")
+        let unseeded = try build([], into: "b")
+        let trainedWith7 = try train(seed: "7")
+        let trainedWith0 = try train(seed: "0")
+        #expect(trainedWith7 != trainedWith0, "the seed should change the sample of this corpus")
+        #expect(seeded == trainedWith7)
+        #expect(unseeded == trainedWith0)
+    }
 }

@@ -27,6 +27,7 @@ S=$FUZZ_DIR/harness/Support.swift
 # with it Yams) comes along with every reader; `swiftc -typecheck` with these lists finds a missing one.
 sources_for() {
     local manifest="$M/Manifest/*.swift $M/Read/InputFiles.swift $M/Support/FileErrors.swift $M/Support/MoeDataError.swift"
+    manifest+=" $M/Support/ByteSize.swift $M/Support/ScaledNumber.swift $M/Support/TokenCount.swift"
     case $1 in
         json) ;;
         jsonl) echo "$S $M/Read/ByteSource.swift $M/Read/LineReader.swift $M/Read/RecordReaders.swift" \
@@ -34,8 +35,9 @@ sources_for() {
         zstd|gzip) echo "$S $M/Read/ByteSource.swift $M/Read/LineReader.swift $manifest" ;;
         mds) echo "$S" ;;
         spm_model) local n=$M/Tokenize/Native
-            echo "$n/SentencePieceModelFile.swift $n/NativeUnigramEncoder.swift $n/PieceTrie.swift" \
-            "$n/PrecompiledCharsMap.swift $M/Support/MoeDataError.swift" ;;
+            echo "$n/SentencePieceModelFile.swift $n/NativeUnigramEncoder*.swift $n/UnigramPieceTable.swift" \
+            "$n/BestPathNode.swift $n/ScratchPool.swift $n/PieceTrie.swift $n/PrecompiledCharsMap.swift" \
+            "$M/Support/MoeDataError.swift" ;;
         manifest) echo "$manifest" ;;
         mixture) echo "$M/Mix/MixtureParser.swift $M/Mix/Mixture.swift $M/Mix/MixSchedule.swift" \
             "$M/Mix/WideArithmetic.swift $M/Objective/Denoiser.swift $M/Objective/ObjectiveSpec.swift" \

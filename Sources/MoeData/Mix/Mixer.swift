@@ -62,7 +62,7 @@ public struct Mixer {
     /// - Parameters:
     ///   - mixture: the (possibly scaled) mixture.
     ///   - tokensDirectory: `<out>/tokens`, holding one MDS dataset per source.
-    ///   - seed: overrides the mixture's `seed` (default 0).
+    ///   - seed: replaces the mixture's `seed` when given.
     ///   - windowDocs: documents per shuffle window.
     ///   - resumeFrom: a `state` saved earlier from a mixer over the same mixture and inputs.
     public init(mixture: Mixture, tokensDirectory: URL, seed: UInt64? = nil, windowDocs: Int = 4096,
@@ -70,7 +70,7 @@ public struct Mixer {
         guard windowDocs > 0 else { throw MoeDataError("the shuffle window must hold at least one document, got \(windowDocs)") }
         self.mixture = mixture
         schedule = try MixSchedule(mixture)
-        self.seed = seed ?? mixture.seed ?? 0
+        self.seed = seed ?? mixture.seed
         self.windowDocs = windowDocs
         var streams: [SourceStream] = []
         for source in schedule.sources {

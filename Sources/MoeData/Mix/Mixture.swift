@@ -8,14 +8,16 @@ public struct Mixture: Sendable, Equatable {
     public var file: String
     public var name: String
     public var description: String
-    public var seed: UInt64?
+    /// Keys every shuffle: the file's `seed` (0 when it has none) unless `overridingSeed` replaced
+    /// it. Resolved here, where the mixture is loaded, so the build and the mixer read one value.
+    public var seed: UInt64
     public var phases: [MixturePhase]
     /// Per-source options (`sources:` in the YAML); sources not listed use the defaults.
     public var sourceOptions: [String: MixtureSourceOptions]
     /// `total_tokens` as written in the file, before any `--total-tokens` scaling.
     public var declaredTotalTokens: Int
 
-    public init(file: String, name: String, description: String, seed: UInt64?, phases: [MixturePhase],
+    public init(file: String, name: String, description: String, seed: UInt64, phases: [MixturePhase],
                 sourceOptions: [String: MixtureSourceOptions], declaredTotalTokens: Int) {
         self.file = file
         self.name = name
@@ -40,6 +42,13 @@ public struct Mixture: Sendable, Equatable {
     }
 
     public func maxEpochs(_ source: String) -> Int { sourceOptions[source]?.maxEpochs ?? 1 }
+
+    /// The mixture with `seed` in place of its own (`--seed`); nil keeps the mixture's.
+    public func overridingSeed(_ seed: UInt64?) -> Mixture {
+        var out = self
+        if let seed { out.seed = seed }
+        return out
+    }
 
     /// The mixture with `max_epochs` set for the given sources (e.g. from a command-line
     /// option, to run a preset on a corpus smaller than the one it was written for). Values below 1

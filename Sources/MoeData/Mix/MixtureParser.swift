@@ -3,142 +3,19 @@ import Yams
 
 /// Reads a mixture YAML file (schema in the header comment of `mixtures/openmoe-8b.yaml`).
 ///
-/// The file is walked node by node rather than decoded into Codable types so that every error
-/// can name the file, the line and the key path (`phases[1].weights.c4`), and so that unknown
-/// keys — usually typos that would silently fall back to a default — are refused.
+/// The file is walked node by node with `YAMLField`, as manifests are, so that every error can
+/// name the file, the line and the key path (`phases[1].weights.c4`), and so that unknown keys
+/// (usually typos that would silently fall back to a default) are refused.
 public enum MixtureParser {
     public static func load(path: String) throws -> Mixture {
         try parse(yaml: try BoundedYAML.read(path, what: "mixture file"), file: path)
     }
 
     public static func parse(yaml: String, file: String) throws -> Mixture {
-        let root: Node?
-        try BoundedYAML.refuseAliases(yaml, file: file)
-        do { root = try Yams.compose(yaml: yaml) } catch {
-            throw MoeDataError("\(file): not valid YAML: \(error)")
+        guard let root = try YAMLField.document(yaml, file: file) else {
+            throw MoeDataError("\(file): the file is empty; a mixture needs `name` and `phases`")
         }
-        guard let root else { throw MoeDataError("\(file): the file is empty; a mixture needs `name` and `phases`") }
-        return try MixtureReader(file: file).mixture(YAMLField(node: root, path: "", file: file))
-    }
-}
-
-/// A node together with where it is, so errors can say so.
-struct YAMLField {
-    let node: Node
-    let path: String
-    let file: String
-
-    func error(_ message: String) -> MoeDataError {
-        let line = node.mark.map { ":\($0.line)" } ?? ""
-        return MoeDataError("\(file)\(line): \(path.isEmpty ? "(top level)" : path): \(message)")
-    }
-
-    func child(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
-
-    /// The mapping's entries in file order; refuses keys outside `allowed` (when given).
-    func mapping(allowed: [String]? = nil) throws -> [(key: String, field: YAMLField)] {
-        guard case .mapping(let m) = node else { throw error("expected a mapping (key: value)") }
-        return try m.map { pair in
-            guard case .scalar(let k) = pair.key else { throw error("keys must be plain names") }
-            if let allowed, !allowed.contains(k.string) {
-                throw YAMLField(node: pair.key, path: child(k.string), file: file)
-                    .error("unknown key '\(k.string)'; allowed here: \(allowed.joined(separator: ", "))")
-            }
-            return (k.string, YAMLField(node: pair.value, path: child(k.string), file: file))
-        }
-    }
-
-    func sequence() throws -> [YAMLField] {
-        guard case .sequence(let s) = node else { throw error("expected a list") }
-        return s.enumerated().map { YAMLField(node: $1, path: "\(path)[\($0)]", file: file) }
-    }
-
-    func string() throws -> String {
-        guard case .scalar(let s) = node else { throw error("expected a single value") }
-        return s.string
-    }
-
-    func int(minimum: Int) throws -> Int {
-        let text = try string().replacingOccurrences(of: "_", with: "")
-        guard let v = Int(text) else { throw error("expected a whole number, got '\(text)'") }
-        guard v >= minimum else { throw error("must be at least \(minimum), got \(v)") }
-        return v
-    }
-
-    func double() throws -> Double {
-        let text = try string().replacingOccurrences(of: "_", with: "")
-        guard let v = Double(text), v.isFinite else { throw error("expected a number, got '\(text)'") }
-        return v
-    }
-
-    /// A token count: `780000000000`, `780_000_000_000`, `780B`, `1.1T`, `128K` (decimal units).
-    func tokenCount() throws -> Int {
-        let text = try string()
-        guard let v = TokenCount.parse(text) else {
-            throw error("expected a token count such as 1100000, 1.1M, 780B or 1.1T, got '\(text)'")
-        }
-        return v
-    }
-}
-
-/// Token counts with decimal unit suffixes, parsed exactly (`1.1T` is 1_100_000_000_000, not a Double).
-public enum TokenCount {
-    static let units: [Character: Int] = ["K": 1_000, "M": 1_000_000, "B": 1_000_000_000, "G": 1_000_000_000, "T": 1_000_000_000_000]
-
-    public static func parse(_ raw: String) -> Int? {
-        var text = raw.replacingOccurrences(of: "_", with: "").trimmingCharacters(in: .whitespaces)
-        var unit = 1
-        if let last = text.last, let u = units[Character(last.uppercased())] {
-            unit = u
-            text.removeLast()
-        }
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count <= 2, let whole = parts.first, !whole.isEmpty, whole.allSatisfy(\.isASCII),
-              let wholeValue = Int(whole), wholeValue >= 0 else { return nil }
-        var (value, overflow) = wholeValue.multipliedReportingOverflow(by: unit)
-        guard !overflow else { return nil }
-        if parts.count == 2 {
-            let frac = parts[1]
-            guard !frac.isEmpty, frac.count <= 18, frac.allSatisfy({ $0.isASCII && $0.isNumber }), let f = Int(frac) else { return nil }
-            var scale = 1
-            for _ in 0..<frac.count { scale *= 10 }
-            // The fraction must land on a whole token: 1.5K is fine, 1.5 is not.
-            let (product, o1) = f.multipliedReportingOverflow(by: unit)
-            guard !o1, product % scale == 0 else { return nil }
-            (value, overflow) = value.addingReportingOverflow(product / scale)
-            guard !overflow else { return nil }
-        }
-        return value
-    }
-
-    /// `1.1T`, `780B`, `2.5M`, or the grouped number when no unit gives a short exact form.
-    public static func format(_ n: Int) -> String {
-        for (suffix, unit) in [("T", 1_000_000_000_000), ("B", 1_000_000_000), ("M", 1_000_000), ("K", 1_000)]
-        where n >= unit && (n / unit < 1000 || suffix == "T") {
-            for (decimals, step) in [(0, unit), (1, unit / 10), (2, unit / 100)] where n % step == 0 {
-                let whole = n / unit
-                guard decimals > 0 else { return "\(whole)\(suffix)" }
-                return "\(whole).\(String((n % unit) / step).leftPadded(to: decimals))\(suffix)"
-            }
-        }
-        return grouped(n)
-    }
-
-    /// `1,100,000` — thousands separators for tables.
-    public static func grouped(_ n: Int) -> String {
-        let digits = String(n.magnitude)
-        var out = ""
-        for (i, c) in digits.enumerated() {
-            if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
-            out.append(c)
-        }
-        return n < 0 ? "-" + out : out
-    }
-}
-
-extension String {
-    func leftPadded(to width: Int, with pad: Character = "0") -> String {
-        count >= width ? self : String(repeating: pad, count: width - count) + self
+        return try MixtureReader(file: file).mixture(root)
     }
 }
 
@@ -178,8 +55,8 @@ struct MixtureReader {
             default: break  // `mapping(allowed:)` has refused anything else
             }
         }
-        guard let name, !name.isEmpty else { throw root.error("missing key 'name'") }
-        guard let phasesField else { throw root.error("missing key 'phases' (a list of phases in order)") }
+        guard let name, !name.isEmpty else { throw root.missing("name") }
+        guard let phasesField else { throw root.missing("phases", ": a list of phases in order") }
         let phaseFields = try phasesField.sequence()
         guard !phaseFields.isEmpty else { throw phasesField.error("a mixture needs at least one phase") }
 
@@ -221,7 +98,7 @@ struct MixtureReader {
         for (source, options) in sources where !phases.contains(where: { p in p.weights.contains { $0.source == source } }) {
             throw MoeDataError("\(file): \(options.keyPath): source '\(source)' has options but no weight in any phase")
         }
-        return Mixture(file: file, name: name, description: description, seed: seed, phases: phases,
+        return Mixture(file: file, name: name, description: description, seed: seed ?? 0, phases: phases,
                        sourceOptions: sources, declaredTotalTokens: totalTokens ?? total)
     }
 
@@ -271,7 +148,7 @@ struct MixtureReader {
             default: break  // `mapping(allowed:)` has refused anything else
             }
         }
-        guard let name, !name.isEmpty else { throw field.error("missing key 'name'") }
+        guard let name, !name.isEmpty else { throw field.missing("name") }
         guard budget != nil || isRest else { throw field.error("phase '\(name)' has no budget; give `budget: <tokens>`, `budget: {fraction: f}` or `budget: rest`") }
         guard let weights else { throw field.error("phase '\(name)' has no `weights`") }
         guard weights.contains(where: { $0.weight > 0 }) else {
@@ -337,7 +214,7 @@ struct MixtureReader {
     func objective(_ field: YAMLField) throws -> ObjectiveSpec {
         let entries = try field.mapping()
         guard let typeField = entries.first(where: { $0.key == "type" })?.field else {
-            throw field.error("missing key 'type' (ul2 or causal)")
+            throw field.missing("type", ": ul2 or causal")
         }
         let typeName = try typeField.string()
         guard let type = ObjectiveKind(rawValue: typeName) else {
@@ -401,9 +278,9 @@ struct MixtureReader {
                 default: break
                 }
             }
-            guard let name else { throw item.error("missing key 'name'") }
-            guard let kind else { throw item.error("missing key 'kind' (span or prefix_lm)") }
-            guard let rate else { throw item.error("missing key 'rate'") }
+            guard let name else { throw item.missing("name") }
+            guard let kind else { throw item.missing("kind", ": span or prefix_lm") }
+            guard let rate else { throw item.missing("rate") }
             switch kind {
             case .span:
                 guard meanSpan != nil else { throw item.error("a span denoiser needs `mean_span`") }

@@ -110,7 +110,7 @@ public struct MixturePlan: Sendable {
         let total = mixture.totalTokens
         text += "Total \(TokenCount.format(total)) source tokens (\(TokenCount.grouped(total)))"
         if total != mixture.declaredTotalTokens { text += ", scaled from \(TokenCount.format(mixture.declaredTotalTokens))" }
-        text += "; seed \(mixture.seed ?? 0); \(phases.count) phase\(phases.count == 1 ? "" : "s")\n"
+        text += "; seed \(mixture.seed); \(phases.count) phase\(phases.count == 1 ? "" : "s")\n"
         text += "Token counts are source tokens; sentinels, mode tokens, EOS and padding come on top.\n"
         let widths = [-16, -14, 8, 9, 18, 18, 8, 5]
         for ph in phases {

@@ -189,23 +189,4 @@ final class SourceDocuments {
         }
         return p
     }
-
-    /// Total tokens of the source (one epoch), by reading every shard once.
-    func countTokens() throws -> Int {
-        var total = 0
-        for i in 0..<dataset.shardCount {
-            let shard = try dataset.shard(i)
-            for s in 0..<shard.count {
-                total += try shard.sample(s)[tokensColumn].uint32s?.count ?? 0
-            }
-        }
-        return total
-    }
-}
-
-/// Counting what a `tokens/<source>/` dataset holds, for `plan` when no catalog has the counts.
-public enum TokenSourceCounter {
-    public static func count(source: String, directory: URL) throws -> Int {
-        try SourceDocuments(name: source, directory: directory, seed: 0, windowDocs: 1).countTokens()
-    }
 }

@@ -44,7 +44,7 @@ public struct Build {
     /// `progress` shows ingest progress; the build reports in the summary.
     public func run(catalog: Catalog, tokenizer: Tokenizer, progress: ProgressLine) throws -> Summary {
         try FaultPoint.checkSetting()
-        let seed = options.seed ?? mixture.seed ?? 0
+        let seed = mixture.seed
         // Everything the build could refuse later is refused here, before anything is written.
         let checked = try mixture.validateForBuild(knownSources: Set(manifest.sources.map(\.name)),
                                                    tokenizer: tokenizer, seed: seed)

@@ -1,6 +1,6 @@
 import CZlib
-import CZstd
 import Foundation
+import MDS
 
 /// A stream of bytes read in bounded chunks: a plain file, or a file decompressed on the fly.
 /// `read` returns 0 at the end; errors name the file and the (compressed) offset.
@@ -48,22 +48,22 @@ final class FileHandleBox {
     deinit { close(fd) }
 }
 
-/// Streaming zstd decompression (multi-frame), constant memory whatever the file size.
+/// Streaming zstd decompression (multi-frame) with MDS's `ZstdStreamDecoder`, constant memory
+/// whatever the file size.
 struct ZstdByteSource: ByteSource {
     let path: String
     private var file: FileByteSource
-    private let ctx: ZstdContextBox
+    private let decoder: ZstdStreamDecoder
     private var input: [UInt8]
     private var inputPos = 0
     private var inputLen = 0
     private var eof = false
-    private var lastResult: Int = 0
 
     init(path: String) throws {
         self.path = path
         file = try FileByteSource(path: path)
-        ctx = try ZstdContextBox(path: path)
-        input = [UInt8](repeating: 0, count: ZSTD_DStreamInSize())
+        do { decoder = try ZstdStreamDecoder() } catch { throw MoeDataError("\(path): cannot allocate a zstd context") }
+        input = [UInt8](repeating: 0, count: ZstdStreamDecoder.recommendedInputSize)
     }
 
     var compressedOffset: Int { file.compressedOffset - (inputLen - inputPos) }
@@ -76,38 +76,28 @@ struct ZstdByteSource: ByteSource {
                 if inputLen == 0 { eof = true }
             }
             if eof && inputPos == inputLen {
-                // A complete stream ends with lastResult == 0 (frame fully decoded).
-                if lastResult != 0 {
+                // A complete stream ends on a frame boundary.
+                if !decoder.isAtFrameBoundary {
                     throw MoeDataError("\(path): truncated zstd stream: the file ends inside a frame at compressed byte \(file.compressedOffset)")
                 }
                 return 0
             }
-            var produced = 0
-            let consumedBefore = inputPos
-            try input.withUnsafeBytes { src in
-                var inBuf = ZSTD_inBuffer(src: src.baseAddress, size: inputLen, pos: inputPos)
-                var outBuf = ZSTD_outBuffer(dst: buffer.baseAddress, size: buffer.count, pos: 0)
-                let r = ZSTD_decompressStream(ctx.ctx, &outBuf, &inBuf)
-                if ZSTD_isError(r) != 0 {
-                    throw MoeDataError("\(path): corrupt zstd data near compressed byte \(file.compressedOffset - inputLen + inputPos): \(String(cString: ZSTD_getErrorName(r)))")
+            var position = inputPos
+            let produced: Int
+            do {
+                produced = try input.withUnsafeBytes { src in
+                    let filled = UnsafeRawBufferPointer(rebasing: src[0..<inputLen])
+                    return try decoder.decode(filled, position: &position, into: buffer)
                 }
-                lastResult = r
-                inputPos = inBuf.pos
-                produced = outBuf.pos
+            } catch let failure as ZstdStreamDecoder.Failure {
+                inputPos = position
+                throw MoeDataError(
+                    "\(path): corrupt zstd data near compressed byte \(compressedOffset): \(failure.reason)")
             }
+            inputPos = position
             if produced > 0 { return produced }
-            if inputPos == consumedBefore && inputPos == inputLen && eof { continue }
         }
     }
-}
-
-final class ZstdContextBox {
-    let ctx: OpaquePointer
-    init(path: String) throws {
-        guard let c = ZSTD_createDCtx() else { throw MoeDataError("\(path): cannot allocate a zstd context") }
-        ctx = c
-    }
-    deinit { ZSTD_freeDCtx(ctx) }
 }
 
 /// Streaming gzip decompression with zlib (concatenated members are read as one stream).

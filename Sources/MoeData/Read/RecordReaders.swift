@@ -10,6 +10,8 @@ protocol RecordReader {
 }
 
 /// JSONL: one object a line; the text field becomes the document, `keep` fields its metadata.
+/// The package's one JSONL reader: ingest and the tokenizer's sample (`tokenizer train --input`)
+/// both read with it.
 struct JSONLReader: RecordReader {
     let file: InputFile
     let fileIndex: Int
@@ -20,12 +22,24 @@ struct JSONLReader: RecordReader {
     var bytesRead: Int { lines.offset }
 
     init(file: InputFile, fileIndex: Int, source: SourceSpec, maxDocumentBytes: Int) throws {
+        try self.init(file: file, fileIndex: fileIndex, textField: source.textField, keep: source.keep,
+                      idField: source.idField, maxLineBytes: maxDocumentBytes)
+    }
+
+    /// A file outside any manifest: the text field only, errors naming `path`.
+    init(path: String, textField: String, maxLineBytes: Int) throws {
+        try self.init(file: InputFile(path: path, relativePath: path, size: 0, mtime: 0), fileIndex: 0,
+                      textField: textField, keep: [], idField: nil, maxLineBytes: maxLineBytes)
+    }
+
+    private init(file: InputFile, fileIndex: Int, textField: String, keep: [String], idField: String?,
+                 maxLineBytes: Int) throws {
         self.file = file
         self.fileIndex = fileIndex
-        textField = Array(source.textField.utf8)
-        keep = Set(source.keep)
-        idField = source.idField
-        lines = LineReader(source: try openByteSource(path: file.path), maxLineBytes: maxDocumentBytes)
+        self.textField = Array(textField.utf8)
+        self.keep = Set(keep)
+        self.idField = idField
+        lines = LineReader(source: try openByteSource(path: file.path), maxLineBytes: maxLineBytes)
     }
 
     mutating func next() throws -> RecordEvent? {

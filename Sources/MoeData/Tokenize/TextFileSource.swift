@@ -1,5 +1,4 @@
 import Foundation
-import JSON
 
 /// A training input read from a file, streamed in blocks: plain text (one document per
 /// file, read line by line) or JSONL (one document per line, its text in `field`).
@@ -25,35 +24,23 @@ public struct TextFileSource: TrainingTextSource {
     }
 
     public func forEachDocument(_ body: (Substring) throws -> Void) throws {
-        var reader = try TextLines(path: path)
-        var lineNumber = 0
-        while let line = try reader.next() {
-            lineNumber += 1
-            switch format {
-            case .text:
+        switch format {
+        case .text:
+            var reader = try TextLines(path: path)
+            while let line = try reader.next() {
                 // Each line is handed on as a document of its own: the sampler works on lines
                 // anyway, and memory stays bounded for files of any size.
                 try body(Substring(line))
-            case .jsonl:
-                if line.allSatisfy(\.isWhitespace) { continue }
-                let value: JSONValue
-                do {
-                    value = try JSONValue.parse(Data(line.utf8))
-                } catch {
-                    throw MoeDataError("\(path):\(lineNumber): not valid JSON (\(error))")
+            }
+        case .jsonl:
+            // Ingest's reader, so both read JSONL alike; a record ingest would skip is an error here.
+            var reader = try JSONLReader(path: path, textField: field, maxLineBytes: 1 << 30)
+            while let event = try reader.next() {
+                switch event {
+                case .document(let document): try body(Substring(String(decoding: document.text, as: UTF8.self)))
+                case .skip(let skip): throw MoeDataError("\(skip.location): \(skip.reason)")
                 }
-                guard case .object(let object) = value else {
-                    throw MoeDataError("\(path):\(lineNumber): expected a JSON object per line")
-                }
-                guard let text = object[field] else {
-                    throw MoeDataError("\(path):\(lineNumber): no field \"\(field)\" (use --field to name the text field)")
-                }
-                guard case .string(let string) = text else {
-                    throw MoeDataError("\(path):\(lineNumber): field \"\(field)\" is not a string")
-                }
-                try body(Substring(string))
             }
         }
     }
 }
-

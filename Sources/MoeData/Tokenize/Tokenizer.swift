@@ -1,5 +1,3 @@
-import CSentencePiece
-import Dispatch
 import Foundation
 import FileSupport
 
@@ -12,8 +10,8 @@ import FileSupport
 ///     pieceCount ..< vocabSize         sentinels, <extra_id_0> = vocabSize - 1, counting down
 ///     vocabSize ..< paddedVocabSize    embedding rows that no token ever uses
 ///
-/// Thread-safe: libsentencepiece's `Encode`/`Decode` are const, and the shim keeps its scratch
-/// buffers thread-local, so one instance serves every worker.
+/// Thread-safe: the model never changes after loading, and `SentencePieceProcessor` (every call
+/// into libsentencepiece) may be used from many threads at once, so one instance serves every worker.
 public final class Tokenizer: @unchecked Sendable {
     /// Sentinel count of umT5 as OpenMoE configured it (seqio `extra_ids = 300`).
     public static let defaultSentinelCount = 300
@@ -31,12 +29,11 @@ public final class Tokenizer: @unchecked Sendable {
     /// Size in bytes of the `.model` file.
     public let modelBytes: Int
 
-    private let handle: ProcessorHandle
+    private let processor: SentencePieceProcessor
     // ENGINE HOOK (issue 8): the native unigram encoder when chosen; libsentencepiece otherwise.
     // Decoding and piece lookups always use libsentencepiece.
     public let engine: TokenizerEngine
     private let native: NativeUnigramEncoder?
-    private var processor: OpaquePointer { handle.pointer }
     /// Ids of "a" and their decoding, used to decode a run of pieces that follows a sentinel.
     private var continuationPrefix: [UInt32] = []
     private var continuationText = ""
@@ -55,26 +52,18 @@ public final class Tokenizer: @unchecked Sendable {
         guard !data.isEmpty else {
             throw MoeDataError("tokenizer model \(modelPath) is empty (0 bytes); expected a SentencePiece .model file")
         }
-        var err = [CChar](repeating: 0, count: 1024)
-        let loaded: OpaquePointer? = data.withUnsafeBytes { raw in
-            spm_load_bytes(raw.baseAddress, raw.count, &err, err.count)
-        }
-        guard let loaded else {
-            throw MoeDataError(
-                "tokenizer model \(modelPath) is not a valid SentencePiece model (\(Tokenizer.message(err))); "
-                    + "expected the serialized ModelProto written by spm_train or `moe-data tokenizer train`")
-        }
-        handle = ProcessorHandle(loaded)
+        let processor = try SentencePieceProcessor(modelBytes: data, modelPath: modelPath)
+        self.processor = processor
         (engine, native) = try TokenizerEngine.resolve(requested, modelBytes: data, modelPath: modelPath)
         self.modelPath = modelPath
         modelBytes = data.count
         modelHash = XXH64.hex(XXH64.hash(data))
-        pieceCount = Int(spm_piece_size(loaded))
+        pieceCount = processor.pieceCount
         self.sentinelCount = sentinelCount
 
-        eosId = try Tokenizer.requiredId(spm_eos_id(loaded), "eos", modelPath)
-        padId = try Tokenizer.requiredId(spm_pad_id(loaded), "pad", modelPath)
-        unkId = try Tokenizer.requiredId(spm_unk_id(loaded), "unk", modelPath)
+        eosId = try Tokenizer.requiredId(processor.eosId, "eos", modelPath)
+        padId = try Tokenizer.requiredId(processor.padId, "pad", modelPath)
+        unkId = try Tokenizer.requiredId(processor.unkId, "unk", modelPath)
         try validateSentinels()
         continuationPrefix = try encode("a")
         continuationText = try decodeRaw(ArraySlice(continuationPrefix))
@@ -151,11 +140,10 @@ public final class Tokenizer: @unchecked Sendable {
     }
 
     private func modelPieceId(_ piece: String) -> UInt32? {
-        var piece = piece
-        let id = piece.withUTF8 { spm_piece_to_id(processor, $0.baseAddress, $0.count) }
+        let id = processor.id(of: piece)
         // libsentencepiece answers unk for anything it does not know; only the unk piece
         // itself may map to it.
-        guard id >= 0, id != spm_unk_id(processor) || self.piece(UInt32(id)) == piece else { return nil }
+        guard id >= 0, id != processor.unkId || self.piece(UInt32(id)) == piece else { return nil }
         return UInt32(id)
     }
 
@@ -163,13 +151,7 @@ public final class Tokenizer: @unchecked Sendable {
     public func piece(_ id: UInt32) -> String? {
         if let k = sentinelIndex(id) { return Tokenizer.sentinelPiece(k) }
         guard Int(id) < pieceCount else { return nil }
-        var buffer = [UInt8](repeating: 0, count: 64)
-        let n = spm_id_to_piece(processor, Int32(id), &buffer, buffer.count)
-        if n > buffer.count {
-            buffer = [UInt8](repeating: 0, count: n)
-            _ = spm_id_to_piece(processor, Int32(id), &buffer, buffer.count)
-        }
-        return String(decoding: buffer[0..<n], as: UTF8.self)
+        return processor.piece(of: Int32(id))
     }
 
     public enum PieceKind: String, Sendable {
@@ -181,7 +163,7 @@ public final class Tokenizer: @unchecked Sendable {
     public func pieceKind(_ id: UInt32) -> PieceKind? {
         if sentinelIndex(id) != nil { return .sentinel }
         guard Int(id) < pieceCount else { return nil }
-        switch spm_piece_type(processor, Int32(id)) {
+        switch processor.pieceType(of: Int32(id)) {
         case 1: return .unknown
         case 2: return .control
         case 4: return .unused
@@ -232,60 +214,18 @@ public final class Tokenizer: @unchecked Sendable {
 
     /// Encodes with libsentencepiece whatever the engine (the reference for `verify`).
     public func libraryEncode(utf8 bytes: UnsafeRawBufferPointer) throws -> [UInt32] {
-        // Without normalization a text of n bytes has at most n + 1 ids (byte fallback gives one
-        // id per byte, plus the dummy-prefix space); NFKC can expand text, hence the retry.
-        var capacity = bytes.count + 16
-        while true {
-            var count = 0
-            var err = [CChar](repeating: 0, count: 256)
-            let result: [UInt32]? = try withUnsafeTemporaryAllocation(of: UInt32.self, capacity: capacity) { scratch in
-                let rc = spm_encode(
-                    processor, bytes.baseAddress?.assumingMemoryBound(to: CChar.self), bytes.count,
-                    scratch.baseAddress, scratch.count, &count, &err, err.count)
-                guard rc == 0 else {
-                    throw MoeDataError("tokenizer \(modelPath): encoding failed: \(Tokenizer.message(err))")
-                }
-                guard count <= scratch.count else { return nil }
-                return Array(UnsafeBufferPointer(rebasing: scratch[0..<count]))
-            }
-            if let result { return result }
-            capacity = count
-        }
+        try processor.encode(utf8: bytes)
     }
 
     /// Encodes `texts` on `jobs` threads. The result is in input order and identical for any
-    /// `jobs`: each text is encoded independently, and workers take contiguous slices.
+    /// `jobs`: each text is encoded independently and stored by its index.
     public func encodeBatch(_ texts: [String], jobs: Int) throws -> [[UInt32]] {
-        try parallelMap(texts.count, jobs: jobs) { try encode(texts[$0]) }
+        try Parallel.map(texts.count, jobs: jobs) { try encode(texts[$0]) }
     }
 
     /// UTF-8 documents (ingest's form), encoded on `jobs` threads.
     public func encodeBatch(utf8 texts: [[UInt8]], jobs: Int) throws -> [[UInt32]] {
-        try parallelMap(texts.count, jobs: jobs) { i in try texts[i].withUnsafeBytes { try encode(utf8: $0) } }
-    }
-
-    /// Runs `body` for 0..<n on `jobs` threads, each taking the next index when done (documents
-    /// vary widely in size), and stores results by index: the output and the error reported (the
-    /// earliest failing index) never depend on scheduling.
-    func parallelMap(_ n: Int, jobs: Int, _ body: (Int) throws -> [UInt32]) throws -> [[UInt32]] {
-        let workers = max(1, min(jobs, n))
-        if workers == 1 { return try (0..<n).map(body) }
-        var results = [[UInt32]](repeating: [], count: n)
-        let failures = FirstFailure()
-        let next = NextIndex()
-        results.withUnsafeMutableBufferPointer { out in
-            nonisolated(unsafe) let out = out
-            withoutActuallyEscaping(body) { body in
-                nonisolated(unsafe) let body = body
-                DispatchQueue.concurrentPerform(iterations: workers) { _ in
-                    while let i = next.take(limit: n) {
-                        do { out[i] = try body(i) } catch { failures.record(index: i, error) }
-                    }
-                }
-            }
-        }
-        if let error = failures.first { throw error }
-        return results
+        try Parallel.map(texts.count, jobs: jobs) { i in try texts[i].withUnsafeBytes { try encode(utf8: $0) } }
     }
 
     // MARK: Decoding
@@ -321,71 +261,6 @@ public final class Tokenizer: @unchecked Sendable {
     }
 
     private func decodeRaw(_ ids: ArraySlice<UInt32>) throws -> String {
-        guard !ids.isEmpty else { return "" }
-        var capacity = ids.count * 8 + 16
-        while true {
-            var count = 0
-            var err = [CChar](repeating: 0, count: 256)
-            let result: String? = try ids.withUnsafeBufferPointer { idBuffer in
-                try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { scratch in
-                    let rc = spm_decode(
-                        processor, idBuffer.baseAddress, idBuffer.count,
-                        UnsafeMutableRawPointer(scratch.baseAddress)?.assumingMemoryBound(to: CChar.self),
-                        scratch.count, &count, &err, err.count)
-                    guard rc == 0 else {
-                        throw MoeDataError("tokenizer \(modelPath): decoding failed: \(Tokenizer.message(err))")
-                    }
-                    guard count <= scratch.count else { return nil }
-                    return String(decoding: UnsafeBufferPointer(rebasing: scratch[0..<count]), as: UTF8.self)
-                }
-            }
-            if let result { return result }
-            capacity = count
-        }
-    }
-
-    static func message(_ err: [CChar]) -> String {
-        let bytes = err.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
-        return String(decoding: bytes, as: UTF8.self)
-    }
-}
-
-/// Owns the C++ processor, so it is freed exactly once however `Tokenizer.init` exits.
-final class ProcessorHandle: @unchecked Sendable {
-    let pointer: OpaquePointer
-    init(_ pointer: OpaquePointer) { self.pointer = pointer }
-    deinit { spm_free(pointer) }
-}
-
-/// The failure with the lowest input index among concurrent workers, so the error a batch
-/// reports does not depend on thread timing.
-/// Hands out work indices 0, 1, 2, ... to threads.
-final class NextIndex: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = 0
-    func take(limit: Int) -> Int? {
-        lock.lock()
-        defer { lock.unlock() }
-        guard value < limit else { return nil }
-        value += 1
-        return value - 1
-    }
-}
-
-final class FirstFailure: @unchecked Sendable {
-    private let lock = NSLock()
-    private var best: (index: Int, error: any Error)?
-
-    func record(index: Int, _ error: any Error) {
-        lock.lock()
-        defer { lock.unlock() }
-        if let best, best.index <= index { return }
-        best = (index, error)
-    }
-
-    var first: (any Error)? {
-        lock.lock()
-        defer { lock.unlock() }
-        return best?.error
+        try processor.decode(ids)
     }
 }

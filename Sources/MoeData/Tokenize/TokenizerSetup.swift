@@ -3,36 +3,44 @@ import Foundation
 /// Loads the manifest's tokenizer model, training it first when the model file does not exist
 /// and the manifest says how (`tokenizer.train`).
 public enum TokenizerSetup {
-    public static func load(manifest: Manifest, quiet: Bool, jobs: Int = 2, engine: TokenizerEngine = .auto) throws -> Tokenizer {
+    /// `seed` keys the training sample when the model is trained here (`build --seed`; default 0).
+    public static func load(manifest: Manifest, quiet: Bool, jobs: Int = 2, engine: TokenizerEngine = .auto,
+                            seed: UInt64? = nil) throws -> Tokenizer {
         let spec = manifest.tokenizer
         if !FileManager.default.fileExists(atPath: spec.model) {
             guard let train = spec.train else {
                 throw MoeDataError("\(manifest.path): tokenizer.model: \(spec.model) does not exist; give a SentencePiece .model, or add tokenizer.train to make one")
             }
-            try trainFromManifest(manifest, train: train, quiet: quiet, jobs: jobs)
+            try trainFromManifest(manifest, train: train, quiet: quiet, jobs: jobs, seed: seed)
         }
         return try Tokenizer(modelPath: spec.model, sentinelCount: spec.sentinels, engine: engine)
     }
 
     /// Draws a sample of `sample_mb` from the sources (per-source shares; equal by default), in
     /// one streaming pass each, and trains an umT5-layout unigram model on it.
-    static func trainFromManifest(_ manifest: Manifest, train: TokenizerSpec.TrainSpec, quiet: Bool, jobs: Int) throws {
-        let sources = try textSources(manifest, shares: train.shares, sharesKey: "tokenizer.train.shares")
+    static func trainFromManifest(_ manifest: Manifest, train: TokenizerSpec.TrainSpec, quiet: Bool, jobs: Int,
+                                  seed: UInt64?) throws {
         var options = TokenizerTrainingOptions()
         options.vocabSize = train.vocabSize
         options.characterCoverage = train.characterCoverage
         options.userDefinedSymbols = train.userDefinedSymbols
         options.sampleBytes = train.sampleMegabytes * 1_000_000
         options.threads = max(1, jobs)
+        if let seed { options.seed = seed }
+        var training = TokenizerTraining(
+            inputs: try textSources(manifest, shares: train.shares, sharesKey: "tokenizer.train.shares"),
+            options: options, modelPath: manifest.tokenizer.model)
+        training.createsFolder = true
         let start = Date()
-        if !quiet { FileHandle.standardError.write(Data("training the tokenizer (\(train.vocabSize) pieces) on a \(train.sampleMegabytes) MB sample of the sources...\n".utf8)) }
-        let sampler = TrainingSampler(totalBytes: options.sampleBytes, seed: options.seed, maxSentenceBytes: options.maxSentenceBytes)
-        let (sentences, _) = try sampler.sample(sources)
-        try FileManager.default.createDirectory(atPath: (manifest.tokenizer.model as NSString).deletingLastPathComponent,
-                                                withIntermediateDirectories: true)
-        try TokenizerTrainer.train(sentences: DrainingSentences(sentences), options: options, modelPath: manifest.tokenizer.model)
         if !quiet {
-            FileHandle.standardError.write(Data(String(format: "tokenizer written to %@ in %.0f s\n", manifest.tokenizer.model, Date().timeIntervalSince(start)).utf8))
+            FileHandle.standardError.write(Data(("training the tokenizer (\(train.vocabSize) pieces) on a "
+                + "\(train.sampleMegabytes) MB sample of the sources...\n").utf8))
+        }
+        try training.run()
+        if !quiet {
+            FileHandle.standardError.write(Data(String(
+                format: "tokenizer written to %@ in %.0f s\n", manifest.tokenizer.model, Date().timeIntervalSince(start)
+            ).utf8))
         }
     }
 

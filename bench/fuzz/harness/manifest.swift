@@ -1,4 +1,4 @@
-// libFuzzer harness: the manifest parser (Yams, the key check, then YAMLReader's typed walk),
+// libFuzzer harness: the manifest parser (Yams, the key check, then ManifestReader's YAMLField walk),
 // as `Manifest.load` runs it minus the file read. Bad manifests must throw.
 import Foundation
 

@@ -1,6 +1,7 @@
-// libFuzzer harness: the streaming zstd reader ingest uses for .jsonl.zst (ZstdByteSource), and
-// MDS's whole-buffer Zstd.decompress (shards), on the same bytes. Both must end in data or a
-// thrown error; when both succeed they must agree byte for byte.
+// libFuzzer harness: MDS's ZstdStreamDecoder as its two users drive it, on the same bytes: the
+// file reader ingest uses for .jsonl.zst (ZstdByteSource: file reads, refills, truncation at end
+// of file) and the whole-buffer Zstd.decompress of shards (output limit, one input buffer). Both
+// must end in data or a thrown error; when both succeed they must agree byte for byte.
 import Foundation
 import MDS
 

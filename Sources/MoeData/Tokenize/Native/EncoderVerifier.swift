@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 
 /// Encodes documents with both engines and reports where they differ: the check to run on a
@@ -46,24 +45,9 @@ public struct EncoderVerifier: Sendable {
 
     /// Checks one batch of documents (`first` is the index of `texts[0]` in its source).
     public func check(source: String, first: Int, texts: [[UInt8]], into report: inout Report) throws {
-        let n = texts.count
-        var results = [(tokens: Int, difference: Difference?)](repeating: (0, nil), count: n)
-        let failures = FirstFailure()
-        results.withUnsafeMutableBufferPointer { out in
-            nonisolated(unsafe) let out = out
-            let workers = max(1, min(jobs, n))
-            DispatchQueue.concurrentPerform(iterations: workers) { w in
-                for i in (n * w / workers)..<(n * (w + 1) / workers) {
-                    do {
-                        out[i] = try compare(source: source, document: first + i, text: texts[i])
-                    } catch {
-                        failures.record(index: i, error)
-                        return
-                    }
-                }
-            }
+        let results = try Parallel.map(texts.count, jobs: jobs) { i in
+            try compare(source: source, document: first + i, text: texts[i])
         }
-        if let error = failures.first { throw error }
         for (i, r) in results.enumerated() {
             report.documents += 1
             report.bytes += texts[i].count
@@ -75,7 +59,7 @@ public struct EncoderVerifier: Sendable {
         }
     }
 
-    func compare(source: String, document: Int, text: [UInt8]) throws -> (Int, Difference?) {
+    func compare(source: String, document: Int, text: [UInt8]) throws -> (tokens: Int, difference: Difference?) {
         let (expected, actual) = try text.withUnsafeBytes { raw in
             (try tokenizer.libraryEncode(utf8: raw), native.encode(utf8: raw))
         }

@@ -81,12 +81,6 @@ final class PrecompiledCharsMap: @unchecked Sendable {
         return true
     }
 
-    /// True when some rule starts with byte `b` (the first transition of `longestMatch`).
-    func hasRule(startingWith b: UInt8) -> Bool {
-        let id = Self.offset(units[0]) ^ Int(b)
-        return id < units.count && (units[id] & 0x8000_00FF) == UInt32(b)
-    }
-
     @inline(__always)
     private static func offset(_ unit: UInt32) -> Int {
         Int((unit >> 10) << ((unit & (1 << 9)) >> 6))

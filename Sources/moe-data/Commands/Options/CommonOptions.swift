@@ -10,9 +10,11 @@ struct CommonOptions: ParsableArguments {
     @Flag(help: "No progress line and no summary.")
     var quiet = false
 
-    /// The manifest's tokenizer, trained first when the manifest says how and the model does not exist.
-    func tokenizer(for manifest: Manifest) throws -> Tokenizer {
-        try TokenizerSetup.load(manifest: manifest, quiet: quiet, jobs: jobs.count, engine: engine.tokenizerEngine)
+    /// The manifest's tokenizer, trained first when the manifest says how and the model does not exist
+    /// (its sample drawn with `seed`, default 0).
+    func tokenizer(for manifest: Manifest, seed: UInt64? = nil) throws -> Tokenizer {
+        try TokenizerSetup.load(manifest: manifest, quiet: quiet, jobs: jobs.count, engine: engine.tokenizerEngine,
+                                seed: seed)
     }
 
     /// Ingest's options: these, and whether to forget earlier work (`--restart`).

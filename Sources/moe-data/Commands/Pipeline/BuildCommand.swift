@@ -30,7 +30,9 @@ struct BuildCommand: ParsableCommand {
 
     @OptionGroup var outputOption: OutputOption
 
-    @Option(help: "Seed of every shuffle and random choice (default: the mixture's seed, else 0).")
+    @Option(help: ArgumentHelp(
+        "Seed of every shuffle and random choice (default: the mixture's seed, else 0), and of the "
+            + "tokenizer's training sample when the build trains it (default 0)."))
     var seed: UInt64?
 
     @OptionGroup var common: CommonOptions
@@ -40,16 +42,15 @@ struct BuildCommand: ParsableCommand {
 
     func run() throws {
         let m = try outputOption.manifest(manifest)
-        let mix = try mixtureOptions.load()
+        let mix = try mixtureOptions.load().overridingSeed(seed)
         // Refuse a mixture before the lock, the catalog or anything else is written; the
         // tokenizer-dependent checks run again in Build.run, once the tokenizer is loaded (or trained).
         try mix.validateForBuild(knownSources: Set(m.sources.map(\.name)), tokenizer: nil)
         try RecordedRun.perform("build", outputDirectory: m.output) { catalog in
-            let tokenizer = try common.tokenizer(for: m)
+            let tokenizer = try common.tokenizer(for: m, seed: seed)
             var options = Build.Options()
             options.ingest = common.ingestOptions(restart: restart)
             options.restart = restart
-            options.seed = seed
             let progress = ProgressLine(quiet: common.quiet)
             let build = Build(manifest: m, mixture: mix, options: options)
             let summary = try build.run(catalog: catalog, tokenizer: tokenizer, progress: progress)

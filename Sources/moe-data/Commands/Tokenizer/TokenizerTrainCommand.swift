@@ -57,7 +57,7 @@ struct TokenizerTrainCommand: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Byte fallback for characters outside the vocabulary.")
     var byteFallback: Bool = true
 
-    @Option(help: "Sample size, in bytes (suffixes K, M, G).")
+    @Option(help: "Sample size in bytes: K, M, G count in thousands (20M), KiB, MiB, GiB in 1024s (64MiB).")
     var sampleBytes: String = "20M"
 
     @Option(help: "Mode tokens [NLU] [NLG] [S2S]: text (encoded as plain text, as OpenMoE) or reserved (one id each).")
@@ -81,7 +81,7 @@ struct TokenizerTrainCommand: ParsableCommand {
     func validate() throws {
         try OptionCheck.int(vocabSize, "--vocab-size", 1...(1 << 24))
         try OptionCheck.double(characterCoverage, "--character-coverage", 0...1, exclusiveLower: true)
-        _ = try parseByteSize(sampleBytes, option: "--sample-bytes")
+        _ = try ByteSize.option(sampleBytes, name: "--sample-bytes")
         for share in shares { try OptionCheck.double(share, "--share", 0...1e12, exclusiveLower: true) }
         guard !inputs.isEmpty || manifest != nil else {
             throw ValidationError("no training inputs: give --manifest M or at least one --input FILE")
@@ -101,7 +101,7 @@ struct TokenizerTrainCommand: ParsableCommand {
         options.characterCoverage = characterCoverage
         options.splitDigits = splitDigits
         options.byteFallback = byteFallback
-        options.sampleBytes = try parseByteSize(sampleBytes, option: "--sample-bytes")
+        options.sampleBytes = try ByteSize.option(sampleBytes, name: "--sample-bytes")
         options.normalization = normalization.name
         options.seed = seed
         options.threads = jobs.count
@@ -140,43 +140,20 @@ struct TokenizerTrainCommand: ParsableCommand {
     }
 
     func run() throws {
-        let options = try trainingOptions()
-        let sources = try textSources()
-        let clock = ContinuousClock()
-        let sampleStart = clock.now
-        let sampler = TrainingSampler(
-            totalBytes: options.sampleBytes, seed: seed, maxSentenceBytes: options.maxSentenceBytes)
-        let (sentences, stats) = try sampler.sample(sources)
-        let sampleTime = clock.now - sampleStart
-        for s in stats {
-            print("sample \(s.source): kept \(s.sentencesKept) of \(s.sentencesSeen) lines, "
-                + "\(s.bytesKept) of \(s.bytesSeen) bytes (budget \(s.budgetBytes))")
+        var training = TokenizerTraining(inputs: try textSources(), options: try trainingOptions(), modelPath: output)
+        training.verbose = verbose
+        let report = try training.run { stats in
+            for s in stats {
+                print("sample \(s.source): kept \(s.sentencesKept) of \(s.sentencesSeen) lines, "
+                    + "\(s.bytesKept) of \(s.bytesSeen) bytes (budget \(s.budgetBytes))")
+            }
         }
-        let trainStart = clock.now
-        try TokenizerTrainer.train(
-            sentences: DrainingSentences(sentences), options: options, modelPath: output, verbose: verbose)
-        let trainTime = clock.now - trainStart
         let tokenizer = try Tokenizer(modelPath: output)
         print("wrote \(output): \(tokenizer.pieceCount) pieces, +\(tokenizer.sentinelCount) sentinels = "
             + "\(tokenizer.vocabSize) ids (padded \(tokenizer.paddedVocabSize)), xxh64 \(tokenizer.modelHash)")
-        print("time: sample \(formatDuration(sampleTime)), train \(formatDuration(trainTime)); "
+        print("time: sample \(formatDuration(report.sampleTime)), train \(formatDuration(report.trainTime)); "
             + "peak memory \(peakResidentMegabytes()) MB")
     }
-}
-
-/// "20M" → 20,000,000 (decimal units, as `du --si` and the "100 MB").
-func parseByteSize(_ text: String, option: String) throws -> Int {
-    let units: [Character: Int] = ["K": 1_000, "M": 1_000_000, "G": 1_000_000_000]
-    var digits = Substring(text.uppercased())
-    var scale = 1
-    if let last = digits.last, let unit = units[last] {
-        scale = unit
-        digits = digits.dropLast()
-    }
-    guard let value = Double(digits), value > 0, value * Double(scale) < 1e15 else {
-        throw MoeDataError("\(option) \(text) is not a size; use bytes or a number with K, M or G (e.g. 100M)")
-    }
-    return Int(value * Double(scale))
 }
 
 /// Peak resident set size of this process (Linux reports ru_maxrss in KiB).

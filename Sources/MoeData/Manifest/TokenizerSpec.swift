@@ -1,0 +1,17 @@
+/// The manifest's `tokenizer`: the model, its sentinels, and how to train it when it is missing.
+public struct TokenizerSpec: Sendable {
+    /// Path of the SentencePiece `.model`.
+    public var model: String
+    public var sentinels: Int
+    /// When set and the model file is missing, `build` trains one with these settings.
+    public var train: TrainSpec?
+
+    public struct TrainSpec: Sendable {
+        public var vocabSize: Int
+        public var sampleMegabytes: Int
+        public var characterCoverage: Double
+        /// Per-source shares of the training sample (source name → weight); default: equal.
+        public var shares: [String: Double]
+        public var userDefinedSymbols: [String]
+    }
+}
