@@ -75,4 +75,38 @@ import Testing
         #expect(seeded == trainedWith7)
         #expect(unseeded == trainedWith0)
     }
+
+    /// The tokenizer a build trains does not depend on `--jobs` (libsentencepiece's model changes with
+    /// its thread count, so the build trains with a fixed count): `--jobs 1` and `--jobs 3` give the
+    /// same model, and it is the model `tokenizer train` makes with its default threads.
+    @Test func tokenizerABuildTrainsIsTheSameWhateverJobs() throws {
+        let dir = try TestSupport.tempDir("tokjobs")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let texts = try TestSupport.realTextFiles(200)
+        let manifest = dir.appendingPathComponent("m.yaml").path
+        try """
+            name: jobs
+            output: out
+            tokenizer:
+              model: out/tok.model
+              sentinels: 100
+              train: {vocab_size: 600, sample_mb: 1}
+            sources:
+              - {name: docs, format: text, paths: [\(texts.joined(separator: ", "))], domain: web}
+            """.write(toFile: manifest, atomically: true, encoding: .utf8)
+        func ingest(jobs: String) throws -> Data {
+            let output = dir.appendingPathComponent("jobs\(jobs)")
+            let r = try TestSupport.moeData(["ingest", manifest, "--output", output.path, "--jobs", jobs, "--quiet"])
+            #expect(r.status == 0, "\(r.stderr)")
+            return try Data(contentsOf: output.appendingPathComponent("tok.model"))
+        }
+        let model = dir.appendingPathComponent("default.model").path
+        let trained = try TestSupport.moeData(["tokenizer", "train", "-o", model, "--manifest", manifest,
+                                               "--vocab-size", "600", "--sample-bytes", "1M"])
+        #expect(trained.status == 0, "\(trained.stderr)")
+        let one = try ingest(jobs: "1")
+        let three = try ingest(jobs: "3")
+        #expect(one == three, "the tokenizer changed with --jobs")
+        #expect(one == (try Data(contentsOf: URL(fileURLWithPath: model))))
+    }
 }

@@ -4,28 +4,29 @@ import Foundation
 /// and the manifest says how (`tokenizer.train`).
 public enum TokenizerSetup {
     /// `seed` keys the training sample when the model is trained here (`build --seed`; default 0).
-    public static func load(manifest: Manifest, quiet: Bool, jobs: Int = 2, engine: TokenizerEngine = .auto,
+    public static func load(manifest: Manifest, quiet: Bool, engine: TokenizerEngine = .auto,
                             seed: UInt64? = nil) throws -> Tokenizer {
         let spec = manifest.tokenizer
         if !FileManager.default.fileExists(atPath: spec.model) {
             guard let train = spec.train else {
                 throw MoeDataError("\(manifest.path): tokenizer.model: \(spec.model) does not exist; give a SentencePiece .model, or add tokenizer.train to make one")
             }
-            try trainFromManifest(manifest, train: train, quiet: quiet, jobs: jobs, seed: seed)
+            try trainFromManifest(manifest, train: train, quiet: quiet, seed: seed)
         }
         return try Tokenizer(modelPath: spec.model, sentinelCount: spec.sentinels, engine: engine)
     }
 
     /// Draws a sample of `sample_mb` from the sources (per-source shares; equal by default), in
     /// one streaming pass each, and trains an umT5-layout unigram model on it.
-    static func trainFromManifest(_ manifest: Manifest, train: TokenizerSpec.TrainSpec, quiet: Bool, jobs: Int,
+    /// The trainer keeps its fixed thread count (not `--jobs`): the model, and so every token after it,
+    /// must not depend on the machine or on `--jobs`.
+    static func trainFromManifest(_ manifest: Manifest, train: TokenizerSpec.TrainSpec, quiet: Bool,
                                   seed: UInt64?) throws {
         var options = TokenizerTrainingOptions()
         options.vocabSize = train.vocabSize
         options.characterCoverage = train.characterCoverage
         options.userDefinedSymbols = train.userDefinedSymbols
         options.sampleBytes = train.sampleMegabytes * 1_000_000
-        options.threads = max(1, jobs)
         if let seed { options.seed = seed }
         var training = TokenizerTraining(
             inputs: try textSources(manifest, shares: train.shares, sharesKey: "tokenizer.train.shares"),

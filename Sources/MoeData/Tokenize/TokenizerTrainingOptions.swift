@@ -20,8 +20,10 @@ public struct TokenizerTrainingOptions: Sendable, Equatable {
     public var userDefinedSymbols: [String] = []
     /// Seed of the sample draw and of the trainer.
     public var seed: UInt64 = 0
-    /// Trainer threads.
-    public var threads: Int = 2
+    /// Trainer threads. libsentencepiece splits the sample among its threads, so the model changes
+    /// with their number: a fixed count (not the machine's cores) gives the same model everywhere.
+    public var threads: Int = TokenizerTrainingOptions.reproducibleThreads
+    public static let reproducibleThreads = 2
     /// SentencePiece normalization rule: "identity" keeps text as is, so decoding returns the
     /// exact input (code indentation and newlines included); "nmt_nfkc" is SentencePiece's
     /// default (NFKC, whitespace folding) as in T5's models.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MoeData
 
 /// `--jobs`: the threads a command works on, one name in every command. `--threads`, its old name in
 /// `tokenizer train`, `train` and `analyze`, still works for old scripts but is not shown in the help.
@@ -50,5 +51,5 @@ enum SentencePieceTrainerJobs: JobsUse {
     static let help = "Threads of libsentencepiece's trainer (default: 2, not all cores: the trainer splits the "
         + "sample among its threads, so the model changes with their number; a fixed default gives the same "
         + "model on every machine)."
-    static let defaultCount = 2
+    static var defaultCount: Int { TokenizerTrainingOptions.reproducibleThreads }
 }
