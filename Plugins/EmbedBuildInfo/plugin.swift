@@ -12,11 +12,15 @@ struct EmbedBuildInfo: BuildToolPlugin {
         let outputDirectory = context.pluginWorkDirectoryURL.appending(path: "generated")
         let package = context.package.directoryURL
         let kind = target.name == "MoeData" ? "presets" : "build"
-        return [.prebuildCommand(
-            displayName: "Embedding mixture presets and build information",
-            executable: URL(fileURLWithPath: "/bin/sh"),
-            arguments: [package.appending(path: "scripts/lib/embed-build-info.sh").path, package.path,
-                        outputDirectory.path, kind],
-            outputFilesDirectory: outputDirectory)]
+        return [
+            .prebuildCommand(
+                displayName: "Embedding mixture presets and build information",
+                executable: URL(fileURLWithPath: "/bin/sh"),
+                arguments: [
+                    package.appending(path: "scripts/lib/embed-build-info.sh").path, package.path,
+                    outputDirectory.path, kind,
+                ],
+                outputFilesDirectory: outputDirectory)
+        ]
     }
 }

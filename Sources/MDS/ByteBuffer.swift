@@ -6,9 +6,9 @@ extension Array where Element == UInt8 {
 
     @inline(__always) mutating func appendArrayLE<T: FixedWidthInteger>(_ values: [T]) {
         #if _endian(little)
-        values.withUnsafeBytes { append(contentsOf: $0) }
+            values.withUnsafeBytes { append(contentsOf: $0) }
         #else
-        for v in values { appendLE(v) }
+            for v in values { appendLE(v) }
         #endif
     }
 }
@@ -21,9 +21,10 @@ extension UnsafeRawBufferPointer {
     func readArrayLE<T: FixedWidthInteger>(_ type: T.Type, at offset: Int, count: Int) -> [T] {
         [T](unsafeUninitializedCapacity: count) { buf, n in
             let dst = UnsafeMutableRawBufferPointer(buf)
-            dst.copyMemory(from: UnsafeRawBufferPointer(rebasing: self[offset..<(offset + count * MemoryLayout<T>.stride)]))
+            dst.copyMemory(
+                from: UnsafeRawBufferPointer(rebasing: self[offset..<(offset + count * MemoryLayout<T>.stride)]))
             #if !_endian(little)
-            for i in 0..<count { buf[i] = T(littleEndian: buf[i]) }
+                for i in 0..<count { buf[i] = T(littleEndian: buf[i]) }
             #endif
             n = count
         }

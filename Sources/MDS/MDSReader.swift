@@ -1,5 +1,5 @@
-import Foundation
 import FileSupport
+import Foundation
 import JSON
 
 /// Reads an MDS directory written by us or by mosaicml-streaming.
@@ -27,7 +27,10 @@ public final class MDSDataset: @unchecked Sendable {
             let url = directory.appendingPathComponent(zipName)
             let zip = try MDSDataset.readFile(url)
             if let expected = entry.zipBytes, expected != zip.count {
-                throw MDSError.format("\(url.path): \(zip.count) bytes, index.json says \(expected); the shard is truncated or was changed")
+                throw MDSError.format(
+                    "\(url.path): \(zip.count) bytes, index.json says \(expected); the shard is truncated or was "
+                        + "changed"
+                )
             }
             if verifyHashes { try MDSDataset.check(zip, entry.zipHashes ?? [:], url.path) }
             do { raw = try zip.withUnsafeBytes { try Zstd.decompress($0, limit: entry.rawBytes) } } catch {
@@ -76,10 +79,14 @@ public struct MDSShard: Sendable {
         self.name = name
         guard bytes.count >= 8 else { throw MDSError.format("\(name): too short for an MDS shard") }
         let n = bytes.withUnsafeBytes { Int($0.readLE(UInt32.self, at: 0)) }
-        guard 4 + 4 * (n + 1) <= bytes.count else { throw MDSError.format("\(name): sample count \(n) does not fit the file") }
+        guard 4 + 4 * (n + 1) <= bytes.count else {
+            throw MDSError.format("\(name): sample count \(n) does not fit the file")
+        }
         self.count = n
         let lastEnd = bytes.withUnsafeBytes { Int($0.readLE(UInt32.self, at: 4 + 4 * n)) }
-        guard lastEnd == bytes.count else { throw MDSError.format("\(name): last offset \(lastEnd) != file size \(bytes.count)") }
+        guard lastEnd == bytes.count else {
+            throw MDSError.format("\(name): last offset \(lastEnd) != file size \(bytes.count)")
+        }
     }
 
     /// Decodes sample `i` into values in column order.
@@ -101,7 +108,9 @@ public struct MDSShard: Sendable {
             for c in columns {
                 let size: Int
                 if let fixed = c.encoding.fixedSize { size = fixed } else { size = sizes[v]; v += 1 }
-                guard p + size <= end else { throw MDSError.format("\(name): sample \(i) column '\(c.name)' overruns the sample") }
+                guard p + size <= end else {
+                    throw MDSError.format("\(name): sample \(i) column '\(c.name)' overruns the sample")
+                }
                 values.append(try MDSShard.decode(UnsafeRawBufferPointer(rebasing: buf[p..<(p + size)]), c, name))
                 p += size
             }
@@ -120,10 +129,14 @@ public struct MDSShard: Sendable {
     static func decode(_ b: UnsafeRawBufferPointer, _ c: MDSColumn, _ name: String) throws -> MDSValue {
         switch c.encoding {
         case .str:
-            guard let s = String(validating: b, as: UTF8.self) else { throw MDSError.format("\(name): column '\(c.name)' is not UTF-8") }
+            guard let s = String(validating: b, as: UTF8.self) else {
+                throw MDSError.format("\(name): column '\(c.name)' is not UTF-8")
+            }
             return .string(s)
         case .json:
-            do { return .json(try JSONValue.parse(Data(b))) } catch { throw MDSError.format("\(name): column '\(c.name)': \(error)") }
+            do { return .json(try JSONValue.parse(Data(b))) } catch {
+                throw MDSError.format("\(name): column '\(c.name)': \(error)")
+            }
         case .bytes: return .bytes([UInt8](b))
         case .int: return .int(b.readLE(Int64.self, at: 0))
         case .scalar(let t):
@@ -136,11 +149,15 @@ public struct MDSShard: Sendable {
         case .ndarray(let t, let fixed):
             var p = 0
             var count: Int
-            if let fixed { count = fixed } else {
+            if let fixed {
+                count = fixed
+            } else {
                 guard b.count >= 1 else { throw MDSError.format("\(name): column '\(c.name)' empty") }
                 let head = b[0]
                 p = 1
-                guard head >> 2 == 1 else { throw MDSError.format("\(name): column '\(c.name)' is not one-dimensional") }
+                guard head >> 2 == 1 else {
+                    throw MDSError.format("\(name): column '\(c.name)' is not one-dimensional")
+                }
                 // The length field must be inside the column, and a 64-bit length must fit an Int:
                 // both were read unchecked (a read past the shard, a trap on 2^63 and more).
                 let width = 1 << Int(head & 3)
@@ -160,14 +177,16 @@ public struct MDSShard: Sendable {
             }
             // Divided rather than multiplied: count × width overflowed for counts near 2^62.
             guard count <= (b.count - p) / t.byteWidth, p + count * t.byteWidth == b.count else {
-                throw MDSError.format("\(name): column '\(c.name)' has \(b.count - p) bytes for \(count) × \(t.rawValue)")
+                throw MDSError.format(
+                    "\(name): column '\(c.name)' has \(b.count - p) bytes for \(count) × \(t.rawValue)")
             }
             switch t {
             case .uint8: return .uint8s(b.readArrayLE(UInt8.self, at: p, count: count))
             case .uint16: return .uint16s(b.readArrayLE(UInt16.self, at: p, count: count))
             case .uint32: return .uint32s(b.readArrayLE(UInt32.self, at: p, count: count))
             case .int32: return .int32s(b.readArrayLE(Int32.self, at: p, count: count))
-            case .float32: return .float32s(b.readArrayLE(UInt32.self, at: p, count: count).map { Float(bitPattern: $0) })
+            case .float32:
+                return .float32s(b.readArrayLE(UInt32.self, at: p, count: count).map { Float(bitPattern: $0) })
             default: throw MDSError.format("\(name): ndarray of \(t.rawValue) is not read by this tool")
             }
         }

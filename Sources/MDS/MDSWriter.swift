@@ -1,5 +1,5 @@
-import Foundation
 import FileSupport
+import Foundation
 import JSON
 
 /// What `index.json` says of one shard (mosaicml-streaming's `version: 2` entry).
@@ -19,7 +19,9 @@ public struct MDSShardEntry: Sendable, Equatable {
     /// The entry as mosaicml-streaming writes it.
     public var json: JSONValue {
         func fileInfo(_ name: String, _ bytes: Int, _ h: [String: String]) -> JSONValue {
-            .object(["basename": .string(name), "bytes": .int(Int64(bytes)), "hashes": .object(h.mapValues { .string($0) })])
+            .object([
+                "basename": .string(name), "bytes": .int(Int64(bytes)), "hashes": .object(h.mapValues { .string($0) }),
+            ])
         }
         return .object([
             "column_encodings": .array(columns.map { .string($0.encoding.name) }),
@@ -43,7 +45,9 @@ public struct MDSShardEntry: Sendable, Equatable {
         }
         let names = try need(json["column_names"]?.arrayValue, "column_names").compactMap(\.stringValue)
         let encs = try need(json["column_encodings"]?.arrayValue, "column_encodings").compactMap(\.stringValue)
-        guard names.count == encs.count else { throw MDSError.format("column_names and column_encodings differ in length") }
+        guard names.count == encs.count else {
+            throw MDSError.format("column_names and column_encodings differ in length")
+        }
         columns = try zip(names, encs).map { MDSColumn($0, try MDSEncoding(name: $1)) }
         compression = json["compression"]?.stringValue
         hashes = (json["hashes"]?.arrayValue ?? []).compactMap(\.stringValue)
@@ -65,9 +69,11 @@ public struct MDSShardEntry: Sendable, Equatable {
         }
     }
 
-    public init(columns: [MDSColumn], compression: String?, hashes: [String], sizeLimit: Int, samples: Int,
-                rawBasename: String, rawBytes: Int, rawHashes: [String: String],
-                zipBasename: String?, zipBytes: Int?, zipHashes: [String: String]?) {
+    public init(
+        columns: [MDSColumn], compression: String?, hashes: [String], sizeLimit: Int, samples: Int,
+        rawBasename: String, rawBytes: Int, rawHashes: [String: String],
+        zipBasename: String?, zipBytes: Int?, zipHashes: [String: String]?
+    ) {
         self.columns = columns
         self.compression = compression
         self.hashes = hashes
@@ -90,7 +96,7 @@ public struct MDSShardEntry: Sendable, Equatable {
 /// renamed, so a crash never leaves a partial file under a final name.
 public final class MDSWriter {
     public let directory: URL
-    public let columns: [MDSColumn]   // sorted by name, as MDS stores them
+    public let columns: [MDSColumn]  // sorted by name, as MDS stores them
     public let compressionLevel: Int32?
     public let sizeLimit: Int
     public let hashes = ["xxh64"]
@@ -107,9 +113,13 @@ public final class MDSWriter {
     private let variableColumns: [Int]
 
     /// `existing` continues a dataset whose first shards are already written (resume).
-    public init(directory: URL, columns: [MDSColumn], compressionLevel: Int32? = 3,
-                sizeLimit: Int = 1 << 26, existing: [MDSShardEntry] = []) throws {
-        guard sizeLimit > 0, sizeLimit < (1 << 32) else { throw MDSError.format("size limit must be in 1..<2^32, got \(sizeLimit)") }
+    public init(
+        directory: URL, columns: [MDSColumn], compressionLevel: Int32? = 3,
+        sizeLimit: Int = 1 << 26, existing: [MDSShardEntry] = []
+    ) throws {
+        guard sizeLimit > 0, sizeLimit < (1 << 32) else {
+            throw MDSError.format("size limit must be in 1..<2^32, got \(sizeLimit)")
+        }
         self.directory = directory
         let sorted = columns.sorted { $0.name < $1.name }
         self.columns = sorted
@@ -197,16 +207,18 @@ public final class MDSWriter {
         let index = entries.count
         let rawName = String(format: "shard.%05d.mds", index)
         let rawHash = ["xxh64": XXH64.hex(XXH64.hash(raw))]
-        var entry = MDSShardEntry(columns: columns, compression: compressionName, hashes: hashes, sizeLimit: sizeLimit,
-                                  samples: n, rawBasename: rawName, rawBytes: raw.count, rawHashes: rawHash,
-                                  zipBasename: nil, zipBytes: nil, zipHashes: nil)
+        var entry = MDSShardEntry(
+            columns: columns, compression: compressionName, hashes: hashes, sizeLimit: sizeLimit,
+            samples: n, rawBasename: rawName, rawBytes: raw.count, rawHashes: rawHash,
+            zipBasename: nil, zipBytes: nil, zipHashes: nil)
         if let level = compressionLevel {
             let zip = try raw.withUnsafeBytes { try Zstd.compress($0, level: level) }
             entry.zipBasename = rawName + ".zstd"
             entry.zipBytes = zip.count
             entry.zipHashes = ["xxh64": XXH64.hex(XXH64.hash(zip))]
-            try AtomicFile.write(zip, to: directory.appendingPathComponent(rawName + ".zstd"),
-                                 beforeRename: beforeRename)
+            try AtomicFile.write(
+                zip, to: directory.appendingPathComponent(rawName + ".zstd"),
+                beforeRename: beforeRename)
         } else {
             try AtomicFile.write(raw, to: directory.appendingPathComponent(rawName), beforeRename: beforeRename)
         }
@@ -227,13 +239,20 @@ public final class MDSWriter {
         var out: [UInt8] = []
         func arrayHeader(_ count: Int, _ t: MDSDType) throws {
             guard case .ndarray(let dt, let fixed) = column.encoding, dt == t else {
-                throw MDSError.format("column '\(column.name)' (\(column.encoding.name)) cannot hold a \(t.rawValue) array")
+                throw MDSError.format(
+                    "column '\(column.name)' (\(column.encoding.name)) cannot hold a \(t.rawValue) array")
             }
             if fixed == nil {
-                guard count > 0 else { throw MDSError.format("column '\(column.name)': MDS cannot encode an empty array") }
-                if count < (1 << 8) { out.append(1 << 2 | 0); out.append(UInt8(count)) }
-                else if count < (1 << 16) { out.append(1 << 2 | 1); out.appendLE(UInt16(count)) }
-                else { out.append(1 << 2 | 2); out.appendLE(UInt32(count)) }
+                guard count > 0 else {
+                    throw MDSError.format("column '\(column.name)': MDS cannot encode an empty array")
+                }
+                if count < (1 << 8) {
+                    out.append(1 << 2 | 0); out.append(UInt8(count))
+                } else if count < (1 << 16) {
+                    out.append(1 << 2 | 1); out.appendLE(UInt16(count))
+                } else {
+                    out.append(1 << 2 | 2); out.appendLE(UInt32(count))
+                }
             }
         }
         switch value {
@@ -254,13 +273,19 @@ public final class MDSWriter {
             guard column.encoding == .bytes else { throw MDSError.format("column '\(column.name)' is not bytes") }
             out.append(contentsOf: b)
         case .int(let i):
-            guard column.encoding == .int || column.encoding == .scalar(.int64) else { throw MDSError.format("column '\(column.name)' is not int") }
+            guard column.encoding == .int || column.encoding == .scalar(.int64) else {
+                throw MDSError.format("column '\(column.name)' is not int")
+            }
             out.appendLE(i)
         case .uint32(let v):
-            guard column.encoding == .scalar(.uint32) else { throw MDSError.format("column '\(column.name)' is not uint32") }
+            guard column.encoding == .scalar(.uint32) else {
+                throw MDSError.format("column '\(column.name)' is not uint32")
+            }
             out.appendLE(v)
         case .uint64(let v):
-            guard column.encoding == .scalar(.uint64) else { throw MDSError.format("column '\(column.name)' is not uint64") }
+            guard column.encoding == .scalar(.uint64) else {
+                throw MDSError.format("column '\(column.name)' is not uint64")
+            }
             out.appendLE(v)
         }
         return out

@@ -34,8 +34,10 @@ public final class ZstdStreamDecoder {
     /// Decodes from `input[position...]`, advancing `position` past what was consumed (also when
     /// it throws: then `position` is where zstd stopped), into `output`; returns the number of
     /// bytes written, 0 when it needs more input. Throws `Failure` on corrupt data.
-    public func decode(_ input: UnsafeRawBufferPointer, position: inout Int,
-                       into output: UnsafeMutableRawBufferPointer) throws -> Int {
+    public func decode(
+        _ input: UnsafeRawBufferPointer, position: inout Int,
+        into output: UnsafeMutableRawBufferPointer
+    ) throws -> Int {
         var inBuffer = ZSTD_inBuffer(src: input.baseAddress, size: input.count, pos: position)
         var outBuffer = ZSTD_outBuffer(dst: output.baseAddress, size: output.count, pos: 0)
         let result = ZSTD_decompressStream(context, &outBuffer, &inBuffer)

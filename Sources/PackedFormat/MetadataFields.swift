@@ -35,9 +35,10 @@ struct MetadataFields {
         guard let entries = value(.phases)?.arrayValue else { throw problem(.phases, "an array") }
         return try entries.enumerated().map { i, entry in
             let phase = MetadataFields(json: entry, file: file, path: "phases[\(i)].")
-            return PackedMetadata.Phase(index: try phase.count(.index), name: try phase.string(.name),
-                                        objective: try phase.string(.objective), seqLen: try phase.count(.seqLen),
-                                        budget: try phase.count(.budget))
+            return PackedMetadata.Phase(
+                index: try phase.count(.index), name: try phase.string(.name),
+                objective: try phase.string(.objective), seqLen: try phase.count(.seqLen),
+                budget: try phase.count(.budget))
         }
     }
 }

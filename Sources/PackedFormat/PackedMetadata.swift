@@ -47,9 +47,11 @@ public struct PackedMetadata: Sendable, Equatable {
     public var mixture: String
     public var phases: [Phase]
 
-    public init(vocabSize: Int, paddedVocabSize: Int, pieces: Int, sentinels: Int, eosId: Int, padId: Int,
-                seqLen: Int, tokenizer: String, tokenizerXXH64: String, seed: UInt64, rows: Int, mixture: String,
-                phases: [Phase]) {
+    public init(
+        vocabSize: Int, paddedVocabSize: Int, pieces: Int, sentinels: Int, eosId: Int, padId: Int,
+        seqLen: Int, tokenizer: String, tokenizerXXH64: String, seed: UInt64, rows: Int, mixture: String,
+        phases: [Phase]
+    ) {
         self.vocabSize = vocabSize
         self.paddedVocabSize = paddedVocabSize
         self.pieces = pieces
@@ -81,11 +83,14 @@ public struct PackedMetadata: Sendable, Equatable {
             .sentinels: int(sentinels), .eosId: int(eosId), .padId: int(padId), .seqLen: int(seqLen),
             .tokenizer: .string(tokenizer), .tokenizerXXH64: .string(tokenizerXXH64),
             .seed: .int(Int64(bitPattern: seed)), .rows: int(rows), .mixture: .string(mixture),
-            .phases: .array(phases.map { phase in
-                .object([Key.index.rawValue: int(phase.index), Key.name.rawValue: .string(phase.name),
-                         Key.objective.rawValue: .string(phase.objective), Key.seqLen.rawValue: int(phase.seqLen),
-                         Key.budget.rawValue: int(phase.budget)])
-            }),
+            .phases: .array(
+                phases.map { phase in
+                    .object([
+                        Key.index.rawValue: int(phase.index), Key.name.rawValue: .string(phase.name),
+                        Key.objective.rawValue: .string(phase.objective), Key.seqLen.rawValue: int(phase.seqLen),
+                        Key.budget.rawValue: int(phase.budget),
+                    ])
+                }),
         ]
         return .object(Dictionary(uniqueKeysWithValues: fields.map { ($0.key.rawValue, $0.value) }))
     }
@@ -124,17 +129,20 @@ public struct PackedMetadata: Sendable, Equatable {
     static func checkVersion(_ value: JSONValue?, file: String) throws {
         let expected = PackedMetadata.formatVersion
         guard let value else {
-            throw PackedFormatError("\(file) was written by an older moe-data (no format_version); "
-                + "this moe-data reads format_version \(expected): rebuild it with `moe-data build`")
+            throw PackedFormatError(
+                "\(file) was written by an older moe-data (no format_version); "
+                    + "this moe-data reads format_version \(expected): rebuild it with `moe-data build`")
         }
         guard let found = value.intValue else {
-            throw PackedFormatError("\(file) has format_version \(value.encoded()), not an integer; "
-                + "this moe-data reads format_version \(expected): rebuild it with `moe-data build`")
+            throw PackedFormatError(
+                "\(file) has format_version \(value.encoded()), not an integer; "
+                    + "this moe-data reads format_version \(expected): rebuild it with `moe-data build`")
         }
         guard found == expected else {
             let writer = found < expected ? "an older" : "a newer"
-            throw PackedFormatError("\(file) has format_version \(found), written by \(writer) moe-data, but this "
-                + "moe-data reads format_version \(expected): rebuild it with `moe-data build`")
+            throw PackedFormatError(
+                "\(file) has format_version \(found), written by \(writer) moe-data, but this "
+                    + "moe-data reads format_version \(expected): rebuild it with `moe-data build`")
         }
     }
 }

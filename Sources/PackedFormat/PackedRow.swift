@@ -16,8 +16,10 @@ public struct PackedRow: Sendable, Equatable, Codable {
     /// "<shard file> row <i>" for a row read from disk, used in error messages; empty for a row made in memory.
     public var origin: String
 
-    public init(tokens: [UInt32], lossMask: [UInt8], segmentIds: [UInt16], positions: [UInt16], prefix: [UInt8],
-                segments: [SegmentProvenance] = [], origin: String = "") {
+    public init(
+        tokens: [UInt32], lossMask: [UInt8], segmentIds: [UInt16], positions: [UInt16], prefix: [UInt8],
+        segments: [SegmentProvenance] = [], origin: String = ""
+    ) {
         self.tokens = tokens
         self.lossMask = lossMask
         self.segmentIds = segmentIds

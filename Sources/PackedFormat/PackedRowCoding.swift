@@ -33,23 +33,26 @@ extension PackedRow {
             return v
         }
         let tokens = try column(.tokens, "ndarray:uint32") { $0.uint32s }
-        let prefix = sample[PackedColumn.prefix.name] == nil
+        let prefix =
+            sample[PackedColumn.prefix.name] == nil
             ? [UInt8](repeating: 0, count: tokens.count) : try column(.prefix, "ndarray:uint8") { $0.uint8s }
         var segments: [SegmentProvenance] = []
         if withProvenance {
             let entries = try column(.provenance, "a JSON array") { $0.json?.arrayValue }
             segments = try entries.map { entry in
                 guard let segment = SegmentProvenance(json: entry) else {
-                    throw PackedFormatError("\(origin): column 'provenance' has an entry that is not "
-                        + "{segment, source, objective, denoiser, docs}: \(entry.encoded())")
+                    throw PackedFormatError(
+                        "\(origin): column 'provenance' has an entry that is not "
+                            + "{segment, source, objective, denoiser, docs}: \(entry.encoded())")
                 }
                 return segment
             }
         }
-        self.init(tokens: tokens, lossMask: try column(.lossMask, "ndarray:uint8") { $0.uint8s },
-                  segmentIds: try column(.segmentIds, "ndarray:uint16") { $0.uint16s },
-                  positions: try column(.positions, "ndarray:uint16") { $0.uint16s },
-                  prefix: prefix, segments: segments, origin: origin)
+        self.init(
+            tokens: tokens, lossMask: try column(.lossMask, "ndarray:uint8") { $0.uint8s },
+            segmentIds: try column(.segmentIds, "ndarray:uint16") { $0.uint16s },
+            positions: try column(.positions, "ndarray:uint16") { $0.uint16s },
+            prefix: prefix, segments: segments, origin: origin)
     }
 
     /// How errors name row `row` of the shard `entry` of the dataset in `directory`: "<shard file> row <row>".

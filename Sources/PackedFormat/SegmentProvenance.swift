@@ -31,18 +31,19 @@ public struct SegmentProvenance: Sendable, Equatable, Codable {
             Key.source.rawValue: .string(source),
             Key.objective.rawValue: .string(objective),
             Key.denoiser.rawValue: denoiser.map { .string($0) } ?? .null,
-            Key.docs.rawValue: .array(pieces.map {
-                .array([.string($0.docId), .int(Int64($0.offset)), .int(Int64($0.count))])
-            }),
+            Key.docs.rawValue: .array(
+                pieces.map {
+                    .array([.string($0.docId), .int(Int64($0.offset)), .int(Int64($0.count))])
+                }),
         ])
     }
 
     /// Reads one entry back; nil when it does not have that shape.
     public init?(json: JSONValue) {
         guard let segment = json[Key.segment.rawValue]?.intValue,
-              let source = json[Key.source.rawValue]?.stringValue,
-              let objective = json[Key.objective.rawValue]?.stringValue,
-              let docs = json[Key.docs.rawValue]?.arrayValue
+            let source = json[Key.source.rawValue]?.stringValue,
+            let objective = json[Key.objective.rawValue]?.stringValue,
+            let docs = json[Key.docs.rawValue]?.arrayValue
         else { return nil }
         var denoiser: String?
         switch json[Key.denoiser.rawValue] {
@@ -53,11 +54,12 @@ public struct SegmentProvenance: Sendable, Equatable, Codable {
         var pieces: [RawPiece] = []
         for doc in docs {
             guard let fields = doc.arrayValue, fields.count == 3, let id = fields[0].stringValue,
-                  let offset = fields[1].intValue, let count = fields[2].intValue
+                let offset = fields[1].intValue, let count = fields[2].intValue
             else { return nil }
             pieces.append(RawPiece(docId: id, offset: Int(offset), count: Int(count)))
         }
-        self.init(segment: Int(segment), source: source, objective: objective, denoiser: denoiser,
-                  pieces: pieces)
+        self.init(
+            segment: Int(segment), source: source, objective: objective, denoiser: denoiser,
+            pieces: pieces)
     }
 }

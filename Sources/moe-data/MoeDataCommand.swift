@@ -8,10 +8,10 @@ struct MoeDataCommand: ParsableCommand {
         commandName: "moe-data",
         abstract: "Prepare pretraining data mixtures for Mixture-of-Experts models, and train one on them.",
         discussion: """
-        Examples (the README's main command on the built-in sample, then its figures):
-          moe-data build manifests/sample.yaml --mixture openmoe-8b --total-tokens 2M
-          moe-data stats out/sample
-        """,
+            Examples (the README's main command on the built-in sample, then its figures):
+              moe-data build manifests/sample.yaml --mixture openmoe-8b --total-tokens 2M
+              moe-data stats out/sample
+            """,
         version: VersionReport.text,
         subcommands: [
             BenchCommand.self,

@@ -6,13 +6,14 @@ import MoeTrain
 /// so its version is the one pkg-config reported at build time).
 enum VersionReport {
     static var text: String {
-        let commit = EmbeddedBuildInfo.commit.isEmpty
+        let commit =
+            EmbeddedBuildInfo.commit.isEmpty
             ? "unknown (not built from a git checkout)" : EmbeddedBuildInfo.commit
         let spm = EmbeddedBuildInfo.sentencepieceVersion.isEmpty ? "unknown" : EmbeddedBuildInfo.sentencepieceVersion
         return """
-        moe-data \(MoeDataVersion.version)
-        commit: \(commit)
-        libraries: \(MoeDataVersion.libraries); \(BLASThreads.configuration); sentencepiece \(spm) (at build time)
-        """
+            moe-data \(MoeDataVersion.version)
+            commit: \(commit)
+            libraries: \(MoeDataVersion.libraries); \(BLASThreads.configuration); sentencepiece \(spm) (at build time)
+            """
     }
 }

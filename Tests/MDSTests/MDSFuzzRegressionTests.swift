@@ -1,9 +1,10 @@
 import FileSupport
 import Foundation
 import JSON
-@testable import MDS
 import MoeTestSupport
 import Testing
+
+@testable import MDS
 
 /// Inputs the libFuzzer harnesses of bench/fuzz found (or that reach the same defect the way a
 /// user would): each must be refused with an error that says why, never crash or exhaust memory.
@@ -99,11 +100,13 @@ import Testing
     // (read past the shard buffer).
     @Test func ndarrayLengthsThatDoNotFitAreErrorsNotTraps() throws {
         let column = MDSColumn("tokens", .ndarray(.uint32, count: nil))
-        for (length, what) in [(UInt64.max - 15, "claims 18446744073709551600 elements"),
-                               (UInt64(1) << 62 | 1, "has 0 bytes for 4611686018427387905 × uint32")] {
+        for (length, what) in [
+            (UInt64.max - 15, "claims 18446744073709551600 elements"),
+            (UInt64(1) << 62 | 1, "has 0 bytes for 4611686018427387905 × uint32"),
+        ] {
             var body: [UInt8] = []
             body.appendLE(UInt32(9))  // the variable-size column's size
-            body.append(4 | 3)        // one dimension, 64-bit length
+            body.append(4 | 3)  // one dimension, 64-bit length
             body.appendLE(length)
             let shard = try MDSShard(bytes: Self.shard(body), columns: [column], name: "s.mds")
             do {

@@ -1,8 +1,9 @@
 import FileSupport
 import Foundation
-@testable import MDS
 import MoeTestSupport
 import Testing
+
+@testable import MDS
 
 @Suite struct MDSRoundTripTests {
     func tempDir() throws -> URL { try TempFolder.make("mds") }
@@ -10,9 +11,12 @@ import Testing
     @Test func writesAndReadsBackWithHashes() throws {
         let dir = try tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let writer = try MDSWriter(directory: dir, columns: [
-            MDSColumn("tokens", .ndarray(.uint32, count: nil)), MDSColumn("source", .str), MDSColumn("doc_id", .str),
-        ], sizeLimit: 4096)
+        let writer = try MDSWriter(
+            directory: dir,
+            columns: [
+                MDSColumn("tokens", .ndarray(.uint32, count: nil)), MDSColumn("source", .str),
+                MDSColumn("doc_id", .str),
+            ], sizeLimit: 4096)
         var expected: [[UInt32]] = []
         for i in 0..<300 {
             let tokens = (0..<(1 + i % 97)).map { UInt32($0 * 7919 + i) }

@@ -2,6 +2,7 @@ import Foundation
 import MDS
 import MoeTestSupport
 import Testing
+
 @testable import MoeData
 
 /// README promises checked on one small build made through the binary: `mode_tokens: reserved`, the
@@ -14,7 +15,8 @@ import Testing
         let lines = try TestSupport.realLines(3000)
         try lines.map { "{\"text\": \(TestSupport.jsonString($0))}" }.joined(separator: "\n")
             .write(to: dir.appendingPathComponent("web.jsonl"), atomically: true, encoding: .utf8)
-        try FileManager.default.copyItem(atPath: TestSupport.codeRoot + "/json",
+        try FileManager.default.copyItem(
+            atPath: TestSupport.codeRoot + "/json",
             toPath: dir.appendingPathComponent("code").path)
         try """
         name: promises
@@ -37,8 +39,10 @@ import Testing
           - {name: ul2, budget: 30000, weights: {web: 60, code: 40}, objective: {type: ul2, mode_tokens: reserved}}
           - {name: lm, budget: rest, weights: {web: 80, code: 20}, objective: {type: causal}}
         """.write(to: dir.appendingPathComponent("mix.yaml"), atomically: true, encoding: .utf8)
-        let r = try TestSupport.moeData(["build", dir.appendingPathComponent("m.yaml").path, "--mixture",
-                                         dir.appendingPathComponent("mix.yaml").path, "--quiet"])
+        let r = try TestSupport.moeData([
+            "build", dir.appendingPathComponent("m.yaml").path, "--mixture",
+            dir.appendingPathComponent("mix.yaml").path, "--quiet",
+        ])
         guard r.status == 0 else { throw MoeDataError("build failed: \(r.stderr)") }
         return dir
     }
@@ -47,8 +51,9 @@ import Testing
     /// model's own vocabulary by spm_export_vocab); causal rows carry none.
     @Test func reservedModeTokensAreSingleIdsThroughABuild() throws {
         let dir = try Self.build.get()
-        let vocab = try TestSupport.run(TestSupport.which("spm_export_vocab"),
-                                        ["--model=\(dir.appendingPathComponent("out/tok.model").path)"])
+        let vocab = try TestSupport.run(
+            TestSupport.which("spm_export_vocab"),
+            ["--model=\(dir.appendingPathComponent("out/tok.model").path)"])
         #expect(vocab.status == 0, "\(vocab.stderr)")
         let pieces = vocab.stdout.split(separator: "\n").map { String($0.split(separator: "\t").first ?? "") }
         func id(_ symbol: String) throws -> UInt32 { UInt32(try #require(pieces.firstIndex(of: symbol))) }
@@ -76,7 +81,8 @@ import Testing
         let manifest = dir.appendingPathComponent("m.yaml").path
         let r = try TestSupport.moeData(["plan", manifest, "--mixture", dir.appendingPathComponent("mix.yaml").path])
         #expect(r.status == 0, "\(r.stderr)")
-        let stats = try CatalogStats.load(try Catalog.openExisting(outputDirectory: dir.appendingPathComponent("out").path))
+        let stats = try CatalogStats.load(
+            try Catalog.openExisting(outputDirectory: dir.appendingPathComponent("out").path))
         let web = try #require(stats.sources.first { $0.name == "web" })
         let grouped = web.tokens.formatted(.number.grouping(.automatic).locale(Locale(identifier: "en_US")))
         #expect(r.stdout.contains("Phase 1 of 2: ul2"), "\(r.stdout)")
@@ -89,12 +95,14 @@ import Testing
         #expect(r.stdout.contains("Every source has enough tokens."))
 
         let big = dir.appendingPathComponent("big.yaml")
-        try "name: big\ntotal_tokens: 50M\nphases:\n  - {name: only, budget: 50M, weights: {web: 1, code: 1}, objective: {type: causal}}\n"
-            .write(to: big, atomically: true, encoding: .utf8)
+        try ("name: big\ntotal_tokens: 50M\nphases:\n  - {name: only, budget: 50M, weights: {web: 1, code: 1}, "
+            + "objective: {type: causal}}\n").write(to: big, atomically: true, encoding: .utf8)
         let refused = try TestSupport.moeData(["plan", manifest, "--mixture", big.path])
         #expect(refused.status != 0)
-        #expect(refused.stderr.contains("the mixture needs more tokens than the sources hold") && refused.stderr.contains("tokens are missing"),
-                "\(refused.stderr)")
+        #expect(
+            refused.stderr.contains("the mixture needs more tokens than the sources hold")
+                && refused.stderr.contains("tokens are missing"),
+            "\(refused.stderr)")
         #expect(refused.stdout.contains("!"), "the epochs column marks the sources that run out")
     }
 
@@ -103,16 +111,21 @@ import Testing
     @Test func analyzeReportsFindingsIncludingOneThatDoesNotHold() throws {
         let dir = try Self.build.get()
         let run = dir.appendingPathComponent("run-analyze"), report = dir.appendingPathComponent("report")
-        let train = try TestSupport.moeData(["train", "--data", dir.appendingPathComponent("out").path, "--config",
+        let train = try TestSupport.moeData([
+            "train", "--data", dir.appendingPathComponent("out").path, "--config",
             "tiny",
-                                             "--steps", "6", "--lr", "0.05", "--warmup", "1", "--threads", "1",
-                                             "--checkpoint-at", "0.17,1.0", "--out", run.path])
+            "--steps", "6", "--lr", "0.05", "--warmup", "1", "--threads", "1",
+            "--checkpoint-at", "0.17,1.0", "--out", run.path,
+        ])
         #expect(train.status == 0, "\(train.stderr)")
         let checkpoints = try FileManager.default.contentsOfDirectory(atPath: run.path)
             .filter { $0.hasPrefix("checkpoint-step") }.sorted().map { run.appendingPathComponent($0).path }
         #expect(checkpoints.count == 2, "\(checkpoints)")
-        let r = try TestSupport.moeData(["analyze"] + checkpoints + ["--data", dir.appendingPathComponent("out").path,
-                                                                      "--rows", "8", "--threads", "1", "--out", report.path])
+        let r = try TestSupport.moeData(
+            ["analyze"] + checkpoints + [
+                "--data", dir.appendingPathComponent("out").path,
+                "--rows", "8", "--threads", "1", "--out", report.path,
+            ])
         #expect(r.status == 0, "\(r.stderr)")
         let text = try String(contentsOf: report.appendingPathComponent("report.md"), encoding: .utf8)
         #expect(text.contains("Context-independent specialization"))
@@ -124,12 +137,16 @@ import Testing
     @Test func nanLossNamesStepAndDataPosition() throws {
         let dir = try Self.build.get()
         let run = dir.appendingPathComponent("run-nan")
-        let r = try TestSupport.moeData(["train", "--data", dir.appendingPathComponent("out").path, "--config", "tiny",
-                                         "--steps", "6", "--lr", "1e6", "--warmup", "1", "--threads", "1", "--out", run.path])
+        let r = try TestSupport.moeData([
+            "train", "--data", dir.appendingPathComponent("out").path, "--config", "tiny",
+            "--steps", "6", "--lr", "1e6", "--warmup", "1", "--threads", "1", "--out", run.path,
+        ])
         #expect(r.status != 0)
-        #expect(r.stderr.contains("step ") && r.stderr.contains("(data epoch ") && r.stderr.contains(", row "),
+        #expect(
+            r.stderr.contains("step ") && r.stderr.contains("(data epoch ") && r.stderr.contains(", row "),
             "\(r.stderr)")
-        #expect(r.stderr.lowercased().contains("nan") && r.stderr.contains("without writing a checkpoint"),
+        #expect(
+            r.stderr.lowercased().contains("nan") && r.stderr.contains("without writing a checkpoint"),
             "\(r.stderr)")
         #expect(!FileManager.default.fileExists(atPath: run.appendingPathComponent("checkpoint.safetensors").path))
         #expect(!r.stderr.contains("Fatal error"))

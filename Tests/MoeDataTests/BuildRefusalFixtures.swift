@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import MoeData
 
 /// A tiny corpus under the presets' source names, and seeded mutations of the presets, for the
@@ -7,27 +8,30 @@ import Testing
 enum BuildRefusalFixtures {
     static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
-    static let sources = ["arxiv", "book", "c4", "common_crawl", "github", "stackexchange", "the_stack",
-                          "wikipedia", "wikipedia_en"]
+    static let sources = [
+        "arxiv", "book", "c4", "common_crawl", "github", "stackexchange", "the_stack",
+        "wikipedia", "wikipedia_en",
+    ]
 
     /// A manifest with the presets' nine sources, two or three real documentation files each
     /// (a few thousand tokens per source with the test tokenizer).
     static func manifest(in dir: URL) throws -> String {
         let files = try TestSupport.realTextFiles(40)
         var text = """
-        name: refusal
-        output: out
-        on_error: skip
-        shard_size: 64KiB
-        tokenizer:
-          model: \(TestSupport.model)
-          sentinels: 300
-        sources:
+            name: refusal
+            output: out
+            on_error: skip
+            shard_size: 64KiB
+            tokenizer:
+              model: \(TestSupport.model)
+              sentinels: 300
+            sources:
 
-        """
+            """
         for (i, name) in sources.enumerated() {
             let picked = (0..<3).map { files[(i * 4 + $0) % files.count] }
-            text += "  - {name: \(name), format: text, paths: [\(picked.joined(separator: ", "))], domain: "
+            text +=
+                "  - {name: \(name), format: text, paths: [\(picked.joined(separator: ", "))], domain: "
                 + "\(name.contains("stack") || name == "github" ? "code" : "web")}\n"
         }
         let path = dir.appendingPathComponent("manifest.yaml").path
@@ -65,9 +69,11 @@ enum BuildRefusalFixtures {
     }
 
     /// The operators, by kind. Values mix valid ones with each way a value can be refused.
-    static let kinds = ["seq_len", "inputs_length", "targets_length", "prefix_lm_length", "mode_tokens",
-                        "noise_density", "mean_span", "rate", "weight", "unknown_source", "max_epochs", "total_tokens",
-                        "budget"]
+    static let kinds = [
+        "seq_len", "inputs_length", "targets_length", "prefix_lm_length", "mode_tokens",
+        "noise_density", "mean_span", "rate", "weight", "unknown_source", "max_epochs", "total_tokens",
+        "budget",
+    ]
 
     static func apply(_ kind: String, to m: inout Mutation, g: inout Generator) {
         switch kind {

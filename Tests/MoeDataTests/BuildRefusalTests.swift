@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import MoeData
 
 /// `plan` and `build` refuse the same mixtures, before anything is written: a refused build leaves a
@@ -10,8 +11,10 @@ import Testing
         let dir = try TestSupport.tempDir(label)
         let manifest = try BuildRefusalFixtures.manifest(in: dir)
         let preset = BuildRefusalFixtures.repo.appendingPathComponent("mixtures/openmoe-8b.yaml").path
-        let first = try TestSupport.moeData(["build", manifest, "--mixture", preset, "--total-tokens", "12000",
-                                             "--max-epochs", "100", "--quiet", "--jobs", "1"])
+        let first = try TestSupport.moeData([
+            "build", manifest, "--mixture", preset, "--total-tokens", "12000",
+            "--max-epochs", "100", "--quiet", "--jobs", "1",
+        ])
         #expect(first.status == 0, "\(first.stderr)")
         return (dir, manifest, dir.appendingPathComponent("out"))
     }
@@ -24,11 +27,18 @@ import Testing
         let presetFile = BuildRefusalFixtures.repo.appendingPathComponent("mixtures/openmoe-8b.yaml")
         let preset = try String(contentsOf: presetFile, encoding: .utf8)
         // The issue's two cases: a row length past uint16, and inputs too short for the mode prefix.
-        let cases = [("seq_len", "phases[1].seq_len",
-                      preset.replacingOccurrences(of: "objective: {type: causal}\n    seq_len: 2048",
-                                                  with: "objective: {type: causal}\n    seq_len: 70000")),
-                     ("inputs_length", "phases[0].objective",
-                      preset.replacingOccurrences(of: "inputs_length: 1024", with: "inputs_length: 1"))]
+        let cases = [
+            (
+                "seq_len", "phases[1].seq_len",
+                preset.replacingOccurrences(
+                    of: "objective: {type: causal}\n    seq_len: 2048",
+                    with: "objective: {type: causal}\n    seq_len: 70000")
+            ),
+            (
+                "inputs_length", "phases[0].objective",
+                preset.replacingOccurrences(of: "inputs_length: 1024", with: "inputs_length: 1")
+            ),
+        ]
         for (label, key, yaml) in cases {
             let path = dir.appendingPathComponent("\(label).yaml").path
             try yaml.write(toFile: path, atomically: true, encoding: .utf8)
@@ -89,12 +99,14 @@ import Testing
                     .run(catalog: catalog, tokenizer: tokenizer, progress: ProgressLine(quiet: true))
                 built += 1
             } catch { buildError = "\(error)" }
-            #expect((planError == nil) == (buildError == nil),
-                    "mutation \(i) \(mutation.kinds): plan \(planError ?? "accepts"), build \(buildError ?? "accepts")")
+            #expect(
+                (planError == nil) == (buildError == nil),
+                "mutation \(i) \(mutation.kinds): plan \(planError ?? "accepts"), build \(buildError ?? "accepts")")
             if buildError != nil {
                 refusedKinds[mutation.kinds.joined(separator: "+"), default: 0] += 1
-                #expect(try BuildRefusalFixtures.packedTree(output) == before,
-                        "mutation \(i) \(mutation.kinds) changed packed/")
+                #expect(
+                    try BuildRefusalFixtures.packedTree(output) == before,
+                    "mutation \(i) \(mutation.kinds) changed packed/")
             }
         }
         #expect(built > 20 && refusedKinds.count > 10, "built \(built), refused \(refusedKinds)")

@@ -1,19 +1,24 @@
 import Foundation
 import JSON
 import Testing
+
 @testable import MoeData
 
 /// `moe-data build` end to end, checked from the rows it writes.
 @Suite(.serialized) struct BuildTests {
-    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
 
     /// The built-in sample manifest, pointed at a temporary output and the test tokenizer.
     static func sampleManifest(in dir: URL, shardSize: String = "4MiB") throws -> String {
         var text = try String(contentsOf: repo.appendingPathComponent("manifests/sample.yaml"), encoding: .utf8)
         let tokStart = try #require(text.range(of: "tokenizer:"))
         let tokEnd = try #require(text.range(of: "sources:"))
-        text.replaceSubrange(tokStart.lowerBound..<tokEnd.lowerBound, with: "tokenizer:\n  model: \(TestSupport.model)\n  sentinels: 300\n")
-        text = text.replacingOccurrences(of: "output: ../out/sample", with: "output: \(dir.appendingPathComponent("out").path)")
+        text.replaceSubrange(
+            tokStart.lowerBound..<tokEnd.lowerBound,
+            with: "tokenizer:\n  model: \(TestSupport.model)\n  sentinels: 300\n")
+        text = text.replacingOccurrences(
+            of: "output: ../out/sample", with: "output: \(dir.appendingPathComponent("out").path)")
         text = text.replacingOccurrences(of: "shard_size: 4MiB", with: "shard_size: \(shardSize)")
         let path = dir.appendingPathComponent("sample.yaml").path
         try text.write(toFile: path, atomically: true, encoding: .utf8)
@@ -36,7 +41,9 @@ import Testing
             for seg in row["provenance"]?.json?.arrayValue ?? [] {
                 let source = seg["source"]?.stringValue ?? "?"
                 t.objectives.insert(seg["objective"]?.stringValue ?? "?")
-                for doc in seg["docs"]?.arrayValue ?? [] { t.sourceTokens[source, default: 0] += Int(doc.arrayValue?[2].intValue ?? 0) }
+                for doc in seg["docs"]?.arrayValue ?? [] {
+                    t.sourceTokens[source, default: 0] += Int(doc.arrayValue?[2].intValue ?? 0)
+                }
             }
             // Row invariants: segments 1..k then padding 0; positions restart per segment.
             let seg = row["segment_ids"]?.uint16s ?? []
@@ -56,8 +63,10 @@ import Testing
         let dir = try TestSupport.tempDir("build8b")
         defer { try? FileManager.default.removeItem(at: dir) }
         let manifest = try BuildTests.sampleManifest(in: dir)
-        let r = try TestSupport.moeData(["build", manifest, "--mixture", BuildTests.repo.appendingPathComponent("mixtures/openmoe-8b.yaml").path,
-                                         "--total-tokens", "3000000", "--quiet"])
+        let r = try TestSupport.moeData([
+            "build", manifest, "--mixture", BuildTests.repo.appendingPathComponent("mixtures/openmoe-8b.yaml").path,
+            "--total-tokens", "3000000", "--quiet",
+        ])
         #expect(r.status == 0, "\(r.stderr)")
         let m = try Manifest.load(path: manifest)
         let domains = Dictionary(uniqueKeysWithValues: m.sources.map { ($0.name, $0.domain) })
@@ -82,23 +91,30 @@ import Testing
         let stats = try TestSupport.moeData(["stats", dir.appendingPathComponent("out").path])
         #expect(stats.stdout.contains("code 52.2500% (52.2500%)"), "\(stats.stdout)")
         // Per-window realized vs target (1% of a phase) is in the catalog and `stats --json`.
-        let json = try JSONValue.parse(Data(try TestSupport.moeData(["stats", dir.appendingPathComponent("out").path, "--json"]).stdout.utf8))
-        let windows = (json["mixture_realized"]?.arrayValue ?? []).filter { $0["window"] != .null && $0["phase"]?.intValue == 0 }
+        let json = try JSONValue.parse(
+            Data(try TestSupport.moeData(["stats", dir.appendingPathComponent("out").path, "--json"]).stdout.utf8))
+        let windows = (json["mixture_realized"]?.arrayValue ?? []).filter {
+            $0["window"] != .null && $0["phase"]?.intValue == 0
+        }
         #expect(Set(windows.compactMap { $0["window"]?.intValue }).count == 100)
         for w in windows {
             let gap = abs((w["cumulative_realized"]?.intValue ?? 0) - (w["cumulative_target"]?.intValue ?? 0))
-            #expect(gap <= 2014, "a window's cumulative realized tokens stray more than one chunk from the target: \(w)")
+            #expect(
+                gap <= 2014, "a window's cumulative realized tokens stray more than one chunk from the target: \(w)")
         }
         // inspect decodes a row: its segments, source, mode token and sentinels.
         let inspect = try TestSupport.moeData(["inspect", dir.appendingPathComponent("out").path, "--row", "0"])
         #expect(inspect.status == 0, "\(inspect.stderr)")
-        #expect(inspect.stdout.contains("Phase 1 of 2 (v1-ul2)") && inspect.stdout.contains("segment 1: source "), "\(inspect.stdout.prefix(300))")
+        #expect(
+            inspect.stdout.contains("Phase 1 of 2 (v1-ul2)") && inspect.stdout.contains("segment 1: source "),
+            "\(inspect.stdout.prefix(300))")
         #expect(inspect.stdout.contains("[inputs, no loss]") && inspect.stdout.contains("[targets, loss]"))
         #expect(["[NLU]", "[NLG]", "[S2S]"].contains { inspect.stdout.contains($0) })
         let rows = try TestSupport.samples(dir.appendingPathComponent("out/packed"))
-        let spanRow = try #require(rows.firstIndex {
-            $0["provenance"]?.json?.arrayValue?.first?["denoiser"]?.stringValue?.hasPrefix("X") == true
-        }, "no row starts with an X-denoiser example")
+        let spanRow = try #require(
+            rows.firstIndex {
+                $0["provenance"]?.json?.arrayValue?.first?["denoiser"]?.stringValue?.hasPrefix("X") == true
+            }, "no row starts with an X-denoiser example")
         let x = try TestSupport.moeData(["inspect", dir.appendingPathComponent("out").path, "--row", "\(spanRow)"])
         #expect(x.stdout.contains("<extra_id_0>") && x.stdout.contains("[NLG]"), "\(x.stdout.prefix(600))")
         let meta = try JSONValue.parse(Data(contentsOf: dir.appendingPathComponent("out/packed/moe-data.json")))
@@ -155,7 +171,9 @@ import Testing
         while Date() < deadline && p.isRunning {
             // Rows are written to packed.partial/ until the build is complete.
             let partial = packed.path + ".partial"
-            let n = (try? FileManager.default.contentsOfDirectory(atPath: partial).filter { $0.hasSuffix(".zstd") }.count) ?? 0
+            let n =
+                (try? FileManager.default.contentsOfDirectory(atPath: partial).filter { $0.hasSuffix(".zstd") }.count)
+                ?? 0
             if n >= 6 { break }
             usleep(500)
         }
@@ -165,7 +183,9 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: packed.appendingPathComponent("index.json").path))
         let rerun = try TestSupport.moeData(["build", killed, "--mixture", mixture])
         #expect(rerun.status == 0, "\(rerun.stderr)")
-        #expect(rerun.stdout.contains("resumed an interrupted build after"), "the rerun must resume from the checkpoint: \(rerun.stdout)")
+        #expect(
+            rerun.stdout.contains("resumed an interrupted build after"),
+            "the rerun must resume from the checkpoint: \(rerun.stdout)")
         let c = try TestSupport.tree(packed)
         #expect(a == c, "the resumed build differs from an uninterrupted one")
     }

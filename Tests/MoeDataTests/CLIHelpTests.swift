@@ -26,7 +26,8 @@ import Testing
                 if !line.hasPrefix(" ") { break }
                 // "  name   abstract": a name at column 2; deeper lines continue an abstract.
                 guard line.range(of: "^  [a-z][a-z-]*( {2,}|$)", options: .regularExpression) != nil,
-                      let name = line.split(separator: " ").first else { continue }
+                    let name = line.split(separator: " ").first
+                else { continue }
                 let sub = path + [String(name)]
                 if name != "help" && !out.contains(sub) && sub.count <= 2 { out.append(sub); queue.append(sub) }
             }
@@ -89,8 +90,9 @@ import Testing
             #expect(r.status == 0, "moe-data \(path.joined(separator: " ")) --help: \(r.stderr)")
             let found = CLIHelpTests.examples(screen: (["moe-data"] + path).joined(separator: " "), help: r.stdout)
             // Every screen that runs something has an example (groups included: moe-data, tokenizer).
-            #expect(!found.isEmpty || path == ["fault-points"] && r.stdout.contains("MOE_DATA_FAULT"),
-                    "moe-data \(path.joined(separator: " ")) --help has no example")
+            #expect(
+                !found.isEmpty || path == ["fault-points"] && r.stdout.contains("MOE_DATA_FAULT"),
+                "moe-data \(path.joined(separator: " ")) --help has no example")
             all += found
         }
         #expect(all.count >= 25, "found only \(all.count) examples")
@@ -115,7 +117,7 @@ import Testing
                 var i = 1
                 while i < words.count {
                     let w = words[i]
-                    if (w == "<" || w == ">"), i + 1 < words.count {
+                    if w == "<" || w == ">", i + 1 < words.count {
                         if w == "<" { checkPath(words[i + 1]) }
                         i += 2
                         continue
@@ -131,23 +133,27 @@ import Testing
                     i += 1
                 }
                 let parsed = try CLIHelpTests.run(args, env: ["MOE_DATA_PARSE_ONLY": "1"])
-                #expect(parsed.status == 0 && parsed.stdout.hasPrefix("parsed:"),
-                        "\(example.screen): example does not parse: \(example.text)\n\(parsed.stderr)")
+                #expect(
+                    parsed.status == 0 && parsed.stdout.hasPrefix("parsed:"),
+                    "\(example.screen): example does not parse: \(example.text)\n\(parsed.stderr)")
             }
             func checkPath(_ p: String) {
                 let pattern = p.components(separatedBy: "*").first ?? p
                 let exists = FileManager.default.fileExists(atPath: CLIHelpTests.repo.appendingPathComponent(p).path)
                 let made = created.contains { pattern == $0 || pattern.hasPrefix($0 + "/") }
-                #expect(exists || made,
-                        "\(example.screen): \(p) does not exist and no example creates it: \(example.text)")
+                #expect(
+                    exists || made,
+                    "\(example.screen): \(p) does not exist and no example creates it: \(example.text)")
             }
         }
     }
 
     @Test func errorsHaveOneFormat() throws {
         // The argument parser's own errors, a command's validation and a pipeline error all print `error: `.
-        for args in [["build"], ["stats", "--no-such-option"], ["train", "--data", "/nonexistent", "--steps", "0"],
-                     ["stats", "/nonexistent/folder"]] {
+        for args in [
+            ["build"], ["stats", "--no-such-option"], ["train", "--data", "/nonexistent", "--steps", "0"],
+            ["stats", "/nonexistent/folder"],
+        ] {
             let r = try CLIHelpTests.run(args)
             #expect(r.status != 0)
             #expect(r.stderr.hasPrefix("error: ") && !r.stderr.contains("Error:"), "moe-data \(args): \(r.stderr)")

@@ -20,6 +20,8 @@ import Testing
         #expect(repeated.isEmpty, "\(repeated.count) ids name several documents: \(repeated.prefix(8))")
         // Ids are relative to the deepest folder holding the source's entries: the_stack spans
         // /usr/lib/python3.11 and /usr/include/python3.11.
-        #expect(seen.keys.contains("the_stack\tlib/python3.11/unittest/__init__.py"), "\(seen.keys.filter { $0.hasPrefix("the_stack") }.prefix(3))")
+        #expect(
+            seen.keys.contains("the_stack\tlib/python3.11/unittest/__init__.py"),
+            "\(seen.keys.filter { $0.hasPrefix("the_stack") }.prefix(3))")
     }
 }

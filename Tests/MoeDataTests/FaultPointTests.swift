@@ -9,10 +9,14 @@ import Testing
 /// the row count, and that nothing is left behind.
 @Suite(.serialized) struct FaultPointTests {
     /// Shard points are also hit later on, when earlier shards are committed.
-    static let shardPoints: Set = ["ingest.shard.temporary", "ingest.shard.written", "ingest.shard.committed",
-                                   "build.shard.temporary", "build.shard.written", "build.shard.committed"]
-    static let endOfBuild = ["build.last-shard.written", "build.final.committed", "build.index.written",
-                             "build.metadata.written", "build.packed.swapped", "build.old.removed"]
+    static let shardPoints: Set = [
+        "ingest.shard.temporary", "ingest.shard.written", "ingest.shard.committed",
+        "build.shard.temporary", "build.shard.written", "build.shard.committed",
+    ]
+    static let endOfBuild = [
+        "build.last-shard.written", "build.final.committed", "build.index.written",
+        "build.metadata.written", "build.packed.swapped", "build.old.removed",
+    ]
 
     static func points() throws -> [String] {
         let r = try TestSupport.moeData(["fault-points"])
@@ -23,10 +27,13 @@ import Testing
     /// A small corpus: real prose and real code, small shards so every step happens many times.
     static func manifest(in dir: URL) throws -> String {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        return try TestSupport.manifest(in: dir, shardSize: "32KiB", sources: """
-          - {name: web, format: text, paths: ["\(TestSupport.docsRoot)/tutorial"], domain: web}
-          - {name: code, format: code, paths: ["\(TestSupport.codeRoot)/json"], extensions: {.py: Python}, domain: code}
-        """)
+        return try TestSupport.manifest(
+            in: dir, shardSize: "32KiB",
+            sources: """
+                  - {name: web, format: text, paths: ["\(TestSupport.docsRoot)/tutorial"], domain: web}
+                  - {name: code, format: code, paths: ["\(TestSupport.codeRoot)/json"], extensions: {.py: \
+                  Python}, domain: code}
+                """)
     }
 
     static func mixture(in dir: URL) throws -> String {
@@ -62,8 +69,9 @@ import Testing
         try p.run()
         let data = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        return Faulted(signalled: p.terminationReason == .uncaughtSignal, status: p.terminationStatus,
-                       stderr: String(decoding: data, as: UTF8.self))
+        return Faulted(
+            signalled: p.terminationReason == .uncaughtSignal, status: p.terminationStatus,
+            stderr: String(decoding: data, as: UTF8.self))
     }
 
     /// Files that must not outlive a finished run.
@@ -121,10 +129,12 @@ import Testing
                 let manifest = try FaultPointTests.manifest(in: dir.appendingPathComponent(name))
                 let out = dir.appendingPathComponent(name + "/out")
                 let f = try FaultPointTests.run(["ingest", manifest, "--quiet"], fault: name)
-                #expect(f.signalled && f.stderr.contains("fault point \(point)"), "\(name) was not reached: \(f.stderr)")
+                #expect(
+                    f.signalled && f.stderr.contains("fault point \(point)"), "\(name) was not reached: \(f.stderr)")
                 let rerun = try TestSupport.moeData(["ingest", manifest, "--quiet"])
                 #expect(rerun.status == 0, "\(name): \(rerun.stderr)")
-                #expect(try TestSupport.tree(out.appendingPathComponent("tokens")) == reference, "\(name): tokens differ")
+                #expect(
+                    try TestSupport.tree(out.appendingPathComponent("tokens")) == reference, "\(name): tokens differ")
                 #expect(FaultPointTests.leftovers(out).isEmpty, "\(name): left \(FaultPointTests.leftovers(out))")
                 try? FileManager.default.removeItem(at: dir.appendingPathComponent(name))
             }
@@ -149,7 +159,8 @@ import Testing
         // Every case starts from an earlier, complete build with another seed, so the new rows
         // must replace a packed/ that readers may be using.
         let previous = try FaultPointTests.manifest(in: dir.appendingPathComponent("previous"))
-        #expect(try TestSupport.moeData(["build", previous, "--mixture", mixture, "--seed", "9", "--quiet"]).status == 0)
+        #expect(
+            try TestSupport.moeData(["build", previous, "--mixture", mixture, "--seed", "9", "--quiet"]).status == 0)
 
         var cases: [(String, Bool)] = []
         for point in points {
@@ -166,19 +177,26 @@ import Testing
             let f = try FaultPointTests.run(args, fault: fault)
             let point = String(fault.split(separator: ":")[0])
             if isError {
-                #expect(!f.signalled && f.status == 1 && f.stderr.contains("No space left on device"), "\(fault): \(f.stderr)")
+                #expect(
+                    !f.signalled && f.status == 1 && f.stderr.contains("No space left on device"),
+                    "\(fault): \(f.stderr)")
             } else {
-                #expect(f.signalled && f.stderr.contains("fault point \(point)"), "\(fault) was not reached: \(f.stderr)")
+                #expect(
+                    f.signalled && f.stderr.contains("fault point \(point)"), "\(fault) was not reached: \(f.stderr)")
             }
             // Whatever the moment, packed/ is a complete dataset: the old rows or the new ones.
             let packed = out.appendingPathComponent("packed")
             let meta = try JSONValue.parse(Data(contentsOf: packed.appendingPathComponent("moe-data.json")))
-            #expect(try Int64(FaultPointTests.samples(inIndex: packed)) == meta["rows"]?.intValue, "\(fault): packed/ inconsistent")
-            #expect(try TestSupport.samples(packed).count == Int(meta["rows"]?.intValue ?? -1), "\(fault): rows unreadable")
+            #expect(
+                try Int64(FaultPointTests.samples(inIndex: packed)) == meta["rows"]?.intValue,
+                "\(fault): packed/ inconsistent")
+            #expect(
+                try TestSupport.samples(packed).count == Int(meta["rows"]?.intValue ?? -1), "\(fault): rows unreadable")
 
             let rerun = try TestSupport.moeData(args)
             #expect(rerun.status == 0, "\(fault): \(rerun.stderr)")
-            #expect(try TestSupport.tree(packed) == reference, "\(fault): packed rows differ from the uninterrupted build")
+            #expect(
+                try TestSupport.tree(packed) == reference, "\(fault): packed rows differ from the uninterrupted build")
             try FaultPointTests.checkCounts(out, expected: rows, fault)
             #expect(FaultPointTests.leftovers(out).isEmpty, "\(fault): left \(FaultPointTests.leftovers(out))")
             try? FileManager.default.removeItem(at: caseDir)

@@ -1,6 +1,7 @@
 import Foundation
 import MDS
 import Testing
+
 @testable import MoeData
 
 /// What the libFuzzer harnesses of bench/fuzz found, replayed the way a user meets it: the real
@@ -18,9 +19,11 @@ import Testing
         for policy in ["fail", "skip"] {
             let sub = dir.appendingPathComponent(policy)
             try FileManager.default.createDirectory(at: sub, withIntermediateDirectories: true)
-            let manifest = try TestSupport.manifest(in: sub, onError: policy, sources: """
-              - {name: s, format: jsonl, paths: [\(file.path)], domain: web, keep: [meta]}
-            """)
+            let manifest = try TestSupport.manifest(
+                in: sub, onError: policy,
+                sources: """
+                      - {name: s, format: jsonl, paths: [\(file.path)], domain: web, keep: [meta]}
+                    """)
             let r = try TestSupport.moeData(["ingest", manifest, "--quiet"])
             let crashed = r.stderr.contains("crashed") || r.stderr.contains("Fatal error")
             #expect(!crashed, "\(policy): \(r.stderr.prefix(600))")
@@ -45,10 +48,12 @@ import Testing
     // skipped path (a field the reader does not keep) and the kept path (`keep: [meta]`).
     @Test func deeplyNestedFieldIsARecordErrorNotACrash() throws {
         let deep = String(repeating: "[", count: 200_000)
-        try ingest(badLine: "{\"text\": \"a\", \"other\": \(deep)", name: "deep.jsonl",
-                   failMentions: ["deep.jsonl:4", "nesting deeper than 512 levels"])
-        try ingest(badLine: "{\"meta\": \(deep), \"text\": \"a\"}", name: "deep-kept.jsonl",
-                   failMentions: ["deep-kept.jsonl:4", "nesting deeper than 512 levels"])
+        try ingest(
+            badLine: "{\"text\": \"a\", \"other\": \(deep)", name: "deep.jsonl",
+            failMentions: ["deep.jsonl:4", "nesting deeper than 512 levels"])
+        try ingest(
+            badLine: "{\"meta\": \(deep), \"text\": \"a\"}", name: "deep-kept.jsonl",
+            failMentions: ["deep-kept.jsonl:4", "nesting deeper than 512 levels"])
     }
 
     // bench/fuzz manifest: a list used as a mapping key (`? - a`) hit Yams's force-unwrap of
@@ -68,7 +73,8 @@ import Testing
             #expect(r.stderr.contains("\(path):\(line): a key must be a plain name"), "\(r.stderr.prefix(400))")
         }
         // Plain keys, flow or block, numbers included, still load.
-        let good = "name: x\noutput: o\ntokenizer: {model: m.model}\nsources:\n"
+        let good =
+            "name: x\noutput: o\ntokenizer: {model: m.model}\nsources:\n"
             + "  - {name: a, format: jsonl, paths: [x], domain: web}\n"
         try good.write(toFile: path, atomically: true, encoding: .utf8)
         #expect(try Manifest.load(path: path).sources.map(\.name) == ["a"])
@@ -80,21 +86,29 @@ import Testing
     @Test func hugeNumbersInAMixtureAreErrorsNotTraps() throws {
         let dir = try TestSupport.tempDir("fuzz-mixture")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let manifest = try TestSupport.manifest(in: dir, sources: """
-          - {name: web, format: jsonl, paths: [x.jsonl], domain: web}
-        """)
+        let manifest = try TestSupport.manifest(
+            in: dir,
+            sources: """
+                  - {name: web, format: jsonl, paths: [x.jsonl], domain: web}
+                """)
         let big = "9223372036854775807"
         let nine = "9000000000000000000"
         let phase = "    weights: {web: 1}\n    objective: {type: causal}\n"
         let cases: [(String, String)] = [
-            ("name: x\ntotal_tokens: \(big)\nphases:\n  - name: a\n    budget: {fraction: 1}\n" + phase,
-             ":5: phases[0].budget: fraction 1.0 of \(big) tokens is more tokens than can be counted"),
-            ("name: x\nphases:\n  - name: a\n    budget: \(nine)\n" + phase
-                + "  - name: b\n    budget: \(nine)\n" + phase,
-             "phases[1]: the phase budgets add up to more than \(big) tokens"),
-            ("name: x\nphases:\n  - name: a\n    budget: 100\n    weights: {web: 1}\n"
-                + "    objective: {type: ul2, inputs_length: \(big), targets_length: \(big)}\n",
-             "phases[0].objective: inputs_length \(big) + targets_length \(big) exceed the phase's seq_len 2048"),
+            (
+                "name: x\ntotal_tokens: \(big)\nphases:\n  - name: a\n    budget: {fraction: 1}\n" + phase,
+                ":5: phases[0].budget: fraction 1.0 of \(big) tokens is more tokens than can be counted"
+            ),
+            (
+                "name: x\nphases:\n  - name: a\n    budget: \(nine)\n" + phase
+                    + "  - name: b\n    budget: \(nine)\n" + phase,
+                "phases[1]: the phase budgets add up to more than \(big) tokens"
+            ),
+            (
+                "name: x\nphases:\n  - name: a\n    budget: 100\n    weights: {web: 1}\n"
+                    + "    objective: {type: ul2, inputs_length: \(big), targets_length: \(big)}\n",
+                "phases[0].objective: inputs_length \(big) + targets_length \(big) exceed the phase's seq_len 2048"
+            ),
         ]
         for (i, (yaml, message)) in cases.enumerated() {
             let path = dir.appendingPathComponent("mixture\(i).yaml").path
@@ -113,9 +127,11 @@ import Testing
         for (i, size) in ["1e30MB", "nanMB", "-infGiB"].enumerated() {
             let sub = dir.appendingPathComponent("\(i)")
             try FileManager.default.createDirectory(at: sub, withIntermediateDirectories: true)
-            let manifest = try TestSupport.manifest(in: sub, shardSize: size, sources: """
-              - {name: web, format: jsonl, paths: [x.jsonl], domain: web}
-            """)
+            let manifest = try TestSupport.manifest(
+                in: sub, shardSize: size,
+                sources: """
+                      - {name: web, format: jsonl, paths: [x.jsonl], domain: web}
+                    """)
             let r = try TestSupport.moeData(["ingest", manifest, "--quiet"])
             #expect(r.status == 1, "\(size): exit \(r.status): \(r.stderr.prefix(400))")
             let message = "shard_size: expected a whole number (or a size such as 64MiB), got the string '\(size)'"
@@ -134,8 +150,9 @@ import Testing
         let dir = try TestSupport.tempDir("fuzz-model")
         defer { try? FileManager.default.removeItem(at: dir) }
         let good = try Data(contentsOf: URL(fileURLWithPath: TestSupport.model))
-        let bad = try #require(String(data: good, encoding: .isoLatin1)?
-            .replacingOccurrences(of: "<0x41>", with: "<0x-1>").data(using: .isoLatin1))
+        let bad = try #require(
+            String(data: good, encoding: .isoLatin1)?
+                .replacingOccurrences(of: "<0x41>", with: "<0x-1>").data(using: .isoLatin1))
         #expect(bad != good && bad.count == good.count)
         let path = dir.appendingPathComponent("bad.model").path
         try bad.write(to: URL(fileURLWithPath: path))
@@ -143,8 +160,9 @@ import Testing
             _ = try NativeUnigramEncoder(modelPath: path)
             Issue.record("a model with <0x-1> loaded")
         } catch {
-            #expect("\(error)".contains("\(path): byte piece #") && "\(error)".contains("\"<0x-1>\" is not <0xNN>"),
-                    "\(error)")
+            #expect(
+                "\(error)".contains("\(path): byte piece #") && "\(error)".contains("\"<0x-1>\" is not <0xNN>"),
+                "\(error)")
         }
         #expect(UnigramPieceTable.byteValue(Array("<0x4f>".utf8)) == 0x4F)
         #expect(UnigramPieceTable.byteValue(Array("<0x+F>".utf8)) == nil)

@@ -6,7 +6,8 @@ import Testing
 /// bombs, huge manifests, repeated ids. Each gets a clear error or a counted skip, never a hang.
 @Suite(.serialized) struct HostileInputTests {
     /// Runs the binary, killing it after `seconds` so a hang fails the test instead of blocking it.
-    static func runBounded(_ args: [String], seconds: Double = 60) throws -> (status: Int32, stderr: String, hung: Bool) {
+    static func runBounded(_ args: [String], seconds: Double = 60) throws -> (status: Int32, stderr: String, hung: Bool)
+    {
         let p = Process()
         p.executableURL = TestSupport.binary
         p.arguments = args
@@ -33,7 +34,9 @@ import Testing
             for (i, b) in path.utf8.prefix(buf.count - 1).enumerated() { buf[i] = b }
         }
         let rc = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
         }
         #expect(rc == 0, "bind \(path)")
         close(fd)
@@ -45,20 +48,23 @@ import Testing
         let data = dir.appendingPathComponent("data"), code = dir.appendingPathComponent("code")
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(at: code, withIntermediateDirectories: true)
-        try "{\"text\": \"a good record\"}\n".write(to: data.appendingPathComponent("good.jsonl"), atomically: true, encoding: .utf8)
+        try "{\"text\": \"a good record\"}\n".write(
+            to: data.appendingPathComponent("good.jsonl"), atomically: true, encoding: .utf8)
         try "x = 1\n".write(to: code.appendingPathComponent("good.py"), atomically: true, encoding: .utf8)
         for fifo in [data.appendingPathComponent("fifo.jsonl").path, code.appendingPathComponent("pipe.py").path] {
             #expect(try TestSupport.run(TestSupport.which("mkfifo"), [fifo]).status == 0)
         }
         try HostileInputTests.makeSocket(data.appendingPathComponent("sock.jsonl").path)
-        try FileManager.default.createSymbolicLink(atPath: data.appendingPathComponent("link.jsonl").path,
-                                                   withDestinationPath: data.appendingPathComponent("fifo.jsonl").path)
-        try FileManager.default.createSymbolicLink(atPath: data.appendingPathComponent("broken.jsonl").path,
-                                                   withDestinationPath: dir.appendingPathComponent("nowhere").path)
+        try FileManager.default.createSymbolicLink(
+            atPath: data.appendingPathComponent("link.jsonl").path,
+            withDestinationPath: data.appendingPathComponent("fifo.jsonl").path)
+        try FileManager.default.createSymbolicLink(
+            atPath: data.appendingPathComponent("broken.jsonl").path,
+            withDestinationPath: dir.appendingPathComponent("nowhere").path)
         let sources = """
-          - {name: web, format: jsonl, paths: ["\(data.path)", /dev/zero], domain: web}
-          - {name: code, format: code, paths: ["\(code.path)"], extensions: {.py: Python}, domain: code}
-        """
+              - {name: web, format: jsonl, paths: ["\(data.path)", /dev/zero], domain: web}
+              - {name: code, format: code, paths: ["\(code.path)"], extensions: {.py: Python}, domain: code}
+            """
         for policy in ["fail", "skip"] {
             let sub = dir.appendingPathComponent(policy)
             try FileManager.default.createDirectory(at: sub, withIntermediateDirectories: true)
@@ -66,11 +72,14 @@ import Testing
             let r = try HostileInputTests.runBounded(["ingest", manifest, "--quiet"])
             #expect(!r.hung, "\(policy): ingest hung on a special file")
             if policy == "fail" {
-                #expect(r.status == 1 && r.stderr.contains("not a regular file") || r.stderr.contains("broken link"), "\(r.stderr)")
+                #expect(
+                    r.status == 1 && r.stderr.contains("not a regular file") || r.stderr.contains("broken link"),
+                    "\(r.stderr)")
                 continue
             }
             #expect(r.status == 0, "\(r.stderr)")
-            let stats = try JSONValue.parse(Data(try TestSupport.moeData(["stats", sub.appendingPathComponent("out").path, "--json"]).stdout.utf8))
+            let stats = try JSONValue.parse(
+                Data(try TestSupport.moeData(["stats", sub.appendingPathComponent("out").path, "--json"]).stdout.utf8))
             var reasons: [String: Int] = [:]
             for s in stats["skip_reasons"]?.arrayValue ?? [] {
                 let key = "\(s["source"]?.stringValue ?? "") \(s["reason"]?.stringValue ?? "")"
@@ -81,7 +90,9 @@ import Testing
             #expect(reasons["web a socket, not a regular file"] == 1, "\(reasons)")
             #expect(reasons["web a character device, not a regular file"] == 1, "\(reasons)")
             #expect(reasons["web a broken link (its target does not exist)"] == 1, "\(reasons)")
-            #expect(reasons["code a FIFO (named pipe), not a regular file"] == 1, "the FIFO in the code tree is counted: \(reasons)")
+            #expect(
+                reasons["code a FIFO (named pipe), not a regular file"] == 1,
+                "the FIFO in the code tree is counted: \(reasons)")
             let docs = try TestSupport.samples(sub.appendingPathComponent("out/tokens/web"))
             #expect(docs.count == 1)
         }
@@ -103,25 +114,35 @@ import Testing
             try (prefix + jsonl).write(to: sub.appendingPathComponent("a.jsonl"))
             try (prefix + jsonl).write(to: sub.appendingPathComponent("z.jsonl"))
             try (prefix + jsonl).write(to: sub.appendingPathComponent("g.jsonl"))
-            #expect(try TestSupport.run(TestSupport.which("zstd"), ["-q", "--rm", sub.appendingPathComponent("z.jsonl").path]).status == 0)
-            #expect(try TestSupport.run(TestSupport.which("gzip"), [sub.appendingPathComponent("g.jsonl").path]).status == 0)
+            #expect(
+                try TestSupport.run(
+                    TestSupport.which("zstd"), ["-q", "--rm", sub.appendingPathComponent("z.jsonl").path]
+                ).status == 0)
+            #expect(
+                try TestSupport.run(TestSupport.which("gzip"), [sub.appendingPathComponent("g.jsonl").path]).status == 0
+            )
             try (prefix + text).write(to: sub.appendingPathComponent("t.txt"))
             try (prefix + text).write(to: sub.appendingPathComponent("c.py"))
             let tag = withBOM ? "bom" : "plain"
             sources += """
-              - {name: jsonl_\(tag), format: jsonl, paths: ["\(sub.path)/*.jsonl*"], domain: web}
-              - {name: text_\(tag), format: text, paths: ["\(sub.path)/t.txt"], domain: web}
-              - {name: code_\(tag), format: code, paths: ["\(sub.path)/c.py"], extensions: {.py: Python}, domain: code}
+                  - {name: jsonl_\(tag), format: jsonl, paths: ["\(sub.path)/*.jsonl*"], domain: web}
+                  - {name: text_\(tag), format: text, paths: ["\(sub.path)/t.txt"], domain: web}
+                  - {name: code_\(tag), format: code, paths: ["\(sub.path)/c.py"], extensions: {.py: Python}, \
+                  domain: code}
 
-            """
+                """
         }
         // Under `fail`, a BOM must neither reject the file nor lose the first record.
         let manifest = try TestSupport.manifest(in: dir, onError: "fail", sources: sources)
         let r = try TestSupport.moeData(["ingest", manifest, "--quiet"])
         #expect(r.status == 0, "\(r.stderr)")
         for kind in ["jsonl", "text", "code"] {
-            let plain = try TestSupport.samples(dir.appendingPathComponent("out/tokens/\(kind)_plain")).map { $0["tokens"]?.uint32s ?? [] }
-            let bom = try TestSupport.samples(dir.appendingPathComponent("out/tokens/\(kind)_bom")).map { $0["tokens"]?.uint32s ?? [] }
+            let plain = try TestSupport.samples(dir.appendingPathComponent("out/tokens/\(kind)_plain")).map {
+                $0["tokens"]?.uint32s ?? []
+            }
+            let bom = try TestSupport.samples(dir.appendingPathComponent("out/tokens/\(kind)_bom")).map {
+                $0["tokens"]?.uint32s ?? []
+            }
             #expect(plain.count == (kind == "jsonl" ? 18 : 1))
             #expect(plain == bom, "\(kind): a BOM changed the documents")
         }
@@ -144,12 +165,14 @@ import Testing
         // The source is a folder beside the output (an output inside a source is refused first).
         let docs = dir.appendingPathComponent("docs")
         try FileManager.default.createDirectory(at: docs, withIntermediateDirectories: true)
-        let good = try TestSupport.manifest(in: dir, sources: "  - {name: web, format: text, paths: [\"\(docs.path)\"], domain: web}")
+        let good = try TestSupport.manifest(
+            in: dir, sources: "  - {name: web, format: text, paths: [\"\(docs.path)\"], domain: web}")
         let mixture = dir.appendingPathComponent("mix.yaml").path
         try ("name: m\nphases:\n  - {name: p, budget: 10, weights: {web: 1}, objective: {type: causal}}\nx:\n  - *y\n")
             .write(toFile: mixture, atomically: true, encoding: .utf8)
         let x = try HostileInputTests.runBounded(["plan", good, "--mixture", mixture], seconds: 20)
-        #expect(!x.hung && x.status == 1 && x.stderr.contains("mix.yaml:5:") && x.stderr.contains("aliases"), "\(x.stderr)")
+        #expect(
+            !x.hung && x.status == 1 && x.stderr.contains("mix.yaml:5:") && x.stderr.contains("aliases"), "\(x.stderr)")
 
         let fifo = dir.appendingPathComponent("fifo.yaml").path
         #expect(try TestSupport.run(TestSupport.which("mkfifo"), [fifo]).status == 0)
@@ -165,13 +188,17 @@ import Testing
     @Test func manySourcesGiveACappedListInErrors() throws {
         let dir = try TestSupport.tempDir("many")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let sources = (0..<500).map { "  - {name: s\($0), format: text, paths: [\"\(dir.path)/none\($0)\"], domain: web}" }
+        let sources = (0..<500).map {
+            "  - {name: s\($0), format: text, paths: [\"\(dir.path)/none\($0)\"], domain: web}"
+        }
         let manifest = try TestSupport.manifest(in: dir, sources: sources.joined(separator: "\n"))
         let mixture = dir.appendingPathComponent("mix.yaml").path
         try "name: m\nphases:\n  - {name: p, budget: 10, weights: {nope: 1}, objective: {type: causal}}\n"
             .write(toFile: mixture, atomically: true, encoding: .utf8)
         let r = try HostileInputTests.runBounded(["build", manifest, "--mixture", mixture, "--quiet"], seconds: 60)
-        #expect(r.status == 1 && r.stderr.contains("unknown source 'nope'") && r.stderr.contains("488 more"), "\(r.stderr.prefix(400))")
+        #expect(
+            r.status == 1 && r.stderr.contains("unknown source 'nope'") && r.stderr.contains("488 more"),
+            "\(r.stderr.prefix(400))")
         #expect(r.stderr.count < 1000, "the error lists every source: \(r.stderr.count) characters")
     }
 
@@ -180,7 +207,9 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let lines = try TestSupport.realLines(40)
         var text = ""
-        for (i, l) in lines.enumerated() { text += "{\"id\": \"d\(i % 30)\", \"text\": \(TestSupport.jsonString(l))}\n" }
+        for (i, l) in lines.enumerated() {
+            text += "{\"id\": \"d\(i % 30)\", \"text\": \(TestSupport.jsonString(l))}\n"
+        }
         try text.write(to: dir.appendingPathComponent("a.jsonl"), atomically: true, encoding: .utf8)
         let source = "  - {name: web, format: jsonl, paths: [\"\(dir.path)/a.jsonl\"], domain: web, id_field: id}"
         for policy in ["fail", "skip"] {
@@ -189,7 +218,9 @@ import Testing
             let manifest = try TestSupport.manifest(in: sub, onError: policy, shardSize: "1KiB", sources: source)
             let r = try TestSupport.moeData(["ingest", manifest, "--quiet"])
             if policy == "fail" {
-                #expect(r.status == 1 && r.stderr.contains("a.jsonl:31") && r.stderr.contains("repeated id value 'd0'"), "\(r.stderr)")
+                #expect(
+                    r.status == 1 && r.stderr.contains("a.jsonl:31") && r.stderr.contains("repeated id value 'd0'"),
+                    "\(r.stderr)")
                 continue
             }
             #expect(r.status == 0, "\(r.stderr)")

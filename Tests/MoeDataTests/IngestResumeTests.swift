@@ -1,6 +1,7 @@
 import Foundation
 import JSON
 import Testing
+
 @testable import MoeData
 
 /// Kill an ingest child at a named step (fault points, no timing), run it again, and compare with an
@@ -23,9 +24,11 @@ import Testing
     func manifest(_ dir: URL, _ name: String) throws -> String {
         let sub = dir.appendingPathComponent(name)
         try FileManager.default.createDirectory(at: sub, withIntermediateDirectories: true)
-        return try TestSupport.manifest(in: sub, shardSize: "32KiB", sources: """
-          - {name: a, format: jsonl, paths: ["\(dir.path)/part*.jsonl"], domain: web}
-        """)
+        return try TestSupport.manifest(
+            in: sub, shardSize: "32KiB",
+            sources: """
+                  - {name: a, format: jsonl, paths: ["\(dir.path)/part*.jsonl"], domain: web}
+                """)
     }
 
     /// Inode and modification time: a shard rewritten, even with the same bytes, changes one of them.
@@ -45,8 +48,9 @@ import Testing
 
         let killed = try manifest(dir, "killed")
         let out = dir.appendingPathComponent("killed/out")
-        let first = try TestSupport.moeData(["ingest", killed, "--quiet", "--jobs", "1"],
-                                            environment: ["MOE_DATA_FAULT": "ingest.shard.committed:5"])
+        let first = try TestSupport.moeData(
+            ["ingest", killed, "--quiet", "--jobs", "1"],
+            environment: ["MOE_DATA_FAULT": "ingest.shard.committed:5"])
         #expect(first.signaled, "the fault point must kill the child at its 5th commit: \(first.stderr)")
         #expect(first.stderr.contains("fault point ingest.shard.committed (hit 5)"))
         let state = try #require(try Catalog.openExisting(outputDirectory: out.path).sourceState("a"))
@@ -55,7 +59,9 @@ import Testing
         #expect(state.shards.count == 5)
         #expect(cursor.totals.documents > 0)
         #expect(cursor.position > RecordPosition(fileIndex: 0, record: 0))
-        let committed = state.shards.map { out.appendingPathComponent("tokens/a/" + ($0.zipBasename ?? $0.rawBasename)) }
+        let committed = state.shards.map {
+            out.appendingPathComponent("tokens/a/" + ($0.zipBasename ?? $0.rawBasename))
+        }
         let before = try committed.map(identity)
 
         let rerun = try TestSupport.moeData(["ingest", killed, "--jobs", "2"])
@@ -85,7 +91,8 @@ import Testing
         #expect(try TestSupport.moeData(["ingest", reference, "--quiet"]).status == 0)
         let killed = try manifest(dir, "killed")
         let out = dir.appendingPathComponent("killed/out")
-        let first = try TestSupport.moeData(["ingest", killed, "--quiet"],
+        let first = try TestSupport.moeData(
+            ["ingest", killed, "--quiet"],
             environment: ["MOE_DATA_FAULT": "ingest.shard.written"])
         #expect(first.signaled, "\(first.stderr)")
         let state = try #require(try Catalog.openExisting(outputDirectory: out.path).sourceState("a"))
@@ -95,7 +102,8 @@ import Testing
         #expect(rerun.status == 0, "\(rerun.stderr)")
         #expect(!rerun.stderr.contains("resuming"))
         #expect(try Catalog.openExisting(outputDirectory: out.path).value("ingest.resumed.a") == nil)
-        #expect(try TestSupport.tree(dir.appendingPathComponent("reference/out/tokens"))
+        #expect(
+            try TestSupport.tree(dir.appendingPathComponent("reference/out/tokens"))
                 == (try TestSupport.tree(out.appendingPathComponent("tokens"))))
     }
 
@@ -104,7 +112,8 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         try TestSupport.realLines(100).map { "{\"text\": \(TestSupport.jsonString($0))}" }.joined(separator: "\n")
             .write(to: dir.appendingPathComponent("a.jsonl"), atomically: true, encoding: .utf8)
-        let m = try TestSupport.manifest(in: dir,
+        let m = try TestSupport.manifest(
+            in: dir,
             sources: "  - {name: a, format: jsonl, paths: [a.jsonl], domain: web}\n")
         #expect(try TestSupport.moeData(["ingest", m]).status == 0)
         let second = try TestSupport.moeData(["ingest", m])

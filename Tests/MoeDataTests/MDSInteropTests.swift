@@ -3,6 +3,7 @@ import JSON
 import MDS
 import MoeTestSupport
 import Testing
+
 @testable import MoeData
 
 /// `tokens/` and `packed/` read by mosaicml-streaming's own `MDSReader`, decompression and hash
@@ -18,63 +19,63 @@ import Testing
     /// One line per sample, columns sorted by name: arrays as `name:dtype:v,v,...`, strings, ints, and
     /// JSON as its kind and length; the same shape `expectedLines` makes from our reader.
     static let reader = """
-    import json, os, sys, types, importlib.util
-    # streaming's package __init__ files pull in torch, cloud SDKs and the writers; none of that is needed to read.
-    # Stub what is imported but never called, and load the reader's own modules without their package inits.
-    class _Stub: pass
-    def stub(name, **attrs):
-        m = types.ModuleType(name); m.__path__ = []; m.__dict__.update(attrs); sys.modules[name] = m; return m
-    stub("torch", Tensor=_Stub); stub("torch.distributed"); stub("torch.utils")
-    stub("torch.utils.data", get_worker_info=lambda: None, Dataset=_Stub, IterableDataset=_Stub, DataLoader=_Stub)
-    stub("PIL", Image=stub("PIL.Image", Image=_Stub)); stub("PIL.JpegImagePlugin", JpegImageFile=_Stub)
-    stub("brotli"); stub("snappy")
-    site = os.path.dirname(os.path.dirname(importlib.util.find_spec("streaming").origin))
-    for name in ["streaming", "streaming.base", "streaming.base.format", "streaming.base.format.base",
-                 "streaming.base.format.mds"]:
-        m = types.ModuleType(name); m.__path__ = [os.path.join(site, *name.split("."))]; sys.modules[name] = m
-    import numpy as np
-    from streaming.base.format.mds.reader import MDSReader
-    from streaming.base.compression import decompress
-    from streaming.base.hashing import get_hash
+        import json, os, sys, types, importlib.util
+        # streaming's package __init__ files pull in torch, cloud SDKs and the writers; none of that is needed to read.
+        # Stub what is imported but never called, and load the reader's own modules without their package inits.
+        class _Stub: pass
+        def stub(name, **attrs):
+            m = types.ModuleType(name); m.__path__ = []; m.__dict__.update(attrs); sys.modules[name] = m; return m
+        stub("torch", Tensor=_Stub); stub("torch.distributed"); stub("torch.utils")
+        stub("torch.utils.data", get_worker_info=lambda: None, Dataset=_Stub, IterableDataset=_Stub, DataLoader=_Stub)
+        stub("PIL", Image=stub("PIL.Image", Image=_Stub)); stub("PIL.JpegImagePlugin", JpegImageFile=_Stub)
+        stub("brotli"); stub("snappy")
+        site = os.path.dirname(os.path.dirname(importlib.util.find_spec("streaming").origin))
+        for name in ["streaming", "streaming.base", "streaming.base.format", "streaming.base.format.base",
+                     "streaming.base.format.mds"]:
+            m = types.ModuleType(name); m.__path__ = [os.path.join(site, *name.split("."))]; sys.modules[name] = m
+        import numpy as np
+        from streaming.base.format.mds.reader import MDSReader
+        from streaming.base.compression import decompress
+        from streaming.base.hashing import get_hash
 
-    root, scratch = sys.argv[1], sys.argv[2]
-    index = json.load(open(os.path.join(root, "index.json")))
-    assert index["version"] == 2, index["version"]
-    for obj in index["shards"]:
-        raw_info, zip_info = obj["raw_data"], obj["zip_data"]
-        if "xxh64" not in obj["hashes"]:
-            sys.exit(f"{raw_info['basename']}: no xxh64 hash listed")
-        def check(info, data):
-            for algo in obj["hashes"]:
-                if get_hash(algo, data) != info["hashes"][algo]:
-                    sys.exit(f"{info['basename']}: {algo} hash mismatch")
-            if len(data) != info["bytes"]:
-                sys.exit(f"{info['basename']}: {len(data)} bytes, index says {info['bytes']}")
-        if zip_info:
-            data = open(os.path.join(root, zip_info["basename"]), "rb").read()
-            check(zip_info, data)
-            raw = decompress(obj["compression"], data)
-        else:
-            raw = open(os.path.join(root, raw_info["basename"]), "rb").read()
-        check(raw_info, raw)
-        path = os.path.join(scratch, raw_info["basename"])
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        open(path, "wb").write(raw)
-        reader = MDSReader.from_json(scratch, None, obj)
-        for i in range(reader.samples):
-            sample, cols = reader.get_item(i), []
-            for name in sorted(sample):
-                v = sample[name]
-                if isinstance(v, np.ndarray):
-                    cols.append(f"{name}:{v.dtype}:" + ",".join(map(str, v.tolist())))
-                elif isinstance(v, str):
-                    cols.append(f"{name}:str:{v}")
-                elif isinstance(v, (int, np.integer)):
-                    cols.append(f"{name}:int:{int(v)}")
-                else:
-                    cols.append(f"{name}:json:{type(v).__name__}:{len(v)}")
-            print("\\t".join(cols))
-    """
+        root, scratch = sys.argv[1], sys.argv[2]
+        index = json.load(open(os.path.join(root, "index.json")))
+        assert index["version"] == 2, index["version"]
+        for obj in index["shards"]:
+            raw_info, zip_info = obj["raw_data"], obj["zip_data"]
+            if "xxh64" not in obj["hashes"]:
+                sys.exit(f"{raw_info['basename']}: no xxh64 hash listed")
+            def check(info, data):
+                for algo in obj["hashes"]:
+                    if get_hash(algo, data) != info["hashes"][algo]:
+                        sys.exit(f"{info['basename']}: {algo} hash mismatch")
+                if len(data) != info["bytes"]:
+                    sys.exit(f"{info['basename']}: {len(data)} bytes, index says {info['bytes']}")
+            if zip_info:
+                data = open(os.path.join(root, zip_info["basename"]), "rb").read()
+                check(zip_info, data)
+                raw = decompress(obj["compression"], data)
+            else:
+                raw = open(os.path.join(root, raw_info["basename"]), "rb").read()
+            check(raw_info, raw)
+            path = os.path.join(scratch, raw_info["basename"])
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            open(path, "wb").write(raw)
+            reader = MDSReader.from_json(scratch, None, obj)
+            for i in range(reader.samples):
+                sample, cols = reader.get_item(i), []
+                for name in sorted(sample):
+                    v = sample[name]
+                    if isinstance(v, np.ndarray):
+                        cols.append(f"{name}:{v.dtype}:" + ",".join(map(str, v.tolist())))
+                    elif isinstance(v, str):
+                        cols.append(f"{name}:str:{v}")
+                    elif isinstance(v, (int, np.integer)):
+                        cols.append(f"{name}:int:{int(v)}")
+                    else:
+                        cols.append(f"{name}:json:{type(v).__name__}:{len(v)}")
+                print("\\t".join(cols))
+        """
 
     /// The lines the Python reader prints, made from our own reader (hashes verified there too).
     static func expectedLines(_ dir: URL) throws -> [String] {
@@ -119,7 +120,8 @@ import Testing
             let lines = r.stdout.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
             let expected = try Self.expectedLines(data)
             #expect(expected.count > 10)
-            #expect(lines.count == expected.count,
+            #expect(
+                lines.count == expected.count,
                 "\(name): streaming read \(lines.count) samples, we wrote \(expected.count)")
             #expect(lines == expected, "\(name): samples differ as read by mosaicml-streaming")
         }

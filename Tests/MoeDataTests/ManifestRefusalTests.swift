@@ -36,8 +36,9 @@ import Testing
                 let r = try TestSupport.moeData(["ingest", inside, "--quiet"])
                 #expect(r.status == 1, "run \(run) (\(policy)): \(r.status) \(r.stderr)")
                 #expect(r.stderr.contains("output:") && r.stderr.contains("sources[0].paths[0]"), "\(r.stderr)")
-                #expect(!FileManager.default.fileExists(atPath: data.appendingPathComponent("out").path),
-                        "run \(run) wrote into the source folder")
+                #expect(
+                    !FileManager.default.fileExists(atPath: data.appendingPathComponent("out").path),
+                    "run \(run) wrote into the source folder")
             }
         }
         // A glob beside the output reads only its own files: accepted. One that reaches into it is not.
@@ -74,13 +75,16 @@ import Testing
         try FileManager.default.createSymbolicLink(atPath: loop.path, withDestinationPath: loop.path)
         let looped = try Self.write(Self.manifest(output: "out", paths: "loop", policy: "fail"), in: dir)
         let l = try TestSupport.moeData(["ingest", looped, "--quiet"])
-        #expect(l.status == 1 && l.stderr.contains("symbolic link") && !l.stderr.contains("no such file"),
-                "\(l.stderr)")
+        #expect(
+            l.status == 1 && l.stderr.contains("symbolic link") && !l.stderr.contains("no such file"),
+            "\(l.stderr)")
         // Mixture options: refused by name, never clamped.
         let manifest = try Self.write(Self.manifest(output: "out", paths: "D"), in: dir)
-        for (args, needle) in [(["--max-epochs", "0"], "--max-epochs"), (["--max-epochs=-1"], "--max-epochs"),
-                               (["--total-tokens", "0"], "must be positive"),
-                               (["--total-tokens=-5"], "must be positive")] {
+        for (args, needle) in [
+            (["--max-epochs", "0"], "--max-epochs"), (["--max-epochs=-1"], "--max-epochs"),
+            (["--total-tokens", "0"], "must be positive"),
+            (["--total-tokens=-5"], "must be positive"),
+        ] {
             let r = try TestSupport.moeData(["plan", manifest, "--mixture", "openmoe-8b"] + args)
             #expect(r.status != 0 && r.stderr.contains(needle), "plan \(args): \(r.stderr)")
         }

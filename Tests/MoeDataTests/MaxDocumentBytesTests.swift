@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import MoeData
 
 /// `max_document_bytes` holds for every record of every format: JSONL lines shorter than the read
@@ -28,8 +29,9 @@ import Testing
     }
 
     static func source(_ name: String, _ format: SourceFormat, _ paths: [String]) -> SourceSpec {
-        SourceSpec(name: name, format: format, paths: paths, textField: "text", domain: "web", language: nil, keep: [],
-                   extensions: [:], idField: nil)
+        SourceSpec(
+            name: name, format: format, paths: paths, textField: "text", domain: "web", language: nil, keep: [],
+            extensions: [:], idField: nil)
     }
 
     /// A JSONL line of exactly `length` bytes (at least 12: `{"text": ""}`).
@@ -55,8 +57,9 @@ import Testing
                 }
                 if kind == "gz" { #expect(try TestSupport.run(TestSupport.which("gzip"), [path.path]).status == 0) }
                 let got = try Self.outcomes(Self.source(kind, .jsonl, [sub.path]), limit: limit)
-                #expect(got == expected,
-                        "\(kind) jsonl, limit \(limit): kept \(got), expected \(expected) for lengths \(lengths)")
+                #expect(
+                    got == expected,
+                    "\(kind) jsonl, limit \(limit): kept \(got), expected \(expected) for lengths \(lengths)")
             }
         }
     }

@@ -1,7 +1,8 @@
 import Foundation
-import MoeTestSupport
 import MDS
+import MoeTestSupport
 import PackedFormat
+
 @testable import MoeData
 
 /// Token datasets for mixer tests, written with the real MDS writer (zstd, several shards),
@@ -21,10 +22,15 @@ final class MixFixture {
 
     /// Writes a source of exactly `tokens` tokens in documents of `docLengths` tokens
     /// (the last one trimmed), with shards small enough that there are several.
-    func addSource(_ name: String, tokens: Int, docLengths: ClosedRange<Int> = 20...900, shardBytes: Int = 16_384) throws {
-        let writer = try MDSWriter(directory: tokensDirectory.appendingPathComponent(name), columns: [
-            MDSColumn("doc_id", .str), MDSColumn("meta", .json), MDSColumn("source", .str), MDSColumn("tokens", .ndarray(.uint32, count: nil)),
-        ], sizeLimit: shardBytes)
+    func addSource(_ name: String, tokens: Int, docLengths: ClosedRange<Int> = 20...900, shardBytes: Int = 16_384)
+        throws
+    {
+        let writer = try MDSWriter(
+            directory: tokensDirectory.appendingPathComponent(name),
+            columns: [
+                MDSColumn("doc_id", .str), MDSColumn("meta", .json), MDSColumn("source", .str),
+                MDSColumn("tokens", .ndarray(.uint32, count: nil)),
+            ], sizeLimit: shardBytes)
         var rng = KeyedRandom(seed: 5, KeyedRandom.key(name))
         var docs: [(String, [UInt32])] = []
         var written = 0
@@ -34,7 +40,9 @@ final class MixFixture {
             let id = "\(name)/file\(docs.count / 10).jsonl:\(docs.count % 10 + 1)"
             // Token values encode (source, document, index) so any misplaced token is visible.
             let ids = (0..<n).map { sourceTag + UInt32(docs.count) * 1000 + UInt32($0 % 1000) }
-            try writer.write(["doc_id": .string(id), "meta": .json(.object([:])), "source": .string(name), "tokens": .uint32s(ids)])
+            try writer.write([
+                "doc_id": .string(id), "meta": .json(.object([:])), "source": .string(name), "tokens": .uint32s(ids),
+            ])
             docs.append((id, ids))
             written += n
         }

@@ -1,6 +1,7 @@
 import Foundation
 import PackedFormat
 import Testing
+
 @testable import MoeData
 
 @Suite struct MixerTests {
@@ -30,7 +31,8 @@ import Testing
         for (s, source) in schedule.sources.enumerated() {
             let need = schedule.cumulativeTarget(source: s, throughPhase: schedule.phaseCount - 1)
             // Some documents are longer than any chunk, so splitting is exercised.
-            try fixture.addSource(source, tokens: need + Int(Double(need) * margin) + 1, docLengths: 5...4500, shardBytes: 24_000)
+            try fixture.addSource(
+                source, tokens: need + Int(Double(need) * margin) + 1, docLengths: 5...4500, shardBytes: 24_000)
         }
         return (fixture, mixture)
     }
@@ -64,7 +66,9 @@ import Testing
             let t = phaseTokens[chunk.phase]
             for (s, source) in schedule.sources.enumerated() {
                 let before = (0..<chunk.phase).reduce(0) { $0 + schedule.targets[$1][s] }
-                let target = Double(before) + Double(t) * Double(schedule.targets[chunk.phase][s]) / Double(schedule.budgets[chunk.phase])
+                let target =
+                    Double(before) + Double(t) * Double(schedule.targets[chunk.phase][s])
+                    / Double(schedule.budgets[chunk.phase])
                 let gap = abs(Double(consumed[source, default: 0]) - target)
                 // "Within one chunk": the largest chunk asked for so far.
                 worst = max(worst, gap / Double(largestChunk))
@@ -95,7 +99,9 @@ import Testing
         var phasesYAML = ""
         for p in 0..<3 {
             let weights = sources.map { s in "\(s): \(rng.next() % 4 == 0 ? "0.1" : String(rng.next() % 400))" }
-            phasesYAML += "  - {name: p\(p), budget: \(20_000 + Int(rng.next() % 20_000)), weights: {\(weights.joined(separator: ", "))}, objective: {type: causal}}\n"
+            phasesYAML +=
+                "  - {name: p\(p), budget: \(20_000 + Int(rng.next() % 20_000)), weights: "
+                    + "{\(weights.joined(separator: ", "))}, objective: {type: causal}}\n"
         }
         for s in sources { try fixture.addSource(s, tokens: 60_000, docLengths: 1...600, shardBytes: 8_000) }
         let mixture = try MixtureParser.parse(yaml: "name: r\nphases:\n" + phasesYAML, file: "r.yaml")
@@ -107,7 +113,9 @@ import Testing
         var worst = 0.0
         while let chunk = try mixer.next(maxTokens: 300) {
             if chunk.phase != phase {
-                let before = (0..<chunk.phase).map { p in schedule.sources.indices.map { schedule.cumulativeTarget(source: $0, throughPhase: p) } }
+                let before = (0..<chunk.phase).map { p in
+                    schedule.sources.indices.map { schedule.cumulativeTarget(source: $0, throughPhase: p) }
+                }
                 #expect(consumed == before.last, "phase \(phase) did not end on its targets")
                 phase = chunk.phase
                 inPhase = 0
@@ -117,7 +125,9 @@ import Testing
             inPhase += chunk.tokens.count
             for i in schedule.sources.indices {
                 let before = phase == 0 ? 0 : schedule.cumulativeTarget(source: i, throughPhase: phase - 1)
-                let target = Double(before) + Double(inPhase) * Double(schedule.targets[phase][i]) / Double(schedule.budgets[phase])
+                let target =
+                    Double(before) + Double(inPhase) * Double(schedule.targets[phase][i])
+                    / Double(schedule.budgets[phase])
                 worst = max(worst, abs(Double(consumed[i]) - target))
             }
         }
@@ -130,13 +140,15 @@ import Testing
         let fixture = try MixFixture()
         try fixture.addSource("exact", tokens: 30_000 + 10_000, docLengths: 1...3000)
         try fixture.addSource("plenty", tokens: 200_000, docLengths: 1...3000)
-        let path = try fixture.writeMixture("""
+        let path = try fixture.writeMixture(
+            """
             name: t
             phases:
               - {name: one, budget: 100000, weights: {exact: 30, plenty: 70}, objective: {type: ul2}}
               - {name: two, budget: 20000, weights: {exact: 50, plenty: 50}, objective: {type: causal}}
             """)
-        var mixer = try Mixer(mixture: try MixtureParser.load(path: path), tokensDirectory: fixture.tokensDirectory, windowDocs: 7)
+        var mixer = try Mixer(
+            mixture: try MixtureParser.load(path: path), tokensDirectory: fixture.tokensDirectory, windowDocs: 7)
         let chunks = try drain(&mixer, maxTokens: 1500)
         var covered: [String: [String: [Bool]]] = [:]
         var open: [String: RawPiece] = [:]  // per source, a document left unfinished
@@ -145,14 +157,17 @@ import Testing
             var ends: [Int] = []
             for piece in chunk.pieces {
                 let doc = try #require(fixture.document(chunk.source, id: piece.docId))
-                #expect(Array(chunk.tokens[at..<(at + piece.count)]) == Array(doc[piece.offset..<(piece.offset + piece.count)]))
+                #expect(
+                    Array(chunk.tokens[at..<(at + piece.count)])
+                        == Array(doc[piece.offset..<(piece.offset + piece.count)]))
                 if let prev = open[chunk.source] {
                     // An unfinished document continues exactly where it stopped, even across phases.
                     #expect(prev.docId == piece.docId && prev.offset + prev.count == piece.offset)
                 } else {
                     #expect(piece.offset == 0)
                 }
-                var marks = covered[chunk.source, default: [:]][piece.docId] ?? Array(repeating: false, count: doc.count)
+                var marks =
+                    covered[chunk.source, default: [:]][piece.docId] ?? Array(repeating: false, count: doc.count)
                 for i in piece.offset..<(piece.offset + piece.count) {
                     #expect(!marks[i], "token \(i) of \(piece.docId) delivered twice")
                     marks[i] = true
@@ -170,14 +185,17 @@ import Testing
             #expect(ends == chunk.docEnds)
         }
         for (id, tokens) in fixture.documents["exact"] ?? [] {
-            #expect(covered["exact"]?[id] == Array(repeating: true, count: tokens.count), "document \(id) not fully delivered")
+            #expect(
+                covered["exact"]?[id] == Array(repeating: true, count: tokens.count),
+                "document \(id) not fully delivered")
         }
     }
 
     @Test func orderIsSeededShuffledAndReproducible() throws {
         let fixture = try MixFixture()
         try fixture.addSource("a", tokens: 50_000, docLengths: 50...400)
-        let path = try fixture.writeMixture("name: t\nphases:\n  - {name: p, budget: 50000, weights: {a: 1}, objective: {type: causal}}\n")
+        let path = try fixture.writeMixture(
+            "name: t\nphases:\n  - {name: p, budget: 50000, weights: {a: 1}, objective: {type: causal}}\n")
         let mixture = try MixtureParser.load(path: path)
         func order(seed: UInt64) throws -> [String] {
             var m = try Mixer(mixture: mixture, tokensDirectory: fixture.tokensDirectory, seed: seed, windowDocs: 16)
@@ -203,14 +221,17 @@ import Testing
             let head = try Self.run(&first, limit: stop)
             // The state survives a trip through JSON, as a build would save it.
             let saved = try JSONDecoder().decode(MixerState.self, from: JSONEncoder().encode(first.state))
-            var resumed = try Mixer(mixture: mixture, tokensDirectory: fixture.tokensDirectory, seed: 9, windowDocs: 32, resumeFrom: saved)
+            var resumed = try Mixer(
+                mixture: mixture, tokensDirectory: fixture.tokensDirectory, seed: 9, windowDocs: 32, resumeFrom: saved)
             #expect(resumed.phase == first.phase)
             let tail = try Self.run(&resumed, from: stop)
             #expect(head + tail == reference, "resume after chunk \(stop)")
         }
         let other = try MixtureParser.load(path: presetPath("openmoe-8b")).scaled(toTotal: 300_001)
         let error = #expect(throws: MoeDataError.self) {
-            _ = try Mixer(mixture: other, tokensDirectory: fixture.tokensDirectory, seed: 9, windowDocs: 32, resumeFrom: full.state)
+            _ = try Mixer(
+                mixture: other, tokensDirectory: fixture.tokensDirectory, seed: 9, windowDocs: 32,
+                resumeFrom: full.state)
         }
         #expect(error?.description.contains("does not belong to this mixture") == true)
     }
@@ -219,13 +240,15 @@ import Testing
         let fixture = try MixFixture()
         try fixture.addSource("small", tokens: 12_345, docLengths: 10...700)
         try fixture.addSource("big", tokens: 100_000)
-        let yaml = { (epochs: Int) in """
+        let yaml = { (epochs: Int) in
+            """
             name: e
             sources: {small: {max_epochs: \(epochs)}}
             phases:
               - {name: first, budget: 40000, weights: {small: 25, big: 75}, objective: {type: causal}}
               - {name: second, budget: 20000, weights: {small: 50, big: 50}, objective: {type: causal}}
-            """ }
+            """
+        }
         // small needs 10,000 + 10,000 = 20,000 tokens; one epoch has 12,345.
         let one = try MixtureParser.parse(yaml: yaml(1), file: "e.yaml")
         let plan = try MixturePlan(mixture: one, available: ["small": 12_345, "big": 100_000], domains: [:])
@@ -243,7 +266,8 @@ import Testing
 
         // With two epochs it fits, and the second pass is shuffled differently from the first.
         let two = try MixtureParser.parse(yaml: yaml(2), file: "e.yaml")
-        #expect(try MixturePlan(mixture: two, available: ["small": 12_345, "big": 100_000], domains: [:]).problems.isEmpty)
+        #expect(
+            try MixturePlan(mixture: two, available: ["small": 12_345, "big": 100_000], domains: [:]).problems.isEmpty)
         var ok = try Mixer(mixture: two, tokensDirectory: fixture.tokensDirectory)
         let chunks = try drain(&ok, maxTokens: 1000)
         #expect(chunks.filter { $0.source == "small" }.reduce(0) { $0 + $1.tokens.count } == 20_000)
@@ -301,6 +325,9 @@ import Testing
         let result = try MixerBenchmark.run(tokens: tokens)
         #expect(result.tokens == tokens)
         #expect(result.tokensPerSecond > 0)
-        print("mixer benchmark: \(result.tokens) tokens, \(result.chunks) chunks in \(result.seconds) s = \(Int(result.tokensPerSecond)) tokens/s")
+        print(
+            "mixer benchmark: \(result.tokens) tokens, \(result.chunks) chunks in \(result.seconds) s = "
+                + "\(Int(result.tokensPerSecond)) tokens/s"
+        )
     }
 }

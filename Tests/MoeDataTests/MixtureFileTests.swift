@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import MoeData
 
 @Suite struct MixtureFileTests {
@@ -29,7 +30,9 @@ import Testing
         #expect(m.phases.map(\.budget) == [780_000, 320_000])
         let schedule = try MixSchedule(m)
         func share(_ p: Int, _ sources: [String]) -> Double {
-            let t = sources.compactMap { schedule.sources.firstIndex(of: $0) }.reduce(0) { $0 + schedule.targets[p][$1] }
+            let t = sources.compactMap { schedule.sources.firstIndex(of: $0) }.reduce(0) {
+                $0 + schedule.targets[p][$1]
+            }
             return Double(t) / Double(schedule.budgets[p])
         }
         #expect(share(0, ["the_stack", "github"]) == 0.5225)
@@ -49,24 +52,33 @@ import Testing
         let xl = try MixtureParser.load(path: presetPath("openmoe-34b"))
         #expect(xl.phases.map(\.budget) == [50_000_000_000, 150_000_000_000])
         #expect(xl.phases.map(\.objective.type) == [.ul2, .causal])
-        #expect(xl.phases[0].weights == xl.phases[1].weights.map { MixtureWeight(source: $0.source, weight: $0.weight, keyPath: $0.keyPath.replacingOccurrences(of: "phases[1]", with: "phases[0]")) })
+        #expect(
+            xl.phases[0].weights
+                == xl.phases[1].weights.map {
+                    MixtureWeight(
+                        source: $0.source, weight: $0.weight,
+                        keyPath: $0.keyPath.replacingOccurrences(of: "phases[1]", with: "phases[0]"))
+                })
         #expect(try xl.scaled(toTotal: 2_000_000).phases.map(\.budget) == [500_000, 1_500_000])
-        let xlPlan = try MixturePlan(mixture: xl, available: openMoEDomains.mapValues { _ in 1 << 50 }, domains: openMoEDomains)
+        let xlPlan = try MixturePlan(
+            mixture: xl, available: openMoEDomains.mapValues { _ in 1 << 50 }, domains: openMoEDomains)
         #expect(xlPlan.phases[0].domainShares.first?.domain == "code")
         #expect(abs((xlPlan.phases[0].domainShares.first?.share ?? 0) - 0.35) < 1e-12)
     }
 
     @Test func groupsSplitTheirWeightByInnerWeights() throws {
-        let m = try MixtureParser.parse(yaml: """
-            name: g
-            groups:
-              redpajama: {c4: 15, common_crawl: 67, github: 4.5, wikipedia: 4.5, book: 4.5, arxiv: 2.5, stackexchange: 2.0}
-            phases:
-              - name: p
-                budget: 1000
-                weights: {redpajama: 50, the_stack: 50}
-                objective: {type: causal}
-            """, file: "g.yaml")
+        let m = try MixtureParser.parse(
+            yaml: """
+                name: g
+                groups:
+                  redpajama: {c4: 15, common_crawl: 67, github: 4.5, wikipedia: 4.5, book: 4.5, arxiv: 2.5, \
+                  stackexchange: 2.0}
+                phases:
+                  - name: p
+                    budget: 1000
+                    weights: {redpajama: 50, the_stack: 50}
+                    objective: {type: causal}
+                """, file: "g.yaml")
         #expect(m.phases[0].weight(of: "c4") == 7.5)
         #expect(m.phases[0].weight(of: "common_crawl") == 33.5)
         #expect(m.phases[0].weight(of: "stackexchange") == 1.0)
@@ -75,14 +87,15 @@ import Testing
     }
 
     @Test func budgetsAsFractionsAndUnits() throws {
-        let m = try MixtureParser.parse(yaml: """
-            name: f
-            total_tokens: 2.5M
-            phases:
-              - {name: a, budget: {fraction: 0.2}, weights: {x: 1}, objective: {type: causal}}
-              - {name: b, budget: 1_500K, weights: {x: 1}, objective: {type: causal}}
-              - {name: c, budget: rest, weights: {x: 1}, objective: {type: causal}, seq_len: 512}
-            """, file: "f.yaml")
+        let m = try MixtureParser.parse(
+            yaml: """
+                name: f
+                total_tokens: 2.5M
+                phases:
+                  - {name: a, budget: {fraction: 0.2}, weights: {x: 1}, objective: {type: causal}}
+                  - {name: b, budget: 1_500K, weights: {x: 1}, objective: {type: causal}}
+                  - {name: c, budget: rest, weights: {x: 1}, objective: {type: causal}, seq_len: 512}
+                """, file: "f.yaml")
         #expect(m.phases.map(\.budget) == [500_000, 1_500_000, 500_000])
         #expect(m.phases[2].seqLen == 512)
         #expect(TokenCount.parse("1.1T") == 1_100_000_000_000)
@@ -98,24 +111,70 @@ import Testing
 
     /// Every bad mixture is refused with the file, the line and the key path that is wrong.
     @Test(arguments: [
-        ("name: x\nphases:\n  - {name: a, budget: 10, weights: {c4: -1}, objective: {type: causal}}\n", "bad.yaml:3: phases[0].weights.c4", "positive"),
-        ("name: x\nphases:\n  - {name: a, budget: 10, weights: {c4: lots}, objective: {type: causal}}\n", "phases[0].weights.c4", "expected a number"),
-        ("name: x\nphases:\n  - {name: a, budget: 10, weights: {c4: 0, github: 0}, objective: {type: causal}}\n", "phases[0]", "every weight is zero"),
-        ("name: x\nphases:\n  - {name: a, weights: {c4: 1}, objective: {type: causal}}\n", "phases[0]", "has no budget"),
-        ("name: x\nphases:\n  - {name: a, budget: 0, weights: {c4: 1}, objective: {type: causal}}\n", "phases[0].budget", "must be positive"),
-        ("name: x\nphases:\n  - {name: a, budget: 10, weights: {c4: 1}, objective: {type: bert}}\n", "phases[0].objective.type", "unknown objective 'bert'"),
-        ("name: x\nphases:\n  - {name: a, budget: 10, weights: {c4: 1}, objective: {type: causal}, seqlen: 5}\n",
-         "phases[0].seqlen", "unknown key (did you mean 'seq_len'?)"),
+        (
+            "name: x\nphases:\n  - {name: a, budget: 10, weights: {c4: -1}, objective: {type: causal}}\n",
+            "bad.yaml:3: phases[0].weights.c4", "positive"
+        ),
+        (
+            "name: x\nphases:\n  - {name: a, budget: 10, weights: {c4: lots}, objective: {type: causal}}\n",
+            "phases[0].weights.c4", "expected a number"
+        ),
+        (
+            "name: x\nphases:\n  - {name: a, budget: 10, weights: {c4: 0, github: 0}, objective: {type: causal}}\n",
+            "phases[0]", "every weight is zero"
+        ),
+        (
+            "name: x\nphases:\n  - {name: a, weights: {c4: 1}, objective: {type: causal}}\n", "phases[0]",
+            "has no budget"
+        ),
+        (
+            "name: x\nphases:\n  - {name: a, budget: 0, weights: {c4: 1}, objective: {type: causal}}\n",
+            "phases[0].budget", "must be positive"
+        ),
+        (
+            "name: x\nphases:\n  - {name: a, budget: 10, weights: {c4: 1}, objective: {type: bert}}\n",
+            "phases[0].objective.type", "unknown objective 'bert'"
+        ),
+        (
+            "name: x\nphases:\n  - {name: a, budget: 10, weights: {c4: 1}, objective: {type: causal}, seqlen: 5}\n",
+            "phases[0].seqlen", "unknown key (did you mean 'seq_len'?)"
+        ),
         ("name: x\nphase: []\n", "bad.yaml:2: phase", "unknown key (did you mean 'phases'?)"),
-        ("name: x\nphases:\n  - {name: a, budget: 10, weights: {c4: 1}, objective: {type: causal, inputs_length: 5}}\n", "phases[0].objective.inputs_length", "unknown key"),
-        ("name: x\nphases:\n  - {name: a, budget: 10, weights: {c4: 1}, objective: {type: ul2, inputs_length: 2000, targets_length: 1024}}\n", "phases[0].objective", "exceed the phase's seq_len 2048"),
-        ("name: x\nphases:\n  - {name: a, budget: 10, weights: {c4: 1}, objective: {type: ul2, denoisers: [{name: d, kind: span, rate: 1}]}}\n", "phases[0].objective.denoisers[0]", "mean_span"),
-        ("name: x\ntotal_tokens: 100\nphases:\n  - {name: a, budget: 10, weights: {c4: 1}, objective: {type: causal}}\n", "bad.yaml:2: total_tokens", "add up to 10"),
-        ("name: x\nphases:\n  - {name: a, budget: {fraction: 0.5}, weights: {c4: 1}, objective: {type: causal}}\n", "phases[0].budget", "needs `total_tokens`"),
-        ("name: x\nsources: {c4: {max_epochs: 0}}\nphases:\n  - {name: a, budget: 10, weights: {c4: 1}, objective: {type: causal}}\n", "sources.c4.max_epochs", "at least 1"),
+        (
+            "name: x\nphases:\n  - {name: a, budget: 10, weights: {c4: 1}, objective: {type: causal, "
+                + "inputs_length: 5}}\n",
+            "phases[0].objective.inputs_length", "unknown key"
+        ),
+        (
+            "name: x\nphases:\n  - {name: a, budget: 10, weights: {c4: 1}, objective: {type: ul2, inputs_length: "
+                + "2000, targets_length: 1024}}\n",
+            "phases[0].objective", "exceed the phase's seq_len 2048"
+        ),
+        (
+            "name: x\nphases:\n  - {name: a, budget: 10, weights: {c4: 1}, objective: {type: ul2, denoisers: "
+                + "[{name: d, kind: span, rate: 1}]}}\n",
+            "phases[0].objective.denoisers[0]", "mean_span"
+        ),
+        (
+            "name: x\ntotal_tokens: 100\nphases:\n  - {name: a, budget: 10, weights: {c4: 1}, objective: {type: "
+                + "causal}}\n",
+            "bad.yaml:2: total_tokens", "add up to 10"
+        ),
+        (
+            "name: x\nphases:\n  - {name: a, budget: {fraction: 0.5}, weights: {c4: 1}, objective: {type: causal}}\n",
+            "phases[0].budget", "needs `total_tokens`"
+        ),
+        (
+            "name: x\nsources: {c4: {max_epochs: 0}}\nphases:\n  - {name: a, budget: 10, weights: {c4: 1}, "
+                + "objective: {type: causal}}\n",
+            "sources.c4.max_epochs", "at least 1"
+        ),
         ("name: x\nphases: []\n", "bad.yaml:2: phases", "at least one phase"),
         ("phases: []\n", "bad.yaml:1: name", "missing (required)"),
-        ("name: x\nphases:\n  - {name: a, budget: 10, weights: {c4: 1, c4: 2}, objective: {type: causal}}\n", "bad.yaml", "c4"),
+        (
+            "name: x\nphases:\n  - {name: a, budget: 10, weights: {c4: 1, c4: 2}, objective: {type: causal}}\n",
+            "bad.yaml", "c4"
+        ),
     ])
     func badMixtureErrorsNameFileAndKey(yaml: String, location: String, reason: String) {
         do {
@@ -130,13 +189,14 @@ import Testing
     }
 
     @Test func unknownSourcesAreNamedWithTheirKey() throws {
-        let m = try MixtureParser.parse(yaml: """
-            name: u
-            sources: {arxiv: {max_epochs: 2}}
-            phases:
-              - {name: a, budget: 10, weights: {c4: 1, arxiv: 1}, objective: {type: causal}}
-              - {name: b, budget: 10, weights: {c4: 1, githb: 1}, objective: {type: causal}}
-            """, file: "u.yaml")
+        let m = try MixtureParser.parse(
+            yaml: """
+                name: u
+                sources: {arxiv: {max_epochs: 2}}
+                phases:
+                  - {name: a, budget: 10, weights: {c4: 1, arxiv: 1}, objective: {type: causal}}
+                  - {name: b, budget: 10, weights: {c4: 1, githb: 1}, objective: {type: causal}}
+                """, file: "u.yaml")
         #expect(throws: Never.self) { try m.validate(knownSources: ["c4", "arxiv", "githb"]) }
         let error = #expect(throws: MoeDataError.self) { try m.validate(knownSources: ["c4", "arxiv"]) }
         #expect(error?.description.contains("u.yaml: phases[1].weights.githb: unknown source 'githb'") == true)

@@ -12,7 +12,8 @@ import Testing
         let small = try NativeEncoderTests.model(NativeEncoderTests.variants[0])
         let large = TokenizerFixtures.directory.appendingPathComponent("native-256k.model").path
         let text = try TokenizerFixtures.write(
-            TokenizerFixtures.prose(maxBytes: 1_000_000) + TokenizerFixtures.code(maxBytes: 1_000_000), "native-256k-words.txt")
+            TokenizerFixtures.prose(maxBytes: 1_000_000) + TokenizerFixtures.code(maxBytes: 1_000_000),
+            "native-256k-words.txt")
         let script = """
             import sys, re, zlib
             from sentencepiece import sentencepiece_model_pb2 as pb
@@ -38,7 +39,9 @@ import Testing
             open(sys.argv[3], "wb").write(m.SerializeToString())
             """
         // The pure-python protobuf runtime loads sentencepiece_model_pb2 whatever protobuf version is installed.
-        let py = try TokenizerFixtures.run("/usr/bin/env", ["PROTOCOL_BUFFERS_PYTHON_IMPLEMENTATION=python", "python3", "-c", script, small, text, large])
+        let py = try TokenizerFixtures.run(
+            "/usr/bin/env",
+            ["PROTOCOL_BUFFERS_PYTHON_IMPLEMENTATION=python", "python3", "-c", script, small, text, large])
         try #require(py.status == 0, "\(py.err)")
 
         let tokenizer = try Tokenizer(modelPath: large, sentinelCount: 300, engine: .library)
@@ -56,15 +59,19 @@ import Testing
     @Test func nonUnigramModelsUseTheLibrary() throws {
         let corpus = try TokenizerFixtures.write(TokenizerFixtures.prose(maxBytes: 200_000), "native-bpe.txt")
         let prefix = TokenizerFixtures.directory.appendingPathComponent("native-bpe").path
-        let train = try TokenizerFixtures.run(TestSupport.which("spm_train"), [
-            "--input=\(corpus)", "--model_prefix=\(prefix)", "--model_type=bpe", "--vocab_size=500",
-            "--pad_id=0", "--eos_id=1", "--unk_id=2", "--bos_id=-1", "--minloglevel=2",
-        ])
+        let train = try TokenizerFixtures.run(
+            TestSupport.which("spm_train"),
+            [
+                "--input=\(corpus)", "--model_prefix=\(prefix)", "--model_type=bpe", "--vocab_size=500",
+                "--pad_id=0", "--eos_id=1", "--unk_id=2", "--bos_id=-1", "--minloglevel=2",
+            ])
         try #require(train.status == 0, "\(train.err)")
         let auto = try Tokenizer(modelPath: prefix + ".model", sentinelCount: 0)
         #expect(auto.engine == .library)
         #expect(try auto.encode("hello world").count > 0)
-        #expect(throws: MoeDataError.self) { try Tokenizer(modelPath: prefix + ".model", sentinelCount: 0, engine: .native) }
+        #expect(throws: MoeDataError.self) {
+            try Tokenizer(modelPath: prefix + ".model", sentinelCount: 0, engine: .native)
+        }
         #expect(throws: MoeDataError.self) { try NativeUnigramEncoder(modelPath: prefix + ".model") }
         let library = try Tokenizer(modelPath: try TokenizerFixtures.model(), sentinelCount: 0, engine: .library)
         #expect(library.engine == .library)
@@ -72,7 +79,8 @@ import Testing
 
     /// Truncated and corrupted model files give errors that name the file, never a crash.
     @Test func damagedModelFilesAreClearErrors() throws {
-        let good = try [UInt8](Data(contentsOf: URL(fileURLWithPath: try NativeEncoderTests.model(NativeEncoderTests.variants[0]))))
+        let good = try [UInt8](
+            Data(contentsOf: URL(fileURLWithPath: try NativeEncoderTests.model(NativeEncoderTests.variants[0]))))
         var cases: [(String, [UInt8])] = [
             ("truncated", Array(good.prefix(good.count / 2))),
             ("one byte", [0x0A]),
@@ -86,7 +94,9 @@ import Testing
         bad[at + 3] = 0x7F
         cases.append(("charsmap header", bad))
         for (name, bytes) in cases {
-            let path = TokenizerFixtures.directory.appendingPathComponent("native-bad-\(name.replacingOccurrences(of: " ", with: "-")).model").path
+            let path = TokenizerFixtures.directory.appendingPathComponent(
+                "native-bad-\(name.replacingOccurrences(of: " ", with: "-")).model"
+            ).path
             try Data(bytes).write(to: URL(fileURLWithPath: path))
             do {
                 _ = try NativeUnigramEncoder(modelPath: path)
@@ -103,20 +113,29 @@ import Testing
         // Parse top-level fields until normalizer_spec (3), then its field 2.
         func varint(_ i: inout Int) -> Int {
             var v = 0, shift = 0
-            while i < bytes.count { let b = bytes[i]; i += 1; v |= Int(b & 0x7F) << shift; shift += 7; if b < 0x80 { break } }
+            while i < bytes.count {
+                let b = bytes[i]; i += 1; v |= Int(b & 0x7F) << shift; shift += 7; if b < 0x80 { break }
+            }
             return v
         }
         var i = 0
         while i < bytes.count {
             let key = varint(&i)
-            guard key & 7 == 2 else { if key & 7 == 0 { _ = varint(&i) } else if key & 7 == 5 { i += 4 } else { return nil }; continue }
+            guard key & 7 == 2 else {
+                if key & 7 == 0 { _ = varint(&i) } else if key & 7 == 5 { i += 4 } else { return nil }; continue
+            }
             let len = varint(&i)
             if key >> 3 == 3 {
                 var j = i
                 while j < i + len {
                     let k = varint(&j)
-                    if k & 7 == 2 { let l = varint(&j); if k >> 3 == 2 { return j }; j += l }
-                    else if k & 7 == 0 { _ = varint(&j) } else { return nil }
+                    if k & 7 == 2 {
+                        let l = varint(&j); if k >> 3 == 2 { return j }; j += l
+                    } else if k & 7 == 0 {
+                        _ = varint(&j)
+                    } else {
+                        return nil
+                    }
                 }
                 return nil
             }

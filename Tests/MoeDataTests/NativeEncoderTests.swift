@@ -13,7 +13,8 @@ import Testing
         var byteFallback: Bool
         var userSymbols: [String]
         var testDescription: String {
-            "\(normalization), byte fallback \(byteFallback ? "on" : "off"), \(userSymbols.isEmpty ? "no" : "\(userSymbols.count)") user symbols"
+            "\(normalization), byte fallback \(byteFallback ? "on" : "off"), "
+                + "\(userSymbols.isEmpty ? "no" : "\(userSymbols.count)") user symbols"
         }
         var fileName: String { "native-\(normalization)-\(byteFallback)-\(userSymbols.count).model" }
     }
@@ -23,7 +24,9 @@ import Testing
     static let userSymbols = ["[NLU]", "[S2S]", "def", "==", "ﬁx", "<tab>", "self."]
 
     static let variants: [Variant] = ["nmt_nfkc", "identity"].flatMap { norm in
-        [true, false].flatMap { bf in [[], userSymbols].map { Variant(normalization: norm, byteFallback: bf, userSymbols: $0) } }
+        [true, false].flatMap { bf in
+            [[], userSymbols].map { Variant(normalization: norm, byteFallback: bf, userSymbols: $0) }
+        }
     }
 
     /// Suites run in parallel and share the trained models: one trainer at a time.
@@ -73,7 +76,10 @@ import Testing
     /// model has, and text that matches user-defined symbols.
     static func randomStrings(count: Int, seed: UInt64) -> [String] {
         let pools: [[String]] = [
-            ["a", "b", "e", "the", "ing", "tion", "def", "self.", "return", "==", "=", "(", ")", ":", ".", ",", "0", "7", "42"],
+            [
+                "a", "b", "e", "the", "ing", "tion", "def", "self.", "return", "==", "=", "(", ")", ":", ".", ",", "0",
+                "7", "42",
+            ],
             [" ", "  ", "   ", "\t", "\n", "\r\n", "\u{3000}", "\u{A0}", "\u{2009}", " \t ", "\n\n"],
             ["é", "e\u{301}", "\u{301}", "\u{308}", "a\u{30A}", "ñ", "n\u{303}", "\u{0323}\u{0307}"],
             ["ﬁ", "ﬂ", "①", "Ａ", "ｂ", "１", "㎏", "ｶ", "ﾞ", "ẞ", "ǅ", "™", "½", "²", "ﷺ", "…", "Ⅻ", "ﬁx"],
@@ -95,7 +101,9 @@ import Testing
     }
 
     /// The first document whose ids differ, with the first differing token position.
-    static func firstDifference(_ tokenizer: Tokenizer, _ native: NativeUnigramEncoder, _ docs: [String]) throws -> String? {
+    static func firstDifference(_ tokenizer: Tokenizer, _ native: NativeUnigramEncoder, _ docs: [String]) throws
+        -> String?
+    {
         for (i, doc) in docs.enumerated() {
             var d = doc
             let expected = try d.withUTF8 { try tokenizer.libraryEncode(utf8: UnsafeRawBufferPointer($0)) }

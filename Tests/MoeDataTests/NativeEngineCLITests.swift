@@ -6,13 +6,16 @@ import Testing
 @Suite struct NativeEngineCLITests {
     /// Real lines plus the strings that stress normalization, as a JSONL source.
     static func corpus(in dir: URL) throws -> String {
-        try FileManager.default.createDirectory(at: dir.appendingPathComponent("docs"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: dir.appendingPathComponent("docs"), withIntermediateDirectories: true)
         let docs = try TokenizerFixtures.realLines(count: 300) + NativeEncoderTests.randomStrings(count: 200, seed: 7)
         let jsonl = docs.map { "{\"text\": \(TestSupport.jsonString($0))}" }.joined(separator: "\n") + "\n"
         try jsonl.write(to: dir.appendingPathComponent("docs/a.jsonl"), atomically: true, encoding: .utf8)
-        return try TestSupport.manifest(in: dir, sources: """
-          - {name: docs, format: jsonl, paths: [docs], domain: web}
-        """)
+        return try TestSupport.manifest(
+            in: dir,
+            sources: """
+                  - {name: docs, format: jsonl, paths: [docs], domain: web}
+                """)
     }
 
     @Test func verifyReportsIdenticalIdsAndIngestIsTheSameWithEitherEngine() throws {

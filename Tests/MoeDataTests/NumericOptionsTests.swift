@@ -1,6 +1,6 @@
 import Foundation
-import MoeTestSupport
 import JSON
+import MoeTestSupport
 import Testing
 
 /// Every numeric option of every command, found in the real binary's help (its machine-readable
@@ -46,7 +46,8 @@ import Testing
     /// work, e.g. a benchmark of 2^63 runs) is stopped and reported.
     static func run(_ args: [String], timeout: TimeInterval = 60) throws -> Run {
         let out = try ChildProcess.moeData(args, timeout: timeout)
-        return Run(status: out.status, signaled: out.signaled && !out.timedOut, timedOut: out.timedOut, stderr: out.stderr)
+        return Run(
+            status: out.status, signaled: out.signaled && !out.timedOut, timedOut: out.timedOut, stderr: out.stderr)
     }
 
     struct Option {

@@ -1,6 +1,6 @@
+import MoeData
 import PackedFormat
 import Testing
-import MoeData
 
 /// Statistics helpers for the objective tests.
 enum ObjectiveStats {
@@ -58,7 +58,8 @@ enum ObjectiveTestVocab {
         // Clamps: at least one noise and one kept token, at least one span; length < 2 counts as 2.
         #expect(SpanCorruption.counts(length: 3, noiseDensity: 0.01, meanSpan: 3) == .init(noiseTokens: 1, spans: 1))
         #expect(SpanCorruption.counts(length: 1, noiseDensity: 0.5, meanSpan: 3) == .init(noiseTokens: 1, spans: 1))
-        #expect(SpanCorruption.counts(length: 1137, noiseDensity: 0.15, meanSpan: 3) == .init(noiseTokens: 171, spans: 57))
+        #expect(
+            SpanCorruption.counts(length: 1137, noiseDensity: 0.15, meanSpan: 3) == .init(noiseTokens: 171, spans: 57))
     }
 
     @Test func tenTokensHalfDensitySpanTwoGivesSixteenEquallyLikelyMasks() {
@@ -97,7 +98,8 @@ enum ObjectiveTestVocab {
         for length in [2, 3, 7, 10, 64, 190, 500, 1137] {
             for i in 0..<20 {
                 var rng = KeyedRandom(seed: 5, UInt64(length), UInt64(i))
-                let mask = SpanCorruption.noiseMask(length: length, noiseDensity: density, meanSpan: meanSpan, using: &rng)
+                let mask = SpanCorruption.noiseMask(
+                    length: length, noiseDensity: density, meanSpan: meanSpan, using: &rng)
                 let c = SpanCorruption.counts(length: length, noiseDensity: density, meanSpan: meanSpan)
                 #expect(mask.count == length)
                 #expect(mask.first == false && mask.last == true)
@@ -132,9 +134,10 @@ enum ObjectiveTestVocab {
         }
         try #require(found)
         var out: [UInt32] = []
-        let inputsCount = try SpanCorruption.corrupt(tokens[...], noiseDensity: 0.5, meanSpan: 1.5,
-                                                     sentinels: [999, 998, 997], using: &rng,
-                                                     inputsSuffix: nil, targetsSuffix: nil, into: &out)
+        let inputsCount = try SpanCorruption.corrupt(
+            tokens[...], noiseDensity: 0.5, meanSpan: 1.5,
+            sentinels: [999, 998, 997], using: &rng,
+            inputsSuffix: nil, targetsSuffix: nil, into: &out)
         #expect(Array(out[..<inputsCount]) == [10, 999, 13, 14, 998])
         #expect(Array(out[inputsCount...]) == [999, 11, 12, 998, 15])
     }
@@ -150,15 +153,17 @@ enum ObjectiveTestVocab {
                 if c.spans > ObjectiveTestVocab.sentinelCount {
                     // (3, 0.5) on 2014 tokens needs 336 sentinels: an error, never reused ids.
                     #expect(throws: MoeDataError.self) {
-                        try SpanCorruption.corrupt(raw[...], noiseDensity: density, meanSpan: meanSpan,
-                                                   sentinels: ObjectiveTestVocab.sentinels, using: &rng,
-                                                   inputsSuffix: nil, targetsSuffix: nil, into: &out)
+                        try SpanCorruption.corrupt(
+                            raw[...], noiseDensity: density, meanSpan: meanSpan,
+                            sentinels: ObjectiveTestVocab.sentinels, using: &rng,
+                            inputsSuffix: nil, targetsSuffix: nil, into: &out)
                     }
                     continue
                 }
-                let n = try SpanCorruption.corrupt(raw[...], noiseDensity: density, meanSpan: meanSpan,
-                                                   sentinels: ObjectiveTestVocab.sentinels, using: &rng,
-                                                   inputsSuffix: nil, targetsSuffix: nil, into: &out)
+                let n = try SpanCorruption.corrupt(
+                    raw[...], noiseDensity: density, meanSpan: meanSpan,
+                    sentinels: ObjectiveTestVocab.sentinels, using: &rng,
+                    inputsSuffix: nil, targetsSuffix: nil, into: &out)
                 let inputs = Array(out[..<n])
                 let targets = Array(out[n...])
                 let inSentinels = inputs.filter(ObjectiveTestVocab.isSentinel)
@@ -182,15 +187,17 @@ enum ObjectiveTestVocab {
     @Test func tooManySpansForTheSentinelsIsAnError() {
         var rng = KeyedRandom(seed: 1)
         var out: [UInt32] = []
-        let raw = ObjectiveTestVocab.raw(100, seed: 1)   // 50 noise tokens / 3 = 17 spans
+        let raw = ObjectiveTestVocab.raw(100, seed: 1)  // 50 noise tokens / 3 = 17 spans
         #expect(throws: MoeDataError.self) {
-            try SpanCorruption.corrupt(raw[...], noiseDensity: 0.5, meanSpan: 3, sentinels: Array(ObjectiveTestVocab.sentinels.prefix(16)),
-                                       using: &rng, inputsSuffix: 1, targetsSuffix: 1, into: &out)
+            try SpanCorruption.corrupt(
+                raw[...], noiseDensity: 0.5, meanSpan: 3, sentinels: Array(ObjectiveTestVocab.sentinels.prefix(16)),
+                using: &rng, inputsSuffix: 1, targetsSuffix: 1, into: &out)
         }
         #expect(out.isEmpty)
         #expect(throws: MoeDataError.self) {
-            try SpanCorruption.corrupt([][...], noiseDensity: 0.5, meanSpan: 3, sentinels: ObjectiveTestVocab.sentinels,
-                                       using: &rng, inputsSuffix: 1, targetsSuffix: 1, into: &out)
+            try SpanCorruption.corrupt(
+                [][...], noiseDensity: 0.5, meanSpan: 3, sentinels: ObjectiveTestVocab.sentinels,
+                using: &rng, inputsSuffix: 1, targetsSuffix: 1, into: &out)
         }
     }
 
@@ -209,8 +216,10 @@ enum ObjectiveTestVocab {
         (64.0, 0.15, 600, 92, 1, 1200, 184, 180, 3),
         (64.0, 0.50, 1006, 512, 8, 2014, 1024, 1007, 16),
     ])
-    func randomSpansHelperTable(mu: Double, r: Double, t512: Int, tgt512: Int, spans512: Int,
-                                t1024: Int, tgt1024: Int, noise1024: Int, spans1024: Int) {
+    func randomSpansHelperTable(
+        mu: Double, r: Double, t512: Int, tgt512: Int, spans512: Int,
+        t1024: Int, tgt1024: Int, noise1024: Int, spans1024: Int
+    ) {
         let a = SpanCorruption.helper(inputsLength: 512, noiseDensity: r, meanSpan: mu)
         #expect(a.tokensLength == t512 && a.targetsLength == tgt512)
         #expect(SpanCorruption.counts(length: t512, noiseDensity: r, meanSpan: mu).spans == spans512)

@@ -1,24 +1,31 @@
 import Foundation
+import MoeData
 import PackedFormat
 import Testing
-import MoeData
 
 @Suite struct ObjectiveUL2Tests {
     /// Mode prefixes as a plain-text SentencePiece encoding would give them: 3 ids each.
-    static let modes: [String: [UInt32]] = ["[NLU] ": [500, 501, 502], "[NLG] ": [500, 503, 502], "[S2S] ": [500, 504, 502]]
+    static let modes: [String: [UInt32]] = [
+        "[NLU] ": [500, 501, 502], "[NLG] ": [500, 503, 502], "[S2S] ": [500, 504, 502],
+    ]
     static let eos: UInt32 = 1
 
-    static func objective(_ config: UL2Config = .openMoE, modes: [String: [UInt32]] = modes, seed: UInt64 = 7,
-                          sentinels: Int = ObjectiveTestVocab.sentinelCount) throws -> UL2Objective {
-        try UL2Objective(config: config, modePrefixTokens: modes, eosId: eos, sentinel: ObjectiveTestVocab.sentinel,
-                         sentinelCount: sentinels, seed: seed)
+    static func objective(
+        _ config: UL2Config = .openMoE, modes: [String: [UInt32]] = modes, seed: UInt64 = 7,
+        sentinels: Int = ObjectiveTestVocab.sentinelCount
+    ) throws -> UL2Objective {
+        try UL2Objective(
+            config: config, modePrefixTokens: modes, eosId: eos, sentinel: ObjectiveTestVocab.sentinel,
+            sentinelCount: sentinels, seed: seed)
     }
 
     /// Splits a UL2 example into (mode, inputs without EOS, targets without EOS) using its loss mask.
     static func parts(_ e: Example, modeCount: Int) -> (mode: [UInt32], inputs: [UInt32], targets: [UInt32]) {
         let firstTarget = e.lossMask.firstIndex(of: 1) ?? e.tokens.count
-        return (Array(e.tokens[..<modeCount]), Array(e.tokens[modeCount..<(firstTarget - 1)]),
-                Array(e.tokens[firstTarget..<(e.tokens.count - 1)]))
+        return (
+            Array(e.tokens[..<modeCount]), Array(e.tokens[modeCount..<(firstTarget - 1)]),
+            Array(e.tokens[firstTarget..<(e.tokens.count - 1)])
+        )
     }
 
     @Test func openMoEDefaults() {
@@ -26,11 +33,12 @@ import MoeData
         #expect(c.inputsLength == 1024 && c.targetsLength == 1024)
         #expect(c.denoisers.map(\.rate) == [0.1, 0.1, 0.1, 0.1, 0.1, 0.5])
         #expect(c.denoisers.map(\.modePrefix) == ["[NLU] ", "[NLU] ", "[NLG] ", "[NLG] ", "[NLG] ", "[S2S] "])
-        #expect(c.denoisers.map(\.kind) == [
-            .spanCorruption(meanSpan: 3, noiseDensity: 0.15), .spanCorruption(meanSpan: 8, noiseDensity: 0.15),
-            .spanCorruption(meanSpan: 3, noiseDensity: 0.5), .spanCorruption(meanSpan: 8, noiseDensity: 0.5),
-            .spanCorruption(meanSpan: 64, noiseDensity: 0.5), .prefixLM(noiseDensity: 0.5),
-        ])
+        #expect(
+            c.denoisers.map(\.kind) == [
+                .spanCorruption(meanSpan: 3, noiseDensity: 0.15), .spanCorruption(meanSpan: 8, noiseDensity: 0.15),
+                .spanCorruption(meanSpan: 3, noiseDensity: 0.5), .spanCorruption(meanSpan: 8, noiseDensity: 0.5),
+                .spanCorruption(meanSpan: 64, noiseDensity: 0.5), .prefixLM(noiseDensity: 0.5),
+            ])
         #expect(c.modePrefixes == ["[NLU] ", "[NLG] ", "[S2S] "])
     }
 
@@ -40,8 +48,9 @@ import MoeData
         // A full chunk fills inputs_length exactly (inputs + EOS) and targets as the T5 table says.
         for (d, targets) in [(0, 229), (1, 200), (2, 1024), (3, 1024), (4, 1024)] {
             let raw = ObjectiveTestVocab.raw(ul2.rawLength(denoiser: d), seed: UInt64(d))
-            let e = try ul2.makeExample(raw: raw, pieces: [RawPiece(docId: "a", offset: 0, count: raw.count)],
-                                        source: "web", denoiser: d, exampleIndex: 3)
+            let e = try ul2.makeExample(
+                raw: raw, pieces: [RawPiece(docId: "a", offset: 0, count: raw.count)],
+                source: "web", denoiser: d, exampleIndex: 3)
             #expect(e.lossMask.filter { $0 == 0 }.count == 1024)
             #expect(e.targetCount == targets)
         }
@@ -55,11 +64,12 @@ import MoeData
             #expect(plan.maxInputs <= 1024 && plan.maxTargets <= 1024)
             for i in 0..<5 {
                 let raw = ObjectiveTestVocab.raw(ul2.rawLength(denoiser: d), seed: UInt64(10 * d + i))
-                let e = try ul2.makeExample(raw: raw, pieces: [RawPiece(docId: "a", offset: 0, count: raw.count)],
-                                            source: "web", denoiser: d, exampleIndex: UInt64(i))
+                let e = try ul2.makeExample(
+                    raw: raw, pieces: [RawPiece(docId: "a", offset: 0, count: raw.count)],
+                    source: "web", denoiser: d, exampleIndex: UInt64(i))
                 let inputsPart = e.lossMask.filter { $0 == 0 }.count
                 #expect(inputsPart <= 1024)
-                if d < 5 { #expect(inputsPart >= 1023) }   // span corruption fills the inputs (±1 from T5's r=0.5 hack)
+                if d < 5 { #expect(inputsPart >= 1023) }  // span corruption fills the inputs (±1 from T5's r=0.5 hack)
                 #expect(e.targetCount <= 1024)
                 #expect(Array(e.tokens.prefix(3)) == Self.modes[ul2.config.denoisers[d].modePrefix])
                 // The last input token before EOS is the final sentinel: nothing was cut off.
@@ -74,15 +84,18 @@ import MoeData
             let d = ul2.denoiserIndex(forExample: index)
             let n = ul2.rawLength(denoiser: d) - Int(index % 7) * 50
             let raw = ObjectiveTestVocab.raw(n, seed: index)
-            let e = try ul2.makeExample(raw: raw, pieces: [RawPiece(docId: "d", offset: 5, count: n)], source: "web",
-                                        denoiser: d, exampleIndex: index)
+            let e = try ul2.makeExample(
+                raw: raw, pieces: [RawPiece(docId: "d", offset: 5, count: n)], source: "web",
+                denoiser: d, exampleIndex: index)
             let (mode, inputs, targets) = Self.parts(e, modeCount: 3)
             #expect(mode == Self.modes[ul2.config.denoisers[d].modePrefix])
             #expect(e.tokens.count == 3 + inputs.count + 1 + targets.count + 1)
             #expect(e.targetCount == targets.count + 1)
             #expect(e.tokens.last == Self.eos && e.tokens[3 + inputs.count] == Self.eos)
             // Loss is one contiguous block at the end; the prefix flags are its complement.
-            #expect(e.lossMask == [UInt8](repeating: 0, count: 4 + inputs.count) + [UInt8](repeating: 1, count: targets.count + 1))
+            #expect(
+                e.lossMask == [UInt8](repeating: 0, count: 4 + inputs.count)
+                    + [UInt8](repeating: 1, count: targets.count + 1))
             #expect(zip(e.lossMask, e.prefixFlags).allSatisfy { $0 + $1 == 1 })
             #expect(e.objective == .ul2 && e.denoiser == ul2.config.denoisers[d].name && e.source == "web")
             #expect(e.pieces == [RawPiece(docId: "d", offset: 5, count: n)])
@@ -120,11 +133,12 @@ import MoeData
         let config = UL2Config(denoisers: [UL2Config.openMoEDenoisers[5]])
         let ul2 = try Self.objective(config)
         let raw = ObjectiveTestVocab.raw(10, seed: 1)
-        var counts = [Int](repeating: 0, count: 9)   // prefix length 1 ... 9
+        var counts = [Int](repeating: 0, count: 9)  // prefix length 1 ... 9
         let draws = 18_000
         for i in 0..<draws {
-            let e = try ul2.makeExample(raw: raw, pieces: [RawPiece(docId: "a", offset: 0, count: 10)], source: "s",
-                                        denoiser: 0, exampleIndex: UInt64(i))
+            let e = try ul2.makeExample(
+                raw: raw, pieces: [RawPiece(docId: "a", offset: 0, count: 10)], source: "s",
+                denoiser: 0, exampleIndex: UInt64(i))
             let (_, inputs, targets) = Self.parts(e, modeCount: 3)
             #expect(inputs + targets == raw)
             try #require((1...9).contains(inputs.count))
@@ -146,13 +160,14 @@ import MoeData
         var rows: [PackedRow] = []
         for i in UInt64(0)..<4 {
             let raw = ObjectiveTestVocab.raw(1019, seed: i)
-            let e = try half.makeExample(raw: raw, pieces: [RawPiece(docId: "a", offset: 0, count: 1019)], source: "s",
-                                         denoiser: 5, exampleIndex: i)
+            let e = try half.makeExample(
+                raw: raw, pieces: [RawPiece(docId: "a", offset: 0, count: 1019)], source: "s",
+                denoiser: 5, exampleIndex: i)
             #expect(e.tokens.count == 1024)
             rows += try packer.add(e)
         }
         #expect(rows.count == 2 && rows.allSatisfy { $0.padding == 0 && $0.segments.count == 2 })
-        config.prefixLMLength = 1021   // 1024 - 3 mode tokens - EOS = 1020 at most
+        config.prefixLMLength = 1021  // 1024 - 3 mode tokens - EOS = 1020 at most
         #expect(throws: MoeDataError.self) { try Self.objective(config) }
         config.prefixLMLength = 0
         #expect(throws: MoeDataError.self) { try Self.objective(config) }
@@ -175,8 +190,9 @@ import MoeData
         for d in 0..<6 {
             for n in [1, 2, 3, 4, 7, 31, ul2.rawLength(denoiser: d) - 1] {
                 let raw = ObjectiveTestVocab.raw(n, seed: UInt64(n))
-                let e = try ul2.makeExample(raw: raw, pieces: [RawPiece(docId: "a", offset: 0, count: n)],
-                                            source: "s", denoiser: d, exampleIndex: UInt64(n))
+                let e = try ul2.makeExample(
+                    raw: raw, pieces: [RawPiece(docId: "a", offset: 0, count: n)],
+                    source: "s", denoiser: d, exampleIndex: UInt64(n))
                 let (_, inputs, targets) = Self.parts(e, modeCount: 3)
                 #expect(e.targetCount >= 1)
                 if case .prefixLM = ul2.config.denoisers[d].kind {
@@ -193,19 +209,22 @@ import MoeData
         let n = ul2.rawLength(denoiser: 0)
         let tooLong = ObjectiveTestVocab.raw(n + 1, seed: 0)
         #expect(throws: MoeDataError.self) {
-            try ul2.makeExample(raw: tooLong, pieces: [RawPiece(docId: "a", offset: 0, count: n + 1)], source: "s",
-                                denoiser: 0, exampleIndex: 0)
+            try ul2.makeExample(
+                raw: tooLong, pieces: [RawPiece(docId: "a", offset: 0, count: n + 1)], source: "s",
+                denoiser: 0, exampleIndex: 0)
         }
         #expect(throws: MoeDataError.self) {
             try ul2.makeExample(raw: [], pieces: [], source: "s", denoiser: 0, exampleIndex: 0)
         }
-        #expect(throws: MoeDataError.self) {   // pieces do not cover the chunk
-            try ul2.makeExample(raw: [5, 6, 7], pieces: [RawPiece(docId: "a", offset: 0, count: 2)], source: "s",
-                                denoiser: 0, exampleIndex: 0)
+        #expect(throws: MoeDataError.self) {  // pieces do not cover the chunk
+            try ul2.makeExample(
+                raw: [5, 6, 7], pieces: [RawPiece(docId: "a", offset: 0, count: 2)], source: "s",
+                denoiser: 0, exampleIndex: 0)
         }
         #expect(throws: MoeDataError.self) {
-            try ul2.makeExample(raw: [5, 6, 7], pieces: [RawPiece(docId: "a", offset: 0, count: 3)], source: "s",
-                                denoiser: 6, exampleIndex: 0)
+            try ul2.makeExample(
+                raw: [5, 6, 7], pieces: [RawPiece(docId: "a", offset: 0, count: 3)], source: "s",
+                denoiser: 6, exampleIndex: 0)
         }
     }
 
@@ -225,7 +244,7 @@ import MoeData
         missing["[S2S] "] = nil
         #expect(throws: MoeDataError.self) { try Self.objective(modes: missing) }
         var config = UL2Config.openMoE
-        config.targetsLength = 200   // R3 needs 229
+        config.targetsLength = 200  // R3 needs 229
         #expect(throws: MoeDataError.self) { try Self.objective(config) }
         config = .openMoE
         config.denoisers[0].kind = .spanCorruption(meanSpan: 0.5, noiseDensity: 0.15)
@@ -242,15 +261,18 @@ import MoeData
     @Test func configDecodesFromMixtureKeys() throws {
         let json = """
             {"inputs_length": 512, "targets_length": 256, "denoisers": [
-              {"name": "R", "type": "span_corruption", "mean_span": 3, "noise_density": 0.15, "rate": 1, "mode_prefix": "[NLU] "},
+              {"name": "R", "type": "span_corruption", "mean_span": 3, "noise_density": 0.15, "rate": 1, \
+              "mode_prefix": "[NLU] "},
               {"name": "S", "type": "prefix_lm", "noise_density": 0.25, "rate": 3, "mode_prefix": "[S2S] "}]}
             """
         let config = try JSONDecoder().decode(UL2Config.self, from: Data(json.utf8))
         #expect(config.inputsLength == 512 && config.targetsLength == 256)
-        #expect(config.denoisers == [
-            Denoiser(name: "R", kind: .spanCorruption(meanSpan: 3, noiseDensity: 0.15), rate: 1, modePrefix: "[NLU] "),
-            Denoiser(name: "S", kind: .prefixLM(noiseDensity: 0.25), rate: 3, modePrefix: "[S2S] "),
-        ])
+        #expect(
+            config.denoisers == [
+                Denoiser(
+                    name: "R", kind: .spanCorruption(meanSpan: 3, noiseDensity: 0.15), rate: 1, modePrefix: "[NLU] "),
+                Denoiser(name: "S", kind: .prefixLM(noiseDensity: 0.25), rate: 3, modePrefix: "[S2S] "),
+            ])
         let roundTrip = try JSONDecoder().decode(UL2Config.self, from: JSONEncoder().encode(UL2Config.openMoE))
         #expect(roundTrip == .openMoE)
         let bad = #"{"denoisers": [{"name": "Q", "type": "mask", "noise_density": 0.1, "rate": 1}]}"#
@@ -266,7 +288,9 @@ import MoeData
     @Test func causalChunksCarryEOSAfterEachDocument() throws {
         let causal = try CausalObjective(seqLen: 4, eosId: Self.eos)
         var chunker = causal.chunker(source: "code")
-        let docs: [(String, [UInt32])] = [("a", [10, 11, 12, 13, 14]), ("b", [20, 21, 22]), ("c", [30, 31, 32, 33, 34, 35, 36])]
+        let docs: [(String, [UInt32])] = [
+            ("a", [10, 11, 12, 13, 14]), ("b", [20, 21, 22]), ("c", [30, 31, 32, 33, 34, 35, 36]),
+        ]
         var examples: [Example] = []
         for (id, tokens) in docs { examples += chunker.add(docId: id, tokens: tokens) }
         if let last = chunker.finish() { examples.append(last) }
@@ -276,15 +300,18 @@ import MoeData
         #expect(examples.map(\.tokens.count) == [4, 4, 4, 4, 2])
         #expect(examples.allSatisfy { $0.lossMask.allSatisfy { $0 == 1 } && $0.prefixFlags.allSatisfy { $0 == 0 } })
         #expect(examples.allSatisfy { $0.objective == .causal && $0.denoiser == nil && $0.source == "code" })
-        #expect(examples.map(\.pieces) == [
-            [RawPiece(docId: "a", offset: 0, count: 4)],
-            [RawPiece(docId: "a", offset: 4, count: 1), RawPiece(docId: "b", offset: 0, count: 2)],
-            [RawPiece(docId: "b", offset: 2, count: 1), RawPiece(docId: "c", offset: 0, count: 2)],
-            [RawPiece(docId: "c", offset: 2, count: 4)],
-            [RawPiece(docId: "c", offset: 6, count: 1)],
-        ])
+        #expect(
+            examples.map(\.pieces) == [
+                [RawPiece(docId: "a", offset: 0, count: 4)],
+                [RawPiece(docId: "a", offset: 4, count: 1), RawPiece(docId: "b", offset: 0, count: 2)],
+                [RawPiece(docId: "b", offset: 2, count: 1), RawPiece(docId: "c", offset: 0, count: 2)],
+                [RawPiece(docId: "c", offset: 2, count: 4)],
+                [RawPiece(docId: "c", offset: 6, count: 1)],
+            ])
         // Pieces plus one EOS per document end account for every token.
-        for e in examples { #expect(e.pieces.reduce(0) { $0 + $1.count } + e.tokens.filter { $0 == 1 }.count == e.tokens.count) }
+        for e in examples {
+            #expect(e.pieces.reduce(0) { $0 + $1.count } + e.tokens.filter { $0 == 1 }.count == e.tokens.count)
+        }
     }
 
     @Test func causalDocumentPiecesGetEOSOnlyAtTheEnd() throws {
@@ -294,7 +321,7 @@ import MoeData
         #expect(chunker.pendingTokens == 6 && chunker.tokensToFill == 2)
         let done = chunker.add(docId: "b", tokens: [4, 4])
         #expect(done.count == 1 && done.first?.tokens == [5, 6, 7, 8, 9, 1, 4, 4])
-        #expect(chunker.finish()?.tokens == [1])   // the EOS of "b" opens the next chunk
+        #expect(chunker.finish()?.tokens == [1])  // the EOS of "b" opens the next chunk
         #expect(throws: MoeDataError.self) { try CausalObjective(seqLen: 0, eosId: 1) }
     }
 

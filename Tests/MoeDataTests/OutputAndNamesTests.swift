@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import MoeData
 
 /// `--output` overrides the manifest's output; output paths that are files and source names that
@@ -8,11 +9,11 @@ import Testing
     static func textSource(_ name: String) throws -> String {
         let files = try TestSupport.realTextFiles(3)
         return """
-          - name: \(name)
-            format: text
-            paths: [\(files.joined(separator: ", "))]
-            domain: web
-        """
+              - name: \(name)
+                format: text
+                paths: [\(files.joined(separator: ", "))]
+                domain: web
+            """
     }
 
     @Test func ingestWritesWhereOutputSaysAndTheManifestIsUntouched() throws {
@@ -25,18 +26,20 @@ import Testing
         #expect(r.status == 0, "\(r.stderr)")
         #expect(FileManager.default.fileExists(atPath: elsewhere.appendingPathComponent("tokens/docs/index.json").path))
         #expect(FileManager.default.fileExists(atPath: elsewhere.appendingPathComponent("catalog.sqlite").path))
-        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("out").path),
-                "the manifest's output was written")
+        #expect(
+            !FileManager.default.fileExists(atPath: dir.appendingPathComponent("out").path),
+            "the manifest's output was written")
         #expect(try Data(contentsOf: URL(fileURLWithPath: manifest)) == before)
         let stats = try TestSupport.moeData(["stats", elsewhere.path, "--json"])
         #expect(stats.status == 0 && stats.stdout.contains("\"docs\""), "\(stats.stderr)")
     }
 
     @Test func aTokenizerModelInsideTheOutputMovesAlong() throws {
-        let base = Manifest(path: "/m/sample.yaml", name: "s", output: "/m/out/sample",
-                            tokenizer: .init(model: "/m/out/sample/tokenizer/sample.model", sentinels: 300, train: nil),
-                            onError: .skip, shardSizeBytes: 1 << 20, compressionLevel: 3, maxDocumentBytes: 1 << 20,
-                            sources: [])
+        let base = Manifest(
+            path: "/m/sample.yaml", name: "s", output: "/m/out/sample",
+            tokenizer: .init(model: "/m/out/sample/tokenizer/sample.model", sentinels: 300, train: nil),
+            onError: .skip, shardSizeBytes: 1 << 20, compressionLevel: 3, maxDocumentBytes: 1 << 20,
+            sources: [])
         let moved = base.withOutput("/tmp/x")
         #expect(moved.output == "/tmp/x" && moved.tokenizer.model == "/tmp/x/tokenizer/sample.model")
         var outside = base
@@ -82,8 +85,9 @@ import Testing
             let manifest = try TestSupport.manifest(in: dir, sources: yaml)
             let r = try TestSupport.moeData(["ingest", manifest, "--quiet"])
             #expect(r.status == 1, "\(c.sources) was accepted")
-            #expect(r.stderr.contains("sources[") && r.stderr.contains(".name: ") && r.stderr.contains(c.expect),
-                    "\(c.sources): \(r.stderr)")
+            #expect(
+                r.stderr.contains("sources[") && r.stderr.contains(".name: ") && r.stderr.contains(c.expect),
+                "\(c.sources): \(r.stderr)")
             #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("out/tokens").path))
         }
         // A name with inner dots stays a folder of its own.

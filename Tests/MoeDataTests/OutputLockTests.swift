@@ -22,7 +22,8 @@ import Testing
         let mixture = try FaultPointTests.mixture(in: dir)
         let manifest = try FaultPointTests.manifest(in: dir)
         let out = dir.appendingPathComponent("out")
-        #expect(try TestSupport.moeData(["build", manifest, "--mixture", mixture, "--seed", "9", "--quiet"]).status == 0)
+        #expect(
+            try TestSupport.moeData(["build", manifest, "--mixture", mixture, "--seed", "9", "--quiet"]).status == 0)
         let before = try TestSupport.tree(out.appendingPathComponent("packed"))
 
         let p = Process()
@@ -41,8 +42,9 @@ import Testing
         for command in [["build", manifest, "--mixture", mixture, "--quiet"], ["ingest", manifest, "--quiet"]] {
             let second = try TestSupport.moeData(command)
             #expect(second.status == 1, "a second \(command[0]) must be refused: \(second.stdout)")
-            #expect(second.stderr.contains("pid \(p.processIdentifier), started ") && second.stderr.contains("command: "),
-                    "the error names the holder: \(second.stderr)")
+            #expect(
+                second.stderr.contains("pid \(p.processIdentifier), started ") && second.stderr.contains("command: "),
+                "the error names the holder: \(second.stderr)")
             #expect(second.stderr.contains(out.path), "\(second.stderr)")
         }
         // Readers work meanwhile and see the previous, complete rows.

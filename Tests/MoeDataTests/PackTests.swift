@@ -1,13 +1,14 @@
 import MDS
+import MoeData
 import PackedFormat
 import Testing
-import MoeData
 
 @Suite struct PackTests {
     static func example(_ tokens: [UInt32], inputs: Int = 0, source: String = "web", docs: [RawPiece] = []) -> Example {
         let loss = [UInt8](repeating: 0, count: inputs) + [UInt8](repeating: 1, count: tokens.count - inputs)
-        return Example(tokens: tokens, lossMask: loss, prefixFlags: loss.map { 1 - $0 }, source: source,
-                       objective: inputs > 0 ? .ul2 : .causal, denoiser: inputs > 0 ? "S" : nil, pieces: docs)
+        return Example(
+            tokens: tokens, lossMask: loss, prefixFlags: loss.map { 1 - $0 }, source: source,
+            objective: inputs > 0 ? .ul2 : .causal, denoiser: inputs > 0 ? "S" : nil, pieces: docs)
     }
 
     /// The model input under docs/formats.md's trainer convention (seqio's autoregressive inputs).
@@ -39,8 +40,11 @@ import MoeData
 
     @Test func seqioPrefixLMPackingVector() throws {
         // {[7,8,5,1] | [3,9,1]} and {[8,4,9,3,1] | [4,1]}, packed length 15.
-        let rows = try Self.packAll([Self.example([7, 8, 5, 1, 3, 9, 1], inputs: 4),
-                                     Self.example([8, 4, 9, 3, 1, 4, 1], inputs: 5)], rowLength: 15)
+        let rows = try Self.packAll(
+            [
+                Self.example([7, 8, 5, 1, 3, 9, 1], inputs: 4),
+                Self.example([8, 4, 9, 3, 1, 4, 1], inputs: 5),
+            ], rowLength: 15)
         try #require(rows.count == 1)
         let r = rows[0]
         #expect(r.tokens == [7, 8, 5, 1, 3, 9, 1, 8, 4, 9, 3, 1, 4, 1, 0])
@@ -50,7 +54,9 @@ import MoeData
         #expect(r.segmentIds == [UInt16](repeating: 1, count: 7) + [UInt16](repeating: 2, count: 7) + [0])
         // Our prefix flag marks the inputs; seqio's decoder_causal_attention is that plus one position.
         #expect(r.prefix == [1, 1, 1, 1, 0, 0, 0, 1, 1, 1, 1, 1, 0, 0, 0])
-        let dca = r.prefix.indices.map { i in r.prefix[i] == 1 || (i > 0 && r.prefix[i - 1] == 1 && r.segmentIds[i] == r.segmentIds[i - 1]) ? 1 : 0 }
+        let dca = r.prefix.indices.map { i in
+            r.prefix[i] == 1 || (i > 0 && r.prefix[i - 1] == 1 && r.segmentIds[i] == r.segmentIds[i - 1]) ? 1 : 0
+        }
         #expect(dca == [1, 1, 1, 1, 1, 0, 0, 1, 1, 1, 1, 1, 1, 0, 0])
     }
 
@@ -73,8 +79,9 @@ import MoeData
         var unpacked: [Example] = []
         var padding = 0
         for (rowIndex, r) in rows.enumerated() {
-            #expect([r.tokens.count, r.lossMask.count, r.segmentIds.count, r.positions.count, r.prefix.count]
-                .allSatisfy { $0 == rowLength })
+            #expect(
+                [r.tokens.count, r.lossMask.count, r.segmentIds.count, r.positions.count, r.prefix.count]
+                    .allSatisfy { $0 == rowLength })
             let segments = Int(r.segmentIds.max() ?? 0)
             #expect(r.segments.map(\.segment) == Array(1...max(segments, 1)))
             var used = 0
@@ -85,15 +92,19 @@ import MoeData
                 #expect(idx.map { Int(r.positions[$0]) } == Array(0..<idx.count))
                 used += idx.count
                 let seg = r.segments[s - 1]
-                unpacked.append(Example(tokens: idx.map { r.tokens[$0] }, lossMask: idx.map { r.lossMask[$0] },
-                                        prefixFlags: idx.map { r.prefix[$0] }, source: seg.source,
-                                        objective: try #require(ObjectiveKind(rawValue: seg.objective)),
-                                        denoiser: seg.denoiser, pieces: seg.pieces))
+                unpacked.append(
+                    Example(
+                        tokens: idx.map { r.tokens[$0] }, lossMask: idx.map { r.lossMask[$0] },
+                        prefixFlags: idx.map { r.prefix[$0] }, source: seg.source,
+                        objective: try #require(ObjectiveKind(rawValue: seg.objective)),
+                        denoiser: seg.denoiser, pieces: seg.pieces))
             }
             // Padding only at the end: zeros everywhere.
             #expect(r.padding == rowLength - used)
             for i in used..<rowLength {
-                #expect(r.tokens[i] == 0 && r.segmentIds[i] == 0 && r.positions[i] == 0 && r.lossMask[i] == 0 && r.prefix[i] == 0)
+                #expect(
+                    r.tokens[i] == 0 && r.segmentIds[i] == 0 && r.positions[i] == 0 && r.lossMask[i] == 0
+                        && r.prefix[i] == 0)
             }
             // Next-fit: the first example of the next row would not have fit here.
             if rowIndex + 1 < rows.count, let next = rows[rowIndex + 1].segmentIds.lastIndex(of: 1) {
@@ -121,16 +132,22 @@ import MoeData
     }
 
     @Test func provenanceListsEverySegmentsDocuments() throws {
-        let a = Example(tokens: [3, 4, 1], lossMask: [1, 1, 1], prefixFlags: [0, 0, 0], source: "code",
-                        objective: .causal, denoiser: nil, pieces: [RawPiece(docId: "x.py", offset: 0, count: 2)])
-        let b = Example(tokens: [9, 5, 1, 6, 1], lossMask: [0, 0, 0, 1, 1], prefixFlags: [1, 1, 1, 0, 0], source: "web",
-                        objective: .ul2, denoiser: "S",
-                        pieces: [RawPiece(docId: "w.jsonl:3", offset: 10, count: 1), RawPiece(docId: "w.jsonl:4", offset: 0, count: 1)])
+        let a = Example(
+            tokens: [3, 4, 1], lossMask: [1, 1, 1], prefixFlags: [0, 0, 0], source: "code",
+            objective: .causal, denoiser: nil, pieces: [RawPiece(docId: "x.py", offset: 0, count: 2)])
+        let b = Example(
+            tokens: [9, 5, 1, 6, 1], lossMask: [0, 0, 0, 1, 1], prefixFlags: [1, 1, 1, 0, 0], source: "web",
+            objective: .ul2, denoiser: "S",
+            pieces: [
+                RawPiece(docId: "w.jsonl:3", offset: 10, count: 1), RawPiece(docId: "w.jsonl:4", offset: 0, count: 1),
+            ])
         let rows = try Self.packAll([a, b], rowLength: 10)
-        #expect(rows.first?.provenance.encoded() == """
-            [{"denoiser": null, "docs": [["x.py", 0, 2]], "objective": "causal", "segment": 1, "source": "code"}, \
-            {"denoiser": "S", "docs": [["w.jsonl:3", 10, 1], ["w.jsonl:4", 0, 1]], "objective": "ul2", "segment": 2, "source": "web"}]
-            """)
+        #expect(
+            rows.first?.provenance.encoded() == """
+                [{"denoiser": null, "docs": [["x.py", 0, 2]], "objective": "causal", "segment": 1, "source": "code"}, \
+                {"denoiser": "S", "docs": [["w.jsonl:3", 10, 1], ["w.jsonl:4", 0, 1]], "objective": "ul2", \
+                "segment": 2, "source": "web"}]
+                """)
     }
 
     @Test func badExamplesAreErrors() throws {
@@ -154,14 +171,17 @@ import MoeData
         for i in UInt64(0)..<60 {
             let d = ul2.denoiserIndex(forExample: i)
             let raw = ObjectiveTestVocab.raw(ul2.rawLength(denoiser: d), seed: i)
-            let e = try ul2.makeExample(raw: raw, pieces: [RawPiece(docId: "d\(i)", offset: 0, count: raw.count)],
-                                        source: "web", denoiser: d, exampleIndex: i)
+            let e = try ul2.makeExample(
+                raw: raw, pieces: [RawPiece(docId: "d\(i)", offset: 0, count: raw.count)],
+                source: "web", denoiser: d, exampleIndex: i)
             examples.append(e)
             rows += try packer.add(e)
         }
         if let last = packer.finish() { rows.append(last) }
         #expect(rows.flatMap { $0.tokens.prefix(2048 - $0.padding) } == examples.flatMap(\.tokens))
-        #expect(rows.reduce(0) { $0 + $1.lossMask.reduce(0) { $0 + Int($1) } } == examples.reduce(0) { $0 + $1.targetCount })
+        #expect(
+            rows.reduce(0) { $0 + $1.lossMask.reduce(0) { $0 + Int($1) } } == examples.reduce(0) { $0 + $1.targetCount }
+        )
         #expect(rows.flatMap { $0.segments.map(\.denoiser) } == examples.map(\.denoiser))
     }
 }

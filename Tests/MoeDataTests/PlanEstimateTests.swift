@@ -1,6 +1,7 @@
 import Foundation
 import JSON
 import Testing
+
 @testable import MoeData
 
 /// `plan` before ingest estimates each source's tokens from the uncompressed size (zstd frame
@@ -39,7 +40,8 @@ import Testing
         _ = try PlanEstimateTests.corpus(dir)
         let zstd = TestSupport.which("zstd"), gzip = TestSupport.which("gzip")
         // One zstd frame with its content size; two frames; one gzip member; two members.
-        try PlanEstimateTests.shell("""
+        try PlanEstimateTests.shell(
+            """
             mkdir -p z zm g gm && \(zstd) -q -3 docs.jsonl -o z/docs.jsonl.zst && \
             \(zstd) -q -c a.jsonl > zm/docs.jsonl.zst && \(zstd) -q -c b.jsonl >> zm/docs.jsonl.zst && \
             \(gzip) -c docs.jsonl > g/docs.jsonl.gz && \(gzip) -c a.jsonl > gm/docs.jsonl.gz && \
@@ -62,7 +64,8 @@ import Testing
         for line in plan.stdout.split(separator: "\n") {
             let words = line.split(separator: " ")
             guard let name = words.first.map(String.init), names.contains(name),
-                  let tilde = words.first(where: { $0.hasPrefix("~") }) else { continue }
+                let tilde = words.first(where: { $0.hasPrefix("~") })
+            else { continue }
             estimated[name] = Int(tilde.dropFirst().replacingOccurrences(of: ",", with: ""))
         }
         #expect(estimated.count == 4, "\(plan.stdout)")
@@ -74,8 +77,9 @@ import Testing
             let name = s["name"]?.stringValue ?? "", exact = Int(s["tokens"]?.intValue ?? 0)
             let guess = try #require(estimated[name])
             let error = abs(Double(guess - exact)) / Double(exact)
-            #expect(error <= PlanEstimateTests.tolerance,
-                    "\(name): estimated \(guess), ingested \(exact) (\(error * 100)% off)")
+            #expect(
+                error <= PlanEstimateTests.tolerance,
+                "\(name): estimated \(guess), ingested \(exact) (\(error * 100)% off)")
             print("estimate \(name): \(guess) vs \(exact) tokens, \(String(format: "%.2f", error * 100))% off")
         }
         // After ingest, plan shows exact counts without the mark.
@@ -89,7 +93,8 @@ import Testing
         let (whole, _, _) = try PlanEstimateTests.corpus(dir)
         let size = try #require(try FileManager.default.attributesOfItem(atPath: whole.path)[.size] as? Int)
         let zstd = TestSupport.which("zstd")
-        try PlanEstimateTests.shell("""
+        try PlanEstimateTests.shell(
+            """
             \(zstd) -q docs.jsonl -o one.zst && \(TestSupport.which("gzip")) -c docs.jsonl > one.gz && \
             \(zstd) -q -c a.jsonl > two.zst && \(zstd) -q -c b.jsonl >> two.zst
             """, in: dir)

@@ -26,7 +26,8 @@ import Testing
     static let build: Result<URL, any Error> = Result(catching: {
         let dir = try TestSupport.tempDir("readme")
         let out = dir.appendingPathComponent("sample")
-        let r = try TestSupport.run(TestSupport.binary.path, mainCommand + ["--output", out.path, "--quiet"], cwd: repo)
+        let r = try TestSupport.run(
+            TestSupport.binary.path, mainCommand + ["--output", out.path, "--quiet"], cwd: repo)
         guard r.status == 0 else { throw ReadmeError(text: "the README's build failed: \(r.stderr)") }
         return out
     })
@@ -54,21 +55,26 @@ import Testing
         let readme = ReadmeFiguresTests.readme
         for p in phases {
             let name = p["name"]?.stringValue ?? "?"
-            let row = try #require(readme.split(separator: "\n").first { $0.hasPrefix("| \(name) |") },
-                                   "no README row for \(name)")
+            let row = try #require(
+                readme.split(separator: "\n").first { $0.hasPrefix("| \(name) |") },
+                "no README row for \(name)")
             let cells = row.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
-            let share = "\(ReadmeFiguresTests.percent(p["code_share"]?.doubleValue ?? 0, 4)) "
+            let share =
+                "\(ReadmeFiguresTests.percent(p["code_share"]?.doubleValue ?? 0, 4)) "
                 + "(\(ReadmeFiguresTests.percent(p["target_code_share"]?.doubleValue ?? 0, 4)))"
-            let expected = [ReadmeFiguresTests.grouped(p["source_tokens"]?.intValue ?? 0), share,
-                            ReadmeFiguresTests.grouped(p["rows"]?.intValue ?? 0),
-                            ReadmeFiguresTests.percent(p["padding_share"]?.doubleValue ?? 0, 2)]
+            let expected = [
+                ReadmeFiguresTests.grouped(p["source_tokens"]?.intValue ?? 0), share,
+                ReadmeFiguresTests.grouped(p["rows"]?.intValue ?? 0),
+                ReadmeFiguresTests.percent(p["padding_share"]?.doubleValue ?? 0, 2),
+            ]
             #expect(Array(cells.suffix(4)) == expected, "README: \(row)\nrun: \(expected)")
             if let denoisers = p["denoisers"]?.objectValue, !denoisers.isEmpty {
                 let shares = denoisers.keys.sorted().map {
                     "\($0) \(ReadmeFiguresTests.percent(denoisers[$0]?["share"]?.doubleValue ?? 0, 2))"
                 }
                 let examples = ReadmeFiguresTests.grouped(p["examples"]?.intValue ?? 0)
-                let line = "Denoiser shares of the UL2 phase's \(examples) examples: "
+                let line =
+                    "Denoiser shares of the UL2 phase's \(examples) examples: "
                     + shares.joined(separator: ", ")
                 #expect(readme.replacingOccurrences(of: "\n", with: " ").contains(line), "README lacks: \(line)")
             }
@@ -90,12 +96,14 @@ import Testing
             let lines = block.components(separatedBy: "\n")
             let args = lines[0].split(separator: " ").map(String.init)
             let body = lines.dropFirst().prefix { !$0.hasPrefix("$ ") && !$0.hasPrefix("```") }
-            let r = try TestSupport.run(TestSupport.binary.path, ["plan"] + args + ["--output", out.path],
-                                        cwd: ReadmeFiguresTests.repo)
+            let r = try TestSupport.run(
+                TestSupport.binary.path, ["plan"] + args + ["--output", out.path],
+                cwd: ReadmeFiguresTests.repo)
             #expect(r.status == 0, "\(r.stderr)")
             let expected = body.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
-            #expect(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == expected,
-                    "plan \(lines[0]) differs:\n\(r.stdout)")
+            #expect(
+                r.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == expected,
+                "plan \(lines[0]) differs:\n\(r.stdout)")
         }
     }
 
@@ -104,8 +112,9 @@ import Testing
         let out = try ReadmeFiguresTests.build.get()
         let json = try ReadmeFiguresTests.stats(out)
         let phases = json["mixture"]?["phases"]?.arrayValue ?? []
-        let code = Set((json["sources"]?.arrayValue ?? []).filter { $0["domain"]?.stringValue == "code" }
-            .compactMap { $0["name"]?.stringValue })
+        let code = Set(
+            (json["sources"]?.arrayValue ?? []).filter { $0["domain"]?.stringValue == "code" }
+                .compactMap { $0["name"]?.stringValue })
         struct Tally {
             var rows = 0, examples = 0, tokens = 0, code = 0, padding = 0, total = 0
             var denoisers: [String: Int] = [:]
@@ -130,8 +139,9 @@ import Testing
         for (i, p) in phases.enumerated() {
             let t = try #require(tallies[i])
             #expect(p["rows"]?.intValue == Int64(t.rows) && p["source_tokens"]?.intValue == Int64(t.tokens))
-            #expect(p["examples"]?.intValue == Int64(t.examples),
-                    "phase \(i): \(p["examples"] ?? .null) vs \(t.examples) segments")
+            #expect(
+                p["examples"]?.intValue == Int64(t.examples),
+                "phase \(i): \(p["examples"] ?? .null) vs \(t.examples) segments")
             #expect(abs((p["code_share"]?.doubleValue ?? -1) - Double(t.code) / Double(t.tokens)) < 1e-12)
             #expect(abs((p["target_code_share"]?.doubleValue ?? -1) - Double(t.code) / Double(t.tokens)) < 1e-4)
             #expect(abs((p["padding_share"]?.doubleValue ?? -1) - Double(t.padding) / Double(t.total)) < 1e-12)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import MoeData
 
 /// Byte sizes and token counts share one exact number+suffix reading; each keeps its units.
@@ -41,15 +42,16 @@ import Testing
 
     @Test func manifestSizesTakeBothSpellings() throws {
         func manifest(shardSize: String) throws -> Manifest {
-            try Manifest.parse(yaml: """
-                name: sizes
-                output: out
-                shard_size: \(shardSize)
-                max_document_bytes: 2M
-                tokenizer: {model: m.model}
-                sources:
-                  - {name: a, format: jsonl, paths: [x.jsonl], domain: web}
-                """, path: "/nonexistent/sizes.yaml")
+            try Manifest.parse(
+                yaml: """
+                    name: sizes
+                    output: out
+                    shard_size: \(shardSize)
+                    max_document_bytes: 2M
+                    tokenizer: {model: m.model}
+                    sources:
+                      - {name: a, format: jsonl, paths: [x.jsonl], domain: web}
+                    """, path: "/nonexistent/sizes.yaml")
         }
         #expect(try manifest(shardSize: "64K").shardSizeBytes == 64_000)
         #expect(try manifest(shardSize: "64KiB").shardSizeBytes == 65_536)

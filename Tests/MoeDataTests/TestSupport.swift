@@ -17,8 +17,10 @@ enum TestSupport {
 
     /// Runs a program to completion, its output captured through files (see `ChildProcess`).
     @discardableResult
-    static func run(_ executable: String, _ args: [String], stdin: Data? = nil, cwd: URL? = nil,
-                    environment: [String: String] = [:]) throws -> Output {
+    static func run(
+        _ executable: String, _ args: [String], stdin: Data? = nil, cwd: URL? = nil,
+        environment: [String: String] = [:]
+    ) throws -> Output {
         try ChildProcess.run(executable, args, environment: environment, stdin: stdin, cwd: cwd)
     }
 
@@ -34,7 +36,8 @@ enum TestSupport {
 
     static func realTextFiles(_ n: Int) throws -> [String] {
         let dir = docsRoot + "/library"
-        let names = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".rst.txt") }.sorted()
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".rst.txt") }
+            .sorted()
         return Array(names.prefix(n)).map { dir + "/" + $0 }
     }
 
@@ -62,9 +65,13 @@ enum TestSupport {
             text += try String(contentsOfFile: codeRoot + "/json/decoder.py", encoding: .utf8)
             try text.write(to: input, atomically: true, encoding: .utf8)
             let prefix = dir.appendingPathComponent("m").path
-            let r = try run(which("spm_train"), ["--input=\(input.path)", "--model_prefix=\(prefix)", "--vocab_size=1000",
-                                                "--byte_fallback=true", "--pad_id=0", "--eos_id=1", "--unk_id=2", "--bos_id=-1",
-                                                "--character_coverage=0.9995", "--num_threads=2", "--minloglevel=2"])
+            let r = try run(
+                which("spm_train"),
+                [
+                    "--input=\(input.path)", "--model_prefix=\(prefix)", "--vocab_size=1000",
+                    "--byte_fallback=true", "--pad_id=0", "--eos_id=1", "--unk_id=2", "--bos_id=-1",
+                    "--character_coverage=0.9995", "--num_threads=2", "--minloglevel=2",
+                ])
             if r.status != 0 { return "spm_train failed: \(r.stderr)" }
             return prefix + ".model"
         } catch {
@@ -73,20 +80,22 @@ enum TestSupport {
     }()
 
     /// Writes a manifest into `dir` with the given sources (YAML text) and returns its path.
-    static func manifest(in dir: URL, onError: String = "skip", shardSize: String = "64KiB", extra: String = "", sources: String) throws -> String {
+    static func manifest(
+        in dir: URL, onError: String = "skip", shardSize: String = "64KiB", extra: String = "", sources: String
+    ) throws -> String {
         let path = dir.appendingPathComponent("manifest.yaml").path
         let text = """
-        name: test
-        output: out
-        on_error: \(onError)
-        shard_size: \(shardSize)
-        \(extra)
-        tokenizer:
-          model: \(model)
-          sentinels: 300
-        sources:
-        \(sources)
-        """
+            name: test
+            output: out
+            on_error: \(onError)
+            shard_size: \(shardSize)
+            \(extra)
+            tokenizer:
+              model: \(model)
+              sentinels: 300
+            sources:
+            \(sources)
+            """
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }

@@ -2,6 +2,7 @@ import Foundation
 import MDS
 import MoeTestSupport
 import Testing
+
 @testable import MoeData
 
 /// README promises about the `text` and `code` formats and long documents, each checked through the binary.
@@ -14,20 +15,29 @@ import Testing
         let files = dir.appendingPathComponent("docs")
         try FileManager.default.createDirectory(at: files, withIntermediateDirectories: true)
         let prose = try TestSupport.realLines(30)
-        try prose[0..<10].joined(separator: "\n").write(to: files.appendingPathComponent("a-good.txt"),
+        try prose[0..<10].joined(separator: "\n").write(
+            to: files.appendingPathComponent("a-good.txt"),
             atomically: true, encoding: .utf8)
-        try (Data("before the NUL ".utf8) + Data([0]) + Data(" after".utf8)).write(to: files.appendingPathComponent("b-nul.txt"))
-        try (Data("caf".utf8) + Data([0xC3,
-            0x28]) + Data(" au lait".utf8)).write(to: files.appendingPathComponent("c-utf8.txt"))
+        try (Data("before the NUL ".utf8) + Data([0]) + Data(" after".utf8)).write(
+            to: files.appendingPathComponent("b-nul.txt"))
+        try
+            (Data("caf".utf8)
+            + Data([
+                0xC3,
+                0x28,
+            ]) + Data(" au lait".utf8)).write(to: files.appendingPathComponent("c-utf8.txt"))
         try Data().write(to: files.appendingPathComponent("d-empty.txt"))
-        try prose[10..<30].joined(separator: "\n").write(to: files.appendingPathComponent("e-good.txt"),
+        try prose[10..<30].joined(separator: "\n").write(
+            to: files.appendingPathComponent("e-good.txt"),
             atomically: true, encoding: .utf8)
         for policy in ["skip", "fail"] {
             let sub = dir.appendingPathComponent(policy)
             try FileManager.default.createDirectory(at: sub, withIntermediateDirectories: true)
-            let manifest = try TestSupport.manifest(in: sub, onError: policy, sources: """
-              - {name: t, format: text, paths: [\(files.path)], domain: web}
-            """)
+            let manifest = try TestSupport.manifest(
+                in: sub, onError: policy,
+                sources: """
+                      - {name: t, format: text, paths: [\(files.path)], domain: web}
+                    """)
             let r = try TestSupport.moeData(["ingest", manifest, "--quiet"])
             if policy == "fail" {
                 #expect(r.status != 0)
@@ -36,7 +46,8 @@ import Testing
                 continue
             }
             #expect(r.status == 0, "\(r.stderr)")
-            let stats = try CatalogStats.load(try Catalog.openExisting(outputDirectory: sub.appendingPathComponent("out").path))
+            let stats = try CatalogStats.load(
+                try Catalog.openExisting(outputDirectory: sub.appendingPathComponent("out").path))
             let row = try #require(stats.sources.first)
             #expect(row.documents == 2)
             #expect(row.skipped + row.fileErrors == 3, "NUL, invalid UTF-8 and the empty file are each counted once")
@@ -44,7 +55,9 @@ import Testing
             #expect(reasons.contains("NUL byte in a text file") && reasons.contains("b-nul.txt"), "\(reasons)")
             #expect(reasons.contains("invalid UTF-8") && reasons.contains("c-utf8.txt"), "\(reasons)")
             #expect(reasons.contains("empty") && reasons.contains("d-empty.txt"), "\(reasons)")
-            let written = try TestSupport.samples(sub.appendingPathComponent("out/tokens/t")).map { $0["doc_id"]?.string ?? "" }
+            let written = try TestSupport.samples(sub.appendingPathComponent("out/tokens/t")).map {
+                $0["doc_id"]?.string ?? ""
+            }
             #expect(written == ["a-good.txt", "e-good.txt"])
         }
     }
@@ -57,9 +70,11 @@ import Testing
         try FileManager.default.createDirectory(at: tree, withIntermediateDirectories: true)
         try "def f():\n    return 1\n".write(to: tree.appendingPathComponent("a.py"), atomically: true, encoding: .utf8)
         try Data([0x7F, 0x45, 0x4C, 0x46, 0x00, 0x01]).write(to: tree.appendingPathComponent("b.py"))
-        let manifest = try TestSupport.manifest(in: dir, onError: "fail", sources: """
-          - {name: c, format: code, paths: [code], domain: code, extensions: {.py: Python}}
-        """)
+        let manifest = try TestSupport.manifest(
+            in: dir, onError: "fail",
+            sources: """
+                  - {name: c, format: code, paths: [code], domain: code, extensions: {.py: Python}}
+                """)
         let r = try TestSupport.moeData(["ingest", manifest, "--quiet"])
         #expect(r.status != 0)
         #expect(r.stderr.contains("b.py") && r.stderr.contains("binary file (NUL byte)"), "\(r.stderr)")
@@ -74,7 +89,9 @@ import Testing
         while start < bytes.count {
             var end = min(start + limit, bytes.count)
             if end < bytes.count {
-                if let nl = bytes[start..<end].lastIndex(of: 0x0A), nl > start { end = nl + 1 } else {
+                if let nl = bytes[start..<end].lastIndex(of: 0x0A), nl > start {
+                    end = nl + 1
+                } else {
                     while end > start && bytes[end] & 0xC0 == 0x80 { end -= 1 }
                 }
             }
@@ -99,11 +116,14 @@ import Testing
         let paragraph = lines.joined(separator: " ") + " Grüße, naïve café — ✨ "
         while text.utf8.count < 52_100_000 { text += paragraph }
         let bytes = Array(text.utf8)
-        try ("{\"text\": " + TestSupport.jsonString(text) + "}\n").write(to: dir.appendingPathComponent("huge.jsonl"),
-                                                                        atomically: true, encoding: .utf8)
-        let manifest = try TestSupport.manifest(in: dir, onError: "fail", shardSize: "512MiB", sources: """
-          - {name: s, format: jsonl, paths: [huge.jsonl], domain: web}
-        """)
+        try ("{\"text\": " + TestSupport.jsonString(text) + "}\n").write(
+            to: dir.appendingPathComponent("huge.jsonl"),
+            atomically: true, encoding: .utf8)
+        let manifest = try TestSupport.manifest(
+            in: dir, onError: "fail", shardSize: "512MiB",
+            sources: """
+                  - {name: s, format: jsonl, paths: [huge.jsonl], domain: web}
+                """)
         let r = try TestSupport.moeData(["ingest", manifest, "--quiet"])
         #expect(r.status == 0, "\(r.stderr)")
         let samples = try TestSupport.samples(dir.appendingPathComponent("out/tokens/s"))
@@ -117,9 +137,12 @@ import Testing
         for piece in pieces { input.append(contentsOf: piece.map { $0 == 0x0A ? 0x20 : $0 }); input.append(0x0A) }
         let inputURL = dir.appendingPathComponent("pieces.txt")
         try input.write(to: inputURL)
-        let spm = try TestSupport.run(TestSupport.which("spm_encode"),
-                                      ["--model=\(TestSupport.model)", "--output_format=id",
-                                          "--input=\(inputURL.path)"])
+        let spm = try TestSupport.run(
+            TestSupport.which("spm_encode"),
+            [
+                "--model=\(TestSupport.model)", "--output_format=id",
+                "--input=\(inputURL.path)",
+            ])
         #expect(spm.status == 0, "\(spm.stderr)")
         let perPiece = spm.stdout.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
         #expect(perPiece.count == pieces.count)

@@ -21,7 +21,8 @@ struct TokenizerBadInputTests {
         #expect(error { _ = try Tokenizer(modelPath: empty) }.contains("is empty"))
 
         let garbage = try TokenizerFixtures.write("this is not a protobuf \u{1}\u{2}\u{3}", "garbage.model")
-        #expect(error { _ = try Tokenizer(modelPath: garbage) }.contains("\(garbage) is not a valid SentencePiece model"))
+        #expect(
+            error { _ = try Tokenizer(modelPath: garbage) }.contains("\(garbage) is not a valid SentencePiece model"))
 
         let good = try Data(contentsOf: URL(fileURLWithPath: TokenizerFixtures.model()))
         let truncatedPath = TokenizerFixtures.directory.appendingPathComponent("truncated.model").path
@@ -42,7 +43,9 @@ struct TokenizerBadInputTests {
         // spm_train's own defaults: unk 0, bos 1, eos 2, no pad.
         let prose = try TokenizerFixtures.write(TokenizerFixtures.prose(maxBytes: 150_000), "default-layout.txt")
         let prefix = TokenizerFixtures.directory.appendingPathComponent("default-layout").path
-        let r = try TokenizerFixtures.run("/usr/bin/spm_train", ["--input=\(prose)", "--model_prefix=\(prefix)", "--vocab_size=500", "--minloglevel=2"])
+        let r = try TokenizerFixtures.run(
+            "/usr/bin/spm_train",
+            ["--input=\(prose)", "--model_prefix=\(prefix)", "--vocab_size=500", "--minloglevel=2"])
         #expect(r.status == 0, "\(r.err)")
         #expect(error { _ = try Tokenizer(modelPath: prefix + ".model") }.contains("has no pad piece"))
     }
@@ -97,13 +100,17 @@ struct TokenizerBadInputTests {
 
         let sampler = TrainingSampler(totalBytes: 1000, seed: 1)
         let missing = TokenizerFixtures.directory.appendingPathComponent("missing.txt").path
-        #expect(error { _ = try sampler.sample([(TextFileSource(path: missing, format: .text), 1)]) }.contains("missing.txt: cannot open: No such file or directory"))
+        #expect(
+            error { _ = try sampler.sample([(TextFileSource(path: missing, format: .text), 1)]) }.contains(
+                "missing.txt: cannot open: No such file or directory"))
         let jsonl = try TokenizerFixtures.write("{\"text\": \"ok\"}\n{\"body\": \"x\"}\n", "bad.jsonl")
-        #expect(error { _ = try sampler.sample([(TextFileSource(path: jsonl, format: .jsonl), 1)]) }
-            .contains("bad.jsonl:2 (byte offset 15): no 'text' field"))
+        #expect(
+            error { _ = try sampler.sample([(TextFileSource(path: jsonl, format: .jsonl), 1)]) }
+                .contains("bad.jsonl:2 (byte offset 15): no 'text' field"))
         let broken = try TokenizerFixtures.write("{\"text\": \"ok\"}\n{\"text\": \n", "broken.jsonl")
-        #expect(error { _ = try sampler.sample([(TextFileSource(path: broken, format: .jsonl), 1)]) }
-            .contains("broken.jsonl:2 (byte offset 24): invalid JSON"))
+        #expect(
+            error { _ = try sampler.sample([(TextFileSource(path: broken, format: .jsonl), 1)]) }
+                .contains("broken.jsonl:2 (byte offset 24): invalid JSON"))
         let ok = TextFileSource(path: jsonl, format: .text)
         #expect(error { _ = try sampler.sample([(ok, 0)]) }.contains("must be a positive number"))
     }
@@ -117,7 +124,8 @@ struct TokenizerBadInputTests {
         #expect(badIds.status == 1 && badIds.err.contains("<stdin>:2: item 1 \"x\" is not an id"), "\(badIds)")
         let outside = try TokenizerFixtures.run(binary, ["tokenizer", "decode", "-m", model, "99999"])
         #expect(outside.status == 1 && outside.err.contains("outside the vocabulary"), "\(outside)")
-        let sentinels = try TokenizerFixtures.run(binary, ["tokenizer", "encode", "-m", model, "--sentinels", "5000", "hi"])
+        let sentinels = try TokenizerFixtures.run(
+            binary, ["tokenizer", "encode", "-m", model, "--sentinels", "5000", "hi"])
         #expect(sentinels.status == 1 && sentinels.err.contains("exceeds its 1500 pieces"), "\(sentinels)")
     }
 }

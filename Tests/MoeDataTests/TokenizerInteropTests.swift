@@ -7,8 +7,10 @@ import Testing
 @Suite("Tokenizer interop")
 struct TokenizerInteropTests {
     static func spmEncode(model: String, lines: [String]) throws -> [[UInt32]] {
-        let input = try TokenizerFixtures.write(lines.joined(separator: "\n") + "\n", "spm-input-\(UUID().uuidString).txt")
-        let r = try TokenizerFixtures.run("/usr/bin/spm_encode", ["--model=\(model)", "--output_format=id", "--input=\(input)"])
+        let input = try TokenizerFixtures.write(
+            lines.joined(separator: "\n") + "\n", "spm-input-\(UUID().uuidString).txt")
+        let r = try TokenizerFixtures.run(
+            "/usr/bin/spm_encode", ["--model=\(model)", "--output_format=id", "--input=\(input)"])
         #expect(r.status == 0, "spm_encode failed: \(r.err)")
         return parse(r.out)
     }
@@ -44,11 +46,13 @@ struct TokenizerInteropTests {
         let lines = try Self.lines()
         let stdin = lines.joined(separator: "\n") + "\n"
         let expected = try Self.spmEncode(model: model, lines: lines)
-        let encoded = try TokenizerFixtures.run(binary, ["tokenizer", "encode", "-m", model, "--jobs", "2"], stdin: stdin)
+        let encoded = try TokenizerFixtures.run(
+            binary, ["tokenizer", "encode", "-m", model, "--jobs", "2"], stdin: stdin)
         #expect(encoded.status == 0, "\(encoded.err)")
         #expect(Self.parse(encoded.out) == expected)
 
-        let json = try TokenizerFixtures.run(binary, ["tokenizer", "encode", "-m", model, "--format", "json", lines[7]])
+        let json = try TokenizerFixtures.run(
+            binary, ["tokenizer", "encode", "-m", model, "--format", "json", lines[7]])
         #expect(json.out == "[" + expected[7].map(String.init).joined(separator: ",") + "]\n")
 
         let decoded = try TokenizerFixtures.run(binary, ["tokenizer", "decode", "-m", model], stdin: encoded.out)
@@ -56,22 +60,27 @@ struct TokenizerInteropTests {
         #expect(decoded.out == stdin)
 
         let info = try TokenizerFixtures.run(binary, ["tokenizer", "info", "-m", model, "--json"])
-        #expect(info.out.contains("\"padded_vocab_size\": 1920") && info.out.contains("\"first_sentinel_id\": 1799"), "\(info.out)")
+        #expect(
+            info.out.contains("\"padded_vocab_size\": 1920") && info.out.contains("\"first_sentinel_id\": 1799"),
+            "\(info.out)")
     }
 
     @Test func commandLineTrainedModelLoadsInPythonWithTheSameIds() throws {
         let binary = try TokenizerFixtures.moeDataBinary()
         let prose = try TokenizerFixtures.write(TokenizerFixtures.prose(maxBytes: 400_000), "cli-prose.txt")
         let codeLines = try TokenizerFixtures.code(maxBytes: 300_000).split(separator: "\n").map { line in
-            "{\"content\": \"" + line.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            "{\"content\": \""
+                + line.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
                 .replacingOccurrences(of: "\t", with: "\\t") + "\"}"
         }
         let code = try TokenizerFixtures.write(codeLines.joined(separator: "\n"), "cli-code.jsonl")
         let model = TokenizerFixtures.directory.appendingPathComponent("cli.model").path
-        let train = try TokenizerFixtures.run(binary, [
-            "tokenizer", "train", "-o", model, "--input", prose, "--input", code, "--share", "2", "--share", "1",
-            "--field", "content", "--vocab-size", "1000", "--sample-bytes", "300K",
-        ])
+        let train = try TokenizerFixtures.run(
+            binary,
+            [
+                "tokenizer", "train", "-o", model, "--input", prose, "--input", code, "--share", "2", "--share", "1",
+                "--field", "content", "--vocab-size", "1000", "--sample-bytes", "300K",
+            ])
         #expect(train.status == 0, "\(train.err)")
         #expect(train.out.contains("kept"))
 
@@ -80,7 +89,8 @@ struct TokenizerInteropTests {
         let lines = try Self.lines()
         let linesPath = try TokenizerFixtures.write(lines.joined(separator: "\n"), "py-lines.txt")
         let ours = try t.encodeBatch(lines, jobs: 2)
-        let oursJSON = "[" + ours.map { "[" + $0.map(String.init).joined(separator: ",") + "]" }.joined(separator: ",") + "]"
+        let oursJSON =
+            "[" + ours.map { "[" + $0.map(String.init).joined(separator: ",") + "]" }.joined(separator: ",") + "]"
         let oursPath = try TokenizerFixtures.write(oursJSON, "ours-ids.json")
         // python's sentencepiece (0.2.x) and Debian's libsentencepiece (0.1.97) break Viterbi ties
         // differently: a run of spaces may come out as "▁▁▁▁" "▁▁" or "▁▁" "▁▁▁▁", the same
@@ -96,15 +106,19 @@ struct TokenizerInteropTests {
                 p = sp.encode(line)
                 if p == o:
                     same += 1
-                elif abs(sum(map(sp.get_score, p)) - sum(map(sp.get_score, o))) < 1e-4 and sp.decode(o) == line == sp.decode(p):
+                elif abs(sum(map(sp.get_score, p)) - sum(map(sp.get_score, o))) < 1e-4 and sp.decode(o) == line \
+                == sp.decode(p):
                     ties += 1
                 else:
                     mismatches.append(i)
-            print(json.dumps({"version": spm.__version__, "pieces": sp.get_piece_size(), "pad": sp.pad_id(), "eos": sp.eos_id(), "unk": sp.unk_id(),
-                              "bos": sp.bos_id(), "lines": len(lines), "same": same, "ties": ties, "mismatches": mismatches,
+            print(json.dumps({"version": spm.__version__, "pieces": sp.get_piece_size(), "pad": sp.pad_id(), \
+            "eos": sp.eos_id(), "unk": sp.unk_id(),
+                              "bos": sp.bos_id(), "lines": len(lines), "same": same, "ties": ties, "mismatches": \
+                              mismatches,
                               "roundtrip": all(sp.decode(sp.encode(l)) == l for l in lines)}))
             """
-        let py = try TokenizerFixtures.run("/usr/bin/env", [TokenizerFixtures.python, "-c", script, model, linesPath, oursPath])
+        let py = try TokenizerFixtures.run(
+            "/usr/bin/env", [TokenizerFixtures.python, "-c", script, model, linesPath, oursPath])
         #expect(py.status == 0, "\(py.err)")
         struct PyOut: Decodable {
             var version: String

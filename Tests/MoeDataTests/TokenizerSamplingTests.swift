@@ -30,7 +30,9 @@ struct TokenizerSamplingTests {
     @Test func longLinesAreCutAtCharacterBoundaries() throws {
         let long = String(repeating: "ab🚀é", count: 3000)  // 21,000 bytes in one line
         let source = ClosureTextSource(name: "long") { body in try body(Substring(long)) }
-        let (sentences, _) = try TrainingSampler(totalBytes: 100_000, seed: 1, maxSentenceBytes: 1000).sample([(source, 1)])
+        let (sentences, _) = try TrainingSampler(totalBytes: 100_000, seed: 1, maxSentenceBytes: 1000).sample([
+            (source, 1)
+        ])
         #expect(sentences.joined() == long)
         #expect(sentences.allSatisfy { $0.utf8.count <= 1000 && $0.utf8.count > 990 || $0 == sentences.last })
     }

@@ -43,7 +43,9 @@ struct TokenizerTests {
         for jobs in [1, 2, 3, 8] {
             #expect(try t.encodeBatch(lines, jobs: jobs) == sequential, "jobs \(jobs)")
         }
-        let raw = try "naïve 🚀".utf8CString.withUnsafeBytes { try t.encode(utf8: UnsafeRawBufferPointer(rebasing: $0.dropLast())) }
+        let raw = try "naïve 🚀".utf8CString.withUnsafeBytes {
+            try t.encode(utf8: UnsafeRawBufferPointer(rebasing: $0.dropLast()))
+        }
         #expect(raw == (try t.encode("naïve 🚀")))
     }
 

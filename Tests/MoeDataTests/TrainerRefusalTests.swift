@@ -19,8 +19,10 @@ import Testing
         let build = try TestSupport.moeData(["build", manifest, "--mixture", mixture.path, "--quiet", "--jobs", "1"])
         guard build.status == 0 else { throw MoeDataTestError("build failed: \(build.stderr)") }
         let output = dir.appendingPathComponent("out"), run = dir.appendingPathComponent("run")
-        let train = try TestSupport.moeData(["train", "--data", output.path, "--steps", "2", "--checkpoint-every", "1",
-                                             "--threads", "1", "--out", run.path])
+        let train = try TestSupport.moeData([
+            "train", "--data", output.path, "--steps", "2", "--checkpoint-every", "1",
+            "--threads", "1", "--out", run.path,
+        ])
         guard train.status == 0 else { throw MoeDataTestError("train failed: \(train.stderr)") }
         return (dir, output, run)
     }
@@ -63,28 +65,37 @@ import Testing
         try Data(bytes).write(to: huge)
         let nanFile = dir.appendingPathComponent("nan.safetensors")
         let tensor = try Self.poison(checkpoint, to: nanFile)
-        for (file, needles) in [(shardPath, [shardPath]), (huge.path, [huge.path, "header length"]),
-                                (nanFile.path, [nanFile.path, "'\(tensor)'", "non-finite"])] {
+        for (file, needles) in [
+            (shardPath, [shardPath]), (huge.path, [huge.path, "header length"]),
+            (nanFile.path, [nanFile.path, "'\(tensor)'", "non-finite"]),
+        ] {
             let report = dir.appendingPathComponent("analysis").path
-            let analyze = try TestSupport.moeData(["analyze", file, "--data", output.path, "--rows", "2",
-                                                   "--threads", "1", "--out", report])
+            let analyze = try TestSupport.moeData([
+                "analyze", file, "--data", output.path, "--rows", "2",
+                "--threads", "1", "--out", report,
+            ])
             Self.expectRefused(analyze, needles, "analyze \(file)")
             let resumeDir = dir.appendingPathComponent("resume-\(UUID().uuidString.prefix(6))")
             try FileManager.default.createDirectory(at: resumeDir, withIntermediateDirectories: true)
             let copy = resumeDir.appendingPathComponent("checkpoint.safetensors").path
             try FileManager.default.copyItem(atPath: file, toPath: copy)
-            let resume = try TestSupport.moeData(["train", "--data", output.path, "--steps", "4", "--threads", "1",
-                                                  "--checkpoint-every", "1", "--out", resumeDir.path, "--resume"])
-            Self.expectRefused(resume, needles.map { $0 == file ? "checkpoint.safetensors" : $0 },
-                               "train --resume over \(file)")
+            let resume = try TestSupport.moeData([
+                "train", "--data", output.path, "--steps", "4", "--threads", "1",
+                "--checkpoint-every", "1", "--out", resumeDir.path, "--resume",
+            ])
+            Self.expectRefused(
+                resume, needles.map { $0 == file ? "checkpoint.safetensors" : $0 },
+                "train --resume over \(file)")
         }
     }
 
     @Test func resumeRefusalsNameWhatDiffersAndLeaveTheRunAlone() throws {
         let (_, output, run) = try Self.setup.get()
         let before = try TestSupport.tree(run)
-        let base = ["train", "--data", output.path, "--threads", "1", "--checkpoint-every", "1", "--out", run.path,
-                    "--resume"]
+        let base = [
+            "train", "--data", output.path, "--threads", "1", "--checkpoint-every", "1", "--out", run.path,
+            "--resume",
+        ]
         let shorter = try TestSupport.moeData(base + ["--steps", "1"])
         Self.expectRefused(shorter, ["at step 2", "--steps 1"], "resume --steps 1 of a step-2 run")
         let otherLR = try TestSupport.moeData(base + ["--steps", "3", "--lr", "0.0001"])
@@ -110,9 +121,11 @@ import Testing
             #expect(!FileManager.default.fileExists(atPath: out.path), "train \(args) left \(out.path)")
         }
         let clock = ContinuousClock(), start = clock.now
-        let layer = try TestSupport.moeData(["analyze", dir.appendingPathComponent("run/checkpoint.safetensors").path,
-                                             "--data", output.path, "--layer", "5", "--threads", "1",
-                                             "--out", dir.appendingPathComponent("an").path])
+        let layer = try TestSupport.moeData([
+            "analyze", dir.appendingPathComponent("run/checkpoint.safetensors").path,
+            "--data", output.path, "--layer", "5", "--threads", "1",
+            "--out", dir.appendingPathComponent("an").path,
+        ])
         Self.expectRefused(layer, ["--layer 5", "2 MoE layers"], "analyze --layer 5")
         #expect(!layer.stdout.contains("tokens through"), "the model ran before --layer was checked: \(layer.stdout)")
         #expect(clock.now - start < .seconds(30))
@@ -125,25 +138,32 @@ import Testing
         let (dir, output, run) = try Self.setup.get()
         let copy = dir.appendingPathComponent("format-\(UUID().uuidString.prefix(6))")
         try FileManager.default.createDirectory(at: copy, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(at: output.appendingPathComponent("packed"),
-                                         to: copy.appendingPathComponent("packed"))
+        try FileManager.default.copyItem(
+            at: output.appendingPathComponent("packed"),
+            to: copy.appendingPathComponent("packed"))
         let file = copy.appendingPathComponent("packed/moe-data.json")
         guard case .object(var fields) = try JSONValue.parse(Data(contentsOf: file)) else {
             Issue.record("moe-data.json is not an object")
             return
         }
         #expect(fields["format_version"] == .int(1))
-        for (version, found) in [(JSONValue.int(2), "has format_version 2, written by a newer moe-data"),
-                                 (.null, "was written by an older moe-data (no format_version)")] {
+        for (version, found) in [
+            (JSONValue.int(2), "has format_version 2, written by a newer moe-data"),
+            (.null, "was written by an older moe-data (no format_version)"),
+        ] {
             fields["format_version"] = version == .null ? nil : version
             try Data(JSONValue.object(fields).encoded().utf8).write(to: file)
             let sentence = [file.path + " " + found, "this moe-data reads format_version 1"]
-            let train = try TestSupport.moeData(["train", "--data", copy.path, "--steps", "1", "--threads", "1",
-                                                 "--out", copy.appendingPathComponent("run").path])
+            let train = try TestSupport.moeData([
+                "train", "--data", copy.path, "--steps", "1", "--threads", "1",
+                "--out", copy.appendingPathComponent("run").path,
+            ])
             Self.expectRefused(train, sentence, "train on \(version)")
-            let analyze = try TestSupport.moeData(["analyze", run.appendingPathComponent("checkpoint.safetensors").path,
-                                                   "--data", copy.path, "--rows", "2", "--threads", "1",
-                                                   "--out", copy.appendingPathComponent("analysis").path])
+            let analyze = try TestSupport.moeData([
+                "analyze", run.appendingPathComponent("checkpoint.safetensors").path,
+                "--data", copy.path, "--rows", "2", "--threads", "1",
+                "--out", copy.appendingPathComponent("analysis").path,
+            ])
             Self.expectRefused(analyze, sentence, "analyze on \(version)")
             let inspect = try TestSupport.moeData(["inspect", copy.path, "--row", "0"])
             Self.expectRefused(inspect, sentence, "inspect on \(version)")

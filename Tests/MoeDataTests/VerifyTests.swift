@@ -48,8 +48,9 @@ import Testing
         try Data(JSONValue.object(fields).encoded().utf8).write(to: metadata)
         let older = try TestSupport.moeData(["verify", out.path])
         #expect(older.status == 1, "\(older.stdout)")
-        #expect(older.stdout.contains("packed/moe-data.json was written by an older moe-data (no format_version)"),
-                "\(older.stdout)")
+        #expect(
+            older.stdout.contains("packed/moe-data.json was written by an older moe-data (no format_version)"),
+            "\(older.stdout)")
         #expect(try TestSupport.moeData(["verify", out.path, "--repair"]).status == 0)
         #expect(try TestSupport.moeData(build).status == 0)
         #expect(try TestSupport.tree(out.appendingPathComponent("packed")) == packed)
@@ -67,7 +68,9 @@ import Testing
         try handle.close()
         for args in [build, build + ["--restart"]] {
             let r = try TestSupport.moeData(args)
-            #expect(r.status == 1 && r.stderr.contains("damaged") && r.stderr.contains("verify \(out.path) --repair"), "\(r.stderr)")
+            #expect(
+                r.status == 1 && r.stderr.contains("damaged") && r.stderr.contains("verify \(out.path) --repair"),
+                "\(r.stderr)")
         }
         let v = try TestSupport.moeData(["verify", out.path, "--repair"])
         #expect(v.stdout.contains("catalog.sqlite"), "\(v.stdout)\(v.stderr)")

@@ -28,20 +28,25 @@ public enum ChildProcess {
             if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
             dir = dir.deletingLastPathComponent()
         }
-        return URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(".build/debug/moe-data")
+        return URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(
+            ".build/debug/moe-data")
     }
 
     /// Runs `moe-data` with `args`; `environment` is added to the test process's own.
     @discardableResult
-    public static func moeData(_ args: [String], environment: [String: String] = [:],
-                               timeout: TimeInterval = 600) throws -> Output {
+    public static func moeData(
+        _ args: [String], environment: [String: String] = [:],
+        timeout: TimeInterval = 600
+    ) throws -> Output {
         try run(binary.path, args, environment: environment, timeout: timeout)
     }
 
     /// Runs a program to completion (or until `timeout` seconds, then kills it).
     @discardableResult
-    public static func run(_ executable: String, _ args: [String], environment: [String: String] = [:],
-                           stdin: Data? = nil, cwd: URL? = nil, timeout: TimeInterval = 600) throws -> Output {
+    public static func run(
+        _ executable: String, _ args: [String], environment: [String: String] = [:],
+        stdin: Data? = nil, cwd: URL? = nil, timeout: TimeInterval = 600
+    ) throws -> Output {
         let scratch = try TempFolder.make("child")
         defer { TempFolder.remove(scratch) }
         let outURL = scratch.appendingPathComponent("stdout"), errURL = scratch.appendingPathComponent("stderr")
@@ -75,9 +80,12 @@ public enum ChildProcess {
         p.waitUntilExit()
         let o = try Data(contentsOf: outURL), e = try Data(contentsOf: errURL)
         var errText = String(decoding: e, as: UTF8.self)
-        if timedOut { errText += "\n[test] killed after \(Int(timeout)) s: \(executable) \(args.joined(separator: " "))" }
-        return Output(status: p.terminationStatus, signaled: p.terminationReason == .uncaughtSignal, timedOut: timedOut,
-                      stdout: String(decoding: o, as: UTF8.self), stderr: errText, stdoutData: o)
+        if timedOut {
+            errText += "\n[test] killed after \(Int(timeout)) s: \(executable) \(args.joined(separator: " "))"
+        }
+        return Output(
+            status: p.terminationStatus, signaled: p.terminationReason == .uncaughtSignal, timedOut: timedOut,
+            stdout: String(decoding: o, as: UTF8.self), stderr: errText, stdoutData: o)
     }
 
     /// The full path of a tool (spm_encode, zstd, gzip, python3): the first on PATH, as scripts/test

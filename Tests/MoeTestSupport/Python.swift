@@ -22,9 +22,9 @@ public enum Python {
     /// nil when every module can be found (without importing it); else a sentence with the pip command.
     public static func missing(_ requirements: [Requirement]) throws -> String? {
         let script = """
-        import importlib.util, sys
-        print(" ".join(m for m in sys.argv[1:] if importlib.util.find_spec(m) is None))
-        """
+            import importlib.util, sys
+            print(" ".join(m for m in sys.argv[1:] if importlib.util.find_spec(m) is None))
+            """
         let r = try ChildProcess.run(executable, ["-c", script] + requirements.map(\.module), timeout: 60)
         guard r.status == 0 else { return "\(executable) does not run: \(r.stderr)" }
         let absent = Set(r.stdout.split(separator: " ").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) })
@@ -36,8 +36,10 @@ public enum Python {
     }
 
     /// Runs a script given as text with arguments.
-    public static func run(_ script: String, _ args: [String],
-        timeout: TimeInterval = 300) throws -> ChildProcess.Output {
+    public static func run(
+        _ script: String, _ args: [String],
+        timeout: TimeInterval = 300
+    ) throws -> ChildProcess.Output {
         try ChildProcess.run(executable, ["-c", script] + args, timeout: timeout)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import MoeTrain
 
 /// Synthetic routers with known answers for the routing-analysis statistics.
@@ -11,18 +12,23 @@ import Testing
         for rep in 0..<160 {
             for pos in 0..<16 {
                 let id = (rep + pos) % 16, e = expertOf(id, pos)
-                r.append(tokenId: Int32(id), position: Int32(pos), offset: Int32(pos), source: 0,
-                         choices: [Int32(e), Int32((e + 1) % experts)], gates: [0.6, 0.3], kept: [true, true])
+                r.append(
+                    tokenId: Int32(id), position: Int32(pos), offset: Int32(pos), source: 0,
+                    choices: [Int32(e), Int32((e + 1) % experts)], gates: [0.6, 0.3], kept: [true, true])
             }
         }
         return r
     }
 
-    static func specializations(_ r: LayerRouting, minCount: Int = 100) -> (id: RoutingStatistics.Specialization, position: RoutingStatistics.Specialization) {
+    static func specializations(_ r: LayerRouting, minCount: Int = 100) -> (
+        id: RoutingStatistics.Specialization, position: RoutingStatistics.Specialization
+    ) {
         let byId = RoutingStatistics.countsByKey(r) { Int(r.tokenIds[$0]) }
         let byPosition = RoutingStatistics.countsByKey(r) { Int(r.positions[$0]) }
-        return (RoutingStatistics.specialization(byId, experts: r.experts, topK: r.topK, minCount: minCount),
-                RoutingStatistics.specialization(byPosition, experts: r.experts, topK: r.topK, minCount: minCount))
+        return (
+            RoutingStatistics.specialization(byId, experts: r.experts, topK: r.topK, minCount: minCount),
+            RoutingStatistics.specialization(byPosition, experts: r.experts, topK: r.topK, minCount: minCount)
+        )
     }
 
     @Test func routingByTokenIdIsIdSpecializedNotPositionSpecialized() {
@@ -64,8 +70,9 @@ import Testing
         options.capacityFactorEval = 2.0
         let routing = x.withUnsafeBufferPointer { xp in
             wr.withUnsafeBufferPointer { wp in
-                Router.forward(x: xp.baseAddress!, wr: wp.baseAddress!, n: n, d: d, experts: experts, topK: 2,
-                               options: options, training: false)
+                Router.forward(
+                    x: xp.baseAddress!, wr: wp.baseAddress!, n: n, d: d, experts: experts, topK: 2,
+                    options: options, training: false)
             }
         }
         let sink = RoutingSink(layers: 1, experts: experts, topK: 2)
@@ -85,7 +92,9 @@ import Testing
 
     static func rows() -> [AnalysisRow] {
         (0..<3).map { i in
-            let docs = [Fixtures.doc(20, seed: UInt64(i), vocab: 23), Fixtures.doc(12, seed: UInt64(10 + i), vocab: 23)]
+            let docs = [
+                Fixtures.doc(20, seed: UInt64(i), vocab: 23), Fixtures.doc(12, seed: UInt64(10 + i), vocab: 23),
+            ]
             return AnalysisRow(row: Fixtures.row(docs, length: 40), segmentSources: [1: "web", 2: "code"])
         }
     }
@@ -95,8 +104,10 @@ import Testing
         let sources = ["web": 0, "code": 1]
         let a = try MoEModel<Float>(config: config, options: MoEOptions(), seed: 7, routerStd: 1)
         let b = try MoEModel<Float>(config: config, options: MoEOptions(), seed: 7, routerStd: 1)
-        let ra = try RoutingCollector.collect(model: a, rows: Self.rows(), batchRows: 1, capacityFactor: 2, sourceIndex: sources)
-        let rb = try RoutingCollector.collect(model: b, rows: Self.rows(), batchRows: 1, capacityFactor: 2, sourceIndex: sources)
+        let ra = try RoutingCollector.collect(
+            model: a, rows: Self.rows(), batchRows: 1, capacityFactor: 2, sourceIndex: sources)
+        let rb = try RoutingCollector.collect(
+            model: b, rows: Self.rows(), batchRows: 1, capacityFactor: 2, sourceIndex: sources)
         #expect(ra.count == 1 && ra[0].count == 3 * 32)
         #expect(ra[0].sources.filter { $0 == 1 }.count == 3 * 12)
         let ids = RoutingStatistics.frequentIds(ra[0], limit: 10)
@@ -105,7 +116,8 @@ import Testing
 
         // A differently initialised router does change the routing (the measure can fail).
         let c = try MoEModel<Float>(config: config, options: MoEOptions(), seed: 8, routerStd: 1)
-        let rc = try RoutingCollector.collect(model: c, rows: Self.rows(), batchRows: 1, capacityFactor: 2, sourceIndex: sources)
+        let rc = try RoutingCollector.collect(
+            model: c, rows: Self.rows(), batchRows: 1, capacityFactor: 2, sourceIndex: sources)
         let t = try #require(RoutingStatistics.stability(reference: ra[0], other: rc[0], ids: ids))
         #expect(t.top1Agreement < 0.9 && t.meanTotalVariation > 0.05)
     }
@@ -115,10 +127,14 @@ import Testing
     /// The report on an id-routed synthetic layer says the specialization holds and writes every file.
     @Test func reportStatesFindingsAndWritesPlots() throws {
         var r = AnalysisTests.synthetic { id, _ in id % 8 }
-        for t in 0..<r.count where r.positions[t] >= 12 { r.kept[2 * t + 1] = false }  // late positions lose their top-2
+        // late positions lose their top-2
+        for t in 0..<r.count where r.positions[t] >= 12 { r.kept[2 * t + 1] = false }
         let dir = try Fixtures.tempDir("analysis-report")
         let input = RoutingReportInput(
-            checkpoints: [AnalysedCheckpoint(path: "a", step: 10, layers: [r]), AnalysedCheckpoint(path: "b", step: 20, layers: [r])],
+            checkpoints: [
+                AnalysedCheckpoint(path: "a", step: 10, layers: [r]),
+                AnalysedCheckpoint(path: "b", step: 20, layers: [r]),
+            ],
             sourceNames: ["web"], domains: ["web"], layer: 0, capacityFactor: 2, minCount: 100, bucketWidth: 4,
             frequentIds: 5, rows: 1, piece: { "#\($0)" })
         let headline = try RoutingReport.write(input, to: dir)
@@ -126,7 +142,10 @@ import Testing
         #expect(headline.findings[1].contains("Early routing learning HOLDS"))
         #expect(headline.findings[2].contains("Drop-towards-the-end HOLDS"))
         #expect(abs(headline.dropLastQuarter - 0.5) < 1e-12 && headline.dropFirstQuarter == 0)
-        for name in ["report.md", "report.json", "shares.csv", "specialization.svg", "stability.svg", "drop_by_position.svg", "top_tokens.csv"] {
+        for name in [
+            "report.md", "report.json", "shares.csv", "specialization.svg", "stability.svg", "drop_by_position.svg",
+            "top_tokens.csv",
+        ] {
             #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent(name).path), "\(name) missing")
         }
         let svg = try String(contentsOf: dir.appendingPathComponent("drop_by_position.svg"), encoding: .utf8)
@@ -142,7 +161,9 @@ import Testing
         let (dir, data) = try fixtures.dataset()
         let out = try Fixtures.tempDir("snapshots")
         defer { try? FileManager.default.removeItem(at: dir); try? FileManager.default.removeItem(at: out) }
-        let trainer = try Trainer(config: fixtures.smallConfig(steps: 8), dataset: data, outDir: out, resume: false) { _ in }
+        let trainer = try Trainer(config: fixtures.smallConfig(steps: 8), dataset: data, outDir: out, resume: false) {
+            _ in
+        }
         trainer.snapshotFractions = [0.1, 0.5, 1.0]
         #expect(trainer.snapshotSteps(total: 8) == [1, 4, 8])
         try trainer.run()
@@ -152,11 +173,14 @@ import Testing
         for url in [1, 4, 8].map({ trainer.snapshotURL(step: $0) }) + [trainer.checkpointURL] {
             let (model, _, step) = try RoutingCollector.loadModel(checkpoint: url)
             steps.append(step)
-            routings.append(try RoutingCollector.collect(model: model, rows: rows, batchRows: 2, capacityFactor: 2, sourceIndex: [:]))
+            routings.append(
+                try RoutingCollector.collect(
+                    model: model, rows: rows, batchRows: 2, capacityFactor: 2, sourceIndex: [:]))
         }
         #expect(steps == [1, 4, 8, 8])
         #expect(routings[2] == routings[3])
-        #expect(routings[0][0].count > 0 && routings[0][0].sources.allSatisfy { $0 == -1 })  // fixture rows have no provenance
+        // fixture rows have no provenance
+        #expect(routings[0][0].count > 0 && routings[0][0].sources.allSatisfy { $0 == -1 })
         let ids = RoutingStatistics.frequentIds(routings[3][0], limit: 5)
         let same = try #require(RoutingStatistics.stability(reference: routings[3][0], other: routings[2][0], ids: ids))
         #expect(same.top1Agreement == 1 && same.meanTotalVariation == 0)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import MoeTrain
 
 @Suite struct NumericsTests {
@@ -23,10 +24,12 @@ import Testing
         let m = 5, n = 4, k = 3
         let a = Fixtures.randoms(m * k, seed: 1), b = Fixtures.randoms(n * k, seed: 2)
         var c = [Double](repeating: 1, count: m * n)
-        Double.gemm(transA: false, transB: true, m: m, n: n, k: k, alpha: 2, a: a, lda: k, b: b, ldb: k, beta: 1, c: &c, ldc: n)
+        Double.gemm(
+            transA: false, transB: true, m: m, n: n, k: k, alpha: 2, a: a, lda: k, b: b, ldb: k, beta: 1, c: &c, ldc: n)
         var cf = [Float](repeating: 1, count: m * n)
-        Float.gemm(transA: false, transB: true, m: m, n: n, k: k, alpha: 2, a: a.map(Float.init), lda: k, b: b.map(Float.init),
-                   ldb: k, beta: 1, c: &cf, ldc: n)
+        Float.gemm(
+            transA: false, transB: true, m: m, n: n, k: k, alpha: 2, a: a.map(Float.init), lda: k, b: b.map(Float.init),
+            ldb: k, beta: 1, c: &cf, ldc: n)
         for i in 0..<m {
             for j in 0..<n {
                 var s = 0.0
@@ -39,12 +42,12 @@ import Testing
 
     @Test func schedules() {
         let rsqrt = LRSchedule(kind: .rsqrt, peak: 0.01, warmup: 100, totalSteps: 1000)
-        #expect(abs(rsqrt.rate(step: 49) - 0.005) < 1e-12)        // linear ramp
-        #expect(abs(rsqrt.rate(step: 99) - 0.01) < 1e-12)         // peak at the end of warm-up
-        #expect(abs(rsqrt.rate(step: 399) - 0.005) < 1e-12)       // 0.01·√(100/400)
+        #expect(abs(rsqrt.rate(step: 49) - 0.005) < 1e-12)  // linear ramp
+        #expect(abs(rsqrt.rate(step: 99) - 0.01) < 1e-12)  // peak at the end of warm-up
+        #expect(abs(rsqrt.rate(step: 399) - 0.005) < 1e-12)  // 0.01·√(100/400)
         let cosine = LRSchedule(kind: .cosine, peak: 0.01, warmup: 10, totalSteps: 110, minRatio: 0.1)
-        #expect(abs(cosine.rate(step: 59) - 0.0055) < 1e-12)      // halfway: (0.1 + 0.9·0.5)·peak
-        #expect(abs(cosine.rate(step: 109) - 0.001) < 1e-12)      // floor at the last step
+        #expect(abs(cosine.rate(step: 59) - 0.0055) < 1e-12)  // halfway: (0.1 + 0.9·0.5)·peak
+        #expect(abs(cosine.rate(step: 109) - 0.001) < 1e-12)  // floor at the last step
     }
 
     @Test func parameterCountsOfOpenMoEShapes() {

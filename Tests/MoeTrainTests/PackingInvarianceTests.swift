@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import MoeTrain
 
 /// Two documents packed into one row must train exactly as if each were alone.
@@ -18,8 +19,11 @@ import Testing
         options.bidirectionalPrefix = true
         let a = Fixtures.doc(7, seed: 1, vocab: 23), b = Fixtures.doc(6, seed: 2, vocab: 23)
         let packed = try TokenBatch(rows: [Fixtures.row([a, b], length: 16, prefixLengths: [2, 1])], vocabSize: 23)
-        let separate = try TokenBatch(rows: [Fixtures.row([a], length: 16, prefixLengths: [2]),
-                                             Fixtures.row([b], length: 16, prefixLengths: [1])], vocabSize: 23)
+        let separate = try TokenBatch(
+            rows: [
+                Fixtures.row([a], length: 16, prefixLengths: [2]),
+                Fixtures.row([b], length: 16, prefixLengths: [1]),
+            ], vocabSize: 23)
         let m = try model(options)
         let scales = LossScales(targetsInStep: packed.targetCount, microBatchWeight: 1)
         m.zeroGrad()
@@ -36,7 +40,8 @@ import Testing
         let l1 = s1.objective(options: options, scales: scales), l2 = s2.objective(options: options, scales: scales)
         #expect(abs(l1 - l2) <= Fixtures.shapeTolerance * max(abs(l1), 1))
         #expect(g1.count == g2.count)
-        #expect(Fixtures.worstRelativeDifference(g1, g2) <= Fixtures.shapeTolerance, "gradients differ across batch shapes")
+        #expect(
+            Fixtures.worstRelativeDifference(g1, g2) <= Fixtures.shapeTolerance, "gradients differ across batch shapes")
     }
 
     /// Each document in its own run, summed, equals the packed run: cross-entropy and output z-loss are
@@ -45,13 +50,15 @@ import Testing
     @Test func packedEqualsSumOfSeparateRuns() throws {
         var options = MoEOptions()
         options.dropless = true
-        options.auxLossWeight = 0       // the balance loss is a product of batch means, not a sum over tokens
+        options.auxLossWeight = 0  // the balance loss is a product of batch means, not a sum over tokens
         options.routerZLossWeight = 0
         options.outputZLossWeight = 0.1
         let a = Fixtures.doc(8, seed: 3, vocab: 23), b = Fixtures.doc(5, seed: 4, vocab: 23)
         let packed = try TokenBatch(rows: [Fixtures.row([a, b], length: 14)], vocabSize: 23)
-        let alone = [try TokenBatch(rows: [Fixtures.row([a], length: 14)], vocabSize: 23),
-                     try TokenBatch(rows: [Fixtures.row([b], length: 14)], vocabSize: 23)]
+        let alone = [
+            try TokenBatch(rows: [Fixtures.row([a], length: 14)], vocabSize: 23),
+            try TokenBatch(rows: [Fixtures.row([b], length: 14)], vocabSize: 23),
+        ]
         let m = try model(options)
         let scales = LossScales(targetsInStep: packed.targetCount, microBatchWeight: 1)
         m.zeroGrad()

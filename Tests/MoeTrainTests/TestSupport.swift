@@ -1,14 +1,18 @@
 import Foundation
+import JSON
+import MDS
 import MoeTestSupport
 import PackedFormat
+
 @testable import MoeTrain
 
 /// Small deterministic fixtures shared by the trainer tests.
 enum Fixtures {
     /// A Double-sized model small enough for per-entry finite differences: layer 1 is MoE.
     static func tinyConfig(vocab: Int = 23, layers: Int = 2, shared: Bool = true) -> ModelConfig {
-        ModelConfig(name: "test", vocabSize: vocab, dModel: 8, layers: layers, heads: 2, headDim: 4, ffnDim: 6,
-                    experts: 4, topK: 2, moeEvery: 2, sharedExpert: shared)
+        ModelConfig(
+            name: "test", vocabSize: vocab, dModel: 8, layers: layers, heads: 2, headDim: 4, ffnDim: 6,
+            experts: 4, topK: 2, moeEvery: 2, sharedExpert: shared)
     }
 
     static func randoms(_ count: Int, seed: UInt64, scale: Double = 1) -> [Double] {
@@ -19,7 +23,9 @@ enum Fixtures {
     /// A packed row of length `length` holding the given documents (token lists) one after another as
     /// causal-LM segments, padded with zeros; `prefixLengths[i]` marks document i's first tokens as prefix
     /// (no loss there).
-    static func row(_ docs: [[UInt32]], length: Int, prefixLengths: [Int] = [], origin: String = "test row") -> PackedRow {
+    static func row(_ docs: [[UInt32]], length: Int, prefixLengths: [Int] = [], origin: String = "test row")
+        -> PackedRow
+    {
         var tokens: [UInt32] = [], mask: [UInt8] = [], seg: [UInt16] = [], pos: [UInt16] = [], prefix: [UInt8] = []
         for (i, doc) in docs.enumerated() {
             let p = i < prefixLengths.count ? prefixLengths[i] : 0
@@ -34,7 +40,8 @@ enum Fixtures {
         while tokens.count < length {
             tokens.append(0); mask.append(0); seg.append(0); pos.append(0); prefix.append(0)
         }
-        return PackedRow(tokens: tokens, lossMask: mask, segmentIds: seg, positions: pos, prefix: prefix, origin: origin)
+        return PackedRow(
+            tokens: tokens, lossMask: mask, segmentIds: seg, positions: pos, prefix: prefix, origin: origin)
     }
 
     static func doc(_ n: Int, seed: UInt64, vocab: Int) -> [UInt32] {
@@ -72,8 +79,10 @@ enum Fixtures {
 
 /// Central-difference check of selected entries of a parameter vector.
 /// Returns the worst relative error max|a − n| / max(|a|, |n|, floor).
-func finiteDifferenceError(_ values: UnsafeMutablePointer<Double>, indices: [Int], analytic: (Int) -> Double,
-                           eps: Double = 1e-6, floor: Double = 1e-7, loss: () -> Double) -> Double {
+func finiteDifferenceError(
+    _ values: UnsafeMutablePointer<Double>, indices: [Int], analytic: (Int) -> Double,
+    eps: Double = 1e-6, floor: Double = 1e-7, loss: () -> Double
+) -> Double {
     var worst = 0.0
     for i in indices {
         let saved = values[i]
@@ -89,13 +98,12 @@ func finiteDifferenceError(_ values: UnsafeMutablePointer<Double>, indices: [Int
     return worst
 }
 
-import JSON
-import MDS
-
 extension Fixtures {
     /// Writes `rows` as a packed MDS dataset (the `moe-data build` layout) plus its `moe-data.json`.
-    static func writePacked(_ dir: URL, rows: [PackedRow], vocabSize: Int, paddedVocabSize: Int? = nil,
-                            sizeLimit: Int = 1 << 26) throws {
+    static func writePacked(
+        _ dir: URL, rows: [PackedRow], vocabSize: Int, paddedVocabSize: Int? = nil,
+        sizeLimit: Int = 1 << 26
+    ) throws {
         let length = rows.first?.tokens.count ?? 1
         let columns = PackedColumn.columns(rowLength: length)
         let writer = try MDSWriter(directory: dir, columns: columns, sizeLimit: sizeLimit)
@@ -112,7 +120,8 @@ extension Fixtures {
     /// Real English prose as byte-level tokens (id = byte + 2; 0 pad, 1 EOS), packed greedily into rows.
     static func proseRows(count: Int, length: Int) throws -> [PackedRow] {
         let root = URL(fileURLWithPath: "/usr/share/doc/python3.11/html/_sources/tutorial")
-        let files = try FileManager.default.contentsOfDirectory(atPath: root.path).filter { $0.hasSuffix(".rst.txt") }.sorted()
+        let files = try FileManager.default.contentsOfDirectory(atPath: root.path).filter { $0.hasSuffix(".rst.txt") }
+            .sorted()
         var docs: [[UInt32]] = []
         for f in files {
             let bytes = try Data(contentsOf: root.appendingPathComponent(f))

@@ -2,6 +2,7 @@ import Foundation
 import JSON
 import MoeTestSupport
 import Testing
+
 @testable import MoeTrain
 
 /// The `moe-data train` executable, run as a child process on real data (byte-level tokens of the Python
@@ -18,24 +19,33 @@ import Testing
     }
 
     func number(_ v: JSONValue?) -> Double {
-        switch v { case .double(let d): return d; case .int(let i): return Double(i); default: return .nan }
+        switch v {
+        case .double(let d): return d;
+        case .int(let i): return Double(i);
+        default: return .nan
+        }
     }
 
     /// Rows of real prose for the CLI runs (byte-level tokens, vocabulary 258).
     func writeData(_ data: URL) throws {
-        try Fixtures.writePacked(data, rows: try Fixtures.proseRows(count: 24, length: 128), vocabSize: 258, sizeLimit: 1 << 13)
+        try Fixtures.writePacked(
+            data, rows: try Fixtures.proseRows(count: 24, length: 128), vocabSize: 258, sizeLimit: 1 << 13)
     }
 
     func trainArguments(_ data: URL, threads: Int) -> [String] {
-        ["train", "--data", data.path, "--config", "tiny", "--batch-rows", "2", "--lr", "3e-3", "--warmup", "4",
-         "--threads", String(threads), "--checkpoint-every", "5", "--log-every", "10", "--eval-rows", "4", "--eval-every", "10"]
+        [
+            "train", "--data", data.path, "--config", "tiny", "--batch-rows", "2", "--lr", "3e-3", "--warmup", "4",
+            "--threads", String(threads), "--checkpoint-every", "5", "--log-every", "10", "--eval-rows", "4",
+            "--eval-every", "10",
+        ]
     }
 
     /// N steps in one go vs N/2 then `--resume` to N, each run its own child process (so the thread count is
     /// set there, never in the test process): identical logs and byte-identical checkpoints.
     func straightAndResumed(threads: Int, steps: Int, data: URL, work: URL) throws -> (URL, URL) {
         let common = trainArguments(data, threads: threads)
-        let straight = work.appendingPathComponent("straight-\(threads)"), split = work.appendingPathComponent("split-\(threads)")
+        let straight = work.appendingPathComponent("straight-\(threads)"),
+            split = work.appendingPathComponent("split-\(threads)")
         let a = try run(common + ["--steps", String(steps), "--out", straight.path])
         #expect(a.status == 0, "\(a.stderr)")
         let b1 = try run(common + ["--steps", String(steps / 2), "--out", split.path])
@@ -43,7 +53,9 @@ import Testing
         let b2 = try run(common + ["--steps", String(steps), "--out", split.path, "--resume"])
         #expect(b2.status == 0, "\(b2.stderr)")
         #expect(b2.stdout.contains("starting at step \(steps / 2) of \(steps)"))
-        #expect(try log(straight.appendingPathComponent("train_log.jsonl")) == (try log(split.appendingPathComponent("train_log.jsonl"))))
+        #expect(
+            try log(straight.appendingPathComponent("train_log.jsonl"))
+                == (try log(split.appendingPathComponent("train_log.jsonl"))))
         let ca = try Data(contentsOf: straight.appendingPathComponent("checkpoint.safetensors"))
         let cb = try Data(contentsOf: split.appendingPathComponent("checkpoint.safetensors"))
         #expect(ca.count > 100_000)
@@ -75,8 +87,8 @@ import Testing
         #expect(full.count == 20)
         #expect(full.filter { $0["eval_ce"] != nil }.count == 2)
         let first = number(full.first?["ce"]), last = full.suffix(3).map { number($0["ce"]) }.reduce(0, +) / 3
-        #expect(first > 5.5)           // ln(384) ≈ 5.95 at initialisation
-        #expect(last < first - 1.0)    // byte-level prose: the model learns the letter distribution within 20 steps
+        #expect(first > 5.5)  // ln(384) ≈ 5.95 at initialisation
+        #expect(last < first - 1.0)  // byte-level prose: the model learns the letter distribution within 20 steps
         for key in ["aux_loss", "router_z_loss", "lr", "grad_norm", "expert_load", "dropped_fraction"] {
             #expect(full[0][key] != nil, "log lacks \(key)")
         }
@@ -97,26 +109,28 @@ import Testing
     /// two vocabulary tables (embedding, untied head), a final RMSNorm; per layer two RMSNorms and q, k, v, o;
     /// dense layers one SwiGLU FFN (3 matrices), MoE layers (i % k == k - 1) a router, E experts and one shared FFN.
     static let countScript = """
-    import sys
-    def count(V, d, L, H, hd, F, E, k):
-        ffn = 3 * d * F
-        moe = [i for i in range(L) if i % k == k - 1]
-        total = 2 * V * d + d
-        for i in range(L):
-            total += 2 * d + 4 * d * H * hd + (d * E + E * ffn + ffn if i in moe else ffn)
-        return total, total - len(moe) * (E - 2) * ffn
-    def fmt(n):
-        return "%.2fB" % (n / 1e9) if n >= 1e9 else "%.1fM" % (n / 1e6)
-    for shape in sys.argv[1:]:
-        t, a = count(*map(int, shape.split(",")))
-        print(fmt(t), fmt(a))
-    """
+        import sys
+        def count(V, d, L, H, hd, F, E, k):
+            ffn = 3 * d * F
+            moe = [i for i in range(L) if i % k == k - 1]
+            total = 2 * V * d + d
+            for i in range(L):
+                total += 2 * d + 4 * d * H * hd + (d * E + E * ffn + ffn if i in moe else ffn)
+            return total, total - len(moe) * (E - 2) * ffn
+        def fmt(n):
+            return "%.2fB" % (n / 1e9) if n >= 1e9 else "%.1fM" % (n / 1e6)
+        for shape in sys.argv[1:]:
+            t, a = count(*map(int, shape.split(",")))
+            print(fmt(t), fmt(a))
+        """
 
     @Test func dryRunCountsOpenMoEShapes() throws {
         // name, shape (vocab, d, layers, heads, head dim, FFN, experts, MoE every), the README's total and activated.
-        let cases = [("openmoe-base", "256384,768,12,12,64,2048,16,4", "705.3M", "507.1M", "650M"),
-                     ("openmoe-8b", "256384,2048,24,24,128,8192,32,6", "9.30B", "3.27B", "8.7B"),
-                     ("openmoe-34b", "256384,3072,32,24,128,12288,32,4", "35.40B", "8.22B", "34B")]
+        let cases = [
+            ("openmoe-base", "256384,768,12,12,64,2048,16,4", "705.3M", "507.1M", "650M"),
+            ("openmoe-8b", "256384,2048,24,24,128,8192,32,6", "9.30B", "3.27B", "8.7B"),
+            ("openmoe-34b", "256384,3072,32,24,128,12288,32,4", "35.40B", "8.22B", "34B"),
+        ]
         let python = try ChildProcess.run(ChildProcess.which("python3"), ["-c", Self.countScript] + cases.map(\.1))
         #expect(python.status == 0, "\(python.stderr)")
         #expect(python.stdout.split(separator: "\n").map(String.init) == cases.map { "\($0.2) \($0.3)" })

@@ -1,8 +1,9 @@
 import Foundation
+import JSON
 import MDS
 import PackedFormat
-import JSON
 import Testing
+
 @testable import MoeTrain
 
 @Suite(.serialized) struct TrainerTests {
@@ -15,8 +16,9 @@ import Testing
         model.ffnDim = 24
         var moe = MoEOptions()
         moe.minCapacity = 2
-        var config = TrainConfig(model: model, moe: moe, schedule: LRSchedule(kind: .rsqrt, peak: lr, warmup: 2, totalSteps: steps),
-                                 batchRows: 2, accumulation: accumulation, shuffle: true, seed: 11, checkpointEvery: checkpointEvery)
+        var config = TrainConfig(
+            model: model, moe: moe, schedule: LRSchedule(kind: .rsqrt, peak: lr, warmup: 2, totalSteps: steps),
+            batchRows: 2, accumulation: accumulation, shuffle: true, seed: 11, checkpointEvery: checkpointEvery)
         config.evalRows = 3
         config.evalEvery = 2
         return config
@@ -25,9 +27,12 @@ import Testing
     func dataset(rows: Int = 12, sizeLimit: Int = 1 << 10) throws -> (URL, PackedDataset) {
         let dir = try Fixtures.tempDir("data")
         let packed = (0..<rows).map { i in
-            Fixtures.row([Fixtures.doc(5 + i % 7, seed: UInt64(i), vocab: Self.vocab),
-                          Fixtures.doc(9, seed: UInt64(100 + i), vocab: Self.vocab)], length: 24, prefixLengths: [0, 2],
-                         origin: "fixture \(i)")
+            Fixtures.row(
+                [
+                    Fixtures.doc(5 + i % 7, seed: UInt64(i), vocab: Self.vocab),
+                    Fixtures.doc(9, seed: UInt64(100 + i), vocab: Self.vocab),
+                ], length: 24, prefixLengths: [0, 2],
+                origin: "fixture \(i)")
         }
         try Fixtures.writePacked(dir, rows: packed, vocabSize: Self.vocab, sizeLimit: sizeLimit)
         return (dir, try PackedDataset(path: dir))
@@ -92,8 +97,10 @@ import Testing
             Issue.record("moe-data.json is not an object")
             return
         }
-        for (version, found) in [(JSONValue.int(2), "has format_version 2, written by a newer moe-data"),
-                                 (.null, "was written by an older moe-data (no format_version)")] {
+        for (version, found) in [
+            (JSONValue.int(2), "has format_version 2, written by a newer moe-data"),
+            (.null, "was written by an older moe-data (no format_version)"),
+        ] {
             fields["format_version"] = version == .null ? nil : version
             try Data(JSONValue.object(fields).encoded().utf8).write(to: file)
             #expect {
@@ -142,13 +149,20 @@ import Testing
         defer { try? FileManager.default.removeItem(at: full); try? FileManager.default.removeItem(at: split) }
         let a = try Trainer(config: smallConfig(steps: 6), dataset: data, outDir: full, resume: false) { _ in }
         let fullRecords = try a.run()
-        let b = try Trainer(config: smallConfig(steps: 3), dataset: try PackedDataset(path: dir), outDir: split, resume: false) { _ in }
+        let b = try Trainer(
+            config: smallConfig(steps: 3), dataset: try PackedDataset(path: dir), outDir: split, resume: false
+        ) { _ in }
         try b.run()
-        let c = try Trainer(config: smallConfig(steps: 6), dataset: try PackedDataset(path: dir), outDir: split, resume: true) { _ in }
+        let c = try Trainer(
+            config: smallConfig(steps: 6), dataset: try PackedDataset(path: dir), outDir: split, resume: true
+        ) { _ in }
         #expect(c.step == 3)
         try c.run()
         func key(_ r: StepRecord) -> [Double] {
-            [Double(r.step), r.loss, r.crossEntropy, r.auxLoss, r.routerZLoss, r.learningRate, r.gradNorm, Double(r.targets)]
+            [
+                Double(r.step), r.loss, r.crossEntropy, r.auxLoss, r.routerZLoss, r.learningRate, r.gradNorm,
+                Double(r.targets),
+            ]
         }
         #expect(fullRecords.count == 6)
         #expect(c.records.count == 6)
@@ -169,9 +183,13 @@ import Testing
         // Resuming with different flags is refused.
         var other = smallConfig(steps: 8)
         other.seed = 12
-        #expect(throws: TrainError.self) { try Trainer(config: other, dataset: data, outDir: split, resume: true) { _ in } }
+        #expect(throws: TrainError.self) {
+            try Trainer(config: other, dataset: data, outDir: split, resume: true) { _ in }
+        }
         // And a fresh run never overwrites an existing checkpoint.
-        #expect(throws: TrainError.self) { try Trainer(config: smallConfig(steps: 6), dataset: data, outDir: split, resume: false) { _ in } }
+        #expect(throws: TrainError.self) {
+            try Trainer(config: smallConfig(steps: 6), dataset: data, outDir: split, resume: false) { _ in }
+        }
     }
 
     @Test func evaluationUsesTheEvalCapacityFactor() {
@@ -180,11 +198,13 @@ import Testing
         for (i, v) in Fixtures.randoms(n * d, seed: 1).enumerated() { x[i] = v }
         for (i, v) in Fixtures.randoms(experts * d, seed: 2).enumerated() { wr[i] = v }
         let options = MoEOptions()
-        let train = Router.forward(x: x.pointer, wr: wr.pointer, n: n, d: d, experts: experts, topK: 2, options: options, training: true)
-        let eval = Router.forward(x: x.pointer, wr: wr.pointer, n: n, d: d, experts: experts, topK: 2, options: options, training: false)
-        #expect(options.capacity(tokens: n, experts: experts, training: true) == 20)   // round(1.25·64/4)
+        let train = Router.forward(
+            x: x.pointer, wr: wr.pointer, n: n, d: d, experts: experts, topK: 2, options: options, training: true)
+        let eval = Router.forward(
+            x: x.pointer, wr: wr.pointer, n: n, d: d, experts: experts, topK: 2, options: options, training: false)
+        #expect(options.capacity(tokens: n, experts: experts, training: true) == 20)  // round(1.25·64/4)
         #expect(options.capacity(tokens: n, experts: experts, training: false) == 32)  // 2.0·64/4
-        #expect(options.capacity(tokens: 8, experts: experts, training: true) == 4)    // minimum 4
+        #expect(options.capacity(tokens: 8, experts: experts, training: true) == 4)  // minimum 4
         #expect(train.dropped > eval.dropped)
         // Top-1 choices queue first: no top-1 assignment is dropped while a top-2 one is kept for that expert.
         for e in 0..<experts {
@@ -202,12 +222,16 @@ import Testing
         defer { try? FileManager.default.removeItem(at: out) }
         // A learning rate of 1e30 leaves finite but huge weights after step 1 (checkpointed), and the
         // forward of step 2 overflows.
-        let first = try Trainer(config: smallConfig(steps: 1, lr: 1e30, checkpointEvery: 1), dataset: data, outDir: out,
-                                resume: false) { _ in }
+        let first = try Trainer(
+            config: smallConfig(steps: 1, lr: 1e30, checkpointEvery: 1), dataset: data, outDir: out,
+            resume: false
+        ) { _ in }
         try first.run()
         let before = try Data(contentsOf: first.checkpointURL)
-        let resumed = try Trainer(config: smallConfig(steps: 5, lr: 1e30, checkpointEvery: 1),
-                                  dataset: try PackedDataset(path: dir), outDir: out, resume: true) { _ in }
+        let resumed = try Trainer(
+            config: smallConfig(steps: 5, lr: 1e30, checkpointEvery: 1),
+            dataset: try PackedDataset(path: dir), outDir: out, resume: true
+        ) { _ in }
         do {
             try resumed.run()
             Issue.record("a diverged run finished")

@@ -1,5 +1,5 @@
-import JSON
 import Foundation
+import JSON
 import MDS
 import PackedFormat
 import Testing
@@ -21,10 +21,12 @@ struct PackedMetadataTests {
     /// The sentence names the file, the version found and the version this moe-data reads.
     @Test func otherOrMissingVersionIsRefused() throws {
         guard case .object(var fields) = Self.sample.json else { Issue.record("not an object"); return }
-        for (version, needle) in [(JSONValue.int(2), "has format_version 2, written by a newer moe-data"),
-                                  (.int(0), "has format_version 0, written by an older moe-data"),
-                                  (.string("1"), "has format_version \"1\", not an integer"),
-                                  (.null, "was written by an older moe-data (no format_version)")] {
+        for (version, needle) in [
+            (JSONValue.int(2), "has format_version 2, written by a newer moe-data"),
+            (.int(0), "has format_version 0, written by an older moe-data"),
+            (.string("1"), "has format_version \"1\", not an integer"),
+            (.null, "was written by an older moe-data (no format_version)"),
+        ] {
             fields["format_version"] = version == .null ? nil : version
             #expect {
                 try PackedMetadata(json: .object(fields), file: "/x/packed/moe-data.json")

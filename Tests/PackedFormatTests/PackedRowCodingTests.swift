@@ -10,13 +10,17 @@ struct PackedRowCodingTests {
     static let row = PackedRow(
         tokens: [5, 6, 1, 0], lossMask: [0, 1, 1, 0], segmentIds: [1, 1, 1, 0], positions: [0, 1, 2, 0],
         prefix: [1, 0, 0, 0],
-        segments: [SegmentProvenance(segment: 1, source: "web", objective: "ul2", denoiser: "S",
-                                     pieces: [RawPiece(docId: "a.jsonl:3", offset: 10, count: 2)])])
+        segments: [
+            SegmentProvenance(
+                segment: 1, source: "web", objective: "ul2", denoiser: "S",
+                pieces: [RawPiece(docId: "a.jsonl:3", offset: 10, count: 2)])
+        ])
 
     @Test func rowRoundTripsThroughAnMDSSample() throws {
         let sample = Self.sample(Self.row, phase: 2)
-        #expect(PackedColumn.storedOrder.map(\.name)
-            == ["loss_mask", "phase", "positions", "prefix", "provenance", "segment_ids", "tokens"])
+        #expect(
+            PackedColumn.storedOrder.map(\.name)
+                == ["loss_mask", "phase", "positions", "prefix", "provenance", "segment_ids", "tokens"])
         var back = try PackedRow(sample: sample, origin: "s row 0", withProvenance: true)
         #expect(back.origin == "s row 0" && back.padding == 1 && PackedRow.phase(of: sample) == 2)
         back.origin = ""

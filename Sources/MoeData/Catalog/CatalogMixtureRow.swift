@@ -16,8 +16,10 @@ extension Catalog {
         public var cumulativeTarget: Int
         public var cumulativeRealized: Int
 
-        public init(phase: Int, phaseName: String, window: Int?, startToken: Int, endToken: Int, source: String,
-                    targetTokens: Int, realizedTokens: Int, cumulativeTarget: Int, cumulativeRealized: Int) {
+        public init(
+            phase: Int, phaseName: String, window: Int?, startToken: Int, endToken: Int, source: String,
+            targetTokens: Int, realizedTokens: Int, cumulativeTarget: Int, cumulativeRealized: Int
+        ) {
             self.phase = phase
             self.phaseName = phaseName
             self.window = window

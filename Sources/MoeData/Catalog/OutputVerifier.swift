@@ -1,5 +1,5 @@
-import Foundation
 import FileSupport
+import Foundation
 import JSON
 import MDS
 import PackedFormat
@@ -37,7 +37,8 @@ public struct OutputVerifier {
         for dataset in datasets {
             let entries = try catalog.shardEntries(dataset: dataset)
             // A build's rows are checked where they end up (packed/), unless it is still being written.
-            let folder = dataset == PackedRows.directoryName && !buildDone
+            let folder =
+                dataset == PackedRows.directoryName && !buildDone
                 ? PackedRows.directoryName + ".partial" : dataset
             for e in entries {
                 checked += 1
@@ -56,7 +57,8 @@ public struct OutputVerifier {
             guard folder == dataset else { continue }
             let index = output.appendingPathComponent(dataset).appendingPathComponent("index.json")
             if let bytes = FileManager.default.contents(atPath: index.path),
-               bytes != Data(MDSIndex(shards: entries).json.encoded().utf8) {
+                bytes != Data(MDSIndex(shards: entries).json.encoded().utf8)
+            {
                 problems.append(Problem(path: dataset + "/index.json", reason: "differs from the catalog's shard list"))
             }
         }
@@ -73,7 +75,8 @@ public struct OutputVerifier {
         let recorded = try catalog.shardEntries(dataset: PackedRows.directoryName).reduce(0) { $0 + $1.samples }
         let metadataPath = packed.appendingPathComponent(PackedRows.metadataFile).path
         guard let data = FileManager.default.contents(atPath: metadataPath),
-              let json = try? JSONValue.parse(data) else {
+            let json = try? JSONValue.parse(data)
+        else {
             return [Problem(path: metaPath, reason: "missing or not JSON")]
         }
         let meta: PackedMetadata
@@ -102,8 +105,11 @@ public struct OutputVerifier {
         try forEachSample(packed) { row, s in
             for entry in s[PackedColumn.provenance.name]?.json?.arrayValue ?? [] where problems.count < 20 {
                 guard let segment = SegmentProvenance(json: entry) else {
-                    problems.append(Problem(path: "packed (row \(row))", reason: "a provenance entry is not "
-                        + "{segment, source, objective, denoiser, docs}: \(entry.encoded())"))
+                    problems.append(
+                        Problem(
+                            path: "packed (row \(row))",
+                            reason: "a provenance entry is not "
+                                + "{segment, source, objective, denoiser, docs}: \(entry.encoded())"))
                     continue
                 }
                 for id in segment.pieces.map(\.docId) where !documents.contains(segment.source + "\t" + id) {

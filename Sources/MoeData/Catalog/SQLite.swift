@@ -81,9 +81,19 @@ enum SQLiteValue: Equatable, Sendable {
     case double(Double)
     case text(String)
 
-    var int: Int { if case .int(let i) = self { return Int(i) }; if case .double(let d) = self { return Int(d) }; return 0 }
-    var double: Double { if case .double(let d) = self { return d }; if case .int(let i) = self { return Double(i) }; return 0 }
-    var text: String { switch self { case .text(let s): return s; case .int(let i): return String(i); case .double(let d): return String(d) } }
+    var int: Int {
+        if case .int(let i) = self { return Int(i) }; if case .double(let d) = self { return Int(d) }; return 0
+    }
+    var double: Double {
+        if case .double(let d) = self { return d }; if case .int(let i) = self { return Double(i) }; return 0
+    }
+    var text: String {
+        switch self {
+        case .text(let s): return s;
+        case .int(let i): return String(i);
+        case .double(let d): return String(d)
+        }
+    }
 }
 
 extension Int: SQLiteConvertible { var sqliteValue: SQLiteValue { .int(Int64(self)) } }

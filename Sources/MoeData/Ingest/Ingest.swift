@@ -75,11 +75,13 @@ public struct Ingest {
     /// What must be equal for earlier work on a source to be reused or resumed.
     func signature(_ source: SourceSpec, files: [InputFile], missing: [String], tokenizer: Tokenizer) -> String {
         let extensions = source.extensions.keys.sorted().map { "\($0)=\(source.extensions[$0] ?? "")" }
-        var parts: [String] = [source.format.rawValue, source.textField, source.keep.joined(separator: ","),
-                               source.idField ?? "", extensions.joined(separator: ","),
-                               String(manifest.shardSizeBytes), String(manifest.compressionLevel),
-                               String(manifest.maxDocumentBytes),
-                               manifest.onError.rawValue, tokenizer.modelHash]
+        var parts: [String] = [
+            source.format.rawValue, source.textField, source.keep.joined(separator: ","),
+            source.idField ?? "", extensions.joined(separator: ","),
+            String(manifest.shardSizeBytes), String(manifest.compressionLevel),
+            String(manifest.maxDocumentBytes),
+            manifest.onError.rawValue, tokenizer.modelHash,
+        ]
         parts += files.map { "\($0.path)|\($0.relativePath)|\($0.size)|\($0.mtime)" }
         parts += missing
         return XXH64.hex(XXH64.hash(Array(parts.joined(separator: "\n").utf8)))
@@ -87,8 +89,10 @@ public struct Ingest {
 
     /// One source: reused when it is done, else resumed after its last committed shard or started
     /// from nothing, and run through `IngestSteps`.
-    func ingest(_ source: SourceSpec, catalog: Catalog, tokenizer: Tokenizer,
-                progress: ProgressLine) throws -> SourceSummary {
+    func ingest(
+        _ source: SourceSpec, catalog: Catalog, tokenizer: Tokenizer,
+        progress: ProgressLine
+    ) throws -> SourceSummary {
         let (files, missing) = InputFiles.list(source)
         if manifest.onError == .fail, let first = missing.first {
             throw MoeDataError("source '\(source.name)': \(first)")
@@ -100,27 +104,31 @@ public struct Ingest {
             progress.bytesRead += files.reduce(0) { $0 + $1.size }
             return done
         }
-        let state = try startedSource(source, files: files, signature: sig, directory: dir, catalog: catalog,
-                                      tokenizer: tokenizer)
+        let state = try startedSource(
+            source, files: files, signature: sig, directory: dir, catalog: catalog,
+            tokenizer: tokenizer)
         let start = state.cursor ?? Catalog.Cursor.start
         if let cursor = state.cursor {
             try recordResume(source.name, cursor: cursor, shards: state.shards.count, catalog: catalog)
         }
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let writer = try MDSWriter(directory: dir, columns: TokenShard.columns,
-                                   compressionLevel: manifest.compressionLevel, sizeLimit: manifest.shardSizeBytes,
-                                   existing: state.shards)
+        let writer = try MDSWriter(
+            directory: dir, columns: TokenShard.columns,
+            compressionLevel: manifest.compressionLevel, sizeLimit: manifest.shardSizeBytes,
+            existing: state.shards)
         writer.beforeRename = { try FaultPoint.tokenShardTemporary.reached() }
-        var write = TokenWriteStep(source: source, files: files, catalog: catalog, writer: writer,
-                                   policy: manifest.onError, cursor: start)
+        var write = TokenWriteStep(
+            source: source, files: files, catalog: catalog, writer: writer,
+            policy: manifest.onError, cursor: start)
         if state.cursor == nil { write.recordMissing(missing) }
         progress.setLabel(source.name)
         progress.filesDone += start.position.fileIndex
         progress.bytesRead += files.prefix(start.position.fileIndex).reduce(0) { $0 + $1.size }
 
         var steps = IngestSteps(
-            read: RecordReadStep(source: source, policy: manifest.onError, maxDocumentBytes: manifest.maxDocumentBytes,
-                                 batchBytes: options.batchBytes),
+            read: RecordReadStep(
+                source: source, policy: manifest.onError, maxDocumentBytes: manifest.maxDocumentBytes,
+                batchBytes: options.batchBytes),
             tokenize: TokenizeStep(tokenizer: tokenizer, jobs: options.jobs), write: write, progress: progress)
         try steps.run(files: files, from: start.position)
         let shards = steps.write.writer.entries
@@ -134,20 +142,25 @@ public struct Ingest {
     /// The summary of a source already ingested with this signature. "Up to date" also needs the
     /// recorded shards on disk (names and sizes): a source whose files were deleted or damaged is
     /// ingested again.
-    func doneSource(_ source: SourceSpec, signature: String, directory: URL,
-                    catalog: Catalog) throws -> SourceSummary? {
+    func doneSource(
+        _ source: SourceSpec, signature: String, directory: URL,
+        catalog: Catalog
+    ) throws -> SourceSummary? {
         guard let s = try catalog.sourceState(source.name), s.signature == signature, s.status == "done",
-              !options.restart, PackedPublisher.holdsShards(directory, s.shards, hashing: false),
-              FileManager.default.fileExists(atPath: directory.appendingPathComponent("index.json").path)
+            !options.restart, PackedPublisher.holdsShards(directory, s.shards, hashing: false),
+            FileManager.default.fileExists(atPath: directory.appendingPathComponent("index.json").path)
         else { return nil }
-        return SourceSummary(name: source.name, reused: true, totals: s.cursor?.totals ?? Catalog.Totals(),
-                             shards: s.shards.count)
+        return SourceSummary(
+            name: source.name, reused: true, totals: s.cursor?.totals ?? Catalog.Totals(),
+            shards: s.shards.count)
     }
 
     /// The catalog state to go on from: the state of a killed run with this signature, or a fresh
     /// start (the source's earlier tokens and records forgotten).
-    func startedSource(_ source: SourceSpec, files: [InputFile], signature: String, directory: URL, catalog: Catalog,
-                       tokenizer: Tokenizer) throws -> Catalog.SourceState {
+    func startedSource(
+        _ source: SourceSpec, files: [InputFile], signature: String, directory: URL, catalog: Catalog,
+        tokenizer: Tokenizer
+    ) throws -> Catalog.SourceState {
         var state = try catalog.sourceState(source.name)
         if state == nil || state?.signature != signature || options.restart || state?.status == "done" {
             try? FileManager.default.removeItem(at: directory)
@@ -168,7 +181,8 @@ public struct Ingest {
         ])
         try catalog.setValue("ingest.resumed.\(name)", detail.encoded())
         if !options.quiet {
-            let line = "resuming \(name) after \(cursor.totals.documents) documents (\(shards) shards committed; "
+            let line =
+                "resuming \(name) after \(cursor.totals.documents) documents (\(shards) shards committed; "
                 + "file \(p.fileIndex + 1) of the source, record \(p.record))\n"
             FileHandle.standardError.write(Data(line.utf8))
         }

@@ -14,17 +14,21 @@ struct RecordReadStep {
     /// Reads file `fileIndex` from record `resumeRecord` on. Full batches go to `take` with the
     /// reader's byte count (for progress); the last, partial one is returned with the problem of
     /// the file, if any (`on_error: fail` throws it instead).
-    func read(_ file: InputFile, fileIndex: Int, from resumeRecord: Int,
-              take: ([RecordEvent], _ bytesRead: Int) throws -> Void)
-        throws -> (rest: [RecordEvent], problem: SkipRecord?) {
+    func read(
+        _ file: InputFile, fileIndex: Int, from resumeRecord: Int,
+        take: ([RecordEvent], _ bytesRead: Int) throws -> Void
+    )
+        throws -> (rest: [RecordEvent], problem: SkipRecord?)
+    {
         var problem: SkipRecord?
         var batch: [RecordEvent] = []
         var bytes = 0
         var sawRecord = resumeRecord > 0
         var reader: (any RecordReader)?
         do {
-            reader = try makeRecordReader(file: file, fileIndex: fileIndex, source: source,
-                                          maxDocumentBytes: maxDocumentBytes)
+            reader = try makeRecordReader(
+                file: file, fileIndex: fileIndex, source: source,
+                maxDocumentBytes: maxDocumentBytes)
         } catch {
             problem = fault(error, file: file, fileIndex: fileIndex)
         }
@@ -37,8 +41,9 @@ struct RecordReadStep {
             if case .skip(let s) = event, s.position.record < resumeRecord { continue }
             sawRecord = true
             if case .skip(let s) = event, policy == .fail {
-                throw MoeDataError("\(s.location): \(s.reason) (source '\(source.name)'; "
-                                       + "set on_error: skip to count such records and go on)")
+                throw MoeDataError(
+                    "\(s.location): \(s.reason) (source '\(source.name)'; "
+                        + "set on_error: skip to count such records and go on)")
             }
             if case .document(let d) = event { bytes += d.text.count }
             batch.append(event)
@@ -49,13 +54,15 @@ struct RecordReadStep {
             }
         }
         if !sawRecord && problem == nil {
-            problem = SkipRecord(kind: .file, file: file.path, line: nil, offset: 0,
-                                 reason: file.size == 0 ? "empty file" : "no records in file",
-                                 position: RecordPosition(fileIndex: fileIndex, record: 0))
+            problem = SkipRecord(
+                kind: .file, file: file.path, line: nil, offset: 0,
+                reason: file.size == 0 ? "empty file" : "no records in file",
+                position: RecordPosition(fileIndex: fileIndex, record: 0))
         }
         if policy == .fail, let problem {
-            throw MoeDataError("\(problem.location): \(problem.reason) (source '\(source.name)'; "
-                                   + "set on_error: skip to record such files and go on)")
+            throw MoeDataError(
+                "\(problem.location): \(problem.reason) (source '\(source.name)'; "
+                    + "set on_error: skip to record such files and go on)")
         }
         return (batch, problem)
     }
@@ -65,8 +72,9 @@ struct RecordReadStep {
     func fault(_ error: any Error, file: InputFile, fileIndex: Int) -> SkipRecord {
         let text = "\(error)"
         let reason = text.hasPrefix(file.path + ": ") ? String(text.dropFirst(file.path.count + 2)) : text
-        return SkipRecord(kind: .file, file: file.path, line: nil, offset: nil, reason: reason,
-                          position: RecordPosition(fileIndex: fileIndex, record: Int.max))
+        return SkipRecord(
+            kind: .file, file: file.path, line: nil, offset: nil, reason: reason,
+            position: RecordPosition(fileIndex: fileIndex, record: Int.max))
     }
 
     /// xxh64 of a file's bytes, read in 4 MiB chunks.

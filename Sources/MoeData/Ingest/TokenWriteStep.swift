@@ -19,8 +19,10 @@ struct TokenWriteStep {
     /// `id_field` values of documents not yet committed.
     var shardIds: Set<String> = []
 
-    init(source: SourceSpec, files: [InputFile], catalog: Catalog, writer: MDSWriter, policy: ErrorPolicy,
-         cursor: Catalog.Cursor) {
+    init(
+        source: SourceSpec, files: [InputFile], catalog: Catalog, writer: MDSWriter, policy: ErrorPolicy,
+        cursor: Catalog.Cursor
+    ) {
         self.source = source
         self.files = files
         self.catalog = catalog
@@ -33,9 +35,10 @@ struct TokenWriteStep {
     /// Records the problems found before reading (entries of `paths` that match nothing).
     mutating func recordMissing(_ missing: [String]) {
         pendingSkips = missing.map {
-            SkipRecord(kind: .file, file: $0.components(separatedBy: ": ").first ?? $0, line: nil, offset: nil,
-                       reason: $0.components(separatedBy: ": ").dropFirst().joined(separator: ": "),
-                       position: RecordPosition(fileIndex: -1, record: 0))
+            SkipRecord(
+                kind: .file, file: $0.components(separatedBy: ": ").first ?? $0, line: nil, offset: nil,
+                reason: $0.components(separatedBy: ": ").dropFirst().joined(separator: ": "),
+                position: RecordPosition(fileIndex: -1, record: 0))
         }
         totals.fileErrors += missing.count
     }
@@ -78,17 +81,20 @@ struct TokenWriteStep {
     func refusal(of d: Document, ids: [UInt32]) throws -> SkipRecord? {
         let file = files[d.position.fileIndex].path
         if ids.isEmpty {
-            let s = SkipRecord(kind: .record, file: file, line: d.position.record > 0 ? d.position.record : nil,
-                               offset: nil, reason: "empty document (no tokens)", position: d.position)
+            let s = SkipRecord(
+                kind: .record, file: file, line: d.position.record > 0 ? d.position.record : nil,
+                offset: nil, reason: "empty document (no tokens)", position: d.position)
             if policy == .fail { throw MoeDataError("\(s.location): \(s.reason) (source '\(source.name)')") }
             return s
         }
         // Ids come from the user's field: a repeated one would make provenance ambiguous.
         // Committed ids are in the catalog (on disk), so memory stays bounded by one shard.
         guard let idField = source.idField,
-              try shardIds.contains(d.docId) || catalog.hasDocumentId(source: source.name, d.docId) else { return nil }
-        let s = SkipRecord(kind: .record, file: file, line: d.position.record, offset: nil,
-                           reason: "repeated \(idField) value '\(d.docId.prefix(200))'", position: d.position)
+            try shardIds.contains(d.docId) || catalog.hasDocumentId(source: source.name, d.docId)
+        else { return nil }
+        let s = SkipRecord(
+            kind: .record, file: file, line: d.position.record, offset: nil,
+            reason: "repeated \(idField) value '\(d.docId.prefix(200))'", position: d.position)
         if policy == .fail {
             throw MoeDataError(
                 "\(s.location): \(s.reason) (source '\(source.name)'; ids must be unique within a source)")
@@ -111,11 +117,12 @@ struct TokenWriteStep {
     mutating func commit(_ shard: MDSShardEntry, cursor: RecordPosition) throws {
         try FaultPoint.tokenShardWritten.reached()
         totals.bytesOut += shard.zipBytes ?? shard.rawBytes
-        try catalog.commit(source: source.name,
-                           shard: Catalog.ShardRecord(entry: shard, documents: shardDocuments, tokens: shardTokens),
-                           skips: pendingSkips, completedFiles: completedFiles,
-                           cursor: Catalog.Cursor(position: cursor, totals: totals, file: fileCountersAt(cursor)),
-                           documentIds: shardIds)
+        try catalog.commit(
+            source: source.name,
+            shard: Catalog.ShardRecord(entry: shard, documents: shardDocuments, tokens: shardTokens),
+            skips: pendingSkips, completedFiles: completedFiles,
+            cursor: Catalog.Cursor(position: cursor, totals: totals, file: fileCountersAt(cursor)),
+            documentIds: shardIds)
         shardIds.removeAll()
         pendingSkips.removeAll()
         completedFiles.removeAll()
@@ -130,9 +137,11 @@ struct TokenWriteStep {
             totals.fileErrors += 1
         }
         totals.bytesIn += file.size
-        completedFiles.append(Catalog.CompletedFile(index: index, contentHash: hash,
-                                                    status: error == nil ? "done" : "error",
-                                                    counters: fileCounters))
+        completedFiles.append(
+            Catalog.CompletedFile(
+                index: index, contentHash: hash,
+                status: error == nil ? "done" : "error",
+                counters: fileCounters))
         fileCounters = Catalog.FileCounters()
     }
 
@@ -141,8 +150,9 @@ struct TokenWriteStep {
         if let shard = try writer.flush() {
             try commit(shard, cursor: end)
         } else {
-            try catalog.commit(source: source.name, shard: nil, skips: pendingSkips, completedFiles: completedFiles,
-                               cursor: Catalog.Cursor(position: end, totals: totals, file: Catalog.FileCounters()))
+            try catalog.commit(
+                source: source.name, shard: nil, skips: pendingSkips, completedFiles: completedFiles,
+                cursor: Catalog.Cursor(position: end, totals: totals, file: Catalog.FileCounters()))
             pendingSkips.removeAll()
             completedFiles.removeAll()
         }

@@ -30,7 +30,8 @@ public enum BoundedYAML {
     /// Throws at the first anchor (`&name`) or alias (`*name`) outside quotes, comments and block scalars.
     public static func refuseAliases(_ text: String, file: String) throws {
         if let (line, mark) = firstAnchorOrAlias(text) {
-            throw MoeDataError("""
+            throw MoeDataError(
+                """
                 \(file):\(line): YAML \(mark == UInt8(ascii: "&") ? "anchors (&name)" : "aliases (*name)") are not \
                 accepted (they can expand without bound); write the values out, and quote a value that starts with \
                 '\(Character(UnicodeScalar(mark)))'
@@ -68,13 +69,16 @@ public enum BoundedYAML {
                 let afterSpace = i == 0 || line[i - 1] == space || line[i - 1] == tab
                 if c == UInt8(ascii: "#") && afterSpace { break }
                 if c == space || c == tab || c == 13 { i += 1; continue }
-                let atNodeStart = last == nil || (nodeStarters.contains(last ?? 0)
-                                                  && (afterSpace || "[{,".utf8.contains(line[i - 1])))
+                let atNodeStart =
+                    last == nil
+                    || (nodeStarters.contains(last ?? 0)
+                        && (afterSpace || "[{,".utf8.contains(line[i - 1])))
                 if atNodeStart {
                     if c == UInt8(ascii: "\"") || c == UInt8(ascii: "'") {
                         quote = c
                     } else if c == UInt8(ascii: "&") || c == UInt8(ascii: "*"),
-                              i + 1 < line.count, !" \t\r,[]{}".utf8.contains(line[i + 1]) {
+                        i + 1 < line.count, !" \t\r,[]{}".utf8.contains(line[i + 1])
+                    {
                         return (n + 1, c)
                     } else if c == UInt8(ascii: "|") || c == UInt8(ascii: ">") {
                         let rest = line[(i + 1)...].prefix { $0 != UInt8(ascii: "#") }

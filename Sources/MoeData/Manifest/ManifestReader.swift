@@ -8,27 +8,33 @@ struct ManifestReader {
     let file: String
     let baseDir: String
 
-    static let topKeys = ["name", "output", "tokenizer", "on_error", "shard_size", "compression_level",
-                          "max_document_bytes", "sources"]
+    static let topKeys = [
+        "name", "output", "tokenizer", "on_error", "shard_size", "compression_level",
+        "max_document_bytes", "sources",
+    ]
     static let tokenizerKeys = ["model", "sentinels", "train"]
     static let trainKeys = ["vocab_size", "sample_mb", "character_coverage", "shares", "user_defined_symbols"]
-    static let sourceKeys = ["name", "format", "paths", "text_field", "domain", "language", "keep", "extensions",
-                             "id_field"]
+    static let sourceKeys = [
+        "name", "format", "paths", "text_field", "domain", "language", "keep", "extensions",
+        "id_field",
+    ]
 
     func manifest(_ document: YAMLField?) throws -> Manifest {
         guard let root = document else {
             throw MoeDataError("\(file): (top level): expected a mapping of keys to values")
         }
         let top = try root.keyed(allowed: Self.topKeys)
-        let name = try top["name"]?.nonEmptyString()
+        let name =
+            try top["name"]?.nonEmptyString()
             ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
         guard let output = top["output"] else { throw root.missing("output") }
         var policy = ErrorPolicy.fail
         if let field = top["on_error"] {
             let text = try field.nonEmptyString()
             guard let parsed = ErrorPolicy(rawValue: text) else {
-                throw field.error("'\(text)' is not a policy; use 'fail' (stop at the first bad record) or 'skip' "
-                    + "(count it in the catalog and go on)")
+                throw field.error(
+                    "'\(text)' is not a policy; use 'fail' (stop at the first bad record) or 'skip' "
+                        + "(count it in the catalog and go on)")
             }
             policy = parsed
         }
@@ -63,9 +69,10 @@ struct ManifestReader {
     func tokenizer(_ field: YAMLField) throws -> TokenizerSpec {
         let keys = try field.keyed(allowed: Self.tokenizerKeys)
         guard let model = keys["model"] else { throw field.missing("model") }
-        return TokenizerSpec(model: resolve(try model.nonEmptyString()),
-                             sentinels: try keys["sentinels"]?.size(minimum: 0) ?? 300,
-                             train: try keys["train"].map(trainSpec))
+        return TokenizerSpec(
+            model: resolve(try model.nonEmptyString()),
+            sentinels: try keys["sentinels"]?.size(minimum: 0) ?? 300,
+            train: try keys["train"].map(trainSpec))
     }
 
     func trainSpec(_ field: YAMLField) throws -> TokenizerSpec.TrainSpec {
@@ -87,10 +94,11 @@ struct ManifestReader {
             }
             coverage = c
         }
-        return .init(vocabSize: try keys["vocab_size"]?.size(minimum: 16) ?? 8000,
-                     sampleMegabytes: try keys["sample_mb"]?.size(minimum: 1) ?? 20,
-                     characterCoverage: coverage, shares: shares,
-                     userDefinedSymbols: try keys["user_defined_symbols"]?.stringList() ?? [])
+        return .init(
+            vocabSize: try keys["vocab_size"]?.size(minimum: 16) ?? 8000,
+            sampleMegabytes: try keys["sample_mb"]?.size(minimum: 1) ?? 20,
+            characterCoverage: coverage, shares: shares,
+            userDefinedSymbols: try keys["user_defined_symbols"]?.stringList() ?? [])
     }
 
     func sources(_ field: YAMLField?, in root: YAMLField) throws -> [SourceSpec] {

@@ -17,12 +17,12 @@ extension Manifest {
                 if Manifest.reads(entry, root: root, output: out) {
                     throw MoeDataError(
                         "\(path): output: \(output) is inside \(key) (\(entry)) of source '\(source.name)'; "
-                        + "the output would be read back as input. Put the output outside the source folders")
+                            + "the output would be read back as input. Put the output outside the source folders")
                 }
                 if Manifest.isInside(root, out) {
                     throw MoeDataError(
                         "\(path): \(key): \(entry) of source '\(source.name)' is inside the output folder "
-                        + "\(output), which builds rewrite. Move the source or the output")
+                            + "\(output), which builds rewrite. Move the source or the output")
                 }
             }
         }

@@ -146,7 +146,8 @@ struct YAMLField {
     func double() throws -> Double {
         let text = try string()
         let value = node.any
-        let number = (value as? Double) ?? (value as? Int).map(Double.init)
+        let number =
+            (value as? Double) ?? (value as? Int).map(Double.init)
             ?? Double(text.replacingOccurrences(of: "_", with: ""))
         guard let number, number.isFinite else { throw error("expected a number, got \(found)") }
         return number

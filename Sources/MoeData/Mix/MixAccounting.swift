@@ -30,7 +30,9 @@ public struct MixAccounting: Codable, Sendable, Equatable {
 
     static func windowSize(budget: Int, windows: Int) -> Int { max(1, (budget + windows - 1) / windows) }
 
-    public func windowSize(phase: Int) -> Int { MixAccounting.windowSize(budget: schedule.budgets[phase], windows: windowsPerPhase) }
+    public func windowSize(phase: Int) -> Int {
+        MixAccounting.windowSize(budget: schedule.budgets[phase], windows: windowsPerPhase)
+    }
 
     /// Counts a chunk's tokens; a chunk that straddles window boundaries is split across them.
     public mutating func record(_ chunk: MixedChunk) throws {
@@ -42,7 +44,8 @@ public struct MixAccounting: Codable, Sendable, Equatable {
             throw MoeDataError("mix accounting: source '\(source)' / phase \(phase) is not part of the schedule")
         }
         guard phaseConsumed[phase] + tokens <= schedule.budgets[phase] else {
-            throw MoeDataError("mix accounting: phase \(phase) would exceed its budget of \(schedule.budgets[phase]) tokens")
+            throw MoeDataError(
+                "mix accounting: phase \(phase) would exceed its budget of \(schedule.budgets[phase]) tokens")
         }
         realized[phase][s] += tokens
         let size = windowSize(phase: phase)
@@ -68,10 +71,14 @@ public struct MixAccounting: Codable, Sendable, Equatable {
         for p in schedule.budgets.indices {
             let end = phaseConsumed[p]
             for s in schedule.sources.indices {
-                let target = end == schedule.budgets[p] ? schedule.targets[p][s] : schedule.target(source: s, phase: p, after: end)
-                out.append(Row(phase: p, phaseName: schedule.phaseNames[p], window: nil, startToken: 0, endToken: end,
-                               source: schedule.sources[s], targetTokens: target, realizedTokens: realized[p][s],
-                               cumulativeTarget: target, cumulativeRealized: realized[p][s]))
+                let target =
+                    end == schedule.budgets[p]
+                    ? schedule.targets[p][s] : schedule.target(source: s, phase: p, after: end)
+                out.append(
+                    Row(
+                        phase: p, phaseName: schedule.phaseNames[p], window: nil, startToken: 0, endToken: end,
+                        source: schedule.sources[s], targetTokens: target, realizedTokens: realized[p][s],
+                        cumulativeTarget: target, cumulativeRealized: realized[p][s]))
             }
             guard includeWindows else { continue }
             let size = windowSize(phase: p)
@@ -82,10 +89,14 @@ public struct MixAccounting: Codable, Sendable, Equatable {
                 for s in schedule.sources.indices {
                     cumulative[s] += windowRealized[p][w][s]
                     let t0 = schedule.target(source: s, phase: p, after: start)
-                    let t1 = stop == schedule.budgets[p] ? schedule.targets[p][s] : schedule.target(source: s, phase: p, after: stop)
-                    out.append(Row(phase: p, phaseName: schedule.phaseNames[p], window: w, startToken: start, endToken: stop,
-                                   source: schedule.sources[s], targetTokens: t1 - t0, realizedTokens: windowRealized[p][w][s],
-                                   cumulativeTarget: t1, cumulativeRealized: cumulative[s]))
+                    let t1 =
+                        stop == schedule.budgets[p]
+                        ? schedule.targets[p][s] : schedule.target(source: s, phase: p, after: stop)
+                    out.append(
+                        Row(
+                            phase: p, phaseName: schedule.phaseNames[p], window: w, startToken: start, endToken: stop,
+                            source: schedule.sources[s], targetTokens: t1 - t0, realizedTokens: windowRealized[p][w][s],
+                            cumulativeTarget: t1, cumulativeRealized: cumulative[s]))
                 }
             }
         }
@@ -100,24 +111,34 @@ public struct MixAccounting: Codable, Sendable, Equatable {
         for p in schedule.budgets.indices {
             let consumed = phaseConsumed[p]
             let status = consumed == schedule.budgets[p] ? "complete" : "\(TokenCount.grouped(consumed)) so far"
-            text += "Phase \(p + 1) of \(schedule.phaseCount): \(schedule.phaseNames[p]) — \(TokenCount.grouped(schedule.budgets[p])) source tokens (\(status))\n"
+            text +=
+                "Phase \(p + 1) of \(schedule.phaseCount): \(schedule.phaseNames[p]) — "
+                    + "\(TokenCount.grouped(schedule.budgets[p])) source tokens (\(status))\n"
             let phaseRows = all.filter { $0.phase == p && $0.window == nil }
-            let realizedByDomain = DomainShares.compute(phaseRows.map { ($0.source, $0.realizedTokens) }, domains: domains)
+            let realizedByDomain = DomainShares.compute(
+                phaseRows.map { ($0.source, $0.realizedTokens) }, domains: domains)
             let targetByDomain = DomainShares.compute(phaseRows.map { ($0.source, $0.targetTokens) }, domains: domains)
             text += "  domain shares, realized (target): "
-            text += realizedByDomain.map { d in
-                let target = targetByDomain.first { $0.domain == d.domain }?.share ?? 0
-                return "\(d.domain) \(Percent.format(d.share)) (\(Percent.format(target)))"
-            }.joined(separator: " · ") + "\n"
+            text +=
+                realizedByDomain.map { d in
+                    let target = targetByDomain.first { $0.domain == d.domain }?.share ?? 0
+                    return "\(d.domain) \(Percent.format(d.share)) (\(Percent.format(target)))"
+                }.joined(separator: " · ") + "\n"
             let windows = all.filter { $0.phase == p && $0.window != nil }
-            let header = ["source", "domain", "target", "realized", "diff", "target tokens", "realized tokens", "max prefix gap"]
+            let header = [
+                "source", "domain", "target", "realized", "diff", "target tokens", "realized tokens", "max prefix gap",
+            ]
             text += "  " + TextTable.row(header, widths: [-16, -14, 9, 9, 9, 17, 17, 15]) + "\n"
             for r in phaseRows.sorted(by: { ($0.targetTokens, $1.source) > ($1.targetTokens, $0.source) }) {
-                let gap = windows.filter { $0.source == r.source }.map { abs($0.cumulativeRealized - $0.cumulativeTarget) }.max() ?? 0
+                let gap =
+                    windows.filter { $0.source == r.source }.map { abs($0.cumulativeRealized - $0.cumulativeTarget) }
+                    .max() ?? 0
                 let diff = (r.realizedShare - r.targetShare) * 100
-                let cells = [r.source, domains[r.source] ?? "?", Percent.format(r.targetShare), Percent.format(r.realizedShare),
-                             String(format: "%+.4f", diff), TokenCount.grouped(r.targetTokens),
-                             TokenCount.grouped(r.realizedTokens), TokenCount.grouped(gap)]
+                let cells = [
+                    r.source, domains[r.source] ?? "?", Percent.format(r.targetShare), Percent.format(r.realizedShare),
+                    String(format: "%+.4f", diff), TokenCount.grouped(r.targetTokens),
+                    TokenCount.grouped(r.realizedTokens), TokenCount.grouped(gap),
+                ]
                 text += "  " + TextTable.row(cells, widths: [-16, -14, 9, 9, 9, 17, 17, 15]) + "\n"
             }
         }
@@ -138,12 +159,14 @@ public enum DomainShares {
         var byDomain: [String: Int] = ["code": 0]
         for (source, n) in tokens { byDomain[domains[source] ?? "unknown", default: 0] += n }
         let total = byDomain.values.reduce(0, +)
-        return byDomain.map { Share(domain: $0.key, tokens: $0.value, share: total > 0 ? Double($0.value) / Double(total) : 0) }
-            .filter { $0.domain == "code" || $0.tokens > 0 }
-            .sorted { a, b in
-                if (a.domain == "code") != (b.domain == "code") { return a.domain == "code" }
-                return a.tokens != b.tokens ? a.tokens > b.tokens : a.domain < b.domain
-            }
+        return byDomain.map {
+            Share(domain: $0.key, tokens: $0.value, share: total > 0 ? Double($0.value) / Double(total) : 0)
+        }
+        .filter { $0.domain == "code" || $0.tokens > 0 }
+        .sorted { a, b in
+            if (a.domain == "code") != (b.domain == "code") { return a.domain == "code" }
+            return a.tokens != b.tokens ? a.tokens > b.tokens : a.domain < b.domain
+        }
     }
 }
 

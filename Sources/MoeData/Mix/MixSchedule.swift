@@ -30,7 +30,8 @@ public struct MixSchedule: Sendable, Equatable, Codable {
             let fixed = try sources.map { source in
                 try MixSchedule.fixedWeight(phase.weights.first { $0.source == source }, file: mixture.file) ?? 0
             }
-            return try MixSchedule.apportion(budget: phase.budget, weights: fixed, file: mixture.file, keyPath: phase.keyPath)
+            return try MixSchedule.apportion(
+                budget: phase.budget, weights: fixed, file: mixture.file, keyPath: phase.keyPath)
         }
     }
 
@@ -41,7 +42,10 @@ public struct MixSchedule: Sendable, Equatable, Codable {
         }
         let fixed = UInt64((w.weight * weightScale).rounded())
         if w.weight > 0 && fixed == 0 {
-            throw MoeDataError("\(file): \(w.keyPath): weight \(w.weight) is below the 6-decimal resolution of weights; scale all weights of the phase up")
+            throw MoeDataError(
+                "\(file): \(w.keyPath): weight \(w.weight) is below the 6-decimal resolution of weights; scale "
+                    + "all weights of the phase up"
+            )
         }
         return fixed
     }
@@ -50,7 +54,10 @@ public struct MixSchedule: Sendable, Equatable, Codable {
     /// lower source index (sources are sorted by name), so the result is a pure function.
     static func apportion(budget: Int, weights: [UInt64], file: String, keyPath: String) throws -> [Int] {
         let total = weights.reduce(0, +)
-        guard total > 0 else { throw MoeDataError("\(file): \(keyPath).weights: every weight is zero; give at least one source a positive weight") }
+        guard total > 0 else {
+            throw MoeDataError(
+                "\(file): \(keyPath).weights: every weight is zero; give at least one source a positive weight")
+        }
         var shares: [Int] = []
         var remainders: [(remainder: UInt64, index: Int)] = []
         for (i, w) in weights.enumerated() {

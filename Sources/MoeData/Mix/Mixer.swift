@@ -65,9 +65,13 @@ public struct Mixer {
     ///   - seed: replaces the mixture's `seed` when given.
     ///   - windowDocs: documents per shuffle window.
     ///   - resumeFrom: a `state` saved earlier from a mixer over the same mixture and inputs.
-    public init(mixture: Mixture, tokensDirectory: URL, seed: UInt64? = nil, windowDocs: Int = 4096,
-                resumeFrom: MixerState? = nil) throws {
-        guard windowDocs > 0 else { throw MoeDataError("the shuffle window must hold at least one document, got \(windowDocs)") }
+    public init(
+        mixture: Mixture, tokensDirectory: URL, seed: UInt64? = nil, windowDocs: Int = 4096,
+        resumeFrom: MixerState? = nil
+    ) throws {
+        guard windowDocs > 0 else {
+            throw MoeDataError("the shuffle window must hold at least one document, got \(windowDocs)")
+        }
         self.mixture = mixture
         schedule = try MixSchedule(mixture)
         self.seed = seed ?? mixture.seed
@@ -76,8 +80,13 @@ public struct Mixer {
         for source in schedule.sources {
             let dir = tokensDirectory.appendingPathComponent(source)
             guard FileManager.default.fileExists(atPath: dir.appendingPathComponent("index.json").path) else {
-                let key = mixture.phases.lazy.flatMap(\.weights).first { $0.source == source && $0.weight > 0 }?.keyPath ?? "phases"
-                throw MoeDataError("\(mixture.file): \(key): source '\(source)' has no token dataset at \(dir.path); is it in the manifest, and was it ingested?")
+                let key =
+                    mixture.phases.lazy.flatMap(\.weights).first { $0.source == source && $0.weight > 0 }?.keyPath
+                    ?? "phases"
+                throw MoeDataError(
+                    "\(mixture.file): \(key): source '\(source)' has no token dataset at \(dir.path); is it in "
+                        + "the manifest, and was it ingested?"
+                )
             }
             let docs = try SourceDocuments(name: source, directory: dir, seed: self.seed, windowDocs: windowDocs)
             streams.append(SourceStream(documents: docs, maxEpochs: mixture.maxEpochs(source), cursor: SourceCursor()))
@@ -91,16 +100,28 @@ public struct Mixer {
     }
 
     public var state: MixerState {
-        MixerState(schedule: schedule.digest, seed: seed, windowDocs: windowDocs, phase: phase,
-                   sources: schedule.sources.indices.map {
-                       MixerState.Source(name: schedule.sources[$0], cursor: streams[$0].cursor, consumedInPhase: consumedInPhase[$0])
-                   })
+        MixerState(
+            schedule: schedule.digest, seed: seed, windowDocs: windowDocs, phase: phase,
+            sources: schedule.sources.indices.map {
+                MixerState.Source(
+                    name: schedule.sources[$0], cursor: streams[$0].cursor, consumedInPhase: consumedInPhase[$0])
+            })
     }
 
     private mutating func resume(_ saved: MixerState) throws {
         let what = "the saved mixer state does not belong to this mixture (\(mixture.file))"
-        guard saved.schedule == schedule.digest else { throw MoeDataError("\(what): its phase budgets or weights differ; rebuild from scratch or use the original mixture and --total-tokens") }
-        guard saved.seed == seed, saved.windowDocs == windowDocs else { throw MoeDataError("\(what): it was made with seed \(saved.seed) and window \(saved.windowDocs), not \(seed) and \(windowDocs)") }
+        guard saved.schedule == schedule.digest else {
+            throw MoeDataError(
+                "\(what): its phase budgets or weights differ; rebuild from scratch or use the original mixture "
+                    + "and --total-tokens"
+            )
+        }
+        guard saved.seed == seed, saved.windowDocs == windowDocs else {
+            throw MoeDataError(
+                "\(what): it was made with seed \(saved.seed) and window \(saved.windowDocs), not \(seed) and "
+                    + "\(windowDocs)"
+            )
+        }
         guard saved.sources.map(\.name) == schedule.sources, saved.phase >= 0, saved.phase <= schedule.phaseCount else {
             throw MoeDataError("\(what): its sources or phase do not match")
         }
@@ -109,7 +130,8 @@ public struct Mixer {
             let target = phase < schedule.phaseCount ? schedule.targets[phase][i] : 0
             let c = s.cursor
             guard s.consumedInPhase >= 0, s.consumedInPhase <= target, c.epoch >= 0, c.epoch < streams[i].maxEpochs,
-                  c.position >= 0, c.position <= streams[i].documents.count, c.offset >= 0 else {
+                c.position >= 0, c.position <= streams[i].documents.count, c.offset >= 0
+            else {
                 throw MoeDataError("\(what): the position of source '\(s.name)' is out of range")
             }
             streams[i].cursor = c
@@ -141,8 +163,10 @@ public struct Mixer {
         var best = -1
         for s in targets.indices where consumedInPhase[s] < targets[s] {
             if best < 0 { best = s; continue }
-            let lhs = WideArithmetic.U128.product(t, UInt64(targets[s])) + .product(UInt64(consumedInPhase[best]), budget)
-            let rhs = WideArithmetic.U128.product(t, UInt64(targets[best])) + .product(UInt64(consumedInPhase[s]), budget)
+            let lhs =
+                WideArithmetic.U128.product(t, UInt64(targets[s])) + .product(UInt64(consumedInPhase[best]), budget)
+            let rhs =
+                WideArithmetic.U128.product(t, UInt64(targets[best])) + .product(UInt64(consumedInPhase[s]), budget)
             if rhs < lhs { best = s }
         }
         // The budget equals the sum of targets, so an unfinished phase always has a source left.
@@ -168,10 +192,12 @@ public struct Mixer {
         let total = consumedBefore + delivered
         let needed = schedule.cumulativeTarget(source: s, throughPhase: schedule.phaseCount - 1)
         let key = mixture.sourceOptions[name]?.keyPath ?? "sources.\(name).max_epochs"
-        return MoeDataError("""
+        return MoeDataError(
+            """
             \(mixture.file): \(key): source '\(name)' ran out of tokens in phase '\(schedule.phaseNames[phase])' \
             after \(epochs) epoch\(epochs == 1 ? "" : "s") of \(TokenCount.grouped(total / max(epochs, 1))) tokens; \
-            the mixture needs \(TokenCount.grouped(needed)) tokens of it, \(TokenCount.grouped(needed - total)) are missing. \
+            the mixture needs \(TokenCount.grouped(needed)) tokens of it, \(TokenCount.grouped(needed - total)) \
+            are missing. \
             Raise max_epochs for it, lower its weight, or lower the budget (moe-data plan shows this before a build)
             """)
     }

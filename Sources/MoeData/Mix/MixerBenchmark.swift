@@ -14,10 +14,14 @@ public enum MixerBenchmark {
 
     /// Table 1, Version I then Version II: nine sources, two phases.
     static let weights: [[(String, Double)]] = [
-        [("c4", 7.5), ("common_crawl", 33.5), ("github", 2.25), ("wikipedia", 2.25), ("book", 2.25), ("arxiv", 1.25),
-         ("stackexchange", 1.0), ("the_stack", 50), ("wikipedia_en", 0)],
-        [("c4", 15), ("common_crawl", 43.5), ("github", 5), ("wikipedia", 6.5), ("book", 6.5), ("arxiv", 4.5),
-         ("stackexchange", 2.5), ("the_stack", 10), ("wikipedia_en", 6.5)],
+        [
+            ("c4", 7.5), ("common_crawl", 33.5), ("github", 2.25), ("wikipedia", 2.25), ("book", 2.25), ("arxiv", 1.25),
+            ("stackexchange", 1.0), ("the_stack", 50), ("wikipedia_en", 0),
+        ],
+        [
+            ("c4", 15), ("common_crawl", 43.5), ("github", 5), ("wikipedia", 6.5), ("book", 6.5), ("arxiv", 4.5),
+            ("stackexchange", 2.5), ("the_stack", 10), ("wikipedia_en", 6.5),
+        ],
     ]
 
     /// - Parameters:
@@ -25,7 +29,8 @@ public enum MixerBenchmark {
     ///   - chunkTokens: tokens per example requested from the mixer.
     ///   - directory: where to write the synthetic token datasets (a temporary folder if nil; removed after).
     public static func run(tokens: Int = 20_000_000, chunkTokens: Int = 2048, directory: URL? = nil) throws -> Result {
-        let root = directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("moe-data-mixbench-\(getpid())")
+        let root =
+            directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("moe-data-mixbench-\(getpid())")
         defer { if directory == nil { try? FileManager.default.removeItem(at: root) } }
         let sources = weights[0].map(\.0)
         let phases = [tokens * 7 / 10, tokens - tokens * 7 / 10]
@@ -40,9 +45,12 @@ public enum MixerBenchmark {
         let mixture = Mixture(
             file: "(benchmark)", name: "bench", description: "", seed: 1,
             phases: phases.enumerated().map { p, budget in
-                MixturePhase(name: "phase\(p)", budget: budget,
-                             weights: weights[p].map { MixtureWeight(source: $0.0, weight: $0.1, keyPath: "phases[\(p)].weights.\($0.0)") },
-                             objective: p == 0 ? .ul2(UL2Spec()) : .causal, seqLen: 2048, keyPath: "phases[\(p)]")
+                MixturePhase(
+                    name: "phase\(p)", budget: budget,
+                    weights: weights[p].map {
+                        MixtureWeight(source: $0.0, weight: $0.1, keyPath: "phases[\(p)].weights.\($0.0)")
+                    },
+                    objective: p == 0 ? .ul2(UL2Spec()) : .causal, seqLen: 2048, keyPath: "phases[\(p)]")
             },
             sourceOptions: [:], declaredTotalTokens: tokens)
         let start = DispatchTime.now().uptimeNanoseconds
@@ -58,9 +66,12 @@ public enum MixerBenchmark {
     }
 
     static func writeSource(_ source: String, tokens: Int, into root: URL) throws {
-        let writer = try MDSWriter(directory: root.appendingPathComponent(source), columns: [
-            MDSColumn("doc_id", .str), MDSColumn("meta", .json), MDSColumn("source", .str), MDSColumn("tokens", .ndarray(.uint32, count: nil)),
-        ])
+        let writer = try MDSWriter(
+            directory: root.appendingPathComponent(source),
+            columns: [
+                MDSColumn("doc_id", .str), MDSColumn("meta", .json), MDSColumn("source", .str),
+                MDSColumn("tokens", .ndarray(.uint32, count: nil)),
+            ])
         var rng = KeyedRandom(seed: 99, KeyedRandom.key(source))
         var written = 0
         var doc = 0
@@ -68,8 +79,10 @@ public enum MixerBenchmark {
             let n = 64 + Int(rng.next() % 8128)
             let base = UInt32(truncatingIfNeeded: rng.next() % 250_000)
             let ids = (0..<n).map { base &+ UInt32($0 % 977) }
-            try writer.write(["doc_id": .string("\(source)/doc\(doc).txt"), "meta": .json(.object([:])),
-                              "source": .string(source), "tokens": .uint32s(ids)])
+            try writer.write([
+                "doc_id": .string("\(source)/doc\(doc).txt"), "meta": .json(.object([:])),
+                "source": .string(source), "tokens": .uint32s(ids),
+            ])
             written += n
             doc += 1
         }

@@ -17,8 +17,10 @@ public struct Mixture: Sendable, Equatable {
     /// `total_tokens` as written in the file, before any `--total-tokens` scaling.
     public var declaredTotalTokens: Int
 
-    public init(file: String, name: String, description: String, seed: UInt64, phases: [MixturePhase],
-                sourceOptions: [String: MixtureSourceOptions], declaredTotalTokens: Int) {
+    public init(
+        file: String, name: String, description: String, seed: UInt64, phases: [MixturePhase],
+        sourceOptions: [String: MixtureSourceOptions], declaredTotalTokens: Int
+    ) {
         self.file = file
         self.name = name
         self.description = description
@@ -90,7 +92,10 @@ public struct Mixture: Sendable, Equatable {
             }
             let budget = Int(boundary - previousBoundary)
             guard budget > 0 else {
-                throw MoeDataError("\(file): \(phases[i].keyPath).budget: --total-tokens \(total) leaves phase '\(phases[i].name)' with no tokens; use a larger total")
+                throw MoeDataError(
+                    "\(file): \(phases[i].keyPath).budget: --total-tokens \(total) leaves phase "
+                        + "'\(phases[i].name)' with no tokens; use a larger total"
+                )
             }
             out.phases[i].budget = budget
             previousBoundary = boundary
@@ -111,7 +116,9 @@ public struct MixturePhase: Sendable, Equatable {
     /// `phases[i]`, for error messages.
     public var keyPath: String
 
-    public init(name: String, budget: Int, weights: [MixtureWeight], objective: ObjectiveSpec, seqLen: Int, keyPath: String) {
+    public init(
+        name: String, budget: Int, weights: [MixtureWeight], objective: ObjectiveSpec, seqLen: Int, keyPath: String
+    ) {
         self.name = name
         self.budget = budget
         self.weights = weights.sorted { $0.source < $1.source }

@@ -67,7 +67,9 @@ struct MixtureReader {
         var phaseNames: Set<String> = []
         for field in phaseFields {
             let (phase, budget) = try self.phase(field, groups: groups, totalTokens: totalTokens)
-            guard phaseNames.insert(phase.name).inserted else { throw field.error("phase name '\(phase.name)' is used twice") }
+            guard phaseNames.insert(phase.name).inserted else {
+                throw field.error("phase name '\(phase.name)' is used twice")
+            }
             if budget == nil {
                 guard restIndex == nil else { throw field.error("only one phase may have `budget: rest`") }
                 restIndex = phases.count
@@ -88,18 +90,26 @@ struct MixtureReader {
                 throw phaseFields[restIndex].error("`budget: rest` needs `total_tokens` at the top level")
             }
             guard totalTokens > known else {
-                throw phaseFields[restIndex].error("budget: rest: the other phases already use \(known) of total_tokens \(totalTokens), nothing is left")
+                throw phaseFields[restIndex].error(
+                    "budget: rest: the other phases already use \(known) of total_tokens \(totalTokens), nothing "
+                        + "is left"
+                )
             }
             phases[restIndex].budget = totalTokens - known
         } else if let totalTokens, let totalField, known != totalTokens {
-            throw totalField.error("total_tokens is \(TokenCount.grouped(totalTokens)) but the phase budgets add up to \(TokenCount.grouped(known)); make them agree or give one phase `budget: rest`")
+            throw totalField.error(
+                "total_tokens is \(TokenCount.grouped(totalTokens)) but the phase budgets add up to "
+                    + "\(TokenCount.grouped(known)); make them agree or give one phase `budget: rest`"
+            )
         }
         let total = phases.reduce(0) { $0 + $1.budget }
-        for (source, options) in sources where !phases.contains(where: { p in p.weights.contains { $0.source == source } }) {
+        for (source, options) in sources
+        where !phases.contains(where: { p in p.weights.contains { $0.source == source } }) {
             throw MoeDataError("\(file): \(options.keyPath): source '\(source)' has options but no weight in any phase")
         }
-        return Mixture(file: file, name: name, description: description, seed: seed ?? 0, phases: phases,
-                       sourceOptions: sources, declaredTotalTokens: totalTokens ?? total)
+        return Mixture(
+            file: file, name: name, description: description, seed: seed ?? 0, phases: phases,
+            sourceOptions: sources, declaredTotalTokens: totalTokens ?? total)
     }
 
     func groups(_ field: YAMLField) throws -> [String: Group] {
@@ -149,18 +159,26 @@ struct MixtureReader {
             }
         }
         guard let name, !name.isEmpty else { throw field.missing("name") }
-        guard budget != nil || isRest else { throw field.error("phase '\(name)' has no budget; give `budget: <tokens>`, `budget: {fraction: f}` or `budget: rest`") }
+        guard budget != nil || isRest else {
+            throw field.error(
+                "phase '\(name)' has no budget; give `budget: <tokens>`, `budget: {fraction: f}` or `budget: rest`")
+        }
         guard let weights else { throw field.error("phase '\(name)' has no `weights`") }
         guard weights.contains(where: { $0.weight > 0 }) else {
             throw field.error("phase '\(name)': every weight is zero; give at least one source a positive weight")
         }
-        guard let objective, let objectiveField else { throw field.error("phase '\(name)' has no `objective` (type: ul2 or causal)") }
+        guard let objective, let objectiveField else {
+            throw field.error("phase '\(name)' has no `objective` (type: ul2 or causal)")
+        }
         // Written so that it cannot overflow: `i + t` trapped for lengths near Int.max.
         if case .ul2(let ul2) = objective, ul2.inputsLength > seqLen || ul2.targetsLength > seqLen - ul2.inputsLength {
-            throw objectiveField.error("inputs_length \(ul2.inputsLength) + targets_length \(ul2.targetsLength) "
-                                           + "exceed the phase's seq_len \(seqLen)")
+            throw objectiveField.error(
+                "inputs_length \(ul2.inputsLength) + targets_length \(ul2.targetsLength) "
+                    + "exceed the phase's seq_len \(seqLen)")
         }
-        let phase = MixturePhase(name: name, budget: budget ?? 0, weights: weights, objective: objective, seqLen: seqLen, keyPath: field.path)
+        let phase = MixturePhase(
+            name: name, budget: budget ?? 0, weights: weights, objective: objective, seqLen: seqLen, keyPath: field.path
+        )
         return (phase, isRest ? nil : budget)
     }
 
@@ -169,7 +187,9 @@ struct MixtureReader {
             var fraction: Double?
             for (_, v) in try field.mapping(allowed: ["fraction"]) { fraction = try v.double() }
             guard let fraction, fraction > 0, fraction <= 1 else { throw field.error("fraction must be in (0, 1]") }
-            guard let totalTokens else { throw field.error("a `fraction:` budget needs `total_tokens` at the top level") }
+            guard let totalTokens else {
+                throw field.error("a `fraction:` budget needs `total_tokens` at the top level")
+            }
             // Int(exactly:) and not Int(): near Int.max the product rounds to 2^63, and Int() traps.
             guard let tokens = Int(exactly: (Double(totalTokens) * fraction).rounded()) else {
                 throw field.error("fraction \(fraction) of \(totalTokens) tokens is more tokens than can be counted")
@@ -179,7 +199,9 @@ struct MixtureReader {
         }
         if (try? field.string()) == "rest" { return (nil, true) }
         let tokens = try field.tokenCount()
-        guard tokens > 0 else { throw field.error("a phase budget must be positive (a phase with no tokens is not a phase)") }
+        guard tokens > 0 else {
+            throw field.error("a phase budget must be positive (a phase with no tokens is not a phase)")
+        }
         return (tokens, false)
     }
 
@@ -198,7 +220,9 @@ struct MixtureReader {
         for (key, w) in entries {
             let weight = try w.double()
             guard weight >= 0 else { throw w.error("weights must be positive (or 0 for absent), got \(weight)") }
-            guard weight <= MixSchedule.maxWeight else { throw w.error("weight \(weight) is too large; weights are relative, use smaller numbers") }
+            guard weight <= MixSchedule.maxWeight else {
+                throw w.error("weight \(weight) is too large; weights are relative, use smaller numbers")
+            }
             if let group = groups[key] {
                 let inner = group.members.reduce(0) { $0 + $1.weight }
                 for m in group.members { try add(m.source, weight * m.weight / inner, w.path, w) }
@@ -248,7 +272,9 @@ struct MixtureReader {
 
     func denoisers(_ field: YAMLField) throws -> [DenoiserSpec] {
         let items = try field.sequence()
-        guard !items.isEmpty else { throw field.error("give at least one denoiser, or leave `denoisers` out for OpenMoE's six") }
+        guard !items.isEmpty else {
+            throw field.error("give at least one denoiser, or leave `denoisers` out for OpenMoE's six")
+        }
         return try items.map { item in
             var name: String?
             var kind: DenoiserSpec.Kind?
@@ -257,13 +283,16 @@ struct MixtureReader {
             var meanSpan: Double?
             var density: Double?
             var fields: [String: YAMLField] = [:]
-            for (key, v) in try item.mapping(allowed: ["name", "kind", "rate", "prefix", "mean_span", "noise_density"]) {
+            for (key, v) in try item.mapping(allowed: ["name", "kind", "rate", "prefix", "mean_span", "noise_density"])
+            {
                 fields[key] = v
                 switch key {
                 case "name": name = try v.string()
                 case "kind":
                     let k = try v.string()
-                    guard let parsed = DenoiserSpec.Kind(rawValue: k) else { throw v.error("kind must be `span` or `prefix_lm`, got '\(k)'") }
+                    guard let parsed = DenoiserSpec.Kind(rawValue: k) else {
+                        throw v.error("kind must be `span` or `prefix_lm`, got '\(k)'")
+                    }
                     kind = parsed
                 case "rate":
                     rate = try v.double()
@@ -286,9 +315,12 @@ struct MixtureReader {
                 guard meanSpan != nil else { throw item.error("a span denoiser needs `mean_span`") }
                 guard density != nil else { throw item.error("a span denoiser needs `noise_density`") }
             case .prefixLM:
-                if let f = fields["mean_span"] ?? fields["noise_density"] { throw f.error("a prefix_lm denoiser takes no span parameters") }
+                if let f = fields["mean_span"] ?? fields["noise_density"] {
+                    throw f.error("a prefix_lm denoiser takes no span parameters")
+                }
             }
-            return DenoiserSpec(name: name, kind: kind, rate: rate, prefix: prefix, meanSpan: meanSpan, noiseDensity: density)
+            return DenoiserSpec(
+                name: name, kind: kind, rate: rate, prefix: prefix, meanSpan: meanSpan, noiseDensity: density)
         }
     }
 }

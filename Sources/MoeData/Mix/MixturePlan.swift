@@ -69,28 +69,35 @@ public struct MixturePlan: Sendable {
                 let maxEpochs = mixture.maxEpochs(source)
                 let (capacity, overflow) = have.multipliedReportingOverflow(by: maxEpochs)
                 let missing = overflow ? 0 : max(0, cumulative[s] - capacity)
-                rows.append(SourceRow(source: source, domain: domains[source] ?? "unknown", weight: phase.weight(of: source),
-                                      targetTokens: target, share: Double(target) / Double(phase.budget), availableTokens: have,
-                                      cumulativeTokens: cumulative[s],
-                                      epochsNeeded: have > 0 ? Double(cumulative[s]) / Double(have) : .infinity,
-                                      maxEpochs: maxEpochs, missingTokens: missing))
+                rows.append(
+                    SourceRow(
+                        source: source, domain: domains[source] ?? "unknown", weight: phase.weight(of: source),
+                        targetTokens: target, share: Double(target) / Double(phase.budget), availableTokens: have,
+                        cumulativeTokens: cumulative[s],
+                        epochsNeeded: have > 0 ? Double(cumulative[s]) / Double(have) : .infinity,
+                        maxEpochs: maxEpochs, missingTokens: missing))
                 if missing > 0 && !reported.contains(source) {
                     reported.insert(source)
                     let total = schedule.cumulativeTarget(source: s, throughPhase: schedule.phaseCount - 1)
                     let totalMissing = total - capacity
-                    let key = mixture.sourceOptions[source]?.keyPath
+                    let key =
+                        mixture.sourceOptions[source]?.keyPath
                         ?? phase.weights.first { $0.source == source }?.keyPath ?? "phases"
-                    problems.append("\(mixture.file): \(key): source '\(source)' runs out in phase '\(phase.name)': "
-                        + "the mixture needs \(TokenCount.grouped(total)) tokens of it, "
-                        + "it has \(TokenCount.grouped(have)) "
-                        + "× max_epochs \(maxEpochs) = \(TokenCount.grouped(capacity)); "
-                        + "\(TokenCount.grouped(totalMissing)) tokens are missing")
+                    problems.append(
+                        "\(mixture.file): \(key): source '\(source)' runs out in phase '\(phase.name)': "
+                            + "the mixture needs \(TokenCount.grouped(total)) tokens of it, "
+                            + "it has \(TokenCount.grouped(have)) "
+                            + "× max_epochs \(maxEpochs) = \(TokenCount.grouped(capacity)); "
+                            + "\(TokenCount.grouped(totalMissing)) tokens are missing")
                 }
             }
             rows.sort { $0.targetTokens != $1.targetTokens ? $0.targetTokens > $1.targetTokens : $0.source < $1.source }
-            let shares = DomainShares.compute(schedule.sources.indices.map { (schedule.sources[$0], schedule.targets[p][$0]) }, domains: domains)
-            phases.append(PhaseRow(index: p, name: phase.name, budget: phase.budget, start: schedule.phaseStart(p),
-                                   objective: phase.objective, seqLen: phase.seqLen, sources: rows, domainShares: shares))
+            let shares = DomainShares.compute(
+                schedule.sources.indices.map { (schedule.sources[$0], schedule.targets[p][$0]) }, domains: domains)
+            phases.append(
+                PhaseRow(
+                    index: p, name: phase.name, budget: phase.budget, start: schedule.phaseStart(p),
+                    objective: phase.objective, seqLen: phase.seqLen, sources: rows, domainShares: shares))
         }
         self.phases = phases
         self.problems = problems
@@ -109,7 +116,9 @@ public struct MixturePlan: Sendable {
         text += "\n"
         let total = mixture.totalTokens
         text += "Total \(TokenCount.format(total)) source tokens (\(TokenCount.grouped(total)))"
-        if total != mixture.declaredTotalTokens { text += ", scaled from \(TokenCount.format(mixture.declaredTotalTokens))" }
+        if total != mixture.declaredTotalTokens {
+            text += ", scaled from \(TokenCount.format(mixture.declaredTotalTokens))"
+        }
         text += "; seed \(mixture.seed); \(phases.count) phase\(phases.count == 1 ? "" : "s")\n"
         text += "Token counts are source tokens; sentinels, mode tokens, EOS and padding come on top.\n"
         let widths = [-16, -14, 8, 9, 18, 18, 8, 5]
@@ -117,15 +126,20 @@ public struct MixturePlan: Sendable {
             text += "\nPhase \(ph.index + 1) of \(phases.count): \(ph.name) — \(TokenCount.format(ph.budget)) tokens "
             text += "[\(TokenCount.format(ph.start)) .. \(TokenCount.format(ph.start + ph.budget))), "
             text += "objective \(MixturePlan.describe(ph.objective)), seq_len \(ph.seqLen)\n"
-            text += "  domain shares: " + ph.domainShares.map { "\($0.domain) \(String(format: "%.2f%%", $0.share * 100))" }.joined(separator: " · ") + "\n"
+            text +=
+                "  domain shares: "
+                + ph.domainShares.map { "\($0.domain) \(String(format: "%.2f%%", $0.share * 100))" }.joined(
+                    separator: " · ") + "\n"
             let header = ["source", "domain", "weight", "share", "target tokens", "available", "epochs", "max"]
             text += "  " + TextTable.row(header, widths: widths) + "\n"
             for r in ph.sources {
                 let epochs = r.epochsNeeded.isFinite ? String(format: "%.2f", r.epochsNeeded) : "inf"
-                let cells = [r.source, r.domain, MixturePlan.number(r.weight), String(format: "%.2f%%", r.share * 100),
-                             TokenCount.grouped(r.targetTokens),
-                             (estimated.contains(r.source) ? "~" : "") + TokenCount.grouped(r.availableTokens),
-                             epochs + (r.missingTokens > 0 ? "!" : ""), String(r.maxEpochs)]
+                let cells = [
+                    r.source, r.domain, MixturePlan.number(r.weight), String(format: "%.2f%%", r.share * 100),
+                    TokenCount.grouped(r.targetTokens),
+                    (estimated.contains(r.source) ? "~" : "") + TokenCount.grouped(r.availableTokens),
+                    epochs + (r.missingTokens > 0 ? "!" : ""), String(r.maxEpochs),
+                ]
                 text += "  " + TextTable.row(cells, widths: widths) + "\n"
             }
         }
@@ -133,7 +147,8 @@ public struct MixturePlan: Sendable {
         if problems.isEmpty {
             text += "Every source has enough tokens.\n"
         } else {
-            text += "Problems (a build would stop; what to do is below):\n"
+            text +=
+                "Problems (a build would stop; what to do is below):\n"
                 + problems.map { "  - " + $0 + "\n" }.joined()
         }
         return text

@@ -8,20 +8,23 @@ extension MixturePlan {
         var lines = ["the mixture needs more tokens than the sources hold: " + problems[0]]
         if problems.count > 1 {
             let others = outOfTokensSources.dropFirst()
-            let named = others.prefix(12).joined(separator: ", ")
+            let named =
+                others.prefix(12).joined(separator: ", ")
                 + (others.count > 12 ? ", … (\(others.count - 12) more)" : "")
             lines.append("(\(problems.count - 1) more source\(problems.count == 2 ? "" : "s") run out: \(named))")
         }
         if let n = MixturePlan.largestFittingTotal(mixture, available: available, domains: domains) {
-            lines.append("Use --total-tokens \(n) (\(TokenCount.format(n))): the largest total these sources hold "
-                + "with every source read at most once (max_epochs 1).")
+            lines.append(
+                "Use --total-tokens \(n) (\(TokenCount.format(n))): the largest total these sources hold "
+                    + "with every source read at most once (max_epochs 1).")
         } else {
             lines.append("No total fits with every source read at most once: a source the mixture needs is empty.")
         }
         let epochs = epochsNeeded
         if let worst = epochs.max(by: { $0.value < $1.value }) {
-            lines.append("Or repeat sources: set sources.<name>.max_epochs in \(mixture.file) (or pass --max-epochs "
-                + "\(worst.value) for all); \(worst.key) needs \(worst.value) passes at this size.")
+            lines.append(
+                "Or repeat sources: set sources.<name>.max_epochs in \(mixture.file) (or pass --max-epochs "
+                    + "\(worst.value) for all); \(worst.key) needs \(worst.value) passes at this size.")
         }
         return lines.joined(separator: "\n")
     }
@@ -49,13 +52,16 @@ extension MixturePlan {
 
     /// The largest total (source tokens) `mixture` can be scaled to with every source at
     /// `max_epochs: 1`, found by bisection over the scaled plans (nil when not even 1 token fits).
-    public static func largestFittingTotal(_ mixture: Mixture, available: [String: Int],
-                                           domains: [String: String]) -> Int? {
+    public static func largestFittingTotal(
+        _ mixture: Mixture, available: [String: Int],
+        domains: [String: String]
+    ) -> Int? {
         let once = mixture.overridingMaxEpochs(
             Dictionary(uniqueKeysWithValues: mixture.mentionedSources.map { ($0, 1) }))
         func fits(_ total: Int) -> Bool {
             guard let scaled = try? once.scaled(toTotal: total),
-                  let plan = try? MixturePlan(mixture: scaled, available: available, domains: domains) else {
+                let plan = try? MixturePlan(mixture: scaled, available: available, domains: domains)
+            else {
                 return false
             }
             return plan.problems.isEmpty

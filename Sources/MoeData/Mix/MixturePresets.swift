@@ -26,7 +26,8 @@ public enum MixturePresets {
             // Messages name the preset's file in the repository, as the mixture's own errors do.
             return try MixtureParser.parse(yaml: text, file: "mixtures/\(nameOrPath).yaml")
         }
-        throw MoeDataError("--mixture: '\(nameOrPath)' is neither a file nor a preset; presets: "
-            + names.joined(separator: ", "))
+        throw MoeDataError(
+            "--mixture: '\(nameOrPath)' is neither a file nor a preset; presets: "
+                + names.joined(separator: ", "))
     }
 }

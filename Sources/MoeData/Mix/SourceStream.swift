@@ -107,14 +107,18 @@ final class SourceDocuments {
             docIdColumn = 0
             return
         }
-        guard let t = columns.firstIndex(where: { $0.name == "tokens" && $0.encoding == .ndarray(.uint32, count: nil) }),
-              let d = columns.firstIndex(where: { $0.name == "doc_id" && $0.encoding == .str }) else {
-            throw MoeDataError("\(directory.path)/index.json: source '\(name)' needs columns doc_id (str) and tokens (ndarray:uint32)")
+        guard
+            let t = columns.firstIndex(where: { $0.name == "tokens" && $0.encoding == .ndarray(.uint32, count: nil) }),
+            let d = columns.firstIndex(where: { $0.name == "doc_id" && $0.encoding == .str })
+        else {
+            throw MoeDataError(
+                "\(directory.path)/index.json: source '\(name)' needs columns doc_id (str) and tokens (ndarray:uint32)")
         }
         tokensColumn = t
         docIdColumn = d
         if let odd = dataset.index.shards.firstIndex(where: { $0.columns != columns }) {
-            throw MoeDataError("\(directory.path)/index.json: shard \(odd) of source '\(name)' has other columns than shard 0")
+            throw MoeDataError(
+                "\(directory.path)/index.json: shard \(odd) of source '\(name)' has other columns than shard 0")
         }
     }
 
@@ -161,7 +165,9 @@ final class SourceDocuments {
 
     private func read(shard index: Int, sample: Int) throws -> Document {
         let shard: MDSShard
-        if let loaded = loadedShard, loaded.index == index { shard = loaded.shard } else {
+        if let loaded = loadedShard, loaded.index == index {
+            shard = loaded.shard
+        } else {
             do { shard = try dataset.shard(index) } catch {
                 throw MoeDataError("source '\(name)': \(error)")
             }

@@ -40,8 +40,10 @@ public struct CausalChunker: Sendable {
 
     /// Adds `count` tokens of document `docId` starting at its token `offset`, then EOS if this
     /// piece ends the document. Returns the examples completed by it, in order.
-    public mutating func add(docId: String, tokens doc: ArraySlice<UInt32>, offset: Int = 0,
-                             endsDocument: Bool = true) -> [Example] {
+    public mutating func add(
+        docId: String, tokens doc: ArraySlice<UInt32>, offset: Int = 0,
+        endsDocument: Bool = true
+    ) -> [Example] {
         var done: [Example] = []
         var start = doc.startIndex
         while start < doc.endIndex {
@@ -71,9 +73,10 @@ public struct CausalChunker: Sendable {
 
     private mutating func emit() -> Example {
         let n = tokens.count
-        let example = Example(tokens: tokens, lossMask: [UInt8](repeating: 1, count: n),
-                              prefixFlags: [UInt8](repeating: 0, count: n), source: source,
-                              objective: .causal, denoiser: nil, pieces: pieces)
+        let example = Example(
+            tokens: tokens, lossMask: [UInt8](repeating: 1, count: n),
+            prefixFlags: [UInt8](repeating: 0, count: n), source: source,
+            objective: .causal, denoiser: nil, pieces: pieces)
         tokens = []
         tokens.reserveCapacity(objective.seqLen)
         pieces = []

@@ -8,15 +8,18 @@ extension CausalObjective: PhaseObjective {
         return space < 2 ? .closeRow : .rawTokens(space - 1)
     }
 
-    func examples(from chunk: MixedChunk, exampleIndex: UInt64, openRowTokens: Int,
-                  counting counters: inout ObjectiveCounters) throws -> [Example] {
+    func examples(
+        from chunk: MixedChunk, exampleIndex: UInt64, openRowTokens: Int,
+        counting counters: inout ObjectiveCounters
+    ) throws -> [Example] {
         var chunker = try CausalObjective(seqLen: seqLen - openRowTokens, eosId: eosId).chunker(source: chunk.source)
         var examples: [Example] = []
         var start = 0
         for piece in chunk.pieces {
             let end = start + piece.count
-            examples += chunker.add(docId: piece.docId, tokens: chunk.tokens[start..<end], offset: piece.offset,
-                                    endsDocument: chunk.docEnds.contains(end))
+            examples += chunker.add(
+                docId: piece.docId, tokens: chunk.tokens[start..<end], offset: piece.offset,
+                endsDocument: chunk.docEnds.contains(end))
             start = end
         }
         if let tail = chunker.finish() { examples.append(tail) }

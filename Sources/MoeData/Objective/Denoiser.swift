@@ -109,8 +109,10 @@ public struct UL2Config: Sendable, Equatable, Codable {
     /// exactly half a row (packing padding drops from about 33% to about 19% of the UL2 phase).
     public var prefixLMLength: Int?
 
-    public init(denoisers: [Denoiser] = UL2Config.openMoEDenoisers, inputsLength: Int = 1024, targetsLength: Int = 1024,
-                prefixLMLength: Int? = nil) {
+    public init(
+        denoisers: [Denoiser] = UL2Config.openMoEDenoisers, inputsLength: Int = 1024, targetsLength: Int = 1024,
+        prefixLMLength: Int? = nil
+    ) {
         self.denoisers = denoisers
         self.inputsLength = inputsLength
         self.targetsLength = targetsLength

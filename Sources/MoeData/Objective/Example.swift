@@ -19,8 +19,10 @@ public struct Example: Sendable, Equatable {
     /// Provenance of the raw (document) tokens; sentinels, mode prefix and EOS are not listed.
     public var pieces: [RawPiece]
 
-    public init(tokens: [UInt32], lossMask: [UInt8], prefixFlags: [UInt8], source: String,
-                objective: ObjectiveKind, denoiser: String?, pieces: [RawPiece]) {
+    public init(
+        tokens: [UInt32], lossMask: [UInt8], prefixFlags: [UInt8], source: String,
+        objective: ObjectiveKind, denoiser: String?, pieces: [RawPiece]
+    ) {
         self.tokens = tokens
         self.lossMask = lossMask
         self.prefixFlags = prefixFlags

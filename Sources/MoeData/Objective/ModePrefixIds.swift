@@ -22,8 +22,10 @@ extension ModeTokenEncoding {
     }
 
     /// The ids of each prefix, keyed by the prefix text (what `UL2Objective` takes).
-    public func ids(forPrefixes prefixes: [String], tokenizer: Tokenizer,
-                    keyPath: String) throws -> [String: [UInt32]] {
+    public func ids(
+        forPrefixes prefixes: [String], tokenizer: Tokenizer,
+        keyPath: String
+    ) throws -> [String: [UInt32]] {
         var ids: [String: [UInt32]] = [:]
         for prefix in prefixes { ids[prefix] = try self.ids(forPrefix: prefix, tokenizer: tokenizer, keyPath: keyPath) }
         return ids

@@ -22,11 +22,14 @@ public enum ObjectiveBenchmark {
         let clock = ContinuousClock()
 
         // UL2 phase: mode prefixes as a plain-text encoding would give them (a few ids each).
-        let modes: [String: [UInt32]] = ["[NLU] ": [491, 10_020, 1_293], "[NLG] ": [491, 10_021, 1_293],
-                                         "[S2S] ": [491, 10_022, 1_293]]
-        let ul2 = try UL2Objective(config: .openMoE, modePrefixTokens: modes, eosId: 1,
-                                   sentinel: { UInt32(Int(vocabPieces) + sentinelCount - 1 - $0) },
-                                   sentinelCount: sentinelCount, seed: 7)
+        let modes: [String: [UInt32]] = [
+            "[NLU] ": [491, 10_020, 1_293], "[NLG] ": [491, 10_021, 1_293],
+            "[S2S] ": [491, 10_022, 1_293],
+        ]
+        let ul2 = try UL2Objective(
+            config: .openMoE, modePrefixTokens: modes, eosId: 1,
+            sentinel: { UInt32(Int(vocabPieces) + sentinelCount - 1 - $0) },
+            sentinelCount: sentinelCount, seed: 7)
         var packer = try Packer(rowLength: 2048)
         var rows = 0
         var checksum: UInt64 = 0
@@ -37,8 +40,9 @@ public enum ObjectiveBenchmark {
                 let d = ul2.denoiserIndex(forExample: index)
                 let n = min(ul2.rawLength(denoiser: d), stream.count - pos)
                 let raw = Array(stream[pos..<(pos + n)])
-                let example = try ul2.makeExample(raw: raw, pieces: [RawPiece(docId: "bench", offset: pos, count: n)],
-                                                  source: "bench", denoiser: d, exampleIndex: index)
+                let example = try ul2.makeExample(
+                    raw: raw, pieces: [RawPiece(docId: "bench", offset: pos, count: n)],
+                    source: "bench", denoiser: d, exampleIndex: index)
                 for row in try packer.add(example) { rows += 1; checksum &+= UInt64(row.tokens[0]) }
                 pos += n
                 index += 1

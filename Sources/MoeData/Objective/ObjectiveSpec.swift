@@ -25,8 +25,10 @@ public struct UL2Spec: Sendable, Equatable {
     /// `denoisers`; nil means the objective's default (OpenMoE's six).
     public var denoisers: [DenoiserSpec]?
 
-    public init(inputsLength: Int = 1024, targetsLength: Int = 1024, prefixLMLength: Int? = nil,
-                modeTokens: ModeTokenEncoding = .text, denoisers: [DenoiserSpec]? = nil) {
+    public init(
+        inputsLength: Int = 1024, targetsLength: Int = 1024, prefixLMLength: Int? = nil,
+        modeTokens: ModeTokenEncoding = .text, denoisers: [DenoiserSpec]? = nil
+    ) {
         self.inputsLength = inputsLength
         self.targetsLength = targetsLength
         self.prefixLMLength = prefixLMLength
@@ -48,8 +50,10 @@ public struct DenoiserSpec: Sendable, Equatable {
     public var meanSpan: Double?
     public var noiseDensity: Double?
 
-    public init(name: String, kind: Kind, rate: Double, prefix: String, meanSpan: Double? = nil,
-                noiseDensity: Double? = nil) {
+    public init(
+        name: String, kind: Kind, rate: Double, prefix: String, meanSpan: Double? = nil,
+        noiseDensity: Double? = nil
+    ) {
         self.name = name
         self.kind = kind
         self.rate = rate

@@ -8,8 +8,10 @@ protocol PhaseObjective: Sendable {
 
     /// The examples made from `chunk`, a chunk of the size `nextDraw` asked for with the same
     /// arguments (shorter at a phase end). Adds what it made to `counters`.
-    func examples(from chunk: MixedChunk, exampleIndex: UInt64, openRowTokens: Int,
-                  counting counters: inout ObjectiveCounters) throws -> [Example]
+    func examples(
+        from chunk: MixedChunk, exampleIndex: UInt64, openRowTokens: Int,
+        counting counters: inout ObjectiveCounters
+    ) throws -> [Example]
 }
 
 /// What an objective needs before its next example.

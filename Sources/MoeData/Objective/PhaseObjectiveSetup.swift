@@ -1,21 +1,25 @@
 extension ObjectiveSpec {
     /// The objective a mixture phase names, for this tokenizer. Every error names the mixture file
     /// and the key to change.
-    func phaseObjective(phase: MixturePhase, mixtureFile: String, tokenizer: Tokenizer,
-                        seed: UInt64) throws -> any PhaseObjective {
+    func phaseObjective(
+        phase: MixturePhase, mixtureFile: String, tokenizer: Tokenizer,
+        seed: UInt64
+    ) throws -> any PhaseObjective {
         switch self {
         case .causal:
             return try CausalObjective(seqLen: phase.seqLen, eosId: tokenizer.eosId)
         case .ul2(let spec):
             let keyPath = "\(mixtureFile): \(phase.keyPath).objective"
             let config = try spec.config(keyPath: keyPath)
-            let modes = try spec.modeTokens.ids(forPrefixes: config.modePrefixes, tokenizer: tokenizer,
-                                                keyPath: keyPath + ".mode_tokens")
+            let modes = try spec.modeTokens.ids(
+                forPrefixes: config.modePrefixes, tokenizer: tokenizer,
+                keyPath: keyPath + ".mode_tokens")
             let ul2: UL2Objective
             do {
-                ul2 = try UL2Objective(config: config, modePrefixTokens: modes, eosId: tokenizer.eosId,
-                                       sentinel: { [vocab = tokenizer.vocabSize] k in UInt32(vocab - 1 - k) },
-                                       sentinelCount: tokenizer.sentinelCount, seed: seed)
+                ul2 = try UL2Objective(
+                    config: config, modePrefixTokens: modes, eosId: tokenizer.eosId,
+                    sentinel: { [vocab = tokenizer.vocabSize] k in UInt32(vocab - 1 - k) },
+                    sentinelCount: tokenizer.sentinelCount, seed: seed)
             } catch let e as MoeDataError {
                 throw MoeDataError("\(keyPath): \(e.description)")
             }
@@ -41,11 +45,13 @@ extension UL2Spec {
                         throw MoeDataError(
                             "\(keyPath).denoisers: '\(d.name)' (span) needs mean_span and noise_density")
                     }
-                    return Denoiser(name: d.name, kind: .spanCorruption(meanSpan: mu, noiseDensity: r), rate: d.rate,
-                                    modePrefix: d.prefix)
+                    return Denoiser(
+                        name: d.name, kind: .spanCorruption(meanSpan: mu, noiseDensity: r), rate: d.rate,
+                        modePrefix: d.prefix)
                 case .prefixLM:
-                    return Denoiser(name: d.name, kind: .prefixLM(noiseDensity: d.noiseDensity ?? 0.5), rate: d.rate,
-                                    modePrefix: d.prefix)
+                    return Denoiser(
+                        name: d.name, kind: .prefixLM(noiseDensity: d.noiseDensity ?? 0.5), rate: d.rate,
+                        modePrefix: d.prefix)
                 }
             }
         }

@@ -47,7 +47,7 @@ public enum SpanCorruption {
         var lengths = [Int]()
         lengths.reserveCapacity(parts)
         if parts == 1 { lengths.append(total); return lengths }
-        let cutSlots = total - 1          // a cut at slot i separates item i from item i+1
+        let cutSlots = total - 1  // a cut at slot i separates item i from item i+1
         let cuts = parts - 1
         withUnsafeTemporaryAllocation(of: Bool.self, capacity: cutSlots) { marks in
             marks.initialize(repeating: false)
@@ -67,8 +67,10 @@ public enum SpanCorruption {
     /// Lengths of the kept and noise runs for a chunk of `length` tokens (`max(length, 2)` in
     /// total, as in T5). Kept runs and noise runs are drawn from two independent compositions,
     /// kept first, from the same generator.
-    public static func spanLengths(length: Int, noiseDensity: Double, meanSpan: Double,
-                                   using rng: inout KeyedRandom) -> (keep: [Int], noise: [Int]) {
+    public static func spanLengths(
+        length: Int, noiseDensity: Double, meanSpan: Double,
+        using rng: inout KeyedRandom
+    ) -> (keep: [Int], noise: [Int]) {
         let c = counts(length: length, noiseDensity: noiseDensity, meanSpan: meanSpan)
         let l = max(length, 2)
         let noise = randomComposition(c.noiseTokens, parts: c.spans, using: &rng)
@@ -78,8 +80,10 @@ public enum SpanCorruption {
 
     /// T5's boolean noise mask (true = noise), cut back to `length`. For tests and inspection;
     /// `corrupt` does not build it.
-    public static func noiseMask(length: Int, noiseDensity: Double, meanSpan: Double,
-                                 using rng: inout KeyedRandom) -> [Bool] {
+    public static func noiseMask(
+        length: Int, noiseDensity: Double, meanSpan: Double,
+        using rng: inout KeyedRandom
+    ) -> [Bool] {
         let (keep, noise) = spanLengths(length: length, noiseDensity: noiseDensity, meanSpan: meanSpan, using: &rng)
         var mask = [Bool]()
         mask.reserveCapacity(max(length, 2))
@@ -98,10 +102,12 @@ public enum SpanCorruption {
     /// - Throws: `MoeDataError` when the chunk needs more spans than there are sentinels. T5
     ///   silently ran into ordinary vocabulary ids there; that would corrupt training data.
     @discardableResult
-    public static func corrupt(_ tokens: ArraySlice<UInt32>, noiseDensity: Double, meanSpan: Double,
-                               sentinels: [UInt32], using rng: inout KeyedRandom,
-                               inputsSuffix: UInt32?, targetsSuffix: UInt32?,
-                               into out: inout [UInt32]) throws -> Int {
+    public static func corrupt(
+        _ tokens: ArraySlice<UInt32>, noiseDensity: Double, meanSpan: Double,
+        sentinels: [UInt32], using rng: inout KeyedRandom,
+        inputsSuffix: UInt32?, targetsSuffix: UInt32?,
+        into out: inout [UInt32]
+    ) throws -> Int {
         let length = tokens.count
         guard length > 0 else { throw MoeDataError("span corruption: empty chunk (needs at least 1 token)") }
         let c = counts(length: length, noiseDensity: noiseDensity, meanSpan: meanSpan)
@@ -141,8 +147,10 @@ public enum SpanCorruption {
     /// T5's `random_spans_helper`: the raw chunk length `T` whose corrupted inputs plus EOS
     /// fill `inputsLength` exactly, and the targets length (with EOS) that results. Plain
     /// Python arithmetic in T5, so Float64 with round half to even.
-    public static func helper(inputsLength: Int, noiseDensity: Double, meanSpan: Double,
-                              extraTokensPerSpanInputs: Int = 1, extraTokensPerSpanTargets: Int = 1)
+    public static func helper(
+        inputsLength: Int, noiseDensity: Double, meanSpan: Double,
+        extraTokensPerSpanInputs: Int = 1, extraTokensPerSpanTargets: Int = 1
+    )
         -> (tokensLength: Int, targetsLength: Int)
     {
         func lengths(_ t: Int) -> (inputs: Int, targets: Int) {

@@ -39,8 +39,10 @@ public struct UL2Objective: Sendable {
     ///   - sentinel: id of sentinel k, k = 0 ..< sentinelCount.
     /// - Throws: `MoeDataError` when a denoiser is invalid, a mode prefix is missing, the targets
     ///   would not fit `targetsLength`, or a full chunk needs more spans than there are sentinels.
-    public init(config: UL2Config, modePrefixTokens: [String: [UInt32]], eosId: UInt32,
-                sentinel: @Sendable (Int) -> UInt32, sentinelCount: Int, seed: UInt64) throws {
+    public init(
+        config: UL2Config, modePrefixTokens: [String: [UInt32]], eosId: UInt32,
+        sentinel: @Sendable (Int) -> UInt32, sentinelCount: Int, seed: UInt64
+    ) throws {
         guard !config.denoisers.isEmpty else { throw MoeDataError("ul2: the denoiser list is empty") }
         guard config.inputsLength >= 3, config.targetsLength >= 2 else {
             throw MoeDataError(
@@ -53,7 +55,8 @@ public struct UL2Objective: Sendable {
         for d in config.denoisers {
             try d.validate()
             guard names.insert(d.name).inserted else {
-                throw MoeDataError("ul2: denoiser name '\(d.name)' is used twice; names label provenance and must be unique")
+                throw MoeDataError(
+                    "ul2: denoiser name '\(d.name)' is used twice; names label provenance and must be unique")
             }
             guard let mode = modePrefixTokens[d.modePrefix] else {
                 throw MoeDataError("ul2: denoiser '\(d.name)': no tokens given for mode prefix \"\(d.modePrefix)\"")
@@ -63,7 +66,9 @@ public struct UL2Objective: Sendable {
         let total = config.denoisers.reduce(0) { $0 + $1.rate }
         guard total > 0 else { throw MoeDataError("ul2: the denoiser rates sum to 0; at least one must be > 0") }
         var acc = 0.0
-        cumulativeRates = config.denoisers.map { acc += $0.rate / total; return acc }
+        cumulativeRates = config.denoisers.map {
+            acc += $0.rate / total; return acc
+        }
         self.config = config
         self.plans = plans
         self.eosId = eosId
@@ -72,7 +77,7 @@ public struct UL2Objective: Sendable {
     }
 
     static func plan(_ d: Denoiser, mode: [UInt32], config: UL2Config, sentinelCount: Int) throws -> Plan {
-        let room = config.inputsLength - mode.count   // inputs + EOS must fit here
+        let room = config.inputsLength - mode.count  // inputs + EOS must fit here
         guard room >= 3 else {
             throw MoeDataError(
                 "ul2: denoiser '\(d.name)': mode prefix \"\(d.modePrefix)\" is \(mode.count) tokens, "
@@ -93,7 +98,8 @@ public struct UL2Objective: Sendable {
             let targets = c.noiseTokens + c.spans + 1
             guard targets <= config.targetsLength else {
                 throw MoeDataError(
-                    "ul2: denoiser '\(d.name)' (mean span \(mu), noise density \(r)) makes targets of \(targets) tokens "
+                    "ul2: denoiser '\(d.name)' (mean span \(mu), noise density \(r)) makes targets of \(targets) "
+                        + "tokens "
                         + "from \(raw) raw tokens, more than targets_length \(config.targetsLength)")
             }
             guard c.spans <= sentinelCount else {
@@ -102,14 +108,16 @@ public struct UL2Objective: Sendable {
                         + "\(c.spans) noise spans but the vocabulary has only \(sentinelCount) sentinels; "
                         + "T5 would silently reuse ordinary token ids. Use more sentinels or a shorter inputs_length")
             }
-            return Plan(denoiser: d, modeTokens: mode, rawLength: raw, maxInputs: mode.count + inputs(raw),
-                        maxTargets: targets)
+            return Plan(
+                denoiser: d, modeTokens: mode, rawLength: raw, maxInputs: mode.count + inputs(raw),
+                maxTargets: targets)
         case .prefixLM(let density):
             // T5 `split_tokens_to_inputs_length`: the chunk alone fills the inputs (minus EOS).
             let raw = config.prefixLMLength ?? (room - 1)
             guard raw >= 1, raw <= room - 1 else {
                 throw MoeDataError(
-                    "ul2: prefix_lm_length \(raw) must be between 1 and \(room - 1) (inputs_length \(config.inputsLength) "
+                    "ul2: prefix_lm_length \(raw) must be between 1 and \(room - 1) (inputs_length "
+                        + "\(config.inputsLength) "
                         + "minus EOS and the \(mode.count) tokens of mode prefix \"\(d.modePrefix)\")")
             }
             let range = PrefixLM.prefixRange(length: raw, noiseDensity: density)
@@ -119,8 +127,9 @@ public struct UL2Objective: Sendable {
                     "ul2: denoiser '\(d.name)' (prefix LM, density \(density)) can make targets of \(targets) tokens, "
                         + "more than targets_length \(config.targetsLength)")
             }
-            return Plan(denoiser: d, modeTokens: mode, rawLength: raw, maxInputs: mode.count + range.upperBound + 1,
-                        maxTargets: targets)
+            return Plan(
+                denoiser: d, modeTokens: mode, rawLength: raw, maxInputs: mode.count + range.upperBound + 1,
+                maxTargets: targets)
         }
     }
 
@@ -142,8 +151,10 @@ public struct UL2Objective: Sendable {
 
     /// Builds the example for `raw` (at most `rawLength(denoiser:)` tokens; shorter at a phase end).
     /// The span mask or prefix split is keyed by `exampleIndex`.
-    public func makeExample(raw: [UInt32], pieces: [RawPiece], source: String, denoiser: Int,
-                            exampleIndex: UInt64) throws -> Example {
+    public func makeExample(
+        raw: [UInt32], pieces: [RawPiece], source: String, denoiser: Int,
+        exampleIndex: UInt64
+    ) throws -> Example {
         guard plans.indices.contains(denoiser) else {
             throw MoeDataError("ul2: denoiser index \(denoiser) out of range 0..<\(plans.count)")
         }
@@ -187,7 +198,8 @@ public struct UL2Objective: Sendable {
             loss[i] = 1
             prefix[i] = 0
         }
-        return Example(tokens: tokens, lossMask: loss, prefixFlags: prefix, source: source, objective: .ul2,
-                       denoiser: plan.denoiser.name, pieces: pieces)
+        return Example(
+            tokens: tokens, lossMask: loss, prefixFlags: prefix, source: source, objective: .ul2,
+            denoiser: plan.denoiser.name, pieces: pieces)
     }
 }

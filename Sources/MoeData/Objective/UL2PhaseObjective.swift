@@ -4,11 +4,14 @@ extension UL2Objective: PhaseObjective {
         .rawTokens(rawLength(denoiser: denoiserIndex(forExample: exampleIndex)))
     }
 
-    func examples(from chunk: MixedChunk, exampleIndex: UInt64, openRowTokens: Int,
-                  counting counters: inout ObjectiveCounters) throws -> [Example] {
+    func examples(
+        from chunk: MixedChunk, exampleIndex: UInt64, openRowTokens: Int,
+        counting counters: inout ObjectiveCounters
+    ) throws -> [Example] {
         let denoiser = denoiserIndex(forExample: exampleIndex)
-        let example = try makeExample(raw: chunk.tokens, pieces: chunk.pieces, source: chunk.source,
-                                      denoiser: denoiser, exampleIndex: exampleIndex)
+        let example = try makeExample(
+            raw: chunk.tokens, pieces: chunk.pieces, source: chunk.source,
+            denoiser: denoiser, exampleIndex: exampleIndex)
         counters.examples += 1
         counters.sourceTokens += chunk.tokens.count
         counters.eosTokens += 2

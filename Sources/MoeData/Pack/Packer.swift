@@ -97,9 +97,11 @@ public struct Packer: Sendable {
             row.prefix.append(contentsOf: example.prefixFlags)
             row.segmentIds.append(contentsOf: repeatElement(UInt16(segment), count: n))
             for p in 0..<n { row.positions.append(UInt16(truncatingIfNeeded: p)) }
-            row.segments.append(SegmentProvenance(segment: segment, source: example.source,
-                                                  objective: example.objective.rawValue,
-                                                  denoiser: example.denoiser, pieces: example.pieces))
+            row.segments.append(
+                SegmentProvenance(
+                    segment: segment, source: example.source,
+                    objective: example.objective.rawValue,
+                    denoiser: example.denoiser, pieces: example.pieces))
         }
         let pad = rowLength - row.tokens.count
         row.tokens.append(contentsOf: repeatElement(0, count: pad))

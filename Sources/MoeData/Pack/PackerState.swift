@@ -32,17 +32,19 @@ extension Example: Codable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let pieces = try c.decode([[String]].self, forKey: .pieces).map { triple -> RawPiece in
             guard triple.count == 3, let offset = Int(triple[1]), let count = Int(triple[2]) else {
-                throw DecodingError.dataCorruptedError(forKey: .pieces, in: c,
-                                                       debugDescription: "a piece is not [doc_id, offset, count]")
+                throw DecodingError.dataCorruptedError(
+                    forKey: .pieces, in: c,
+                    debugDescription: "a piece is not [doc_id, offset, count]")
             }
             return RawPiece(docId: triple[0], offset: offset, count: count)
         }
-        self.init(tokens: try c.decode([UInt32].self, forKey: .tokens),
-                  lossMask: try c.decode([UInt8].self, forKey: .lossMask),
-                  prefixFlags: try c.decode([UInt8].self, forKey: .prefixFlags),
-                  source: try c.decode(String.self, forKey: .source),
-                  objective: try c.decode(ObjectiveKind.self, forKey: .objective),
-                  denoiser: try c.decodeIfPresent(String.self, forKey: .denoiser), pieces: pieces)
+        self.init(
+            tokens: try c.decode([UInt32].self, forKey: .tokens),
+            lossMask: try c.decode([UInt8].self, forKey: .lossMask),
+            prefixFlags: try c.decode([UInt8].self, forKey: .prefixFlags),
+            source: try c.decode(String.self, forKey: .source),
+            objective: try c.decode(ObjectiveKind.self, forKey: .objective),
+            denoiser: try c.decodeIfPresent(String.self, forKey: .denoiser), pieces: pieces)
     }
 
     public func encode(to encoder: any Encoder) throws {

@@ -46,60 +46,71 @@ public struct Build {
         try FaultPoint.checkSetting()
         let seed = mixture.seed
         // Everything the build could refuse later is refused here, before anything is written.
-        let checked = try mixture.validateForBuild(knownSources: Set(manifest.sources.map(\.name)),
-                                                   tokenizer: tokenizer, seed: seed)
+        let checked = try mixture.validateForBuild(
+            knownSources: Set(manifest.sources.map(\.name)),
+            tokenizer: tokenizer, seed: seed)
         let ingest = Ingest(manifest: manifest, options: options.ingest)
         let ingested = try ingest.run(catalog: catalog, tokenizer: tokenizer, progress: progress)
         progress.finish()
         let available = Dictionary(ingested.map { ($0.name, $0.totals.tokens) }, uniquingKeysWith: { _, last in last })
         try MixturePlan(mixture: mixture, available: available, domains: domains).check()
 
-        let signature = try self.signature(schedule: try MixSchedule(mixture), seed: seed, tokenizer: tokenizer,
-                                           catalog: catalog)
+        let signature = try self.signature(
+            schedule: try MixSchedule(mixture), seed: seed, tokenizer: tokenizer,
+            catalog: catalog)
         if let finished = try finishedBuild(signature: signature, catalog: catalog, tokenizer: tokenizer, seed: seed) {
             return finished
         }
         let resume = try interruptedBuild(signature: signature, catalog: catalog)
         // Opened before anything is removed: a source without tokens is refused with the old rows intact.
-        var steps = try BuildSteps(mixture: mixture, objectives: checked.map(\.objective),
-                                   tokensDirectory: ingest.tokensDirectory, seed: seed,
-                                   resumingFrom: resume?.checkpoint)
+        var steps = try BuildSteps(
+            mixture: mixture, objectives: checked.map(\.objective),
+            tokensDirectory: ingest.tokensDirectory, seed: seed,
+            resumingFrom: resume?.checkpoint)
         if resume == nil {
             // packed/ (a previous, complete build) stays until the new rows replace it.
             try publisher.remove(publisher.partial)
             try catalog.startBuild(signature: signature, dataset: PackedRows.directoryName)
         }
-        let rows = RowWriteStep(writer: try packedWriter(existing: resume?.shards ?? []), catalog: catalog,
-                                signature: signature)
+        let rows = RowWriteStep(
+            writer: try packedWriter(existing: resume?.shards ?? []), catalog: catalog,
+            signature: signature)
         try steps.run(writingTo: rows)
         var result = summary(steps.counters, accounting: steps.mix.accounting, upToDate: false)
         result.resumedAfterRows = resume?.checkpoint.rows
-        try finish(result, counters: steps.counters, accounting: steps.mix.accounting, lastShard: try rows.flush(),
-                   catalog: catalog, tokenizer: tokenizer, seed: seed)
+        try finish(
+            result, counters: steps.counters, accounting: steps.mix.accounting, lastShard: try rows.flush(),
+            catalog: catalog, tokenizer: tokenizer, seed: seed)
         return result
     }
 
     /// The writer of `packed.partial/`, after the shards an interrupted build committed.
     func packedWriter(existing: [MDSShardEntry]) throws -> MDSWriter {
         let lengths = Set(mixture.phases.map(\.seqLen))
-        let writer = try MDSWriter(directory: publisher.partial,
-                                   columns: PackedRows.columns(rowLength: lengths.count == 1 ? lengths.first : nil),
-                                   compressionLevel: manifest.compressionLevel,
-                                   sizeLimit: options.shardSizeBytes ?? manifest.shardSizeBytes, existing: existing)
+        let writer = try MDSWriter(
+            directory: publisher.partial,
+            columns: PackedRows.columns(rowLength: lengths.count == 1 ? lengths.first : nil),
+            compressionLevel: manifest.compressionLevel,
+            sizeLimit: options.shardSizeBytes ?? manifest.shardSizeBytes, existing: existing)
         writer.beforeRename = { try FaultPoint.packedShardTemporary.reached() }
         return writer
     }
 
     /// Records the build as done (the last shard, the summary and the accounting in one
     /// transaction), then puts the rows in place.
-    func finish(_ result: Summary, counters: [PhaseCounters], accounting: MixAccounting, lastShard: MDSShardEntry?,
-                catalog: Catalog, tokenizer: Tokenizer, seed: UInt64) throws {
-        let stats = JSONValue.object(["text": .string(render(result, accounting: accounting)),
-                                      "phases": phasesJSON(result)])
-        try catalog.finishBuild(Catalog.BuildResult(
-            lastShard: lastShard, summary: String(decoding: try JSONEncoder().encode(counters), as: UTF8.self),
-            accounting: String(decoding: try JSONEncoder().encode(accounting), as: UTF8.self),
-            statsMixture: stats.encoded(), mixtureRows: accounting.rows(includeWindows: true)),
+    func finish(
+        _ result: Summary, counters: [PhaseCounters], accounting: MixAccounting, lastShard: MDSShardEntry?,
+        catalog: Catalog, tokenizer: Tokenizer, seed: UInt64
+    ) throws {
+        let stats = JSONValue.object([
+            "text": .string(render(result, accounting: accounting)),
+            "phases": phasesJSON(result),
+        ])
+        try catalog.finishBuild(
+            Catalog.BuildResult(
+                lastShard: lastShard, summary: String(decoding: try JSONEncoder().encode(counters), as: UTF8.self),
+                accounting: String(decoding: try JSONEncoder().encode(accounting), as: UTF8.self),
+                statsMixture: stats.encoded(), mixtureRows: accounting.rows(includeWindows: true)),
             dataset: PackedRows.directoryName)
         try FaultPoint.packedFinalCommitted.reached()
         guard try publish(catalog: catalog, tokenizer: tokenizer, seed: seed, rows: result.rows) != .missing else {

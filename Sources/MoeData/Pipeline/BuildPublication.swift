@@ -7,8 +7,10 @@ extension Build {
     var publisher: PackedPublisher { PackedPublisher(output: URL(fileURLWithPath: manifest.output)) }
 
     /// Writes index.json and moe-data.json from the catalog and puts the rows in place.
-    func publish(catalog: Catalog, tokenizer: Tokenizer, seed: UInt64,
-                 rows: Int) throws -> PackedPublisher.Outcome {
+    func publish(
+        catalog: Catalog, tokenizer: Tokenizer, seed: UInt64,
+        rows: Int
+    ) throws -> PackedPublisher.Outcome {
         let shards = try catalog.shardEntries(dataset: PackedRows.directoryName)
         let index = Array(MDSIndex(shards: shards).json.encoded().utf8)
         let meta = metadata(tokenizer: tokenizer, seed: seed, rows: rows)

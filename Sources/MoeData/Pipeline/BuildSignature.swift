@@ -14,8 +14,10 @@ extension Build {
         }
         let sourceSignatures = try manifest.sources.map { try catalog.sourceState($0.name)?.signature ?? "" }
             .joined(separator: ",")
-        let parts = [schedule.digest, String(seed), tokenizer.modelHash, String(tokenizer.sentinelCount),
-                     sourceSignatures, String(options.shardSizeBytes ?? 0), objectives.joined(separator: ";")]
+        let parts = [
+            schedule.digest, String(seed), tokenizer.modelHash, String(tokenizer.sentinelCount),
+            sourceSignatures, String(options.shardSizeBytes ?? 0), objectives.joined(separator: ";"),
+        ]
         return XXH64.hex(XXH64.hash(Array(parts.joined(separator: "\n").utf8)))
     }
 }
@@ -45,12 +47,15 @@ struct SignedObjective: Encodable {
     init(_ spec: ObjectiveSpec) {
         type = spec.type.rawValue
         guard case .ul2(let ul2) = spec else { return }
-        params = ["inputs_length": .int(ul2.inputsLength), "targets_length": .int(ul2.targetsLength),
-                  "mode_tokens": .string(ul2.modeTokens.rawValue)]
+        params = [
+            "inputs_length": .int(ul2.inputsLength), "targets_length": .int(ul2.targetsLength),
+            "mode_tokens": .string(ul2.modeTokens.rawValue),
+        ]
         if let length = ul2.prefixLMLength { params["prefix_lm_length"] = .int(length) }
         denoisers = ul2.denoisers?.map {
-            SignedDenoiser(name: $0.name, kind: $0.kind.rawValue, rate: $0.rate, prefix: $0.prefix,
-                           meanSpan: $0.meanSpan, noiseDensity: $0.noiseDensity)
+            SignedDenoiser(
+                name: $0.name, kind: $0.kind.rawValue, rate: $0.rate, prefix: $0.prefix,
+                meanSpan: $0.meanSpan, noiseDensity: $0.noiseDensity)
         }
     }
 }

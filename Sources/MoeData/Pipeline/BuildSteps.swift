@@ -9,23 +9,29 @@ struct BuildSteps {
     var pack: PackStep
 
     /// Steps at the start of the mixture, or where `checkpoint` left them.
-    init(mixture: Mixture, objectives: [any PhaseObjective], tokensDirectory: URL, seed: UInt64,
-         resumingFrom checkpoint: BuildCheckpoint?) throws {
-        let mixer = try Mixer(mixture: mixture, tokensDirectory: tokensDirectory, seed: seed,
-                              resumeFrom: checkpoint?.mixer)
+    init(
+        mixture: Mixture, objectives: [any PhaseObjective], tokensDirectory: URL, seed: UInt64,
+        resumingFrom checkpoint: BuildCheckpoint?
+    ) throws {
+        let mixer = try Mixer(
+            mixture: mixture, tokensDirectory: tokensDirectory, seed: seed,
+            resumeFrom: checkpoint?.mixer)
         let counters = checkpoint?.phases ?? Array(repeating: PhaseCounters(), count: mixture.phases.count)
         mix = MixStep(mixer: mixer, accounting: checkpoint?.accounting ?? MixAccounting(schedule: mixer.schedule))
-        examples = ExampleStep(objectives: objectives, exampleIndex: checkpoint?.exampleIndex ?? 0,
-                               counters: counters.map(\.objective))
-        pack = try PackStep(rowLengths: mixture.phases.map(\.seqLen), phase: checkpoint?.packerPhase ?? mixer.phase,
-                            state: checkpoint?.packer ?? Packer.State(), counters: counters.map(\.packing))
+        examples = ExampleStep(
+            objectives: objectives, exampleIndex: checkpoint?.exampleIndex ?? 0,
+            counters: counters.map(\.objective))
+        pack = try PackStep(
+            rowLengths: mixture.phases.map(\.seqLen), phase: checkpoint?.packerPhase ?? mixer.phase,
+            state: checkpoint?.packer ?? Packer.State(), counters: counters.map(\.packing))
     }
 
     var counters: [PhaseCounters] { zip(examples.counters, pack.counters).map(PhaseCounters.init) }
 
     var resumePoint: ResumePoint {
-        ResumePoint(mixer: mix.mixer.state, exampleIndex: examples.exampleIndex, accounting: mix.accounting,
-                    objectiveCounters: examples.counters)
+        ResumePoint(
+            mixer: mix.mixer.state, exampleIndex: examples.exampleIndex, accounting: mix.accounting,
+            objectiveCounters: examples.counters)
     }
 
     /// Runs every phase to its end.

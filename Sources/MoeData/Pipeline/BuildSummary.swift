@@ -12,7 +12,7 @@ extension Build {
         public var rowTokens = 0
         public var paddingTokens = 0
         public var eosTokens = 0
-        public var specialTokens = 0   // sentinels, mode tokens
+        public var specialTokens = 0  // sentinels, mode tokens
         public var sourceTokensBySource: [String: Int] = [:]
         public var examplesByDenoiser: [String: Int] = [:]
         public var codeShare: Double = 0
@@ -45,8 +45,9 @@ extension Build {
             s.targetCodeShare = Double(code.reduce(0) { $0 + accounting.schedule.targets[i][$1] }) / Double(targetTotal)
             return s
         }
-        return Summary(phases: phases, rows: phases.reduce(0) { $0 + $1.rows }, upToDate: upToDate,
-                       packedDirectory: packedDirectory.path)
+        return Summary(
+            phases: phases, rows: phases.reduce(0) { $0 + $1.rows }, upToDate: upToDate,
+            packedDirectory: packedDirectory.path)
     }
 
     /// The summary `build` prints and `stats` shows.
@@ -56,13 +57,18 @@ extension Build {
         out += "\nPacked rows (\(s.packedDirectory))\n"
         let rows = s.phases.map { p -> [String] in
             let rowTotal = p.rowTokens + p.paddingTokens
-            return [p.name, p.objective, "\(p.rows)", "\(p.examples)", "\(p.sourceTokens)",
-                    String(format: "%.4f%%", p.codeShare * 100), String(format: "%.4f%%", p.targetCodeShare * 100),
-                    String(format: "%.2f%%", rowTotal > 0 ? Double(p.paddingTokens) / Double(rowTotal) * 100 : 0),
-                    "\(p.eosTokens)", "\(p.specialTokens)"]
+            return [
+                p.name, p.objective, "\(p.rows)", "\(p.examples)", "\(p.sourceTokens)",
+                String(format: "%.4f%%", p.codeShare * 100), String(format: "%.4f%%", p.targetCodeShare * 100),
+                String(format: "%.2f%%", rowTotal > 0 ? Double(p.paddingTokens) / Double(rowTotal) * 100 : 0),
+                "\(p.eosTokens)", "\(p.specialTokens)",
+            ]
         }
-        out += TextTable.render(header: ["phase", "objective", "rows", "examples", "source tokens", "code share",
-                                         "target", "padding", "EOS", "mode+sentinel"], rows: rows)
+        out += TextTable.render(
+            header: [
+                "phase", "objective", "rows", "examples", "source tokens", "code share",
+                "target", "padding", "EOS", "mode+sentinel",
+            ], rows: rows)
         for p in s.phases where !p.examplesByDenoiser.isEmpty {
             let total = max(1, p.examplesByDenoiser.values.reduce(0, +))
             out += "\nDenoisers in \(p.name) (share of examples)\n"

@@ -12,8 +12,10 @@ extension Mixture {
     /// Every error names the mixture file and the key to change.
     /// - Returns: each phase's objective, ready to use (empty when `tokenizer` is nil).
     @discardableResult
-    public func validateForBuild(knownSources: Set<String>, tokenizer: Tokenizer?,
-                                 seed: UInt64 = 0) throws -> [PhaseObjectiveCheck] {
+    public func validateForBuild(
+        knownSources: Set<String>, tokenizer: Tokenizer?,
+        seed: UInt64 = 0
+    ) throws -> [PhaseObjectiveCheck] {
         try validate(knownSources: knownSources)
         guard !phases.isEmpty else { throw MoeDataError("\(file): phases: the mixture has no phases") }
         for phase in phases {
@@ -34,8 +36,9 @@ extension Mixture {
         _ = try MixSchedule(self)
         guard let tokenizer else { return [] }
         return try phases.map { phase in
-            PhaseObjectiveCheck(objective: try phase.objective.phaseObjective(
-                phase: phase, mixtureFile: file, tokenizer: tokenizer, seed: seed))
+            PhaseObjectiveCheck(
+                objective: try phase.objective.phaseObjective(
+                    phase: phase, mixtureFile: file, tokenizer: tokenizer, seed: seed))
         }
     }
 }

@@ -11,8 +11,9 @@ struct ExampleStep {
     }
 
     mutating func examples(from chunk: MixedChunk, phase: Int, openRowTokens: Int) throws -> [Example] {
-        let examples = try objectives[phase].examples(from: chunk, exampleIndex: exampleIndex,
-                                                      openRowTokens: openRowTokens, counting: &counters[phase])
+        let examples = try objectives[phase].examples(
+            from: chunk, exampleIndex: exampleIndex,
+            openRowTokens: openRowTokens, counting: &counters[phase])
         exampleIndex += 1
         return examples
     }

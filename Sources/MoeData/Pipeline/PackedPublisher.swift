@@ -1,5 +1,5 @@
-import Foundation
 import FileSupport
+import Foundation
 import MDS
 
 /// Puts a finished build's rows in place. Rows are written to `packed.partial/`; once the
@@ -61,7 +61,8 @@ struct PackedPublisher {
             else { return false }
             if hashing {
                 guard let data = try? Data(contentsOf: URL(fileURLWithPath: path)),
-                      XXH64.hex(XXH64.hash(Array(data))) == (e.zipHashes ?? e.rawHashes)["xxh64"] else { return false }
+                    XXH64.hex(XXH64.hash(Array(data))) == (e.zipHashes ?? e.rawHashes)["xxh64"]
+                else { return false }
             }
         }
         return true

@@ -5,9 +5,11 @@ import Foundation
 public enum RecordedRun {
     /// Runs `work` on the output folder's catalog under its lock, recorded as a run of `command`:
     /// `done` when it returns, `failed: <error>` when it throws (the error is thrown on).
-    public static func perform<Result>(_ command: String, outputDirectory: String,
-                                       arguments: [String] = CommandLine.arguments,
-                                       _ work: (Catalog) throws -> Result) throws -> Result {
+    public static func perform<Result>(
+        _ command: String, outputDirectory: String,
+        arguments: [String] = CommandLine.arguments,
+        _ work: (Catalog) throws -> Result
+    ) throws -> Result {
         let lock = try OutputLock(outputDirectory: outputDirectory, arguments: arguments)
         defer { withExtendedLifetime(lock) {} }
         let catalog = try Catalog(outputDirectory: outputDirectory)

@@ -13,9 +13,11 @@ struct RowWriteStep {
         // A completed shard holds the rows before this one: the checkpoint regenerates this row.
         guard let shard = try writer.write(PackedRows.values(closed.row, phase: closed.phase)) else { return }
         let counters = zip(from.objectiveCounters, closed.countersBefore).map(PhaseCounters.init)
-        try commit(shard, checkpoint: BuildCheckpoint(
-            signature: signature, exampleIndex: from.exampleIndex, mixer: from.mixer, packer: closed.packerState,
-            packerPhase: closed.phase, accounting: from.accounting, phases: counters))
+        try commit(
+            shard,
+            checkpoint: BuildCheckpoint(
+                signature: signature, exampleIndex: from.exampleIndex, mixer: from.mixer, packer: closed.packerState,
+                packerPhase: closed.phase, accounting: from.accounting, phases: counters))
     }
 
     /// Writes the last, partly filled shard (nil when there is none).
@@ -28,8 +30,9 @@ struct RowWriteStep {
     private func commit(_ shard: MDSShardEntry, checkpoint: BuildCheckpoint) throws {
         try FaultPoint.packedShardWritten.reached()
         let text = String(decoding: try JSONEncoder().encode(checkpoint), as: UTF8.self)
-        try catalog.commitBuildShard(shard, dataset: PackedRows.directoryName, rowsBefore: checkpoint.rows,
-                                     checkpoint: text)
+        try catalog.commitBuildShard(
+            shard, dataset: PackedRows.directoryName, rowsBefore: checkpoint.rows,
+            checkpoint: text)
         try FaultPoint.packedShardCommitted.reached()
     }
 }

@@ -23,7 +23,9 @@ struct FileByteSource: ByteSource {
 
     mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         let n = Foundation.read(handle.fd, buffer.baseAddress, buffer.count)
-        if n < 0 { throw MoeDataError("\(path): read failed at byte \(compressedOffset): \(String(cString: strerror(errno)))") }
+        if n < 0 {
+            throw MoeDataError("\(path): read failed at byte \(compressedOffset): \(String(cString: strerror(errno)))")
+        }
         compressedOffset += n
         return n
     }
@@ -78,7 +80,10 @@ struct ZstdByteSource: ByteSource {
             if eof && inputPos == inputLen {
                 // A complete stream ends on a frame boundary.
                 if !decoder.isAtFrameBoundary {
-                    throw MoeDataError("\(path): truncated zstd stream: the file ends inside a frame at compressed byte \(file.compressedOffset)")
+                    throw MoeDataError(
+                        "\(path): truncated zstd stream: the file ends inside a frame at compressed byte "
+                            + "\(file.compressedOffset)"
+                    )
                 }
                 return 0
             }
@@ -120,7 +125,8 @@ struct GzipByteSource: ByteSource {
     mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         while true {
             if stream.z.avail_in == 0 && !eof {
-                let n = try file.read(into: UnsafeMutableRawBufferPointer(start: stream.input, count: ZlibStreamBox.inputSize))
+                let n = try file.read(
+                    into: UnsafeMutableRawBufferPointer(start: stream.input, count: ZlibStreamBox.inputSize))
                 if n == 0 { eof = true } else { sawData = true }
                 stream.z.next_in = stream.input
                 stream.z.avail_in = uInt(n)
@@ -133,7 +139,10 @@ struct GzipByteSource: ByteSource {
             }
             if stream.z.avail_in == 0 && eof {
                 if !sawData { return 0 }
-                throw MoeDataError("\(path): truncated gzip stream: the file ends inside a member at compressed byte \(file.compressedOffset)")
+                throw MoeDataError(
+                    "\(path): truncated gzip stream: the file ends inside a member at compressed byte "
+                        + "\(file.compressedOffset)"
+                )
             }
             stream.z.next_out = buffer.baseAddress?.assumingMemoryBound(to: Bytef.self)
             stream.z.avail_out = uInt(buffer.count)

@@ -1,3 +1,5 @@
+import JSON
+
 /// Where a record sits in a source: the input file's index (in the source's sorted file list)
 /// and the record's number within the file (JSONL line number, 1-based; 0 for whole-file
 /// documents). The ingest cursor is one of these, so resume can restart inside a file.
@@ -16,7 +18,7 @@ public struct RecordPosition: Sendable, Comparable, Hashable {
 /// One document as read, before tokenization.
 public struct Document: Sendable {
     public var docId: String
-    public var text: [UInt8]        // valid UTF-8
+    public var text: [UInt8]  // valid UTF-8
     public var meta: JSONValueBox
     public var position: RecordPosition
 }
@@ -48,5 +50,3 @@ public enum RecordEvent: Sendable {
     case document(Document)
     case skip(SkipRecord)
 }
-
-import JSON

@@ -13,7 +13,9 @@ public struct InputFile: Sendable, Equatable {
 /// Expands a source's `paths` entries into a sorted, de-duplicated file list.
 public enum InputFiles {
     /// Extensions a JSONL folder walk takes.
-    static let jsonlSuffixes = [".jsonl", ".json", ".jsonl.zst", ".jsonl.zstd", ".json.zst", ".jsonl.gz", ".json.gz", ".zst", ".gz"]
+    static let jsonlSuffixes = [
+        ".jsonl", ".json", ".jsonl.zst", ".jsonl.zstd", ".json.zst", ".jsonl.gz", ".json.gz", ".zst", ".gz",
+    ]
 
     /// Returns the files, and for each entry that matches nothing and each path that is not a
     /// regular file (a FIFO, socket or device, a broken link), a message naming it: such paths are
@@ -58,13 +60,16 @@ public enum InputFiles {
             guard byPath[m.path] == nil else { return }
             var st = stat()
             guard stat(m.path, &st) == 0 else { return }
-            byPath[m.path] = InputFile(path: m.path, relativePath: "", size: Int(st.st_size),
-                                       mtime: Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9)
+            byPath[m.path] = InputFile(
+                path: m.path, relativePath: "", size: Int(st.st_size),
+                mtime: Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9)
         }
         let base = commonFolder(roots)
         let files = byPath.values.sorted { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }.map { f in
             var f = f
-            f.relativePath = f.path.hasPrefix(base + "/") ? String(f.path.dropFirst(base.count + 1))
+            f.relativePath =
+                f.path.hasPrefix(base + "/")
+                ? String(f.path.dropFirst(base.count + 1))
                 : base == "/" ? String(f.path.dropFirst()) : (f.path as NSString).lastPathComponent
             return f
         }
@@ -127,9 +132,12 @@ public enum InputFiles {
     static func walk(_ root: String) -> [Walked] {
         var out: [Walked] = []
         let fm = FileManager.default
-        guard let e = fm.enumerator(at: URL(fileURLWithPath: root),
-                                    includingPropertiesForKeys: [.isDirectoryKey, .isSymbolicLinkKey],
-                                    options: [.skipsHiddenFiles]) else { return [] }
+        guard
+            let e = fm.enumerator(
+                at: URL(fileURLWithPath: root),
+                includingPropertiesForKeys: [.isDirectoryKey, .isSymbolicLinkKey],
+                options: [.skipsHiddenFiles])
+        else { return [] }
         for case let url as URL in e {
             let values = try? url.resourceValues(forKeys: [.isDirectoryKey, .isSymbolicLinkKey])
             if values?.isDirectory == true && values?.isSymbolicLink != true { continue }

@@ -8,8 +8,8 @@ struct LineReader {
     /// `spm_encode` line for line keep it, as spm_encode does.
     var stripsCarriageReturn = true
     private var buffer: [UInt8]
-    private var start = 0       // first unconsumed byte in buffer
-    private var end = 0         // one past the last valid byte
+    private var start = 0  // first unconsumed byte in buffer
+    private var end = 0  // one past the last valid byte
     private var eof = false
     private(set) var lineNumber = 0
     private(set) var offset = 0  // uncompressed offset of the next line
@@ -37,12 +37,16 @@ struct LineReader {
     private mutating func fill() throws -> Bool {
         if eof { return false }
         if start > 0 {
-            if start < end { buffer.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[start..<end])) } }
+            if start < end {
+                buffer.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[start..<end])) }
+            }
             end -= start
             start = 0
         }
         if end == buffer.count { buffer.append(contentsOf: repeatElement(0, count: buffer.count)) }
-        let n = try buffer.withUnsafeMutableBytes { try source.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[end...])) }
+        let n = try buffer.withUnsafeMutableBytes {
+            try source.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[end...]))
+        }
         if n == 0 { eof = true; return false }
         end += n
         return true
@@ -69,7 +73,8 @@ struct LineReader {
         var e = lineEnd
         if stripsCarriageReturn && e > start && buffer[e - 1] == 0x0D { e -= 1 }
         lineNumber += 1
-        let line = e - start > maxLineBytes
+        let line =
+            e - start > maxLineBytes
             ? Line.tooLong(number: lineNumber, offset: offset, length: e - start)
             : Line.text(range: start..<e, number: lineNumber, offset: offset)
         offset += consumed - start

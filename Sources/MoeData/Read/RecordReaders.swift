@@ -22,18 +22,22 @@ struct JSONLReader: RecordReader {
     var bytesRead: Int { lines.offset }
 
     init(file: InputFile, fileIndex: Int, source: SourceSpec, maxDocumentBytes: Int) throws {
-        try self.init(file: file, fileIndex: fileIndex, textField: source.textField, keep: source.keep,
-                      idField: source.idField, maxLineBytes: maxDocumentBytes)
+        try self.init(
+            file: file, fileIndex: fileIndex, textField: source.textField, keep: source.keep,
+            idField: source.idField, maxLineBytes: maxDocumentBytes)
     }
 
     /// A file outside any manifest: the text field only, errors naming `path`.
     init(path: String, textField: String, maxLineBytes: Int) throws {
-        try self.init(file: InputFile(path: path, relativePath: path, size: 0, mtime: 0), fileIndex: 0,
-                      textField: textField, keep: [], idField: nil, maxLineBytes: maxLineBytes)
+        try self.init(
+            file: InputFile(path: path, relativePath: path, size: 0, mtime: 0), fileIndex: 0,
+            textField: textField, keep: [], idField: nil, maxLineBytes: maxLineBytes)
     }
 
-    private init(file: InputFile, fileIndex: Int, textField: String, keep: [String], idField: String?,
-                 maxLineBytes: Int) throws {
+    private init(
+        file: InputFile, fileIndex: Int, textField: String, keep: [String], idField: String?,
+        maxLineBytes: Int
+    ) throws {
         self.file = file
         self.fileIndex = fileIndex
         self.textField = Array(textField.utf8)
@@ -46,7 +50,8 @@ struct JSONLReader: RecordReader {
         while let line = try lines.next() {
             switch line {
             case .tooLong(let number, let offset, let length):
-                return .skip(skip(number, offset, "line of \(length) bytes exceeds max_document_bytes (\(lines.maxLineBytes))"))
+                return .skip(
+                    skip(number, offset, "line of \(length) bytes exceeds max_document_bytes (\(lines.maxLineBytes))"))
             case .text(var range, let number, let offset):
                 // A leading UTF-8 byte order mark is an encoding mark, not part of the first record.
                 var shift = 0
@@ -61,8 +66,10 @@ struct JSONLReader: RecordReader {
                     return .skip(skip(number, offset + shift + at, reason))
                 case .document(let text, let meta, let id):
                     let docId = id ?? "\(file.relativePath):\(number)"
-                    return .document(Document(docId: docId, text: text, meta: meta,
-                                              position: RecordPosition(fileIndex: fileIndex, record: number)))
+                    return .document(
+                        Document(
+                            docId: docId, text: text, meta: meta,
+                            position: RecordPosition(fileIndex: fileIndex, record: number)))
                 }
             }
         }
@@ -70,8 +77,9 @@ struct JSONLReader: RecordReader {
     }
 
     func skip(_ line: Int, _ offset: Int, _ reason: String) -> SkipRecord {
-        SkipRecord(kind: .record, file: file.path, line: line, offset: offset, reason: reason,
-                   position: RecordPosition(fileIndex: fileIndex, record: line))
+        SkipRecord(
+            kind: .record, file: file.path, line: line, offset: offset, reason: reason,
+            position: RecordPosition(fileIndex: fileIndex, record: line))
     }
 
     enum Parsed {
@@ -98,11 +106,15 @@ struct JSONLReader: RecordReader {
             } else {
                 while true {
                     p.skipWhitespace()
-                    guard p.peekByte() == UInt8(ascii: "\"") else { return .failure("invalid JSON: expected a string key", at: p.pos) }
+                    guard p.peekByte() == UInt8(ascii: "\"") else {
+                        return .failure("invalid JSON: expected a string key", at: p.pos)
+                    }
                     var key: [UInt8] = []
                     try p.parseStringBytes(into: &key)
                     p.skipWhitespace()
-                    guard p.peekByte() == UInt8(ascii: ":") else { return .failure("invalid JSON: expected ':'", at: p.pos) }
+                    guard p.peekByte() == UInt8(ascii: ":") else {
+                        return .failure("invalid JSON: expected ':'", at: p.pos)
+                    }
                     p.advance(1)
                     p.skipWhitespace()
                     if key == textField {
@@ -158,7 +170,9 @@ struct WholeFileReader: RecordReader {
         done = true
         let position = RecordPosition(fileIndex: fileIndex, record: 0)
         func skip(_ reason: String, offset: Int? = nil) -> RecordEvent {
-            .skip(SkipRecord(kind: .record, file: file.path, line: nil, offset: offset, reason: reason, position: position))
+            .skip(
+                SkipRecord(
+                    kind: .record, file: file.path, line: nil, offset: offset, reason: reason, position: position))
         }
         if file.size > maxDocumentBytes {
             return skip("file of \(file.size) bytes exceeds max_document_bytes (\(maxDocumentBytes))")
@@ -170,7 +184,9 @@ struct WholeFileReader: RecordReader {
             let n = try chunk.withUnsafeMutableBytes { try src.read(into: $0) }
             if n == 0 { break }
             bytes.append(contentsOf: chunk[0..<n])
-            if bytes.count > maxDocumentBytes { return skip("decompressed size exceeds max_document_bytes (\(maxDocumentBytes))") }
+            if bytes.count > maxDocumentBytes {
+                return skip("decompressed size exceeds max_document_bytes (\(maxDocumentBytes))")
+            }
         }
         bytesRead = bytes.count
         // A leading UTF-8 byte order mark is an encoding mark, not text.
@@ -186,7 +202,9 @@ struct WholeFileReader: RecordReader {
         var meta: [String: JSONValue] = ["path": .string(file.relativePath)]
         if source.format == .code {
             let ext = "." + ((file.path as NSString).pathExtension)
-            let lang = source.extensions[ext] ?? source.extensions[ext.lowercased()] ?? CodeLanguages.language(forExtension: ext) ?? source.language ?? "unknown"
+            let lang =
+                source.extensions[ext] ?? source.extensions[ext.lowercased()] ?? CodeLanguages.language(
+                    forExtension: ext) ?? source.language ?? "unknown"
             meta["lang"] = .string(lang)
         }
         return .document(Document(docId: file.relativePath, text: bytes, meta: .object(meta), position: position))
@@ -203,7 +221,9 @@ func firstInvalidUTF8(_ bytes: [UInt8]) -> Int? {
         let parser = JSONParser(buf)
         while i < n {
             // Fast path over ASCII, 8 bytes at a time.
-            while i + 8 <= n && buf.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 { i += 8 }
+            while i + 8 <= n && buf.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+                i += 8
+            }
             if i >= n { break }
             if buf[i] < 0x80 { i += 1; continue }
             do { i += try parser.validateUTF8Sequence(at: i) } catch { return i }
@@ -213,9 +233,13 @@ func firstInvalidUTF8(_ bytes: [UInt8]) -> Int? {
 }
 
 /// Opens the right reader for a file of a source.
-func makeRecordReader(file: InputFile, fileIndex: Int, source: SourceSpec, maxDocumentBytes: Int) throws -> any RecordReader {
+func makeRecordReader(file: InputFile, fileIndex: Int, source: SourceSpec, maxDocumentBytes: Int) throws
+    -> any RecordReader
+{
     switch source.format {
-    case .jsonl: return try JSONLReader(file: file, fileIndex: fileIndex, source: source, maxDocumentBytes: maxDocumentBytes)
-    case .text, .code: return WholeFileReader(file: file, fileIndex: fileIndex, source: source, maxDocumentBytes: maxDocumentBytes)
+    case .jsonl:
+        return try JSONLReader(file: file, fileIndex: fileIndex, source: source, maxDocumentBytes: maxDocumentBytes)
+    case .text, .code:
+        return WholeFileReader(file: file, fileIndex: fileIndex, source: source, maxDocumentBytes: maxDocumentBytes)
     }
 }

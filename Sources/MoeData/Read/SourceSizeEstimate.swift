@@ -18,12 +18,17 @@ public struct SourceSizeEstimate: Sendable {
     /// How much of the source is tokenized to measure bytes per token.
     static let sampleBytes = 1 << 20
 
-    public static func estimate(_ source: SourceSpec, tokenizer: Tokenizer?,
-                                maxDocumentBytes: Int) -> SourceSizeEstimate {
+    public static func estimate(
+        _ source: SourceSpec, tokenizer: Tokenizer?,
+        maxDocumentBytes: Int
+    ) -> SourceSizeEstimate {
         let files = InputFiles.list(source).files
         let bytes = files.reduce(0) { $0 + uncompressedSize(path: $1.path, size: $1.size) }
-        guard let tokenizer, let perToken = measureBytesPerToken(source, files: files, tokenizer: tokenizer,
-                                                                  maxDocumentBytes: maxDocumentBytes) else {
+        guard let tokenizer,
+            let perToken = measureBytesPerToken(
+                source, files: files, tokenizer: tokenizer,
+                maxDocumentBytes: maxDocumentBytes)
+        else {
             return SourceSizeEstimate(uncompressedBytes: bytes, bytesPerToken: assumedBytesPerToken, measured: false)
         }
         return SourceSizeEstimate(uncompressedBytes: bytes, bytesPerToken: perToken, measured: true)
@@ -31,12 +36,17 @@ public struct SourceSizeEstimate: Sendable {
 
     /// Input bytes (uncompressed, JSON syntax and skipped records included, as the size counts them)
     /// per token, over the first ~1 MiB of documents.
-    static func measureBytesPerToken(_ source: SourceSpec, files: [InputFile], tokenizer: Tokenizer,
-                                     maxDocumentBytes: Int) -> Double? {
+    static func measureBytesPerToken(
+        _ source: SourceSpec, files: [InputFile], tokenizer: Tokenizer,
+        maxDocumentBytes: Int
+    ) -> Double? {
         var inputBytes = 0, tokens = 0, textBytes = 0
         for (i, file) in files.enumerated() where textBytes < sampleBytes {
-            guard var reader = try? makeRecordReader(file: file, fileIndex: i, source: source,
-                                                     maxDocumentBytes: maxDocumentBytes) else { continue }
+            guard
+                var reader = try? makeRecordReader(
+                    file: file, fileIndex: i, source: source,
+                    maxDocumentBytes: maxDocumentBytes)
+            else { continue }
             while textBytes < sampleBytes, let event = try? reader.next() {
                 guard case .document(let d) = event else { continue }
                 let n = (try? d.text.withUnsafeBytes { try tokenizer.encode(utf8: $0).count }) ?? 0
@@ -68,7 +78,8 @@ public struct SourceSizeEstimate: Sendable {
         guard let (ratioEstimate, exact) = headRatioEstimate(path: path, size: size) else { return size }
         if exact || !isGzip { return ratioEstimate }
         guard (try? handle.seek(toOffset: UInt64(size - 4))) != nil, let tail = try? handle.read(upToCount: 4),
-              tail.count == 4 else { return ratioEstimate }
+            tail.count == 4
+        else { return ratioEstimate }
         let isize = tail.enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
         // ISIZE is mod 2^32: pick the multiple closest to the ratio estimate.
         let wraps = max(0, Int((Double(ratioEstimate - isize) / 4_294_967_296).rounded()))

@@ -108,11 +108,14 @@ struct FaultPlan: Sendable {
         var hit = 1
         var action = Action.exit
         for part in parts.dropFirst() {
-            if let n = Int(part), n >= 1 { hit = n }
-            else if let a = Action(rawValue: part) { action = a }
-            else {
-                throw MoeDataError("\(variable)=\(text): '\(part)' is neither a hit count (1, 2, ...) "
-                    + "nor an action (exit, error, stop)")
+            if let n = Int(part), n >= 1 {
+                hit = n
+            } else if let a = Action(rawValue: part) {
+                action = a
+            } else {
+                throw MoeDataError(
+                    "\(variable)=\(text): '\(part)' is neither a hit count (1, 2, ...) "
+                        + "nor an action (exit, error, stop)")
             }
         }
         return FaultPlan(point: point, hit: hit, action: action)

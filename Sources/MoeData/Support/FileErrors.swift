@@ -7,7 +7,8 @@ public enum FileErrors {
     public static func describe(_ error: any Error) -> String? {
         let ns = error as NSError
         guard ns.domain == NSCocoaErrorDomain || ns.domain == NSPOSIXErrorDomain else { return nil }
-        let path = (ns.userInfo[NSFilePathErrorKey] as? String)
+        let path =
+            (ns.userInfo[NSFilePathErrorKey] as? String)
             ?? (ns.userInfo[NSURLErrorKey] as? URL)?.path
             ?? (ns.userInfo[NSURLErrorFailingURLErrorKey] as? URL)?.path
         let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError
@@ -16,10 +17,10 @@ public enum FileErrors {
         case (NSCocoaErrorDomain, CocoaError.fileWriteFileExists.rawValue):
             reason = "something is in the way: a file exists where a folder or file must be created"
         case (NSCocoaErrorDomain, CocoaError.fileNoSuchFile.rawValue),
-             (NSCocoaErrorDomain, CocoaError.fileReadNoSuchFile.rawValue):
+            (NSCocoaErrorDomain, CocoaError.fileReadNoSuchFile.rawValue):
             reason = "does not exist"
         case (NSCocoaErrorDomain, CocoaError.fileReadNoPermission.rawValue),
-             (NSCocoaErrorDomain, CocoaError.fileWriteNoPermission.rawValue):
+            (NSCocoaErrorDomain, CocoaError.fileWriteNoPermission.rawValue):
             reason = "permission denied"
         case (NSCocoaErrorDomain, CocoaError.fileWriteOutOfSpace.rawValue):
             reason = "no space left on the device"
@@ -57,8 +58,9 @@ public enum OutputFolder {
             throw MoeDataError("\(path): the \(role) cannot be made because \(probe.path) is a file, not a folder")
         }
         do { try fm.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
-            throw MoeDataError(FileErrors.describe(error).map { "the \(role) cannot be made: \($0)" }
-                ?? "\(path): the \(role) cannot be made (\(error))")
+            throw MoeDataError(
+                FileErrors.describe(error).map { "the \(role) cannot be made: \($0)" }
+                    ?? "\(path): the \(role) cannot be made (\(error))")
         }
     }
 }

@@ -21,7 +21,8 @@ public final class OutputLock {
             let holder = OutputLock.holder(fd)
             close(fd)
             if reason == EWOULDBLOCK {
-                throw MoeDataError("""
+                throw MoeDataError(
+                    """
                     \(outputDirectory): another moe-data run is writing to this output folder \
                     (\(holder ?? "holder unknown")); wait for it to end, or stop it, then run again
                     """)

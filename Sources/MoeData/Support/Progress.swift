@@ -27,12 +27,15 @@ public final class ProgressLine: @unchecked Sendable {
         var eta = "?"
         if bytesRead > 0 && bytesTotal > bytesRead {
             let rest = Double(bytesTotal - bytesRead) / (Double(bytesRead) / t)
-            eta = rest < 3600 ? String(format: "%dm%02ds", Int(rest) / 60, Int(rest) % 60) : String(format: "%.1fh", rest / 3600)
+            eta =
+                rest < 3600
+                ? String(format: "%dm%02ds", Int(rest) / 60, Int(rest) % 60) : String(format: "%.1fh", rest / 3600)
         } else if bytesTotal > 0 && bytesRead >= bytesTotal {
             eta = "0s"
         }
-        let line = String(format: "%@ files %d/%d | %.1f MB | %.0f docs/s | %.2f MB/s | %.0f tok/s | ETA %@",
-                          label, filesDone, filesTotal, mb, Double(documents) / t, mb / t, Double(tokens) / t, eta)
+        let line = String(
+            format: "%@ files %d/%d | %.1f MB | %.0f docs/s | %.2f MB/s | %.0f tok/s | ETA %@",
+            label, filesDone, filesTotal, mb, Double(documents) / t, mb / t, Double(tokens) / t, eta)
         FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8))
     }
 

@@ -27,13 +27,15 @@ enum ScaledNumber {
         }
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count <= 2, let whole = parts.first, !whole.isEmpty, whole.allSatisfy(\.isASCII),
-              let wholeValue = Int(whole), wholeValue >= 0 else { return nil }
+            let wholeValue = Int(whole), wholeValue >= 0
+        else { return nil }
         var (value, overflow) = wholeValue.multipliedReportingOverflow(by: scale)
         guard !overflow else { return nil }
         guard parts.count == 2 else { return value }
         let fraction = parts[1]
         guard !fraction.isEmpty, fraction.count <= 18, fraction.allSatisfy({ $0.isASCII && $0.isNumber }),
-              let numerator = Int(fraction) else { return nil }
+            let numerator = Int(fraction)
+        else { return nil }
         var denominator = 1
         for _ in 0..<fraction.count { denominator *= 10 }
         let (product, productOverflow) = numerator.multipliedReportingOverflow(by: scale)

@@ -1,5 +1,5 @@
-import Foundation
 import FileSupport
+import Foundation
 
 /// The pipeline's one tokenizer: a SentencePiece model plus `sentinelCount` T5-style sentinel
 /// ids appended after its pieces.
@@ -43,8 +43,10 @@ public final class Tokenizer: @unchecked Sendable {
         (vocabSize + Tokenizer.embeddingMultiple - 1) / Tokenizer.embeddingMultiple * Tokenizer.embeddingMultiple
     }
 
-    public init(modelPath: String, sentinelCount: Int = Tokenizer.defaultSentinelCount,
-                engine requested: TokenizerEngine = .auto) throws {
+    public init(
+        modelPath: String, sentinelCount: Int = Tokenizer.defaultSentinelCount,
+        engine requested: TokenizerEngine = .auto
+    ) throws {
         guard let data = FileManager.default.contents(atPath: modelPath) else {
             let why = FileManager.default.fileExists(atPath: modelPath) ? "cannot be read" : "does not exist"
             throw MoeDataError("tokenizer model \(modelPath) \(why)")
@@ -83,7 +85,8 @@ public final class Tokenizer: @unchecked Sendable {
     /// (then `<extra_id_k>` would have two ids and decoding would be ambiguous).
     private func validateSentinels() throws {
         guard sentinelCount >= 0 else {
-            throw MoeDataError("sentinel count \(sentinelCount) for \(modelPath) is negative; use 0 or more (OpenMoE: 300)")
+            throw MoeDataError(
+                "sentinel count \(sentinelCount) for \(modelPath) is negative; use 0 or more (OpenMoE: 300)")
         }
         guard sentinelCount <= pieceCount else {
             throw MoeDataError(
@@ -91,7 +94,10 @@ public final class Tokenizer: @unchecked Sendable {
                     + "sentinel ids count down from the top of the vocabulary and would outnumber the text pieces")
         }
         guard vocabSize <= Int(Int32.max) else {
-            throw MoeDataError("vocabulary of \(modelPath) (\(pieceCount) pieces + \(sentinelCount) sentinels) does not fit in 31-bit ids")
+            throw MoeDataError(
+                "vocabulary of \(modelPath) (\(pieceCount) pieces + \(sentinelCount) sentinels) does not fit in "
+                    + "31-bit ids"
+            )
         }
         for k in [0, sentinelCount - 1] where k >= 0 {
             let name = Tokenizer.sentinelPiece(k)
@@ -113,7 +119,10 @@ public final class Tokenizer: @unchecked Sendable {
     /// outside `0..<sentinelCount`, where T5's code would silently run into ordinary pieces.
     public func sentinel(_ k: Int) throws -> UInt32 {
         guard k >= 0 && k < sentinelCount else {
-            throw MoeDataError("sentinel \(k) is out of range: \(modelPath) is used with \(sentinelCount) sentinels (0..<\(sentinelCount))")
+            throw MoeDataError(
+                "sentinel \(k) is out of range: \(modelPath) is used with \(sentinelCount) sentinels "
+                    + "(0..<\(sentinelCount))"
+            )
         }
         return UInt32(vocabSize - 1 - k)
     }
@@ -197,7 +206,9 @@ public final class Tokenizer: @unchecked Sendable {
             var end = min(start + Tokenizer.maxEncodeBytes, bytes.count)
             if end < bytes.count {
                 // Cut after the last newline in the window, else at a UTF-8 character boundary.
-                if let nl = bytes[start..<end].lastIndex(of: 0x0A), nl > start { end = nl + 1 } else {
+                if let nl = bytes[start..<end].lastIndex(of: 0x0A), nl > start {
+                    end = nl + 1
+                } else {
                     while end > start && bytes[end] & 0xC0 == 0x80 { end -= 1 }
                 }
             }

@@ -4,12 +4,17 @@ import Foundation
 /// and the manifest says how (`tokenizer.train`).
 public enum TokenizerSetup {
     /// `seed` keys the training sample when the model is trained here (`build --seed`; default 0).
-    public static func load(manifest: Manifest, quiet: Bool, engine: TokenizerEngine = .auto,
-                            seed: UInt64? = nil) throws -> Tokenizer {
+    public static func load(
+        manifest: Manifest, quiet: Bool, engine: TokenizerEngine = .auto,
+        seed: UInt64? = nil
+    ) throws -> Tokenizer {
         let spec = manifest.tokenizer
         if !FileManager.default.fileExists(atPath: spec.model) {
             guard let train = spec.train else {
-                throw MoeDataError("\(manifest.path): tokenizer.model: \(spec.model) does not exist; give a SentencePiece .model, or add tokenizer.train to make one")
+                throw MoeDataError(
+                    "\(manifest.path): tokenizer.model: \(spec.model) does not exist; give a SentencePiece "
+                        + ".model, or add tokenizer.train to make one"
+                )
             }
             try trainFromManifest(manifest, train: train, quiet: quiet, seed: seed)
         }
@@ -20,8 +25,10 @@ public enum TokenizerSetup {
     /// one streaming pass each, and trains an umT5-layout unigram model on it.
     /// The trainer keeps its fixed thread count (not `--jobs`): the model, and so every token after it,
     /// must not depend on the machine or on `--jobs`.
-    static func trainFromManifest(_ manifest: Manifest, train: TokenizerSpec.TrainSpec, quiet: Bool,
-                                  seed: UInt64?) throws {
+    static func trainFromManifest(
+        _ manifest: Manifest, train: TokenizerSpec.TrainSpec, quiet: Bool,
+        seed: UInt64?
+    ) throws {
         var options = TokenizerTrainingOptions()
         options.vocabSize = train.vocabSize
         options.characterCoverage = train.characterCoverage
@@ -34,14 +41,19 @@ public enum TokenizerSetup {
         training.createsFolder = true
         let start = Date()
         if !quiet {
-            FileHandle.standardError.write(Data(("training the tokenizer (\(train.vocabSize) pieces) on a "
-                + "\(train.sampleMegabytes) MB sample of the sources...\n").utf8))
+            FileHandle.standardError.write(
+                Data(
+                    ("training the tokenizer (\(train.vocabSize) pieces) on a "
+                        + "\(train.sampleMegabytes) MB sample of the sources...\n").utf8))
         }
         try training.run()
         if !quiet {
-            FileHandle.standardError.write(Data(String(
-                format: "tokenizer written to %@ in %.0f s\n", manifest.tokenizer.model, Date().timeIntervalSince(start)
-            ).utf8))
+            FileHandle.standardError.write(
+                Data(
+                    String(
+                        format: "tokenizer written to %@ in %.0f s\n", manifest.tokenizer.model,
+                        Date().timeIntervalSince(start)
+                    ).utf8))
         }
     }
 
@@ -56,9 +68,11 @@ public enum TokenizerSetup {
         return manifest.sources.compactMap { spec in
             let share = shares.isEmpty ? 1 : (shares[spec.name] ?? 0)
             guard share > 0 else { return nil }
-            return (ClosureTextSource(name: spec.name) { body in
-                try forEachDocument(of: spec, maxDocumentBytes: manifest.maxDocumentBytes) { try body($0) }
-            }, share)
+            return (
+                ClosureTextSource(name: spec.name) { body in
+                    try forEachDocument(of: spec, maxDocumentBytes: manifest.maxDocumentBytes) { try body($0) }
+                }, share
+            )
         }
     }
 
@@ -66,7 +80,10 @@ public enum TokenizerSetup {
     /// sample only needs text, and ingest reports them).
     static func forEachDocument(of spec: SourceSpec, maxDocumentBytes: Int, _ body: (Substring) throws -> Void) throws {
         for (i, file) in InputFiles.list(spec).files.enumerated() {
-            guard var reader = try? makeRecordReader(file: file, fileIndex: i, source: spec, maxDocumentBytes: maxDocumentBytes) else { continue }
+            guard
+                var reader = try? makeRecordReader(
+                    file: file, fileIndex: i, source: spec, maxDocumentBytes: maxDocumentBytes)
+            else { continue }
             while true {
                 let event: RecordEvent?
                 do { event = try reader.next() } catch { break }

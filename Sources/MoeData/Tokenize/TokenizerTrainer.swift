@@ -1,5 +1,5 @@
-import Foundation
 import FileSupport
+import Foundation
 
 /// Trains a SentencePiece model in-process with libsentencepiece's trainer.
 public enum TokenizerTrainer {

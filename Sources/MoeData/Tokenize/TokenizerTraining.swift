@@ -21,8 +21,10 @@ public struct TokenizerTraining {
         public var trainTime: Duration
     }
 
-    public init(inputs: [(source: any TrainingTextSource, share: Double)], options: TokenizerTrainingOptions,
-                modelPath: String) {
+    public init(
+        inputs: [(source: any TrainingTextSource, share: Double)], options: TokenizerTrainingOptions,
+        modelPath: String
+    ) {
         self.inputs = inputs
         self.options = options
         self.modelPath = modelPath
@@ -35,18 +37,21 @@ public struct TokenizerTraining {
         try options.validate()
         let clock = ContinuousClock()
         let sampleStart = clock.now
-        let sampler = TrainingSampler(totalBytes: options.sampleBytes, seed: options.seed,
-                                      maxSentenceBytes: options.maxSentenceBytes)
+        let sampler = TrainingSampler(
+            totalBytes: options.sampleBytes, seed: options.seed,
+            maxSentenceBytes: options.maxSentenceBytes)
         let (sentences, stats) = try sampler.sample(inputs)
         let sampleTime = clock.now - sampleStart
         sampled(stats)
         if createsFolder {
-            try FileManager.default.createDirectory(atPath: (modelPath as NSString).deletingLastPathComponent,
-                                                    withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                atPath: (modelPath as NSString).deletingLastPathComponent,
+                withIntermediateDirectories: true)
         }
         let trainStart = clock.now
-        try TokenizerTrainer.train(sentences: DrainingSentences(sentences), options: options, modelPath: modelPath,
-                                   verbose: verbose)
+        try TokenizerTrainer.train(
+            sentences: DrainingSentences(sentences), options: options, modelPath: modelPath,
+            verbose: verbose)
         return Report(sample: stats, sampleTime: sampleTime, trainTime: clock.now - trainStart)
     }
 }

@@ -23,8 +23,9 @@ public enum PackedRows {
             seqLen: mixture.phases.map(\.seqLen).max() ?? 0, tokenizer: tokenizer.modelPath,
             tokenizerXXH64: tokenizer.modelHash, seed: seed, rows: rows, mixture: mixture.name,
             phases: mixture.phases.enumerated().map { i, phase in
-                PackedMetadata.Phase(index: i, name: phase.name, objective: phase.objective.type.rawValue,
-                                     seqLen: phase.seqLen, budget: phase.budget)
+                PackedMetadata.Phase(
+                    index: i, name: phase.name, objective: phase.objective.type.rawValue,
+                    seqLen: phase.seqLen, budget: phase.budget)
             })
     }
 }

@@ -23,8 +23,10 @@ public struct LayerRouting: Sendable, Equatable {
 
     public var count: Int { tokenIds.count }
 
-    public mutating func append(tokenId: Int32, position: Int32, offset: Int32, source: Int32,
-                                choices c: [Int32], gates g: [Float], kept k: [Bool]) {
+    public mutating func append(
+        tokenId: Int32, position: Int32, offset: Int32, source: Int32,
+        choices c: [Int32], gates g: [Float], kept k: [Bool]
+    ) {
         precondition(c.count == topK && g.count == topK && k.count == topK, "one choice, gate and kept flag per k")
         tokenIds.append(tokenId)
         positions.append(position)

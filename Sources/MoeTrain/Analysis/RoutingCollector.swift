@@ -10,7 +10,8 @@ public struct AnalysisRow: Sendable {
 /// Runs trained checkpoints in evaluation mode over packed rows and records every MoE layer's routing.
 public enum RoutingCollector {
     /// A checkpoint's model (parameters only) and the run config and step saved with it.
-    public static func loadModel(checkpoint url: URL) throws -> (model: MoEModel<Float>, config: TrainConfig, step: Int) {
+    public static func loadModel(checkpoint url: URL) throws -> (model: MoEModel<Float>, config: TrainConfig, step: Int)
+    {
         let file = try SafeTensors.read(url)
         guard file.metadata["format"] == Trainer.format, let json = file.metadata["config"] else {
             throw TrainError("\(url.path): not a moe-data trainer checkpoint (metadata 'format'/'config' missing)")
@@ -21,11 +22,14 @@ public enum RoutingCollector {
         guard let stepText = file.metadata["step"], let step = Int(stepText) else {
             throw TrainError("\(url.path): metadata 'step' missing or not an integer")
         }
-        let model = try MoEModel<Float>(config: config.model, options: config.moe, seed: config.seed, initStd: config.initStd)
+        let model = try MoEModel<Float>(
+            config: config.model, options: config.moe, seed: config.seed, initStd: config.initStd)
         for t in model.layout.tensors {
             let values = try file.floats(t.name, shape: t.shape)
             values.withUnsafeBufferPointer { buffer in
-                if let base = buffer.baseAddress { (model.params.pointer + t.offset).update(from: base, count: t.count) }
+                if let base = buffer.baseAddress {
+                    (model.params.pointer + t.offset).update(from: base, count: t.count)
+                }
             }
         }
         return (model, config, step)
@@ -38,8 +42,9 @@ public enum RoutingCollector {
         return try (0..<n).compactMap { i in
             guard let (shard, local) = dataset.locator.locate(i * total / n) else { return nil }
             let row = try dataset.row(shard: shard, row: local, withProvenance: true)
-            let sources = Dictionary(row.segments.map { ($0.segment, $0.source) },
-                                     uniquingKeysWith: { _, last in last })
+            let sources = Dictionary(
+                row.segments.map { ($0.segment, $0.source) },
+                uniquingKeysWith: { _, last in last })
             return AnalysisRow(row: row, segmentSources: sources)
         }
     }
@@ -47,8 +52,10 @@ public enum RoutingCollector {
     /// Routing of every MoE layer over `rows`, `batchRows` rows per forward (a routing group is a
     /// micro-batch, as in training), with the evaluation capacity factor set to `capacityFactor`.
     /// `sourceIndex` numbers the source names; unknown sources get −1.
-    public static func collect(model: MoEModel<Float>, rows: [AnalysisRow], batchRows: Int, capacityFactor: Double,
-                               sourceIndex: [String: Int]) throws -> [LayerRouting] {
+    public static func collect(
+        model: MoEModel<Float>, rows: [AnalysisRow], batchRows: Int, capacityFactor: Double,
+        sourceIndex: [String: Int]
+    ) throws -> [LayerRouting] {
         let c = model.config
         model.options.capacityFactorEval = capacityFactor
         model.options.dropless = false
@@ -63,14 +70,20 @@ public enum RoutingCollector {
             for r in part {
                 for j in r.row.segmentIds.indices where r.row.segmentIds[j] != 0 {
                     let name = r.segmentSources[Int(r.row.segmentIds[j])]
-                    sink.pending.append((Int32(r.row.positions[j]), Int32(j), Int32(name.flatMap { sourceIndex[$0] } ?? -1)))
+                    sink.pending.append(
+                        (Int32(r.row.positions[j]), Int32(j), Int32(name.flatMap { sourceIndex[$0] } ?? -1)))
                 }
             }
             guard sink.pending.count == batch.count else {
-                throw TrainError("\(part.first?.row.origin ?? "rows"): token bookkeeping mismatch (\(sink.pending.count) vs \(batch.count))")
+                throw TrainError(
+                    "\(part.first?.row.origin ?? "rows"): token bookkeeping mismatch (\(sink.pending.count) vs "
+                        + "\(batch.count))"
+                )
             }
             sink.inputs = batch.inputs
-            _ = model.run(batch, scales: LossScales(targetsInStep: 1, microBatchWeight: 1), training: false, computeGradients: false)
+            _ = model.run(
+                batch, scales: LossScales(targetsInStep: 1, microBatchWeight: 1), training: false,
+                computeGradients: false)
         }
         return sink.layers
     }
@@ -92,9 +105,10 @@ final class RoutingSink {
         let k = r.topK
         for t in 0..<r.tokens {
             let (position, offset, source) = pending[t]
-            layers[layer].append(tokenId: inputs[t], position: position, offset: offset, source: source,
-                                 choices: Array(r.choice[(t * k)..<(t * k + k)]), gates: Array(r.gate[(t * k)..<(t * k + k)]),
-                                 kept: (0..<k).map { r.slot[t * k + $0] >= 0 })
+            layers[layer].append(
+                tokenId: inputs[t], position: position, offset: offset, source: source,
+                choices: Array(r.choice[(t * k)..<(t * k + k)]), gates: Array(r.gate[(t * k)..<(t * k + k)]),
+                kept: (0..<k).map { r.slot[t * k + $0] >= 0 })
         }
     }
 }

@@ -67,7 +67,8 @@ public enum RoutingStatistics {
     }
 
     /// Only keys seen at least `minCount` times (tokens) count, as [P] App. E (> 128 occurrences).
-    public static func specialization(_ counts: [Int: [Int]], experts: Int, topK: Int, minCount: Int) -> Specialization {
+    public static func specialization(_ counts: [Int: [Int]], experts: Int, topK: Int, minCount: Int) -> Specialization
+    {
         var stds: [Double] = [], floors: [Double] = []
         for key in counts.keys.sorted() {
             guard let c = counts[key] else { continue }
@@ -77,13 +78,16 @@ public enum RoutingStatistics {
             floors.append(uniformStd(tokens: tokens, experts: experts, topK: topK))
         }
         func mean(_ v: [Double]) -> Double { v.isEmpty ? 0 : v.reduce(0, +) / Double(v.count) }
-        return Specialization(keys: stds.count, meanStd: mean(stds), uniformStd: mean(floors),
-                              concentratedStd: concentratedStd(experts: experts, topK: topK))
+        return Specialization(
+            keys: stds.count, meanStd: mean(stds), uniformStd: mean(floors),
+            concentratedStd: concentratedStd(experts: experts, topK: topK))
     }
 
     /// For each expert, the `limit` token ids (seen at least `minCount` times) with the most assignments
     /// to it, and the share of that id's assignments the expert got; ties by id.
-    public static func topTokens(_ r: LayerRouting, limit: Int, minCount: Int) -> [[(id: Int, count: Int, share: Double)]] {
+    public static func topTokens(_ r: LayerRouting, limit: Int, minCount: Int) -> [[(
+        id: Int, count: Int, share: Double
+    )]] {
         let byId = countsByKey(r) { Int(r.tokenIds[$0]) }
         let seen = byId.filter { $0.value.reduce(0, +) / max(1, r.topK) >= minCount }
         var out: [[(id: Int, count: Int, share: Double)]] = []
@@ -110,7 +114,8 @@ public enum RoutingStatistics {
     public struct Stability: Sendable, Equatable {
         /// Share of the ids' occurrences whose top-1 expert is the same in both.
         public var top1Agreement: Double
-        /// Mean over the ids of the total-variation distance between their two routing distributions (0 = equal, 1 = disjoint).
+        /// Mean over the ids of the total-variation distance between their two routing distributions
+        /// (0 = equal, 1 = disjoint).
         public var meanTotalVariation: Double
         public var tokens: Int
         public var ids: Int
@@ -118,22 +123,26 @@ public enum RoutingStatistics {
 
     /// Nil when the two records are not over the same token sequence (different data or rows).
     public static func stability(reference: LayerRouting, other: LayerRouting, ids: [Int]) -> Stability? {
-        guard reference.tokenIds == other.tokenIds, reference.experts == other.experts, reference.topK == other.topK else { return nil }
+        guard reference.tokenIds == other.tokenIds, reference.experts == other.experts, reference.topK == other.topK
+        else { return nil }
         let wanted = Set(ids)
         var same = 0, total = 0
         for t in 0..<reference.count where wanted.contains(Int(reference.tokenIds[t])) {
             total += 1
             if reference.choice(t, 0) == other.choice(t, 0) { same += 1 }
         }
-        let key: (LayerRouting) -> [Int: [Int]] = { r in countsByKey(r) { wanted.contains(Int(r.tokenIds[$0])) ? Int(r.tokenIds[$0]) : nil } }
+        let key: (LayerRouting) -> [Int: [Int]] = { r in
+            countsByKey(r) { wanted.contains(Int(r.tokenIds[$0])) ? Int(r.tokenIds[$0]) : nil }
+        }
         let a = key(reference), b = key(other)
         var tv = 0.0
         for id in a.keys {
             let p = shares(a[id] ?? []), q = shares(b[id] ?? [])
             tv += zip(p, q).reduce(0) { $0 + abs($1.0 - $1.1) } / 2
         }
-        return Stability(top1Agreement: total > 0 ? Double(same) / Double(total) : 1,
-                         meanTotalVariation: a.isEmpty ? 0 : tv / Double(a.count), tokens: total, ids: a.count)
+        return Stability(
+            top1Agreement: total > 0 ? Double(same) / Double(total) : 1,
+            meanTotalVariation: a.isEmpty ? 0 : tv / Double(a.count), tokens: total, ids: a.count)
     }
 
     /// Token drops per position bucket: assignments and their drops, tokens and tokens that lost all k experts.
@@ -150,8 +159,10 @@ public enum RoutingStatistics {
     }
 
     /// `byRowOffset`: bucket by the place in the packed row (the capacity order) instead of the example position.
-    public static func dropCurve(_ r: LayerRouting, bucketWidth: Int, byRowOffset: Bool = false,
-                                 where include: (Int) -> Bool = { _ in true }) -> DropCurve {
+    public static func dropCurve(
+        _ r: LayerRouting, bucketWidth: Int, byRowOffset: Bool = false,
+        where include: (Int) -> Bool = { _ in true }
+    ) -> DropCurve {
         var curve = DropCurve(bucketWidth: max(1, bucketWidth))
         for t in 0..<r.count where include(t) {
             let b = Int(byRowOffset ? r.offsets[t] : r.positions[t]) / curve.bucketWidth
@@ -172,8 +183,10 @@ public enum RoutingStatistics {
     public static func slope(_ rates: [Double?]) -> Double {
         let points = rates.enumerated().compactMap { i, r in r.map { (Double(i), $0) } }
         guard points.count >= 2 else { return 0 }
-        let mx = points.reduce(0) { $0 + $1.0 } / Double(points.count), my = points.reduce(0) { $0 + $1.1 } / Double(points.count)
-        let sxy = points.reduce(0) { $0 + ($1.0 - mx) * ($1.1 - my) }, sxx = points.reduce(0) { $0 + ($1.0 - mx) * ($1.0 - mx) }
+        let mx = points.reduce(0) { $0 + $1.0 } / Double(points.count),
+            my = points.reduce(0) { $0 + $1.1 } / Double(points.count)
+        let sxy = points.reduce(0) { $0 + ($1.0 - mx) * ($1.1 - my) },
+            sxx = points.reduce(0) { $0 + ($1.0 - mx) * ($1.0 - mx) }
         return sxx > 0 ? sxy / sxx : 0
     }
 }

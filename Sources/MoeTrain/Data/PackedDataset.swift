@@ -20,12 +20,14 @@ public final class PackedDataset {
         let fm = FileManager.default
         let nestedIndex = PackedLayout.directoryName + "/index.json"
         if !fm.fileExists(atPath: dir.appendingPathComponent("index.json").path),
-           fm.fileExists(atPath: dir.appendingPathComponent(nestedIndex).path) {
+            fm.fileExists(atPath: dir.appendingPathComponent(nestedIndex).path)
+        {
             dir = dir.appendingPathComponent(PackedLayout.directoryName)
         }
         guard fm.fileExists(atPath: dir.appendingPathComponent("index.json").path) else {
-            throw TrainError("\(path.path): no packed dataset here (no index.json, nor \(nestedIndex)); "
-                + "run `moe-data build` first")
+            throw TrainError(
+                "\(path.path): no packed dataset here (no index.json, nor \(nestedIndex)); "
+                    + "run `moe-data build` first")
         }
         directory = dir
         do { info = try PackedMetadata.read(dir.appendingPathComponent(PackedLayout.metadataFile)) } catch {
@@ -36,8 +38,9 @@ public final class PackedDataset {
         guard rowCount > 0 else { throw TrainError("\(dir.path): the packed dataset has no rows") }
         for (i, entry) in mds.index.shards.enumerated() {
             for column in PackedColumn.required where !entry.columns.contains(where: { $0.name == column.name }) {
-                throw TrainError("\(dir.path)/index.json: shard \(i) has no '\(column.name)' column; "
-                    + "is this a packed dataset?")
+                throw TrainError(
+                    "\(dir.path)/index.json: shard \(i) has no '\(column.name)' column; "
+                        + "is this a packed dataset?")
             }
         }
     }
@@ -88,8 +91,10 @@ public final class RowStream {
     private var order: [(shard: Int, rows: [Int])] = []
     private var orderEpoch = -1
 
-    public init(dataset: PackedDataset, shuffle: Bool, seed: UInt64, rows: Range<Int>? = nil,
-                position: DataPosition = DataPosition()) {
+    public init(
+        dataset: PackedDataset, shuffle: Bool, seed: UInt64, rows: Range<Int>? = nil,
+        position: DataPosition = DataPosition()
+    ) {
         self.dataset = dataset
         self.shuffle = shuffle
         self.seed = seed
@@ -130,6 +135,7 @@ public final class RowStream {
             }
             rest -= entry.rows.count
         }
-        throw TrainError("\(dataset.directory.path): data cursor \(position.cursor) is past the dataset's \(dataset.rowCount) rows")
+        throw TrainError(
+            "\(dataset.directory.path): data cursor \(position.cursor) is past the dataset's \(dataset.rowCount) rows")
     }
 }

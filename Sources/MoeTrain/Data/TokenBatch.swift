@@ -25,15 +25,21 @@ public struct TokenBatch: Sendable {
         self.rows = rows.count
         for row in rows {
             let n = row.tokens.count
-            guard row.lossMask.count == n, row.segmentIds.count == n, row.positions.count == n, row.prefix.count == n else {
-                throw TrainError("\(row.origin): columns have different lengths (tokens \(n), loss_mask \(row.lossMask.count), "
-                    + "segment_ids \(row.segmentIds.count), positions \(row.positions.count), prefix \(row.prefix.count))")
+            guard row.lossMask.count == n, row.segmentIds.count == n, row.positions.count == n, row.prefix.count == n
+            else {
+                throw TrainError(
+                    "\(row.origin): columns have different lengths (tokens \(n), loss_mask \(row.lossMask.count), "
+                        + "segment_ids \(row.segmentIds.count), positions \(row.positions.count), prefix "
+                            + "\(row.prefix.count))"
+                )
             }
             var i = 0
             while i < n {
                 let seg = row.segmentIds[i]
                 if seg == 0 {
-                    if row.lossMask[i] != 0 { throw TrainError("\(row.origin): position \(i) is padding (segment 0) but has loss_mask 1") }
+                    if row.lossMask[i] != 0 {
+                        throw TrainError("\(row.origin): position \(i) is padding (segment 0) but has loss_mask 1")
+                    }
                     i += 1
                     continue
                 }
@@ -42,12 +48,16 @@ public struct TokenBatch: Sendable {
                 while j < n && row.segmentIds[j] == seg {
                     let token = row.tokens[j]
                     guard Int(token) < vocabSize else {
-                        throw TrainError("\(row.origin): token id \(token) at position \(j) is outside the model's "
-                            + "vocabulary of \(vocabSize) (embedding rows); the data was tokenized with a larger vocabulary")
+                        throw TrainError(
+                            "\(row.origin): token id \(token) at position \(j) is outside the model's "
+                                + "vocabulary of \(vocabSize) (embedding rows); the data was tokenized with a "
+                                    + "larger vocabulary"
+                        )
                     }
                     guard Int(row.positions[j]) == j - i else {
-                        throw TrainError("\(row.origin): position \(j) has positions = \(row.positions[j]), expected \(j - i) "
-                            + "(positions restart at 0 in each segment)")
+                        throw TrainError(
+                            "\(row.origin): position \(j) has positions = \(row.positions[j]), expected \(j - i) "
+                                + "(positions restart at 0 in each segment)")
                     }
                     inputs.append(j == i ? 0 : Int32(row.tokens[j - 1]))
                     targets.append(Int32(token))

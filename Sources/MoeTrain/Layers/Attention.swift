@@ -40,8 +40,10 @@ public struct Attention<T: TrainScalar> {
     /// The forward computes and returns the row's log-sum-exp; the backward passes the saved one
     /// (`knownLSE`), and then `exp(s − lse)` is already normalised.
     @inline(__always)
-    static func softmaxRow(_ row: UnsafeMutablePointer<T>, i: Int, kEnd: Int, prefix: UnsafePointer<UInt8>?,
-                           knownLSE: T?) -> T {
+    static func softmaxRow(
+        _ row: UnsafeMutablePointer<T>, i: Int, kEnd: Int, prefix: UnsafePointer<UInt8>?,
+        knownLSE: T?
+    ) -> T {
         // Allowed keys: 0...i, and any prefix key after i.
         func allowed(_ j: Int) -> Bool { j <= i || (prefix.map { $0[j] != 0 } ?? false) }
         var maxScore = -T.greatestFiniteMagnitude
@@ -65,8 +67,10 @@ public struct Attention<T: TrainScalar> {
     /// `out[n, A]` from post-rotary `qkv[n, 3A]`; `lse[n, heads]` is kept for the backward.
     /// `scratch` must hold `blockSize × longest segment` scalars.
     @_specialize(where T == Float)
-    public func forward(out: UnsafeMutablePointer<T>, lse: UnsafeMutablePointer<T>, qkv: UnsafePointer<T>,
-                        segments: [Range<Int>], prefix: [UInt8]?, scratch: UnsafeMutablePointer<T>) {
+    public func forward(
+        out: UnsafeMutablePointer<T>, lse: UnsafeMutablePointer<T>, qkv: UnsafePointer<T>,
+        segments: [Range<Int>], prefix: [UInt8]?, scratch: UnsafeMutablePointer<T>
+    ) {
         let a = innerDim, ld = 3 * a, bs = blockSize
         prefix.withOptionalPointer { prefixBase in
             for seg in segments {
@@ -76,16 +80,19 @@ public struct Attention<T: TrainScalar> {
                     let q = qkv + s0 * ld + h * headDim, k = q + a, v = q + 2 * a
                     for q0 in stride(from: 0, to: len, by: bs) {
                         let q1 = min(len, q0 + bs), kEnd = min(len, Self.keyEnd(q1: q1, prefixEnd: pEnd))
-                        T.gemm(transA: false, transB: true, m: q1 - q0, n: kEnd, k: headDim, alpha: scale,
-                               a: q + q0 * ld, lda: ld, b: k, ldb: ld, beta: 0, c: scratch, ldc: kEnd)
+                        T.gemm(
+                            transA: false, transB: true, m: q1 - q0, n: kEnd, k: headDim, alpha: scale,
+                            a: q + q0 * ld, lda: ld, b: k, ldb: ld, beta: 0, c: scratch, ldc: kEnd)
                         for i in q0..<q1 {
-                            let l = Self.softmaxRow(scratch + (i - q0) * kEnd, i: i, kEnd: kEnd,
-                                                    prefix: prefixBase.map { $0 + s0 }, knownLSE: nil)
+                            let l = Self.softmaxRow(
+                                scratch + (i - q0) * kEnd, i: i, kEnd: kEnd,
+                                prefix: prefixBase.map { $0 + s0 }, knownLSE: nil)
                             lse[(s0 + i) * heads + h] = l
                         }
-                        T.gemm(transA: false, transB: false, m: q1 - q0, n: headDim, k: kEnd, alpha: 1,
-                               a: scratch, lda: kEnd, b: v, ldb: ld, beta: 0,
-                               c: out + (s0 + q0) * a + h * headDim, ldc: a)
+                        T.gemm(
+                            transA: false, transB: false, m: q1 - q0, n: headDim, k: kEnd, alpha: 1,
+                            a: scratch, lda: kEnd, b: v, ldb: ld, beta: 0,
+                            c: out + (s0 + q0) * a + h * headDim, ldc: a)
                     }
                 }
             }
@@ -95,9 +102,11 @@ public struct Attention<T: TrainScalar> {
     /// Accumulates into `dqkv[n, 3A]` (pre-rotary-backward gradients of the post-rotary q, k, v).
     /// `scratchP` and `scratchD` must each hold `blockSize × longest segment` scalars.
     @_specialize(where T == Float)
-    public func backward(dqkv: UnsafeMutablePointer<T>, dOut: UnsafePointer<T>, out: UnsafePointer<T>,
-                         lse: UnsafePointer<T>, qkv: UnsafePointer<T>, segments: [Range<Int>], prefix: [UInt8]?,
-                         scratchP: UnsafeMutablePointer<T>, scratchD: UnsafeMutablePointer<T>) {
+    public func backward(
+        dqkv: UnsafeMutablePointer<T>, dOut: UnsafePointer<T>, out: UnsafePointer<T>,
+        lse: UnsafePointer<T>, qkv: UnsafePointer<T>, segments: [Range<Int>], prefix: [UInt8]?,
+        scratchP: UnsafeMutablePointer<T>, scratchD: UnsafeMutablePointer<T>
+    ) {
         let a = innerDim, ld = 3 * a, bs = blockSize
         prefix.withOptionalPointer { prefixBase in
             for seg in segments {
@@ -110,27 +119,33 @@ public struct Attention<T: TrainScalar> {
                     for q0 in stride(from: 0, to: len, by: bs) {
                         let q1 = min(len, q0 + bs), kEnd = min(len, Self.keyEnd(q1: q1, prefixEnd: pEnd)), m = q1 - q0
                         // Recompute P for this block from the saved log-sum-exp.
-                        T.gemm(transA: false, transB: true, m: m, n: kEnd, k: headDim, alpha: scale,
-                               a: q + q0 * ld, lda: ld, b: k, ldb: ld, beta: 0, c: scratchP, ldc: kEnd)
+                        T.gemm(
+                            transA: false, transB: true, m: m, n: kEnd, k: headDim, alpha: scale,
+                            a: q + q0 * ld, lda: ld, b: k, ldb: ld, beta: 0, c: scratchP, ldc: kEnd)
                         for i in q0..<q1 {
-                            _ = Self.softmaxRow(scratchP + (i - q0) * kEnd, i: i, kEnd: kEnd,
-                                                prefix: prefixBase.map { $0 + s0 }, knownLSE: lse[(s0 + i) * heads + h])
+                            _ = Self.softmaxRow(
+                                scratchP + (i - q0) * kEnd, i: i, kEnd: kEnd,
+                                prefix: prefixBase.map { $0 + s0 }, knownLSE: lse[(s0 + i) * heads + h])
                         }
                         // dP = dO Vᵀ, then dS = P ⊙ (dP − rowsum(dO ⊙ O)) in place of dP.
-                        T.gemm(transA: false, transB: true, m: m, n: kEnd, k: headDim, alpha: 1,
-                               a: dO + q0 * a, lda: a, b: v, ldb: ld, beta: 0, c: scratchD, ldc: kEnd)
+                        T.gemm(
+                            transA: false, transB: true, m: m, n: kEnd, k: headDim, alpha: 1,
+                            a: dO + q0 * a, lda: a, b: v, ldb: ld, beta: 0, c: scratchD, ldc: kEnd)
                         for i in q0..<q1 {
                             var rowDot: T = 0
                             for c in 0..<headDim { rowDot += dO[i * a + c] * o[i * a + c] }
                             let p = scratchP + (i - q0) * kEnd, ds = scratchD + (i - q0) * kEnd
                             for j in 0..<kEnd { ds[j] = p[j] * (ds[j] - rowDot) }
                         }
-                        T.gemm(transA: false, transB: false, m: m, n: headDim, k: kEnd, alpha: scale,
-                               a: scratchD, lda: kEnd, b: k, ldb: ld, beta: 1, c: dq + q0 * ld, ldc: ld)
-                        T.gemm(transA: true, transB: false, m: kEnd, n: headDim, k: m, alpha: scale,
-                               a: scratchD, lda: kEnd, b: q + q0 * ld, ldb: ld, beta: 1, c: dk, ldc: ld)
-                        T.gemm(transA: true, transB: false, m: kEnd, n: headDim, k: m, alpha: 1,
-                               a: scratchP, lda: kEnd, b: dO + q0 * a, ldb: a, beta: 1, c: dv, ldc: ld)
+                        T.gemm(
+                            transA: false, transB: false, m: m, n: headDim, k: kEnd, alpha: scale,
+                            a: scratchD, lda: kEnd, b: k, ldb: ld, beta: 1, c: dq + q0 * ld, ldc: ld)
+                        T.gemm(
+                            transA: true, transB: false, m: kEnd, n: headDim, k: m, alpha: scale,
+                            a: scratchD, lda: kEnd, b: q + q0 * ld, ldb: ld, beta: 1, c: dk, ldc: ld)
+                        T.gemm(
+                            transA: true, transB: false, m: kEnd, n: headDim, k: m, alpha: 1,
+                            a: scratchP, lda: kEnd, b: dO + q0 * a, ldb: a, beta: 1, c: dv, ldc: ld)
                     }
                 }
             }

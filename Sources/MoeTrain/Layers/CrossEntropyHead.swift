@@ -19,9 +19,11 @@ public enum CrossEntropyHead {
     /// `rows` are the token indices with a loss, `targets[t]` their labels. When `dhidden` is given, the
     /// gradient is written there (`+=`) and into `dweight`.
     @_specialize(where T == Float)
-    public static func run<T: TrainScalar>(hidden: UnsafePointer<T>, weight: UnsafePointer<T>, rows: [Int32],
-                                           targets: [Int32], vocab: Int, d: Int, ceScale: T, outputZScale: T,
-                                           dhidden: UnsafeMutablePointer<T>?, dweight: UnsafeMutablePointer<T>?) -> HeadStats {
+    public static func run<T: TrainScalar>(
+        hidden: UnsafePointer<T>, weight: UnsafePointer<T>, rows: [Int32],
+        targets: [Int32], vocab: Int, d: Int, ceScale: T, outputZScale: T,
+        dhidden: UnsafeMutablePointer<T>?, dweight: UnsafeMutablePointer<T>?
+    ) -> HeadStats {
         var stats = HeadStats()
         let chunk = chunkRows(vocab: vocab)
         let h = Buffer<T>(count: min(chunk, max(rows.count, 1)) * d)
@@ -30,7 +32,8 @@ public enum CrossEntropyHead {
         for c0 in stride(from: 0, to: rows.count, by: chunk) {
             let m = min(chunk, rows.count - c0)
             for i in 0..<m { (h.pointer + i * d).update(from: hidden + Int(rows[c0 + i]) * d, count: d) }
-            Linear.forward(y: logits.pointer, ldy: vocab, x: h.pointer, ldx: d, w: weight, n: m, inDim: d, outDim: vocab)
+            Linear.forward(
+                y: logits.pointer, ldy: vocab, x: h.pointer, ldx: d, w: weight, n: m, inDim: d, outDim: vocab)
             for i in 0..<m {
                 let z = logits.pointer + i * vocab, y = Int(targets[Int(rows[c0 + i])])
                 var mx = z[0]
@@ -47,8 +50,9 @@ public enum CrossEntropyHead {
             stats.targets += m
             guard let dhidden, let dweight else { continue }
             dh.zero()
-            Linear.backward(dx: dh.pointer, lddx: d, dw: dweight, dy: logits.pointer, lddy: vocab, x: h.pointer,
-                            ldx: d, w: weight, n: m, inDim: d, outDim: vocab)
+            Linear.backward(
+                dx: dh.pointer, lddx: d, dw: dweight, dy: logits.pointer, lddy: vocab, x: h.pointer,
+                ldx: d, w: weight, n: m, inDim: d, outDim: vocab)
             for i in 0..<m {
                 let dst = dhidden + Int(rows[c0 + i]) * d, src = dh.pointer + i * d
                 for c in 0..<d { dst[c] += src[c] }

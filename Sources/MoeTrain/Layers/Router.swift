@@ -42,9 +42,11 @@ public final class Routing<T: TrainScalar> {
 /// past the expert's capacity is dropped (the token keeps its residual and the shared FFN).
 public enum Router {
     @_specialize(where T == Float)
-    public static func forward<T: TrainScalar>(x: UnsafePointer<T>, wr: UnsafePointer<T>, n: Int, d: Int,
-                                               experts: Int, topK: Int, options: MoEOptions,
-                                               training: Bool) -> Routing<T> {
+    public static func forward<T: TrainScalar>(
+        x: UnsafePointer<T>, wr: UnsafePointer<T>, n: Int, d: Int,
+        experts: Int, topK: Int, options: MoEOptions,
+        training: Bool
+    ) -> Routing<T> {
         let r = Routing<T>(tokens: n, experts: experts, topK: topK)
         let p = r.probs.pointer
         Linear.forward(y: p, ldy: experts, x: x, ldx: d, w: wr, n: n, inDim: d, outDim: experts)
@@ -79,7 +81,9 @@ public enum Router {
         r.groups = stride(from: 0, to: n, by: groupSize).map { $0..<min(n, $0 + groupSize) }
         var auxSum = 0.0
         for g in r.groups {
-            let capacity = options.dropless ? Int.max
+            let capacity =
+                options.dropless
+                ? Int.max
                 : options.capacity(tokens: g.count, experts: experts, training: training)
             var counts = [Int](repeating: 0, count: experts)
             for k in 0..<topK {
@@ -120,9 +124,11 @@ public enum Router {
     /// (f is a count, constant), the softmax backward gives `dz = p ⊙ (dp − ⟨p, dp⟩)`, and the z-loss
     /// adds `zScale·2·lse·p/n` to dz directly.
     @_specialize(where T == Float)
-    public static func backward<T: TrainScalar>(dx: UnsafeMutablePointer<T>, dwr: UnsafeMutablePointer<T>,
-                                                x: UnsafePointer<T>, wr: UnsafePointer<T>, routing r: Routing<T>,
-                                                gateGrad: [T], options: MoEOptions, auxScale: T, zScale: T, d: Int) {
+    public static func backward<T: TrainScalar>(
+        dx: UnsafeMutablePointer<T>, dwr: UnsafeMutablePointer<T>,
+        x: UnsafePointer<T>, wr: UnsafePointer<T>, routing r: Routing<T>,
+        gateGrad: [T], options: MoEOptions, auxScale: T, zScale: T, d: Int
+    ) {
         let n = r.tokens, experts = r.experts, topK = r.topK
         let dz = Buffer<T>(count: n * experts)
         var dp = [T](repeating: 0, count: experts)
@@ -149,7 +155,8 @@ public enum Router {
                 for e in 0..<experts { dzr[e] = p[e] * (dp[e] - dot) + zCoeff * p[e] }
             }
         }
-        Linear.backward(dx: dx, lddx: d, dw: dwr, dy: dz.pointer, lddy: experts, x: x, ldx: d, w: wr,
-                        n: n, inDim: d, outDim: experts)
+        Linear.backward(
+            dx: dx, lddx: d, dw: dwr, dy: dz.pointer, lddy: experts, x: x, ldx: d, w: wr,
+            n: n, inDim: d, outDim: experts)
     }
 }

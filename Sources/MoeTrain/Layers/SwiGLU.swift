@@ -4,10 +4,12 @@
 public enum SwiGLU {
     /// `y (+)= FFN(x)`; `a` ([n, 2f]) and `u` ([n, f]) receive the activations for the backward.
     @_specialize(where T == Float)
-    public static func forward<T: TrainScalar>(y: UnsafeMutablePointer<T>, a: UnsafeMutablePointer<T>,
-                                               u: UnsafeMutablePointer<T>, x: UnsafePointer<T>,
-                                               wIn: UnsafePointer<T>, wOut: UnsafePointer<T>,
-                                               n: Int, d: Int, f: Int, accumulate: Bool) {
+    public static func forward<T: TrainScalar>(
+        y: UnsafeMutablePointer<T>, a: UnsafeMutablePointer<T>,
+        u: UnsafeMutablePointer<T>, x: UnsafePointer<T>,
+        wIn: UnsafePointer<T>, wOut: UnsafePointer<T>,
+        n: Int, d: Int, f: Int, accumulate: Bool
+    ) {
         Linear.forward(y: a, ldy: 2 * f, x: x, ldx: d, w: wIn, n: n, inDim: d, outDim: 2 * f)
         for t in 0..<n {
             let ar = a + t * 2 * f, ur = u + t * f
@@ -21,15 +23,18 @@ public enum SwiGLU {
 
     /// `dx += …`, `dwIn += …`, `dwOut += …` from `dy` ([n, d]).
     @_specialize(where T == Float)
-    public static func backward<T: TrainScalar>(dx: UnsafeMutablePointer<T>, dwIn: UnsafeMutablePointer<T>,
-                                                dwOut: UnsafeMutablePointer<T>, dy: UnsafePointer<T>,
-                                                x: UnsafePointer<T>, a: UnsafePointer<T>, u: UnsafePointer<T>,
-                                                wIn: UnsafePointer<T>, wOut: UnsafePointer<T>,
-                                                n: Int, d: Int, f: Int) {
+    public static func backward<T: TrainScalar>(
+        dx: UnsafeMutablePointer<T>, dwIn: UnsafeMutablePointer<T>,
+        dwOut: UnsafeMutablePointer<T>, dy: UnsafePointer<T>,
+        x: UnsafePointer<T>, a: UnsafePointer<T>, u: UnsafePointer<T>,
+        wIn: UnsafePointer<T>, wOut: UnsafePointer<T>,
+        n: Int, d: Int, f: Int
+    ) {
         let du = Buffer<T>(count: n * f), da = Buffer<T>(count: n * 2 * f)
         // du = dy · W_out; dW_out += dyᵀ · u.
-        Linear.backward(dx: du.pointer, lddx: f, dw: dwOut, dy: dy, lddy: d, x: u, ldx: f, w: wOut,
-                        n: n, inDim: f, outDim: d)
+        Linear.backward(
+            dx: du.pointer, lddx: f, dw: dwOut, dy: dy, lddy: d, x: u, ldx: f, w: wOut,
+            n: n, inDim: f, outDim: d)
         for t in 0..<n {
             let ar = a + t * 2 * f, dur = du.pointer + t * f, dar = da.pointer + t * 2 * f
             for i in 0..<f {
@@ -40,7 +45,8 @@ public enum SwiGLU {
                 dar[f + i] = dur[i] * silu
             }
         }
-        Linear.backward(dx: dx, lddx: d, dw: dwIn, dy: da.pointer, lddy: 2 * f, x: x, ldx: d, w: wIn,
-                        n: n, inDim: d, outDim: 2 * f)
+        Linear.backward(
+            dx: dx, lddx: d, dw: dwIn, dy: da.pointer, lddy: 2 * f, x: x, ldx: d, w: wIn,
+            n: n, inDim: d, outDim: 2 * f)
     }
 }

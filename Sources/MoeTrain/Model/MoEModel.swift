@@ -33,8 +33,10 @@ public struct BatchStats: Sendable {
         var value = (head.ceSum + options.outputZLossWeight * head.outputZSum) / denominator
         if !auxLoss.isEmpty {
             let layers = Double(auxLoss.count)
-            value += scales.microBatchWeight * (options.auxLossWeight * auxLoss.reduce(0, +) / layers
-                + options.routerZLossWeight * routerZLoss.reduce(0, +) / layers)
+            value +=
+                scales.microBatchWeight
+                * (options.auxLossWeight * auxLoss.reduce(0, +) / layers
+                    + options.routerZLossWeight * routerZLoss.reduce(0, +) / layers)
         }
         return value
     }
@@ -42,14 +44,14 @@ public struct BatchStats: Sendable {
 
 /// Activations of one transformer block kept for its backward.
 final class BlockCache<T: TrainScalar> {
-    let input: Buffer<T>      // x, the block's input (residual stream; not modified after the block)
-    let attnIn: Buffer<T>     // RMSNorm(x)
+    let input: Buffer<T>  // x, the block's input (residual stream; not modified after the block)
+    let attnIn: Buffer<T>  // RMSNorm(x)
     let attnRstd: Buffer<T>
-    let qkv: Buffer<T>        // post-rotary
-    let lse: Buffer<T>        // [n, heads]
-    let attnOut: Buffer<T>    // [n, A] before the output projection
-    let mid: Buffer<T>        // x + attention
-    let ffnIn: Buffer<T>      // RMSNorm(mid)
+    let qkv: Buffer<T>  // post-rotary
+    let lse: Buffer<T>  // [n, heads]
+    let attnOut: Buffer<T>  // [n, A] before the output projection
+    let mid: Buffer<T>  // x + attention
+    let ffnIn: Buffer<T>  // RMSNorm(mid)
     let ffnRstd: Buffer<T>
     var ffnHidden: Buffer<T>?
     var ffnAct: Buffer<T>?
@@ -88,8 +90,10 @@ public final class MoEModel<T: TrainScalar> {
     /// residual output projections scaled by 1/√(2·layers) (GPT-2); the router N(0, 0.02) as OpenMoE;
     /// norm gains 1.
     @_specialize(where T == Float)
-    public init(config: ModelConfig, options: MoEOptions, seed: UInt64, initStd: Double = 0.02,
-                routerStd: Double = 0.02) throws {
+    public init(
+        config: ModelConfig, options: MoEOptions, seed: UInt64, initStd: Double = 0.02,
+        routerStd: Double = 0.02
+    ) throws {
         try config.validate()
         self.config = config
         self.options = options
@@ -115,9 +119,10 @@ public final class MoEModel<T: TrainScalar> {
     func grad(_ offset: Int) -> UnsafeMutablePointer<T> { grads.pointer + offset }
 
     func moeWeights(_ l: LayerOffsets, _ base: UnsafeMutablePointer<T>) -> MoELayer<T>.Weights {
-        MoELayer<T>.Weights(router: base + (l.router ?? 0), expertIn: l.experts.map { base + $0.wIn },
-                            expertOut: l.experts.map { base + $0.wOut }, sharedIn: l.ffn.map { base + $0.wIn },
-                            sharedOut: l.ffn.map { base + $0.wOut })
+        MoELayer<T>.Weights(
+            router: base + (l.router ?? 0), expertIn: l.experts.map { base + $0.wIn },
+            expertOut: l.experts.map { base + $0.wOut }, sharedIn: l.ffn.map { base + $0.wIn },
+            sharedOut: l.ffn.map { base + $0.wOut })
     }
 
     var moeLayer: MoELayer<T> {
@@ -140,8 +145,10 @@ public final class MoEModel<T: TrainScalar> {
 
     /// Runs the forward pass of one micro-batch and, with `computeGradients`, its backward, accumulating
     /// (`+=`) into `grads`. `training` picks the capacity factor (1.25 train, 2.0 eval by default).
-    public func run(_ batch: TokenBatch, scales: LossScales, training: Bool = true,
-                    computeGradients: Bool = true) -> BatchStats {
+    public func run(
+        _ batch: TokenBatch, scales: LossScales, training: Bool = true,
+        computeGradients: Bool = true
+    ) -> BatchStats {
         let c = config, n = batch.count, d = c.dModel
         var stats = BatchStats()
         stats.tokens = n
@@ -153,11 +160,12 @@ public final class MoEModel<T: TrainScalar> {
         let attention = Attention<T>(heads: c.heads, headDim: c.headDim)
         let scratch = Buffer<T>(count: attention.scratchSize(batch.segments))
         let moeCount = Double(max(1, c.moeLayerCount))
-        let pass = Pass(batch: batch, rotary: rotary, attention: attention, scratch: scratch,
-                        scratch2: computeGradients ? Buffer<T>(count: scratch.count) : scratch,
-                        prefix: options.bidirectionalPrefix ? batch.prefix : nil, training: training,
-                        auxScale: T(options.auxLossWeight * scales.microBatchWeight / moeCount),
-                        zScale: T(options.routerZLossWeight * scales.microBatchWeight / moeCount))
+        let pass = Pass(
+            batch: batch, rotary: rotary, attention: attention, scratch: scratch,
+            scratch2: computeGradients ? Buffer<T>(count: scratch.count) : scratch,
+            prefix: options.bidirectionalPrefix ? batch.prefix : nil, training: training,
+            auxScale: T(options.auxLossWeight * scales.microBatchWeight / moeCount),
+            zScale: T(options.routerZLossWeight * scales.microBatchWeight / moeCount))
 
         // Forward: embedding, blocks, final norm.
         var x = Buffer<T>(count: n * d)
@@ -169,24 +177,27 @@ public final class MoEModel<T: TrainScalar> {
             x = next
         }
         let finalHidden = Buffer<T>(count: n * d), finalRstd = Buffer<T>(count: n)
-        RMSNorm.forward(y: finalHidden.pointer, rstd: finalRstd.pointer, x: x.pointer, gain: param(layout.finalNorm),
-                        n: n, d: d, eps: T(c.normEps))
+        RMSNorm.forward(
+            y: finalHidden.pointer, rstd: finalRstd.pointer, x: x.pointer, gain: param(layout.finalNorm),
+            n: n, d: d, eps: T(c.normEps))
         // Head and loss; with gradients this also runs the head's backward (fused).
         let dFinal = computeGradients ? Buffer<T>(count: n * d) : nil
         let rows = batch.lossRows
         let denominator = T(max(1, scales.targetsInStep))
-        stats.head = CrossEntropyHead.run(hidden: finalHidden.pointer, weight: param(layout.head), rows: rows,
-                                          targets: batch.targets, vocab: c.vocabSize, d: d,
-                                          ceScale: 1 / denominator, outputZScale: T(options.outputZLossWeight) / denominator,
-                                          dhidden: dFinal?.pointer, dweight: computeGradients ? grad(layout.head) : nil)
+        stats.head = CrossEntropyHead.run(
+            hidden: finalHidden.pointer, weight: param(layout.head), rows: rows,
+            targets: batch.targets, vocab: c.vocabSize, d: d,
+            ceScale: 1 / denominator, outputZScale: T(options.outputZLossWeight) / denominator,
+            dhidden: dFinal?.pointer, dweight: computeGradients ? grad(layout.head) : nil)
         stats.flops += 2 * Double(rows.count) * Double(d * c.vocabSize)
         if computeGradients { stats.flops *= 3 }  // the backward costs two forwards
         guard let dFinal else { return stats }
 
         // Backward: final norm, blocks in reverse, embedding.
         let dx = Buffer<T>(count: n * d)
-        RMSNorm.backward(dx: dx.pointer, dgain: grad(layout.finalNorm), dy: dFinal.pointer, x: x.pointer,
-                         rstd: finalRstd.pointer, gain: param(layout.finalNorm), n: n, d: d)
+        RMSNorm.backward(
+            dx: dx.pointer, dgain: grad(layout.finalNorm), dy: dFinal.pointer, x: x.pointer,
+            rstd: finalRstd.pointer, gain: param(layout.finalNorm), n: n, d: d)
         for (l, cache) in zip(layout.layers, caches).reversed() {
             backwardBlock(l, cache: cache, dx: dx, pass: pass)
         }
@@ -196,28 +207,36 @@ public final class MoEModel<T: TrainScalar> {
 
     /// One pre-norm block: `mid = x + Attn(RMSNorm(x))`, `next = mid + FFN(RMSNorm(mid))`, where FFN is the
     /// dense SwiGLU or the MoE layer (experts + shared FFN). Returns the cache and `next`.
-    func forwardBlock(_ l: LayerOffsets, input x: Buffer<T>, pass: Pass, stats: inout BatchStats) -> (BlockCache<T>, Buffer<T>) {
+    func forwardBlock(_ l: LayerOffsets, input x: Buffer<T>, pass: Pass, stats: inout BatchStats) -> (
+        BlockCache<T>, Buffer<T>
+    ) {
         let c = config, n = pass.n, d = c.dModel, a = c.attnDim, f = c.ffnDim, eps = T(c.normEps)
         let cache = BlockCache<T>(n: n, c: c, input: x)
-        RMSNorm.forward(y: cache.attnIn.pointer, rstd: cache.attnRstd.pointer, x: x.pointer, gain: param(l.attnNorm),
-                        n: n, d: d, eps: eps)
-        Linear.forward(y: cache.qkv.pointer, ldy: 3 * a, x: cache.attnIn.pointer, ldx: d, w: param(l.wqkv),
-                       n: n, inDim: d, outDim: 3 * a)
+        RMSNorm.forward(
+            y: cache.attnIn.pointer, rstd: cache.attnRstd.pointer, x: x.pointer, gain: param(l.attnNorm),
+            n: n, d: d, eps: eps)
+        Linear.forward(
+            y: cache.qkv.pointer, ldy: 3 * a, x: cache.attnIn.pointer, ldx: d, w: param(l.wqkv),
+            n: n, inDim: d, outDim: 3 * a)
         pass.rotary.apply(cache.qkv.pointer, positions: pass.batch.positions, heads: c.heads, inverse: false)
-        pass.attention.forward(out: cache.attnOut.pointer, lse: cache.lse.pointer, qkv: cache.qkv.pointer,
-                               segments: pass.batch.segments, prefix: pass.prefix, scratch: pass.scratch.pointer)
+        pass.attention.forward(
+            out: cache.attnOut.pointer, lse: cache.lse.pointer, qkv: cache.qkv.pointer,
+            segments: pass.batch.segments, prefix: pass.prefix, scratch: pass.scratch.pointer)
         cache.mid.pointer.update(from: x.pointer, count: n * d)
-        Linear.forward(y: cache.mid.pointer, ldy: d, x: cache.attnOut.pointer, ldx: a, w: param(l.wo),
-                       n: n, inDim: a, outDim: d, accumulate: true)
-        RMSNorm.forward(y: cache.ffnIn.pointer, rstd: cache.ffnRstd.pointer, x: cache.mid.pointer,
-                        gain: param(l.ffnNorm), n: n, d: d, eps: eps)
+        Linear.forward(
+            y: cache.mid.pointer, ldy: d, x: cache.attnOut.pointer, ldx: a, w: param(l.wo),
+            n: n, inDim: a, outDim: d, accumulate: true)
+        RMSNorm.forward(
+            y: cache.ffnIn.pointer, rstd: cache.ffnRstd.pointer, x: cache.mid.pointer,
+            gain: param(l.ffnNorm), n: n, d: d, eps: eps)
         let next = Buffer<T>(count: n * d)
         next.pointer.update(from: cache.mid.pointer, count: n * d)
         stats.flops += 2 * Double(n) * Double(d) * Double(4 * a)
         for s in pass.batch.segments { stats.flops += 4 * Double(s.count) * Double(s.count + 1) / 2 * Double(a) }
         if l.isMoE {
-            let moe = moeLayer.forward(y: next.pointer, x: cache.ffnIn.pointer, n: n, w: moeWeights(l, params.pointer),
-                                       training: pass.training)
+            let moe = moeLayer.forward(
+                y: next.pointer, x: cache.ffnIn.pointer, n: n, w: moeWeights(l, params.pointer),
+                training: pass.training)
             cache.moe = moe
             let r = moe.routing
             routingObserver?(stats.auxLoss.count, r)
@@ -230,8 +249,9 @@ public final class MoEModel<T: TrainScalar> {
             stats.flops += 2 * kept * Double(3 * d * f) + 2 * Double(n) * Double(d * c.experts)
         } else if let ffn = l.ffn {
             let hidden = Buffer<T>(count: n * 2 * f), act = Buffer<T>(count: n * f)
-            SwiGLU.forward(y: next.pointer, a: hidden.pointer, u: act.pointer, x: cache.ffnIn.pointer,
-                           wIn: param(ffn.wIn), wOut: param(ffn.wOut), n: n, d: d, f: f, accumulate: true)
+            SwiGLU.forward(
+                y: next.pointer, a: hidden.pointer, u: act.pointer, x: cache.ffnIn.pointer,
+                wIn: param(ffn.wIn), wOut: param(ffn.wOut), n: n, d: d, f: f, accumulate: true)
             cache.ffnHidden = hidden
             cache.ffnAct = act
             stats.flops += 2 * Double(n) * Double(3 * d * f)
@@ -246,30 +266,37 @@ public final class MoEModel<T: TrainScalar> {
         // next = mid + FFN(RMSNorm(mid)).
         let dFfnIn = Buffer<T>(count: n * d)
         if l.isMoE, let moe = cache.moe {
-            moeLayer.backward(dx: dFfnIn.pointer, dy: dx.pointer, x: cache.ffnIn.pointer, n: n,
-                              w: moeWeights(l, params.pointer), grads: moeWeights(l, grads.pointer), cache: moe,
-                              auxScale: pass.auxScale, zScale: pass.zScale)
+            moeLayer.backward(
+                dx: dFfnIn.pointer, dy: dx.pointer, x: cache.ffnIn.pointer, n: n,
+                w: moeWeights(l, params.pointer), grads: moeWeights(l, grads.pointer), cache: moe,
+                auxScale: pass.auxScale, zScale: pass.zScale)
         } else if let ffn = l.ffn, let hidden = cache.ffnHidden, let act = cache.ffnAct {
-            SwiGLU.backward(dx: dFfnIn.pointer, dwIn: grad(ffn.wIn), dwOut: grad(ffn.wOut), dy: dx.pointer,
-                            x: cache.ffnIn.pointer, a: hidden.pointer, u: act.pointer, wIn: param(ffn.wIn),
-                            wOut: param(ffn.wOut), n: n, d: d, f: f)
+            SwiGLU.backward(
+                dx: dFfnIn.pointer, dwIn: grad(ffn.wIn), dwOut: grad(ffn.wOut), dy: dx.pointer,
+                x: cache.ffnIn.pointer, a: hidden.pointer, u: act.pointer, wIn: param(ffn.wIn),
+                wOut: param(ffn.wOut), n: n, d: d, f: f)
         }
-        RMSNorm.backward(dx: dx.pointer, dgain: grad(l.ffnNorm), dy: dFfnIn.pointer, x: cache.mid.pointer,
-                         rstd: cache.ffnRstd.pointer, gain: param(l.ffnNorm), n: n, d: d)
+        RMSNorm.backward(
+            dx: dx.pointer, dgain: grad(l.ffnNorm), dy: dFfnIn.pointer, x: cache.mid.pointer,
+            rstd: cache.ffnRstd.pointer, gain: param(l.ffnNorm), n: n, d: d)
         // mid = x + Attn(RMSNorm(x)): output projection, attention, rotary, qkv projection, norm.
         let dAttnOut = Buffer<T>(count: n * a)
-        Linear.backward(dx: dAttnOut.pointer, lddx: a, dw: grad(l.wo), dy: dx.pointer, lddy: d,
-                        x: cache.attnOut.pointer, ldx: a, w: param(l.wo), n: n, inDim: a, outDim: d)
+        Linear.backward(
+            dx: dAttnOut.pointer, lddx: a, dw: grad(l.wo), dy: dx.pointer, lddy: d,
+            x: cache.attnOut.pointer, ldx: a, w: param(l.wo), n: n, inDim: a, outDim: d)
         let dqkv = Buffer<T>(count: n * 3 * a)
-        pass.attention.backward(dqkv: dqkv.pointer, dOut: dAttnOut.pointer, out: cache.attnOut.pointer,
-                                lse: cache.lse.pointer, qkv: cache.qkv.pointer, segments: pass.batch.segments,
-                                prefix: pass.prefix, scratchP: pass.scratch.pointer, scratchD: pass.scratch2.pointer)
+        pass.attention.backward(
+            dqkv: dqkv.pointer, dOut: dAttnOut.pointer, out: cache.attnOut.pointer,
+            lse: cache.lse.pointer, qkv: cache.qkv.pointer, segments: pass.batch.segments,
+            prefix: pass.prefix, scratchP: pass.scratch.pointer, scratchD: pass.scratch2.pointer)
         pass.rotary.apply(dqkv.pointer, positions: pass.batch.positions, heads: c.heads, inverse: true)
         let dAttnIn = Buffer<T>(count: n * d)
-        Linear.backward(dx: dAttnIn.pointer, lddx: d, dw: grad(l.wqkv), dy: dqkv.pointer, lddy: 3 * a,
-                        x: cache.attnIn.pointer, ldx: d, w: param(l.wqkv), n: n, inDim: d, outDim: 3 * a)
-        RMSNorm.backward(dx: dx.pointer, dgain: grad(l.attnNorm), dy: dAttnIn.pointer, x: cache.input.pointer,
-                         rstd: cache.attnRstd.pointer, gain: param(l.attnNorm), n: n, d: d)
+        Linear.backward(
+            dx: dAttnIn.pointer, lddx: d, dw: grad(l.wqkv), dy: dqkv.pointer, lddy: 3 * a,
+            x: cache.attnIn.pointer, ldx: d, w: param(l.wqkv), n: n, inDim: d, outDim: 3 * a)
+        RMSNorm.backward(
+            dx: dx.pointer, dgain: grad(l.attnNorm), dy: dAttnIn.pointer, x: cache.input.pointer,
+            rstd: cache.attnRstd.pointer, gain: param(l.attnNorm), n: n, d: d)
     }
 
     public func zeroGrad() { grads.zero() }

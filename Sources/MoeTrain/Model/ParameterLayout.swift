@@ -55,19 +55,26 @@ public struct ParameterLayout: Sendable {
                 let router = add(p + "moe.router", [c.experts, d])
                 var experts: [FFNOffsets] = []
                 for e in 0..<c.experts {
-                    experts.append(FFNOffsets(wIn: add(p + "moe.experts.\(e).w_in", [2 * f, d]),
-                                              wOut: add(p + "moe.experts.\(e).w_out", [d, f])))
+                    experts.append(
+                        FFNOffsets(
+                            wIn: add(p + "moe.experts.\(e).w_in", [2 * f, d]),
+                            wOut: add(p + "moe.experts.\(e).w_out", [d, f])))
                 }
                 var shared: FFNOffsets?
                 if c.sharedExpert {
-                    shared = FFNOffsets(wIn: add(p + "moe.shared.w_in", [2 * f, d]), wOut: add(p + "moe.shared.w_out", [d, f]))
+                    shared = FFNOffsets(
+                        wIn: add(p + "moe.shared.w_in", [2 * f, d]), wOut: add(p + "moe.shared.w_out", [d, f]))
                 }
-                layers.append(LayerOffsets(attnNorm: attnNorm, wqkv: wqkv, wo: wo, ffnNorm: ffnNorm, ffn: shared,
-                                           router: router, experts: experts))
+                layers.append(
+                    LayerOffsets(
+                        attnNorm: attnNorm, wqkv: wqkv, wo: wo, ffnNorm: ffnNorm, ffn: shared,
+                        router: router, experts: experts))
             } else {
                 let ffn = FFNOffsets(wIn: add(p + "ffn.w_in", [2 * f, d]), wOut: add(p + "ffn.w_out", [d, f]))
-                layers.append(LayerOffsets(attnNorm: attnNorm, wqkv: wqkv, wo: wo, ffnNorm: ffnNorm, ffn: ffn,
-                                           router: nil, experts: []))
+                layers.append(
+                    LayerOffsets(
+                        attnNorm: attnNorm, wqkv: wqkv, wo: wo, ffnNorm: ffnNorm, ffn: ffn,
+                        router: nil, experts: []))
             }
         }
         finalNorm = add("final_norm.weight", [d])

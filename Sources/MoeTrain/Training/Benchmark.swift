@@ -25,8 +25,9 @@ public enum TrainBenchmark {
         var best = Double.infinity
         for r in 0...reps {
             let t0 = clock.now
-            Float.gemm(transA: false, transB: transB, m: m, n: n, k: k, alpha: 1, a: a.pointer, lda: k, b: b.pointer,
-                       ldb: transB ? k : n, beta: 0, c: c.pointer, ldc: n)
+            Float.gemm(
+                transA: false, transB: transB, m: m, n: n, k: k, alpha: 1, a: a.pointer, lda: k, b: b.pointer,
+                ldb: transB ? k : n, beta: 0, c: c.pointer, ldc: n)
             let dt = seconds(clock.now - t0)
             if r > 0 { best = min(best, dt) }
         }
@@ -52,13 +53,16 @@ public enum TrainBenchmark {
                 }
                 s += 1
             }
-            return PackedRow(tokens: tokens, lossMask: [UInt8](repeating: 1, count: seqLen), segmentIds: seg, positions: pos,
-                             prefix: [UInt8](repeating: 0, count: seqLen), origin: "synthetic row \(r)")
+            return PackedRow(
+                tokens: tokens, lossMask: [UInt8](repeating: 1, count: seqLen), segmentIds: seg, positions: pos,
+                prefix: [UInt8](repeating: 0, count: seqLen), origin: "synthetic row \(r)")
         }
     }
 
     /// Runs `steps` full training steps (forward, backward, AdamW) of `rowsPerStep` rows after one warm-up step.
-    public static func run(config: ModelConfig, rowsPerStep: Int, seqLen: Int, steps: Int, threads: Int) throws -> Result {
+    public static func run(config: ModelConfig, rowsPerStep: Int, seqLen: Int, steps: Int, threads: Int) throws
+        -> Result
+    {
         BLASThreads.set(threads)
         let model = try MoEModel<Float>(config: config, options: MoEOptions(), seed: 1)
         let optimizer = AdamW<Float>(count: model.layout.total, settings: AdamWSettings())
@@ -69,21 +73,24 @@ public enum TrainBenchmark {
         let squareBefore = sgemmGFLOPS(m: 1024, n: 1024, k: 1024)
         var total = 0.0, flops = 0.0, tokens = 0
         for s in 0...steps {
-            let batch = try TokenBatch(rows: Array(rows[(s * rowsPerStep)..<((s + 1) * rowsPerStep)]), vocabSize: config.vocabSize)
+            let batch = try TokenBatch(
+                rows: Array(rows[(s * rowsPerStep)..<((s + 1) * rowsPerStep)]), vocabSize: config.vocabSize)
             let t0 = clock.now
             model.zeroGrad()
             let stats = model.run(batch, scales: LossScales(targetsInStep: batch.targetCount, microBatchWeight: 1))
             let norm = AdamW<Float>.norm(model.grads)
-            optimizer.update(params: model.params, grads: model.grads, layout: model.layout, lr: 1e-3,
-                             gradScale: norm > 1 ? 1 / norm : 1)
+            optimizer.update(
+                params: model.params, grads: model.grads, layout: model.layout, lr: 1e-3,
+                gradScale: norm > 1 ? 1 / norm : 1)
             let dt = seconds(clock.now - t0)
             if s > 0 { total += dt; flops += stats.flops; tokens += stats.tokens }
         }
         let square = max(squareBefore, sgemmGFLOPS(m: 1024, n: 1024, k: 1024))
         // A typical product of the step: tokens × (2·ffn) × d, as in every FFN's input projection.
         let shaped = sgemmGFLOPS(m: rowsPerStep * seqLen, n: 2 * config.ffnDim, k: config.dModel, transB: true)
-        return Result(config: config.name, tokensPerStep: tokens / max(1, steps), secondsPerStep: total / Double(max(1, steps)),
-                      tokensPerSecond: Double(tokens) / total, modelGFLOPS: flops / total / 1e9,
-                      sgemmSquareGFLOPS: square, sgemmModelShapeGFLOPS: shaped, threads: threads)
+        return Result(
+            config: config.name, tokensPerStep: tokens / max(1, steps), secondsPerStep: total / Double(max(1, steps)),
+            tokensPerSecond: Double(tokens) / total, modelGFLOPS: flops / total / 1e9,
+            sgemmSquareGFLOPS: square, sgemmModelShapeGFLOPS: shaped, threads: threads)
     }
 }

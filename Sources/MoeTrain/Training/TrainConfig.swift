@@ -19,9 +19,11 @@ public struct TrainConfig: Sendable, Equatable, Codable {
     public var evalRows: Int = 0
     public var evalEvery: Int = 0
 
-    public init(model: ModelConfig, moe: MoEOptions = MoEOptions(), optimizer: AdamWSettings = AdamWSettings(),
-                schedule: LRSchedule, batchRows: Int = 1, accumulation: Int = 1, shuffle: Bool = true, seed: UInt64 = 0,
-                initStd: Double = 0.02, checkpointEvery: Int = 50) {
+    public init(
+        model: ModelConfig, moe: MoEOptions = MoEOptions(), optimizer: AdamWSettings = AdamWSettings(),
+        schedule: LRSchedule, batchRows: Int = 1, accumulation: Int = 1, shuffle: Bool = true, seed: UInt64 = 0,
+        initStd: Double = 0.02, checkpointEvery: Int = 50
+    ) {
         self.model = model
         self.moe = moe
         self.optimizer = optimizer

@@ -37,10 +37,12 @@ public struct StepRecord: Sendable, Equatable {
 
     /// The terminal line.
     public var line: String {
-        let loads = expertLoad.map { l in String(format: "%.2f-%.2f", l.min() ?? 0, l.max() ?? 0) }.joined(separator: ",")
+        let loads = expertLoad.map { l in String(format: "%.2f-%.2f", l.min() ?? 0, l.max() ?? 0) }.joined(
+            separator: ",")
         let drops = droppedFraction.map { String(format: "%.1f%%", $0 * 100) }.joined(separator: ",")
-        return String(format: "step %5d | loss %.4f (ce %.4f aux %.3f rz %.3f oz %.2f) | lr %.2e | gn %.2f | %6.0f tok/s",
-                      step, loss, crossEntropy, auxLoss, routerZLoss, outputZLoss, learningRate, gradNorm, tokensPerSecond)
+        return String(
+            format: "step %5d | loss %.4f (ce %.4f aux %.3f rz %.3f oz %.2f) | lr %.2e | gn %.2f | %6.0f tok/s",
+            step, loss, crossEntropy, auxLoss, routerZLoss, outputZLoss, learningRate, gradNorm, tokensPerSecond)
             + " | load " + loads + " | dropped " + drops
             + (evalCrossEntropy.map { String(format: " | eval ce %.4f", $0) } ?? "")
     }

@@ -1,8 +1,8 @@
+import FileSupport
 import Foundation
+import JSON
 import MDS
 import PackedFormat
-import FileSupport
-import JSON
 
 /// The training loop: reads packed rows, runs forward/backward per micro-batch, clips, steps AdamW,
 /// logs, and checkpoints (atomically, and never from a broken state).
@@ -28,8 +28,10 @@ public final class Trainer {
     static let format = "moe-data-train-checkpoint/1"
 
     /// Starts a fresh run in `outDir`, or with `resume` continues the one whose checkpoint is there.
-    public init(config requested: TrainConfig, dataset: PackedDataset, outDir: URL, resume: Bool,
-                say: @escaping (String) -> Void) throws {
+    public init(
+        config requested: TrainConfig, dataset: PackedDataset, outDir: URL, resume: Bool,
+        say: @escaping (String) -> Void
+    ) throws {
         let fm = FileManager.default
         self.outDir = outDir
         self.dataset = dataset
@@ -40,56 +42,66 @@ public final class Trainer {
         if resume {
             let file = try SafeTensors.read(checkpointPath)
             guard file.metadata["format"] == Trainer.format, let json = file.metadata["config"] else {
-                throw TrainError("\(checkpointPath.path): not a moe-data trainer checkpoint (metadata 'format'/'config' missing)")
+                throw TrainError(
+                    "\(checkpointPath.path): not a moe-data trainer checkpoint (metadata 'format'/'config' missing)")
             }
             let savedConfig = try TrainConfig.from(json: json, source: checkpointPath.path)
             var comparable = requested
             comparable.schedule.totalSteps = savedConfig.schedule.totalSteps
             guard comparable == savedConfig else {
                 let fields = comparable.differences(from: savedConfig).prefix(8).joined(separator: "; ")
-                throw TrainError("\(checkpointPath.path): the run was started with a different configuration; a resumed run "
-                    + "must use the same flags (only --steps may change). Differs: \(fields)")
+                throw TrainError(
+                    "\(checkpointPath.path): the run was started with a different configuration; a resumed run "
+                        + "must use the same flags (only --steps may change). Differs: \(fields)")
             }
             config = savedConfig
             config.schedule.totalSteps = requested.schedule.totalSteps
             saved = file
         } else if fm.fileExists(atPath: checkpointPath.path) {
-            throw TrainError("\(checkpointPath.path) exists: pass --resume to continue that run, or choose another --out")
+            throw TrainError(
+                "\(checkpointPath.path) exists: pass --resume to continue that run, or choose another --out")
         }
         try config.validate()
         guard dataset.info.vocabSize <= config.model.vocabSize else {
             let metadata = dataset.directory.appendingPathComponent(PackedLayout.metadataFile).path
-            throw TrainError("\(metadata): vocab_size \(dataset.info.vocabSize) "
-                + "is larger than the model's embedding (\(config.model.vocabSize) rows, config '\(config.model.name)'); "
-                + "the tokenizer's ids would index past the table")
+            throw TrainError(
+                "\(metadata): vocab_size \(dataset.info.vocabSize) "
+                    + "is larger than the model's embedding (\(config.model.vocabSize) rows, config "
+                        + "'\(config.model.name)'); "
+                    + "the tokenizer's ids would index past the table")
         }
         guard config.evalRows >= 0, config.evalRows < dataset.rowCount else {
-            throw TrainError("--eval-rows \(config.evalRows) must leave training rows (the dataset has \(dataset.rowCount))")
+            throw TrainError(
+                "--eval-rows \(config.evalRows) must leave training rows (the dataset has \(dataset.rowCount))")
         }
         guard config.batchRows <= dataset.rowCount - config.evalRows else {
-            throw TrainError("--batch-rows \(config.batchRows) is more than the \(dataset.rowCount - config.evalRows) "
-                + "training rows of \(dataset.directory.path)")
+            throw TrainError(
+                "--batch-rows \(config.batchRows) is more than the \(dataset.rowCount - config.evalRows) "
+                    + "training rows of \(dataset.directory.path)")
         }
         let needed = config.estimatedBytes(seqLen: dataset.info.seqLen)
         let physical = Double(ProcessInfo.processInfo.physicalMemory)
         guard needed < physical else {
-            throw TrainError(String(
-                format: "config '%@' with --batch-rows %d needs at least %.1f GB, more than this machine's "
-                + "%.1f GB of memory; use fewer --batch-rows (and --accumulate to keep the batch)",
-                config.model.name, config.batchRows, needed / 1e9, physical / 1e9))
+            throw TrainError(
+                String(
+                    format: "config '%@' with --batch-rows %d needs at least %.1f GB, more than this machine's "
+                        + "%.1f GB of memory; use fewer --batch-rows (and --accumulate to keep the batch)",
+                    config.model.name, config.batchRows, needed / 1e9, physical / 1e9))
         }
         self.config = config
-        model = try MoEModel<Float>(config: config.model, options: config.moe, seed: config.seed, initStd: config.initStd)
+        model = try MoEModel<Float>(
+            config: config.model, options: config.moe, seed: config.seed, initStd: config.initStd)
         optimizer = AdamW<Float>(count: model.layout.total, settings: config.optimizer)
-        stream = RowStream(dataset: dataset, shuffle: config.shuffle, seed: config.seed,
-                           rows: 0..<(dataset.rowCount - config.evalRows))
+        stream = RowStream(
+            dataset: dataset, shuffle: config.shuffle, seed: config.seed,
+            rows: 0..<(dataset.rowCount - config.evalRows))
         if let saved {
             var position = DataPosition()
             try loadState(saved, position: &position)
             guard requested.schedule.totalSteps > step else {
                 throw TrainError(
                     "\(checkpointPath.path) is at step \(step): --steps \(requested.schedule.totalSteps) must be "
-                    + "more than that to continue the run")
+                        + "more than that to continue the run")
             }
             stream.seek(to: position)
             records = try Trainer.readLog(outDir.appendingPathComponent("train_log.jsonl"), upTo: step)
@@ -103,7 +115,9 @@ public final class Trainer {
 
     private func loadState(_ file: SafeTensors.File, position: inout DataPosition) throws {
         func int(_ key: String) throws -> Int {
-            guard let s = file.metadata[key], let v = Int(s), v >= 0 else { throw TrainError("\(file.path): metadata '\(key)' missing or invalid") }
+            guard let s = file.metadata[key], let v = Int(s), v >= 0 else {
+                throw TrainError("\(file.path): metadata '\(key)' missing or invalid")
+            }
             return v
         }
         step = try int("step")
@@ -112,7 +126,9 @@ public final class Trainer {
         for t in model.layout.tensors {
             for (prefix, buffer) in [("", model.params), ("adam_m.", optimizer.m), ("adam_v.", optimizer.v)] {
                 let values = try file.floats(prefix + t.name, shape: t.shape)
-                values.withUnsafeBufferPointer { (buffer.pointer + t.offset).update(from: $0.baseAddress!, count: t.count) }
+                values.withUnsafeBufferPointer {
+                    (buffer.pointer + t.offset).update(from: $0.baseAddress!, count: t.count)
+                }
             }
         }
     }
@@ -126,16 +142,25 @@ public final class Trainer {
             }
             if s > step { break }
             func num(_ k: String) -> Double {
-                switch json[k] { case .double(let d): return d; case .int(let v): return Double(v); default: return 0 }
+                switch json[k] {
+                case .double(let d): return d;
+                case .int(let v): return Double(v);
+                default: return 0
+                }
             }
-            var record = StepRecord(step: Int(s), loss: num("loss"), crossEntropy: num("ce"), auxLoss: num("aux_loss"),
-                                  routerZLoss: num("router_z_loss"), outputZLoss: num("output_z_loss"), learningRate: num("lr"),
-                                  gradNorm: num("grad_norm"), tokens: Int(num("tokens")), targets: Int(num("targets")),
-                                  tokensPerSecond: num("tokens_per_s"),
-                                  expertLoad: json["expert_load"]?.arrayValue?.map { $0.arrayValue?.map { v in
-                                      if case .double(let d) = v { return d }; return Double(v.intValue ?? 0) } ?? [] } ?? [],
-                                  droppedFraction: json["dropped_fraction"]?.arrayValue?.map {
-                                      if case .double(let d) = $0 { return d }; return Double($0.intValue ?? 0) } ?? [])
+            var record = StepRecord(
+                step: Int(s), loss: num("loss"), crossEntropy: num("ce"), auxLoss: num("aux_loss"),
+                routerZLoss: num("router_z_loss"), outputZLoss: num("output_z_loss"), learningRate: num("lr"),
+                gradNorm: num("grad_norm"), tokens: Int(num("tokens")), targets: Int(num("targets")),
+                tokensPerSecond: num("tokens_per_s"),
+                expertLoad: json["expert_load"]?.arrayValue?.map {
+                    $0.arrayValue?.map { v in
+                        if case .double(let d) = v { return d }; return Double(v.intValue ?? 0)
+                    } ?? []
+                } ?? [],
+                droppedFraction: json["dropped_fraction"]?.arrayValue?.map {
+                    if case .double(let d) = $0 { return d }; return Double($0.intValue ?? 0)
+                } ?? [])
             if json["eval_ce"] != nil { record.evalCrossEntropy = num("eval_ce") }
             out.append(record)
         }
@@ -183,8 +208,10 @@ public final class Trainer {
         for _ in 0..<rowsPerStep { rows.append(try stream.next()) }
         var batches: [TokenBatch] = []
         for k in 0..<config.accumulation {
-            batches.append(try TokenBatch(rows: Array(rows[(k * config.batchRows)..<((k + 1) * config.batchRows)]),
-                                          vocabSize: config.model.vocabSize))
+            batches.append(
+                try TokenBatch(
+                    rows: Array(rows[(k * config.batchRows)..<((k + 1) * config.batchRows)]),
+                    vocabSize: config.model.vocabSize))
         }
         let targets = batches.reduce(0) { $0 + $1.targetCount }
         let scales = LossScales(targetsInStep: targets, microBatchWeight: 1 / Double(config.accumulation))
@@ -214,34 +241,44 @@ public final class Trainer {
         let loss = ce + m.auxLossWeight * aux + m.routerZLossWeight * rz + m.outputZLossWeight * oz
         let where_ = "step \(step + 1) (data epoch \(stream.position.epoch), row \(stream.position.cursor))"
         guard loss.isFinite else {
-            throw TrainError("\(where_): loss is \(loss) (cross-entropy \(ce), balance \(aux), router z \(rz), output z \(oz)); "
-                + "stopping without writing a checkpoint; \(lastGood)")
+            throw TrainError(
+                "\(where_): loss is \(loss) (cross-entropy \(ce), balance \(aux), router z \(rz), output z \(oz)); "
+                    + "stopping without writing a checkpoint; \(lastGood)")
         }
         let norm = AdamW<Float>.norm(model.grads)
         guard norm.isFinite else {
-            throw TrainError("\(where_): gradient norm is \(norm) though the loss is \(loss); stopping without writing a checkpoint; \(lastGood)")
+            throw TrainError(
+                "\(where_): gradient norm is \(norm) though the loss is \(loss); stopping without writing a "
+                    + "checkpoint; \(lastGood)"
+            )
         }
         let clip = config.optimizer.clipNorm
         let lr = config.schedule.rate(step: step)
-        optimizer.update(params: model.params, grads: model.grads, layout: model.layout, lr: lr,
-                         gradScale: clip > 0 && norm > clip ? clip / norm : 1)
-        return StepRecord(step: step + 1, loss: loss, crossEntropy: ce, auxLoss: aux, routerZLoss: rz, outputZLoss: oz,
-                          learningRate: lr, gradNorm: norm, tokens: tokens, targets: targets, tokensPerSecond: 0,
-                          expertLoad: load.map { l in let s = Double(max(1, l.reduce(0, +))); return l.map { Double($0) / s } },
-                          droppedFraction: zip(dropped, assigned).map { Double($0) / Double(max(1, $1)) })
+        optimizer.update(
+            params: model.params, grads: model.grads, layout: model.layout, lr: lr,
+            gradScale: clip > 0 && norm > clip ? clip / norm : 1)
+        return StepRecord(
+            step: step + 1, loss: loss, crossEntropy: ce, auxLoss: aux, routerZLoss: rz, outputZLoss: oz,
+            learningRate: lr, gradNorm: norm, tokens: tokens, targets: targets, tokensPerSecond: 0,
+            expertLoad: load.map { l in
+                let s = Double(max(1, l.reduce(0, +))); return l.map { Double($0) / s }
+            },
+            droppedFraction: zip(dropped, assigned).map { Double($0) / Double(max(1, $1)) })
     }
 
     /// Cross-entropy over the held-out rows, in order, with the evaluation capacity factor.
     public func evaluate() throws -> Double {
-        let held = RowStream(dataset: dataset, shuffle: false, seed: 0,
-                             rows: (dataset.rowCount - config.evalRows)..<dataset.rowCount)
+        let held = RowStream(
+            dataset: dataset, shuffle: false, seed: 0,
+            rows: (dataset.rowCount - config.evalRows)..<dataset.rowCount)
         var ceSum = 0.0, targets = 0, done = 0
         while done < config.evalRows {
             let n = min(config.batchRows, config.evalRows - done)
             let rows = try (0..<n).map { _ in try held.next() }
             let batch = try TokenBatch(rows: rows, vocabSize: config.model.vocabSize)
-            let s = model.run(batch, scales: LossScales(targetsInStep: 1, microBatchWeight: 1), training: false,
-                              computeGradients: false)
+            let s = model.run(
+                batch, scales: LossScales(targetsInStep: 1, microBatchWeight: 1), training: false,
+                computeGradients: false)
             ceSum += s.head.ceSum
             targets += s.head.targets
             done += n
@@ -268,25 +305,29 @@ public final class Trainer {
         for t in model.layout.tensors {
             let p = model.params.pointer + t.offset
             for i in 0..<t.count where !p[i].isFinite {
-                throw TrainError("step \(step): parameter \(t.name)[\(i)] is \(p[i]); the checkpoint was not written; \(lastGood)")
+                throw TrainError(
+                    "step \(step): parameter \(t.name)[\(i)] is \(p[i]); the checkpoint was not written; \(lastGood)")
             }
         }
         var tensors: [(name: String, shape: [Int], values: UnsafeBufferPointer<Float>)] = []
         for (prefix, buffer) in [("", model.params), ("adam_m.", optimizer.m), ("adam_v.", optimizer.v)] {
             for t in model.layout.tensors {
-                tensors.append((prefix + t.name, t.shape, UnsafeBufferPointer(start: buffer.pointer + t.offset, count: t.count)))
+                tensors.append(
+                    (prefix + t.name, t.shape, UnsafeBufferPointer(start: buffer.pointer + t.offset, count: t.count)))
             }
         }
         let metadata = [
-            "format": Trainer.format, "config": try config.json(), "step": String(step), "adam_step": String(optimizer.step),
+            "format": Trainer.format, "config": try config.json(), "step": String(step),
+            "adam_step": String(optimizer.step),
             "data_epoch": String(stream.position.epoch), "data_cursor": String(stream.position.cursor),
         ]
         try AtomicFile.write(SafeTensors.encode(tensors, metadata: metadata), to: url ?? checkpointURL)
     }
 
     public func writePlot() throws {
-        let svg = LossPlot.svg(steps: records.map(\.step), losses: records.map(\.crossEntropy),
-                               title: "\(config.model.name): training cross-entropy")
+        let svg = LossPlot.svg(
+            steps: records.map(\.step), losses: records.map(\.crossEntropy),
+            title: "\(config.model.name): training cross-entropy")
         try AtomicFile.write(Array(svg.utf8), to: plotURL)
     }
 }

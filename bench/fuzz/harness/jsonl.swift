@@ -21,8 +21,9 @@ struct MemoryByteSource: ByteSource {
     }
 }
 
-let jsonlSource = SourceSpec(name: "fuzz", format: .jsonl, paths: [], textField: "text", domain: "web",
-                             language: nil, keep: ["meta", "url"], extensions: [:], idField: "id")
+let jsonlSource = SourceSpec(
+    name: "fuzz", format: .jsonl, paths: [], textField: "text", domain: "web",
+    language: nil, keep: ["meta", "url"], extensions: [:], idField: "id")
 /// Made once: JSONLReader's initializer opens its file and allocates a 1 MB line buffer, which
 /// would cost more than the parsing; each input gets a copy with an in-memory LineReader.
 nonisolated(unsafe) let templateReader: JSONLReader = {
@@ -40,8 +41,9 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let body = [UInt8](UnsafeBufferPointer(start: data + 1, count: size - 1))
     let maxLine = [64, 256, 4096, 1 << 20][control & 3]
     var reader = templateReader
-    reader.lines = LineReader(source: MemoryByteSource(bytes: body, chunk: 1 + (control >> 2)),
-                              maxLineBytes: maxLine, chunkSize: 16)
+    reader.lines = LineReader(
+        source: MemoryByteSource(bytes: body, chunk: 1 + (control >> 2)),
+        maxLineBytes: maxLine, chunkSize: 16)
     var lastLine = 0
     do {
         while let event = try reader.next() {

@@ -4,8 +4,10 @@
 // throw a MoeDataError; encoding a loaded model must not crash and must give ids in range.
 import Foundation
 
-let texts = ["Hello, world!  Two  spaces.", "naïve café — ﬁ ① Ａ", "\u{0}\t\n\r", "<0x41> ▁▁ x",
-             String(decoding: [0xFF, 0xC3, 0x28, 0xE2, 0x82, 0x41, 0xF0, 0x9F, 0x98, 0x80], as: UTF8.self)]
+let texts = [
+    "Hello, world!  Two  spaces.", "naïve café — ﬁ ① Ａ", "\u{0}\t\n\r", "<0x41> ▁▁ x",
+    String(decoding: [0xFF, 0xC3, 0x28, 0xE2, 0x82, 0x41, 0xF0, 0x9F, 0x98, 0x80], as: UTF8.self),
+]
 let rawTexts: [[UInt8]] = [[0xFF, 0xFE, 0x41], [0xE2, 0x82], [0xC0, 0x80, 0x20, 0x20]]
 
 @_cdecl("LLVMFuzzerTestOneInput")

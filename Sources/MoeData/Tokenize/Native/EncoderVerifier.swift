@@ -68,9 +68,12 @@ public struct EncoderVerifier: Sendable {
         let before = try tokenizer.decode(Array(expected[..<k])).utf8.count
         let offset = min(text.count, max(0, before - 1))  // the dummy-prefix space is not in the text
         let excerpt = String(decoding: text[offset..<min(text.count, offset + 40)], as: UTF8.self)
-        return (expected.count, Difference(
-            source: source, document: document, token: k, offset: offset,
-            library: Array(expected[k...].prefix(8)), native: Array(actual[k...].prefix(8)), excerpt: excerpt))
+        return (
+            expected.count,
+            Difference(
+                source: source, document: document, token: k, offset: offset,
+                library: Array(expected[k...].prefix(8)), native: Array(actual[k...].prefix(8)), excerpt: excerpt)
+        )
     }
 
     /// Every `every`-th document of each source of `manifest`, at most `maxBytes` of text in all.

@@ -39,7 +39,8 @@ public final class NativeUnigramEncoder: @unchecked Sendable {
 
     public init(model: SentencePieceModelFile, path: String) throws {
         guard model.modelType == .unigram else {
-            throw MoeDataError("tokenizer model \(path) is a \(model.modelType) model; the native encoder handles unigram models only")
+            throw MoeDataError(
+                "tokenizer model \(path) is a \(model.modelType) model; the native encoder handles unigram models only")
         }
         let table = try UnigramPieceTable(model: model, path: path)
         // Everything that can throw comes before the buffers below are allocated: a throwing
@@ -72,7 +73,8 @@ public final class NativeUnigramEncoder: @unchecked Sendable {
         passThrough = .allocate(capacity: 256)
         for b in 0..<256 {
             let byte = UInt8(b)
-            passThrough[b] = byte < 0x80 && (charsMap?.isInertBeforeASCII(byte) ?? true)
+            passThrough[b] =
+                byte < 0x80 && (charsMap?.isInertBeforeASCII(byte) ?? true)
                 && !(userSymbols?.hasKey(startingWith: byte) ?? false)
         }
         addDummyPrefix = model.addDummyPrefix

@@ -12,7 +12,10 @@ final class PrecompiledCharsMap: @unchecked Sendable {
 
     init(_ blob: [UInt8], path: String) throws {
         func bad(_ why: String) -> MoeDataError {
-            MoeDataError("tokenizer model \(path) is not a valid SentencePiece model: normalizer_spec.precompiled_charsmap \(why)")
+            MoeDataError(
+                "tokenizer model \(path) is not a valid SentencePiece model: normalizer_spec.precompiled_charsmap "
+                    + "\(why)"
+            )
         }
         guard blob.count > 4 else { throw bad("is \(blob.count) bytes, too short for its header") }
         let trieSize = Int(blob[0]) | Int(blob[1]) << 8 | Int(blob[2]) << 16 | Int(blob[3]) << 24
@@ -22,7 +25,8 @@ final class PrecompiledCharsMap: @unchecked Sendable {
         units = .allocate(capacity: trieSize / 4)
         for i in 0..<units.count {
             let o = 4 + 4 * i
-            units[i] = UInt32(blob[o]) | UInt32(blob[o + 1]) << 8 | UInt32(blob[o + 2]) << 16 | UInt32(blob[o + 3]) << 24
+            units[i] =
+                UInt32(blob[o]) | UInt32(blob[o + 1]) << 8 | UInt32(blob[o + 2]) << 16 | UInt32(blob[o + 3]) << 24
         }
         replacements = .allocate(capacity: blob.count - 4 - trieSize + 1)
         _ = replacements.initialize(from: blob[(4 + trieSize)...] + [0])
@@ -38,31 +42,31 @@ final class PrecompiledCharsMap: @unchecked Sendable {
     /// Follows darts-clone's `commonPrefixSearch` (label check, offset xor), keeping the longest.
     @inline(__always)
     func longestMatch(_ input: UnsafePointer<UInt8>, _ count: Int) -> (length: Int, start: Int, end: Int) {
-            let u = units
-            let n = u.count
-            var id = 0
-            var unit = u[0]
+        let u = units
+        let n = u.count
+        var id = 0
+        var unit = u[0]
+        id ^= Self.offset(unit)
+        var best = -1
+        var bestValue = 0
+        for i in 0..<count {
+            let c = Int(input[i])
+            id ^= c
+            guard id < n else { break }
+            unit = u[id]
+            guard (unit & 0x8000_00FF) == UInt32(c) else { break }
             id ^= Self.offset(unit)
-            var best = -1
-            var bestValue = 0
-            for i in 0..<count {
-                let c = Int(input[i])
-                id ^= c
-                guard id < n else { break }
-                unit = u[id]
-                guard (unit & 0x8000_00FF) == UInt32(c) else { break }
-                id ^= Self.offset(unit)
-                guard id < n else { break }
-                if (unit >> 8) & 1 == 1 {
-                    best = i + 1
-                    bestValue = Int(u[id] & 0x7FFF_FFFF)
-                }
+            guard id < n else { break }
+            if (unit >> 8) & 1 == 1 {
+                best = i + 1
+                bestValue = Int(u[id] & 0x7FFF_FFFF)
             }
-            guard best > 0, bestValue < replacements.count - 1 else { return (0, 0, 0) }
-            let start = bestValue
-            var end = start
-            while replacements[end] != 0 { end += 1 }
-            return (best, start, end)
+        }
+        guard best > 0, bestValue < replacements.count - 1 else { return (0, 0, 0) }
+        let start = bestValue
+        var end = start
+        while replacements[end] != 0 { end += 1 }
+        return (best, start, end)
     }
 
     /// True when byte `b` followed by any ASCII byte (or nothing) matches no rule: no rule is

@@ -36,7 +36,10 @@ public struct SentencePieceModelFile: Sendable {
         var reader = WireReader(bytes: bytes[...], path: path, message: "ModelProto")
         while let (field, wire) = try reader.nextField() {
             switch (field, wire) {
-            case (1, 2): pieces.append(try Self.parsePiece(reader.subReader(message: "SentencePiece #\(pieces.count)"), index: pieces.count))
+            case (1, 2):
+                pieces.append(
+                    try Self.parsePiece(
+                        reader.subReader(message: "SentencePiece #\(pieces.count)"), index: pieces.count))
             case (2, 2): try parseTrainerSpec(reader.subReader(message: "TrainerSpec"))
             case (3, 2): try parseNormalizerSpec(reader.subReader(message: "NormalizerSpec"))
             default: try reader.skip(wire)
@@ -116,7 +119,8 @@ struct WireReader {
     }
 
     func error(_ what: String) -> MoeDataError {
-        MoeDataError("tokenizer model \(path) is not a valid SentencePiece model: \(message) at byte \(position): \(what)")
+        MoeDataError(
+            "tokenizer model \(path) is not a valid SentencePiece model: \(message) at byte \(position): \(what)")
     }
 
     mutating func nextField() throws -> (Int, Int)? {

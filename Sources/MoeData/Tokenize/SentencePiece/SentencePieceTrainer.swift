@@ -15,8 +15,10 @@ enum SentencePieceTrainer {
 
     /// Trains with `arguments` (flag names as `spm_train --help` lists them) on `sentences`,
     /// consumed once on the calling thread, and writes the model to `modelPath`.
-    static func train(arguments: [(String, String)], seed: UInt32, verbose: Bool,
-                      sentences: some Sequence<String>, modelPath: String) -> Outcome {
+    static func train(
+        arguments: [(String, String)], seed: UInt32, verbose: Bool,
+        sentences: some Sequence<String>, modelPath: String
+    ) -> Outcome {
         let feed = SentenceFeed(sentences.makeIterator())
         spm_set_min_log_level(verbose ? 0 : 2)
         spm_set_random_seed(seed)
@@ -34,8 +36,9 @@ enum SentencePieceTrainer {
             }
         }
         withExtendedLifetime(feed) {}
-        return Outcome(failure: rc == 0 ? nil : SentencePieceProcessor.message(err),
-                       sentences: feed.sentences, bytes: feed.bytes)
+        return Outcome(
+            failure: rc == 0 ? nil : SentencePieceProcessor.message(err),
+            sentences: feed.sentences, bytes: feed.bytes)
     }
 
     private static func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {

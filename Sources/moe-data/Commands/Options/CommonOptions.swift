@@ -13,8 +13,9 @@ struct CommonOptions: ParsableArguments {
     /// The manifest's tokenizer, trained first when the manifest says how and the model does not exist
     /// (its sample drawn with `seed`, default 0).
     func tokenizer(for manifest: Manifest, seed: UInt64? = nil) throws -> Tokenizer {
-        try TokenizerSetup.load(manifest: manifest, quiet: quiet, engine: engine.tokenizerEngine,
-                                seed: seed)
+        try TokenizerSetup.load(
+            manifest: manifest, quiet: quiet, engine: engine.tokenizerEngine,
+            seed: seed)
     }
 
     /// Ingest's options: these, and whether to forget earlier work (`--restart`).

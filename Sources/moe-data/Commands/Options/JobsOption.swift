@@ -41,14 +41,16 @@ enum TokenizingJobs: JobsUse {
 
 /// OpenBLAS threads, the only threads `train` and `analyze` use.
 enum BLASJobs: JobsUse {
-    static let help = "OpenBLAS threads, the only threads the trainer uses (default: all cores). "
+    static let help =
+        "OpenBLAS threads, the only threads the trainer uses (default: all cores). "
         + "Float sums follow the thread count, so losses differ slightly with it."
     static var defaultCount: Int { allCores }
 }
 
 /// libsentencepiece's trainer threads (`tokenizer train`).
 enum SentencePieceTrainerJobs: JobsUse {
-    static let help = "Threads of libsentencepiece's trainer (default: 2, not all cores: the trainer splits the "
+    static let help =
+        "Threads of libsentencepiece's trainer (default: 2, not all cores: the trainer splits the "
         + "sample among its threads, so the model changes with their number; a fixed default gives the same "
         + "model on every machine)."
     static var defaultCount: Int { TokenizerTrainingOptions.reproducibleThreads }

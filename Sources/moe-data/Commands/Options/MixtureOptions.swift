@@ -6,8 +6,9 @@ struct MixtureOptions: ParsableArguments {
     @Option(help: "The mixture: a file, or a preset built into the binary (openmoe-base, openmoe-8b, openmoe-34b).")
     var mixture: String
 
-    @Option(help: ArgumentHelp(
-        "Scale the mixture to this many source tokens (e.g. 2000000, 2M), keeping phase boundaries proportional."))
+    @Option(
+        help: ArgumentHelp(
+            "Scale the mixture to this many source tokens (e.g. 2000000, 2M), keeping phase boundaries proportional."))
     var totalTokens: String?
 
     @Option(help: "Override every source's max_epochs (how many passes over a source the mixture may make).")

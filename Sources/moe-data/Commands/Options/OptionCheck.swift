@@ -13,21 +13,26 @@ enum OptionCheck {
 
     static func int(_ value: Int?, _ name: String, _ range: ClosedRange<Int>, _ why: String = "") throws {
         guard let value, !range.contains(value) else { return }
-        let bounds = range.upperBound == maxCount ? "at least \(range.lowerBound)"
+        let bounds =
+            range.upperBound == maxCount
+            ? "at least \(range.lowerBound)"
             : "between \(range.lowerBound) and \(range.upperBound)"
         throw ValidationError("\(name) \(value) must be \(bounds)\(why.isEmpty ? "" : " (\(why))")")
     }
 
     /// A finite number in `range`; `exclusiveLower` refuses the lower bound itself (e.g. a learning rate of 0).
-    static func double(_ value: Double?, _ name: String, _ range: ClosedRange<Double>, exclusiveLower: Bool = false,
-                       _ why: String = "") throws {
+    static func double(
+        _ value: Double?, _ name: String, _ range: ClosedRange<Double>, exclusiveLower: Bool = false,
+        _ why: String = ""
+    ) throws {
         guard let value else { return }
         guard value.isFinite else { throw ValidationError("\(name) \(value) is not a finite number") }
         let aboveLow = exclusiveLower ? value > range.lowerBound : value >= range.lowerBound
         if aboveLow && value <= range.upperBound { return }
         let lowText = exclusiveLower ? "above \(format(range.lowerBound))" : "at least \(format(range.lowerBound))"
-        throw ValidationError("\(name) \(value) must be \(lowText) and at most \(format(range.upperBound))"
-            + (why.isEmpty ? "" : " (\(why))"))
+        throw ValidationError(
+            "\(name) \(value) must be \(lowText) and at most \(format(range.upperBound))"
+                + (why.isEmpty ? "" : " (\(why))"))
     }
 
     /// A token count such as 2000000, 2M or 1.1B, positive and at most `maximum`.

@@ -7,14 +7,14 @@ struct InspectCommand: ParsableCommand {
         commandName: "inspect",
         abstract: "Decode a packed training row to text: segments, sources, mode token, sentinels, inputs vs targets.",
         discussion: """
-        Each segment of the row is shown with its source, objective (ul2 or causal), denoiser and the documents \
-        (id, first token, count) its tokens came from. The part without loss (mode prefix + inputs) is shown apart \
-        from the part with loss (targets, EOS included); sentinels print as <extra_id_k>, EOS as </s>.
+            Each segment of the row is shown with its source, objective (ul2 or causal), denoiser and the documents \
+            (id, first token, count) its tokens came from. The part without loss (mode prefix + inputs) is shown apart \
+            from the part with loss (targets, EOS included); sentinels print as <extra_id_k>, EOS as </s>.
 
-        Examples:
-          moe-data inspect out/sample --row 0
-          moe-data inspect out/sample --row 1200 --ids
-        """
+            Examples:
+              moe-data inspect out/sample --row 0
+              moe-data inspect out/sample --row 1200 --ids
+            """
     )
 
     @Argument(help: "The output folder of `moe-data build`.")

@@ -8,14 +8,14 @@ struct StatsCommand: ParsableCommand {
         commandName: "stats",
         abstract: "Show what an output folder's catalog records: per source files, documents, skips, tokens, bytes.",
         discussion: """
-        Documents read = documents written + documents skipped, for every source. Skipped records and files are \
-        listed by reason with a first example (file, line or byte offset). After `moe-data build`, the mixture's \
-        realized vs target shares per phase and the packing figures are shown too.
+            Documents read = documents written + documents skipped, for every source. Skipped records and files are \
+            listed by reason with a first example (file, line or byte offset). After `moe-data build`, the mixture's \
+            realized vs target shares per phase and the packing figures are shown too.
 
-        Examples:
-          moe-data stats out/sample
-          moe-data stats out/sample --json | python3 -m json.tool
-        """
+            Examples:
+              moe-data stats out/sample
+              moe-data stats out/sample --json | python3 -m json.tool
+            """
     )
 
     @Argument(help: "The output folder (the manifest's `output`).")

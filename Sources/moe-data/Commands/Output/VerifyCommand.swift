@@ -7,19 +7,19 @@ struct VerifyCommand: ParsableCommand {
         commandName: "verify",
         abstract: "Check an output folder against its catalog: shard hashes, index.json, moe-data.json, provenance.",
         discussion: """
-        Re-hashes every shard in tokens/ and packed/ (xxh64, as the catalog records it), checks each index.json \
-        against the catalog's shard list and moe-data.json's row count; --deep also checks that every packed \
-        row's provenance names a document that exists in tokens/. Names what is wrong and exits 1.
+            Re-hashes every shard in tokens/ and packed/ (xxh64, as the catalog records it), checks each index.json \
+            against the catalog's shard list and moe-data.json's row count; --deep also checks that every packed \
+            row's provenance names a document that exists in tokens/. Names what is wrong and exits 1.
 
-        --repair moves damaged shards, indexes and a damaged catalog to <output>/damaged/, so that the next \
-        `moe-data ingest` or `build` with the same manifest regenerates them, byte-identical.
+            --repair moves damaged shards, indexes and a damaged catalog to <output>/damaged/, so that the next \
+            `moe-data ingest` or `build` with the same manifest regenerates them, byte-identical.
 
-        Examples (check, repair, then regenerate what was moved aside):
-          moe-data verify out/sample --deep
-          moe-data verify out/sample --repair
-          moe-data build manifests/sample.yaml --mixture openmoe-8b \\
-            --total-tokens 2000000
-        """
+            Examples (check, repair, then regenerate what was moved aside):
+              moe-data verify out/sample --deep
+              moe-data verify out/sample --repair
+              moe-data build manifests/sample.yaml --mixture openmoe-8b \\
+                --total-tokens 2000000
+            """
     )
 
     @Argument(help: "The output folder (the manifest's `output`).")

@@ -7,18 +7,19 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Measure one stage alone: the mixer, or objectives + packing (single thread).",
         discussion: """
-        These are benchmarks, not tests: run them on a release build and compare with BENCHMARKS.md.
+            These are benchmarks, not tests: run them on a release build and compare with BENCHMARKS.md.
 
-        Examples:
-          moe-data bench mixer --tokens 50M
-          moe-data bench objective --tokens 20M
-        """
+            Examples:
+              moe-data bench mixer --tokens 50M
+              moe-data bench objective --tokens 20M
+            """
     )
 
     enum Stage: String, ExpressibleByArgument, CaseIterable { case mixer, objective }
 
-    @Argument(help: ArgumentHelp(
-        "Which stage: mixer (token shards → mixed stream) or objective (UL2 / causal examples → packed rows)."))
+    @Argument(
+        help: ArgumentHelp(
+            "Which stage: mixer (token shards → mixed stream) or objective (UL2 / causal examples → packed rows)."))
     var stage: Stage
 
     @Option(help: "Source tokens to process (e.g. 20M).")
@@ -39,14 +40,18 @@ struct BenchCommand: ParsableCommand {
             switch stage {
             case .mixer:
                 let r = try MixerBenchmark.run(tokens: n)
-                print(String(format: "run %d: mixer %d tokens in %d chunks, %.3f s: %.1fM tokens/s (one thread)",
-                             i, r.tokens, r.chunks, r.seconds, r.tokensPerSecond / 1e6))
+                print(
+                    String(
+                        format: "run %d: mixer %d tokens in %d chunks, %.3f s: %.1fM tokens/s (one thread)",
+                        i, r.tokens, r.chunks, r.seconds, r.tokensPerSecond / 1e6))
             case .objective:
                 let r = try ObjectiveBenchmark.run(tokens: n)
-                print(String(format: "run %d: objectives + packing %.1fM tokens/s (UL2 %.1fM, causal %.1fM; "
-                             + "UL2 padding %.1f%%, %d rows; one thread)",
-                             i, r.tokensPerSecond / 1e6, r.ul2TokensPerSecond / 1e6, r.causalTokensPerSecond / 1e6,
-                             r.ul2PaddingShare * 100, r.rows))
+                print(
+                    String(
+                        format: "run %d: objectives + packing %.1fM tokens/s (UL2 %.1fM, causal %.1fM; "
+                            + "UL2 padding %.1f%%, %d rows; one thread)",
+                        i, r.tokensPerSecond / 1e6, r.ul2TokensPerSecond / 1e6, r.causalTokensPerSecond / 1e6,
+                        r.ul2PaddingShare * 100, r.rows))
             }
         }
     }

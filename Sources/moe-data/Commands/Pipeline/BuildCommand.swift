@@ -7,20 +7,20 @@ struct BuildCommand: ParsableCommand {
         commandName: "build",
         abstract: "Run the whole recipe: ingest, mix on a schedule, UL2/causal objectives, pack into training rows.",
         discussion: """
-        Ingests the manifest's sources (reusing what is already ingested; training the tokenizer first when the \
-        manifest says how and the model does not exist), checks the mixture's plan, then streams the mixture: \
-        each phase's exact source-token proportions, its objective (OpenMoE's UL2 mixture of denoisers, or causal \
-        LM with EOS after each document), packed next-fit into rows of the phase's length. Rows go to \
-        <output>/packed/ as MDS shards that `moe-data train` and mosaicml-streaming read.
+            Ingests the manifest's sources (reusing what is already ingested; training the tokenizer first when the \
+            manifest says how and the model does not exist), checks the mixture's plan, then streams the mixture: \
+            each phase's exact source-token proportions, its objective (OpenMoE's UL2 mixture of denoisers, or causal \
+            LM with EOS after each document), packed next-fit into rows of the phase's length. Rows go to \
+            <output>/packed/ as MDS shards that `moe-data train` and mosaicml-streaming read.
 
-        The same manifest, mixture and seed give byte-identical rows whatever --jobs is; a killed build resumes \
-        after its last shard and writes the same bytes.
+            The same manifest, mixture and seed give byte-identical rows whatever --jobs is; a killed build resumes \
+            after its last shard and writes the same bytes.
 
-        Examples (the README's main command; the same into another folder):
-          moe-data build manifests/sample.yaml --mixture openmoe-8b --total-tokens 2M
-          moe-data build manifests/sample.yaml --mixture openmoe-8b --total-tokens 2M \\
-            --output runs/sample --seed 1
-        """
+            Examples (the README's main command; the same into another folder):
+              moe-data build manifests/sample.yaml --mixture openmoe-8b --total-tokens 2M
+              moe-data build manifests/sample.yaml --mixture openmoe-8b --total-tokens 2M \\
+                --output runs/sample --seed 1
+            """
     )
 
     @Argument(help: "The manifest (YAML).")
@@ -30,9 +30,10 @@ struct BuildCommand: ParsableCommand {
 
     @OptionGroup var outputOption: OutputOption
 
-    @Option(help: ArgumentHelp(
-        "Seed of every shuffle and random choice (default: the mixture's seed, else 0), and of the "
-            + "tokenizer's training sample when the build trains it (default 0)."))
+    @Option(
+        help: ArgumentHelp(
+            "Seed of every shuffle and random choice (default: the mixture's seed, else 0), and of the "
+                + "tokenizer's training sample when the build trains it (default 0)."))
     var seed: UInt64?
 
     @OptionGroup var common: CommonOptions

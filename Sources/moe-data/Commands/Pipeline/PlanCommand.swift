@@ -10,15 +10,15 @@ struct PlanCommand: ParsableCommand {
             needed, domain shares.
             """,
         discussion: """
-        Available tokens come from the catalog for sources already ingested (exact). Before ingest they are \
-        estimated (marked ~): the inputs' uncompressed size (recorded in zstd and gzip files, else from the \
-        compression ratio of a file's head) divided by the bytes per token measured by tokenizing ~1 MiB of the \
-        source with the manifest's model (4 bytes assumed while there is no model yet). A source that would run \
-        out before its budget, beyond its max_epochs, is reported with the largest --total-tokens that fits.
+            Available tokens come from the catalog for sources already ingested (exact). Before ingest they are \
+            estimated (marked ~): the inputs' uncompressed size (recorded in zstd and gzip files, else from the \
+            compression ratio of a file's head) divided by the bytes per token measured by tokenizing ~1 MiB of the \
+            source with the manifest's model (4 bytes assumed while there is no model yet). A source that would run \
+            out before its budget, beyond its max_epochs, is reported with the largest --total-tokens that fits.
 
-        Example:
-          moe-data plan manifests/sample.yaml --mixture openmoe-8b --total-tokens 2M
-        """
+            Example:
+              moe-data plan manifests/sample.yaml --mixture openmoe-8b --total-tokens 2M
+            """
     )
 
     @Argument(help: "The manifest (YAML).")
@@ -33,7 +33,8 @@ struct PlanCommand: ParsableCommand {
         let mix = try mixtureOptions.load()
         // The same checks `build` makes before writing anything; UL2's lengths need the tokenizer.
         let modelExists = FileManager.default.fileExists(atPath: m.tokenizer.model)
-        let tokenizer = modelExists
+        let tokenizer =
+            modelExists
             ? try Tokenizer(modelPath: m.tokenizer.model, sentinelCount: m.tokenizer.sentinels) : nil
         try mix.validateForBuild(knownSources: Set(m.sources.map(\.name)), tokenizer: tokenizer)
         var available: [String: Int] = [:]
@@ -53,17 +54,21 @@ struct PlanCommand: ParsableCommand {
         let plan = try MixturePlan(mixture: mix, available: available, domains: domains)
         print(plan.render(estimated: Set(estimates.keys)))
         if !modelExists && mix.phases.contains(where: { $0.objective.type == .ul2 }) {
-            print("note: \(m.tokenizer.model) does not exist yet; "
-                + "UL2 lengths with its mode prefixes are checked once it does")
+            print(
+                "note: \(m.tokenizer.model) does not exist yet; "
+                    + "UL2 lengths with its mode prefixes are checked once it does")
         }
         if !estimates.isEmpty {
             print("~ estimated, not ingested yet (uncompressed bytes / bytes per token):")
-            for s in m.sources { if let e = estimates[s.name] {
-                let perToken = e.measured
-                    ? String(format: "%.2f bytes per token (measured on ~1 MiB with the model)", e.bytesPerToken)
-                    : "4 bytes assumed per token (no tokenizer model yet)"
-                print("  \(s.name): \(formatBytes(e.uncompressedBytes)) / \(perToken)")
-            } }
+            for s in m.sources {
+                if let e = estimates[s.name] {
+                    let perToken =
+                        e.measured
+                        ? String(format: "%.2f bytes per token (measured on ~1 MiB with the model)", e.bytesPerToken)
+                        : "4 bytes assumed per token (no tokenizer model yet)"
+                    print("  \(s.name): \(formatBytes(e.uncompressedBytes)) / \(perToken)")
+                }
+            }
         }
         if !plan.problems.isEmpty {
             throw MoeDataError(plan.failureMessage())

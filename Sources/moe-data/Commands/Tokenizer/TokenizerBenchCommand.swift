@@ -59,8 +59,10 @@ struct TokenizerBenchCommand: ParsableCommand {
             best = min(best, clock.now - start)
         }
         let seconds = Double(best.components.seconds) + Double(best.components.attoseconds) * 1e-18
-        print(String(format: "lines %d bytes %d tokens %d jobs %d seconds %.3f MB/s %.2f tokens/s %.0f",
-                     lines.count, bytes, tokens, jobs.count, seconds, Double(bytes) / seconds / 1e6,
-                     Double(tokens) / seconds))
+        print(
+            String(
+                format: "lines %d bytes %d tokens %d jobs %d seconds %.3f MB/s %.2f tokens/s %.0f",
+                lines.count, bytes, tokens, jobs.count, seconds, Double(bytes) / seconds / 1e6,
+                Double(tokens) / seconds))
     }
 }

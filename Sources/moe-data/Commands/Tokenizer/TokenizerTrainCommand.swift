@@ -24,16 +24,20 @@ struct TokenizerTrainCommand: ParsableCommand {
     @Option(name: [.short, .long], help: "Where to write the .model file.")
     var output: String
 
-    @Option(name: .customLong("input"),
-            help: "Training input: plain text, or JSONL (.jsonl/.json) with --field. Repeatable.")
+    @Option(
+        name: .customLong("input"),
+        help: "Training input: plain text, or JSONL (.jsonl/.json) with --field. Repeatable.")
     var inputs: [String] = []
 
-    @Option(help: ArgumentHelp("Draw the sample from a manifest's sources (every format the manifest reads). Shares "
-        + "come from --source-share, else the manifest's tokenizer.train.shares, else equal."))
+    @Option(
+        help: ArgumentHelp(
+            "Draw the sample from a manifest's sources (every format the manifest reads). Shares "
+                + "come from --source-share, else the manifest's tokenizer.train.shares, else equal."))
     var manifest: String?
 
-    @Option(name: .customLong("source-share"),
-            help: "With --manifest: NAME=WEIGHT, a source's relative share of the sample. Repeatable.")
+    @Option(
+        name: .customLong("source-share"),
+        help: "With --manifest: NAME=WEIGHT, a source's relative share of the sample. Repeatable.")
     var sourceShares: [String] = []
 
     @Option(name: .customLong("share"), help: "Relative share of the sample for each --input, in order. Repeatable.")
@@ -66,8 +70,9 @@ struct TokenizerTrainCommand: ParsableCommand {
     @Option(name: .customLong("user-defined-symbol"), help: "A piece that is always one id. Repeatable.")
     var userDefinedSymbols: [String] = []
 
-    @Option(help: ArgumentHelp(
-        "Normalization rule: identity keeps the text as it is (lossless); nmt_nfkc is SentencePiece's and T5's."))
+    @Option(
+        help: ArgumentHelp(
+            "Normalization rule: identity keeps the text as it is (lossless); nmt_nfkc is SentencePiece's and T5's."))
     var normalization: NormalizationRule = .identity
 
     @Option(help: "Seed of the sample draw and the trainer.")
@@ -144,15 +149,18 @@ struct TokenizerTrainCommand: ParsableCommand {
         training.verbose = verbose
         let report = try training.run { stats in
             for s in stats {
-                print("sample \(s.source): kept \(s.sentencesKept) of \(s.sentencesSeen) lines, "
-                    + "\(s.bytesKept) of \(s.bytesSeen) bytes (budget \(s.budgetBytes))")
+                print(
+                    "sample \(s.source): kept \(s.sentencesKept) of \(s.sentencesSeen) lines, "
+                        + "\(s.bytesKept) of \(s.bytesSeen) bytes (budget \(s.budgetBytes))")
             }
         }
         let tokenizer = try Tokenizer(modelPath: output)
-        print("wrote \(output): \(tokenizer.pieceCount) pieces, +\(tokenizer.sentinelCount) sentinels = "
-            + "\(tokenizer.vocabSize) ids (padded \(tokenizer.paddedVocabSize)), xxh64 \(tokenizer.modelHash)")
-        print("time: sample \(formatDuration(report.sampleTime)), train \(formatDuration(report.trainTime)); "
-            + "peak memory \(peakResidentMegabytes()) MB")
+        print(
+            "wrote \(output): \(tokenizer.pieceCount) pieces, +\(tokenizer.sentinelCount) sentinels = "
+                + "\(tokenizer.vocabSize) ids (padded \(tokenizer.paddedVocabSize)), xxh64 \(tokenizer.modelHash)")
+        print(
+            "time: sample \(formatDuration(report.sampleTime)), train \(formatDuration(report.trainTime)); "
+                + "peak memory \(peakResidentMegabytes()) MB")
     }
 }
 

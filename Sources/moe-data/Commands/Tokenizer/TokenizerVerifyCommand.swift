@@ -53,9 +53,11 @@ struct TokenizerVerifyCommand: ParsableCommand {
         }
         if !quiet { FileHandle.standardError.write(Data("\n".utf8)) }
         for d in report.differences { print("DIFFERENT: \(d)") }
-        print(String(format: "checked %d documents, %d bytes, %d tokens in %.1f s: %@", report.documents, report.bytes,
-                     report.tokens, Date().timeIntervalSince(start),
-                     report.differing == 0 ? "identical ids" : "\(report.differing) documents differ"))
+        print(
+            String(
+                format: "checked %d documents, %d bytes, %d tokens in %.1f s: %@", report.documents, report.bytes,
+                report.tokens, Date().timeIntervalSince(start),
+                report.differing == 0 ? "identical ids" : "\(report.differing) documents differ"))
         // The differences are the report; the exit status says there were some.
         if report.differing > 0 { throw ExitCode(1) }
     }

@@ -11,19 +11,19 @@ struct AnalyzeCommand: ParsableCommand {
             Routing analysis of trained checkpoints (OpenMoE §4): specialization, stability, drops by position.
             """,
         discussion: """
-        Runs each checkpoint in evaluation mode over the same packed rows (spread evenly over the dataset) and \
-        records, per MoE layer and token, its id, position, source, domain, top-k experts, gates and whether \
-        capacity dropped it. For one MoE layer (default: the middle one) it writes to --out: report.md with the \
-        findings and SVG plots (expert shares per domain / code vs text / source, token-id vs position \
-        specialization, stability across checkpoints, drop rate by position), and report.json plus CSVs.
+            Runs each checkpoint in evaluation mode over the same packed rows (spread evenly over the dataset) and \
+            records, per MoE layer and token, its id, position, source, domain, top-k experts, gates and whether \
+            capacity dropped it. For one MoE layer (default: the middle one) it writes to --out: report.md with the \
+            findings and SVG plots (expert shares per domain / code vs text / source, token-id vs position \
+            specialization, stability across checkpoints, drop rate by position), and report.json plus CSVs.
 
-        Domains come from <data>/catalog.sqlite (table sources). Give the checkpoints of one run, e.g. those \
-        `moe-data train --checkpoint-at 0.1,0.25,0.5,1.0` keeps; the last step is the reference.
+            Domains come from <data>/catalog.sqlite (table sources). Give the checkpoints of one run, e.g. those \
+            `moe-data train --checkpoint-at 0.1,0.25,0.5,1.0` keeps; the last step is the reference.
 
-        Example:
-          moe-data analyze runs/an/checkpoint-step*.safetensors --data out/sample \\
-            --rows 64 --out runs/an-report
-        """
+            Example:
+              moe-data analyze runs/an/checkpoint-step*.safetensors --data out/sample \\
+                --rows 64 --out runs/an-report
+            """
     )
 
     @Argument(help: "Checkpoints (.safetensors written by `moe-data train`) of one run.")
@@ -41,9 +41,12 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(help: "MoE layer to report, 0-based among the MoE layers (default: the middle one).")
     var layer: Int?
 
-    @Option(help: ArgumentHelp("Only token ids / positions seen at least this many times count for specialization "
-        + "(the paper used 128 on far more data; a position is seen about once per analysed row, so the default "
-        + "is 32)."))
+    @Option(
+        help: ArgumentHelp(
+            "Only token ids / positions seen at least this many times count for specialization "
+                + "(the paper used 128 on far more data; a position is seen about once per analysed row, so the "
+                    + "default "
+                + "is 32)."))
     var minCount: Int = 32
 
     @Option(help: "Width of the position buckets of the drop-rate curve.")
@@ -87,8 +90,9 @@ struct AnalyzeCommand: ParsableCommand {
                 model: model, rows: analysisRows, batchRows: batchRows ?? config.batchRows,
                 capacityFactor: capacityFactor, sourceIndex: sourceIndex)
             layerCount = layers.count
-            LiveOutput.line("\(path): step \(step), \(layers.first?.count ?? 0) tokens through \(layers.count) "
-                + "MoE layers in \(formatDuration(clock.now - started))")
+            LiveOutput.line(
+                "\(path): step \(step), \(layers.first?.count ?? 0) tokens through \(layers.count) "
+                    + "MoE layers in \(formatDuration(clock.now - started))")
             analysed.append(AnalysedCheckpoint(path: path, step: step, layers: layers))
         }
         analysed.sort { $0.step < $1.step }
@@ -110,12 +114,14 @@ struct AnalyzeCommand: ParsableCommand {
     /// (which takes most of the time).
     private func check(_ model: ModelConfig, path: String, dataVocab: Int) throws {
         if let layer, layer >= model.moeLayerCount {
-            throw TrainError("--layer \(layer): \(path) has \(model.moeLayerCount) MoE layers (0-based: "
-                + "0...\(max(0, model.moeLayerCount - 1)))")
+            throw TrainError(
+                "--layer \(layer): \(path) has \(model.moeLayerCount) MoE layers (0-based: "
+                    + "0...\(max(0, model.moeLayerCount - 1)))")
         }
         guard dataVocab <= model.vocabSize else {
-            throw TrainError("\(path): the model's vocabulary (\(model.vocabSize)) is smaller than the data's "
-                + "(\(dataVocab))")
+            throw TrainError(
+                "\(path): the model's vocabulary (\(model.vocabSize)) is smaller than the data's "
+                    + "(\(dataVocab))")
         }
     }
 

@@ -9,8 +9,9 @@ struct ModelArguments: ParsableArguments {
     @Option(help: "Rows of the model's embedding; default: the data's padded_vocab_size (small presets).")
     var vocabSize: Int?
 
-    @Option(help: ArgumentHelp(
-        "Override the preset's FFN width (dense FFNs, experts, shared FFN); OpenMoE's paper gives 3072 for Base."))
+    @Option(
+        help: ArgumentHelp(
+            "Override the preset's FFN width (dense FFNs, experts, shared FFN); OpenMoE's paper gives 3072 for Base."))
     var ffnDim: Int?
 
     func validate() throws {

@@ -7,24 +7,25 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train a small MoE decoder on the packed rows of `moe-data build` (CPU, OpenBLAS).",
         discussion: """
-        The model is a decoder-only transformer (RMSNorm, rotary positions, causal attention that never crosses \
-        the packed segments of a row) with a top-2 MoE feed-forward in every k-th layer plus one shared dense FFN, \
-        trained with AdamW. Each step is logged to the terminal and to <out>/train_log.jsonl; <out>/loss.svg is \
-        the loss curve; <out>/checkpoint.safetensors holds parameters, optimizer state and data position.
+            The model is a decoder-only transformer (RMSNorm, rotary positions, causal attention that never crosses \
+            the packed segments of a row) with a top-2 MoE feed-forward in every k-th layer plus one shared dense FFN, \
+            trained with AdamW. Each step is logged to the terminal and to <out>/train_log.jsonl; <out>/loss.svg is \
+            the loss curve; <out>/checkpoint.safetensors holds parameters, optimizer state and data position.
 
-        Examples:
-          moe-data train --data out/sample --config tiny --steps 300 --out runs/tiny
-          moe-data train --data out/sample --config tiny --steps 600 --out runs/tiny \\
-            --resume
-          moe-data train --data out/sample --config tiny --steps 200 --out runs/an \\
-            --checkpoint-at 0.1,0.25,0.5,1.0
-          moe-data train --config openmoe-base --dry-run
-          moe-data train --config tiny --benchmark --steps 5
-        """
+            Examples:
+              moe-data train --data out/sample --config tiny --steps 300 --out runs/tiny
+              moe-data train --data out/sample --config tiny --steps 600 --out runs/tiny \\
+                --resume
+              moe-data train --data out/sample --config tiny --steps 200 --out runs/an \\
+                --checkpoint-at 0.1,0.25,0.5,1.0
+              moe-data train --config openmoe-base --dry-run
+              moe-data train --config tiny --benchmark --steps 5
+            """
     )
 
-    @Option(help: ArgumentHelp(
-        "The `moe-data build` output folder (or its packed/ subfolder); needed unless --dry-run or --benchmark."))
+    @Option(
+        help: ArgumentHelp(
+            "The `moe-data build` output folder (or its packed/ subfolder); needed unless --dry-run or --benchmark."))
     var data: String?
 
     @Option(help: "Folder for the checkpoint, log, plot and config.")
@@ -54,8 +55,10 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Write the checkpoint every N steps (and at the end).")
     var checkpointEvery: Int = 50
 
-    @Option(help: ArgumentHelp("Also keep checkpoints at these fractions of the run, e.g. 0.1,0.25,0.5,1.0 "
-        + "(for `moe-data analyze` routing stability)."))
+    @Option(
+        help: ArgumentHelp(
+            "Also keep checkpoints at these fractions of the run, e.g. 0.1,0.25,0.5,1.0 "
+                + "(for `moe-data analyze` routing stability)."))
     var checkpointAt: String?
 
     @Option(help: "Hold out the dataset's last N rows and report their cross-entropy (eval capacity factor; 0 = none).")
@@ -124,9 +127,10 @@ struct TrainCommand: ParsableCommand {
         if let fractions = try snapshotFractions() { trainer.snapshotFractions = fractions }
         let p = trainer.model.layout
         let m = LiveOutput.millions
-        LiveOutput.line("moe-data train: \(config.model.name), \(m(p.total)) parameters (\(m(p.activated)) activated), "
-            + "\(dataset.rowCount) rows of \(dataset.info.seqLen) in \(dataset.shardCount) shards, "
-            + "\(jobs.count) OpenBLAS threads, starting at step \(trainer.step) of \(steps)")
+        LiveOutput.line(
+            "moe-data train: \(config.model.name), \(m(p.total)) parameters (\(m(p.activated)) activated), "
+                + "\(dataset.rowCount) rows of \(dataset.info.seqLen) in \(dataset.shardCount) shards, "
+                + "\(jobs.count) OpenBLAS threads, starting at step \(trainer.step) of \(steps)")
         try trainer.run()
         LiveOutput.line("wrote \(trainer.checkpointURL.path), \(trainer.logURL.path), \(trainer.plotURL.path)")
     }
@@ -145,14 +149,17 @@ struct TrainCommand: ParsableCommand {
     /// `--benchmark`: whole training steps on synthetic rows, against cblas_sgemm.
     private func runBenchmark() throws {
         let vocab = model.vocabSize ?? 8192
-        let r = try TrainBenchmark.run(config: try model.model(dataVocab: vocab), rowsPerStep: batchRows,
-                                       seqLen: benchSeqLen, steps: steps, threads: jobs.count)
-        print(String(format: "config %@ | vocab %d | threads %d | %d tokens/step | %.3f s/step | %.0f tokens/s | "
-            + "model %.1f GFLOP/s | sgemm 1024³ %.1f GFLOP/s, model-shaped %.1f GFLOP/s | "
-            + "step/sgemm %.0f%% (%.0f%% of model-shaped)",
-            r.config, vocab, r.threads, r.tokensPerStep, r.secondsPerStep, r.tokensPerSecond, r.modelGFLOPS,
-            r.sgemmSquareGFLOPS, r.sgemmModelShapeGFLOPS, 100 * r.modelGFLOPS / r.sgemmSquareGFLOPS,
-            100 * r.modelGFLOPS / r.sgemmModelShapeGFLOPS))
+        let r = try TrainBenchmark.run(
+            config: try model.model(dataVocab: vocab), rowsPerStep: batchRows,
+            seqLen: benchSeqLen, steps: steps, threads: jobs.count)
+        print(
+            String(
+                format: "config %@ | vocab %d | threads %d | %d tokens/step | %.3f s/step | %.0f tokens/s | "
+                    + "model %.1f GFLOP/s | sgemm 1024³ %.1f GFLOP/s, model-shaped %.1f GFLOP/s | "
+                    + "step/sgemm %.0f%% (%.0f%% of model-shaped)",
+                r.config, vocab, r.threads, r.tokensPerStep, r.secondsPerStep, r.tokensPerSecond, r.modelGFLOPS,
+                r.sgemmSquareGFLOPS, r.sgemmModelShapeGFLOPS, 100 * r.modelGFLOPS / r.sgemmSquareGFLOPS,
+                100 * r.modelGFLOPS / r.sgemmModelShapeGFLOPS))
     }
 
     /// `--dry-run`: the model's parameter counts, next to the OpenMoE paper's for its presets.
@@ -161,19 +168,24 @@ struct TrainCommand: ParsableCommand {
         try model.validate()
         let p = ParameterLayout(model)
         let m = LiveOutput.millions
-        print("config \(model.name): \(model.layers) layers, d_model \(model.dModel), "
-            + "\(model.heads)×\(model.headDim) heads, FFN \(model.ffnDim), \(model.experts) experts top-\(model.topK) "
-            + "in \(model.moeLayerCount) MoE layers (every \(model.moeEvery)), "
-            + "shared FFN \(model.sharedExpert ? "yes" : "no"), vocabulary \(model.vocabSize)")
-        print("total parameters:     \(m(p.total))  (embedding \(m(p.embeddingSize)), LM head \(m(p.embeddingSize)), "
-            + "without both \(m(p.total - 2 * p.embeddingSize)))")
-        print("activated parameters: \(m(p.activated))  "
-            + "(without embedding and head \(m(p.activated - 2 * p.embeddingSize)))")
+        print(
+            "config \(model.name): \(model.layers) layers, d_model \(model.dModel), "
+                + "\(model.heads)×\(model.headDim) heads, FFN \(model.ffnDim), \(model.experts) experts "
+                    + "top-\(model.topK) "
+                + "in \(model.moeLayerCount) MoE layers (every \(model.moeEvery)), "
+                + "shared FFN \(model.sharedExpert ? "yes" : "no"), vocabulary \(model.vocabSize)")
+        print(
+            "total parameters:     \(m(p.total))  (embedding \(m(p.embeddingSize)), LM head \(m(p.embeddingSize)), "
+                + "without both \(m(p.total - 2 * p.embeddingSize)))")
+        print(
+            "activated parameters: \(m(p.activated))  "
+                + "(without embedding and head \(m(p.activated - 2 * p.embeddingSize)))")
         let paper = ["openmoe-base": ("650M", "142M"), "openmoe-8b": ("8.7B", "2.1B"), "openmoe-34b": ("34B", "6.0B")]
         if let (total, active) = paper[model.name] {
             print("OpenMoE paper (Table 11): \(total) total, \(active) activated")
-            print("  same counts with one vocabulary table: \(m(p.total - p.embeddingSize)) total; "
-                + "with none: \(m(p.activated - 2 * p.embeddingSize)) activated")
+            print(
+                "  same counts with one vocabulary table: \(m(p.total - p.embeddingSize)) total; "
+                    + "with none: \(m(p.activated - 2 * p.embeddingSize)) activated")
         }
     }
 }
