@@ -15,7 +15,6 @@ public struct Build {
     public struct Options: Sendable {
         public var ingest = Ingest.Options()
         public var totalTokens: Int?
-        public var seed: UInt64?
         public var restart = false
         /// Raw bytes per packed shard.
         public var shardSizeBytes: Int?
