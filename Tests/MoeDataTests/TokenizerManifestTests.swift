@@ -43,19 +43,7 @@ import Testing
     @Test func buildSeedKeysTheSampleOfTheTokenizerItTrains() throws {
         let dir = try TestSupport.tempDir("tokseed")
         defer { try? FileManager.default.removeItem(at: dir) }
-        // More text than the 1 MB sample, so which lines are drawn depends on the seed.
-        let texts = try TestSupport.realTextFiles(200)
-        let manifest = dir.appendingPathComponent("m.yaml").path
-        try """
-        name: seeded
-        output: out
-        tokenizer:
-          model: out/tok.model
-          sentinels: 100
-          train: {vocab_size: 600, sample_mb: 1}
-        sources:
-          - {name: docs, format: text, paths: [\(texts.joined(separator: ", "))], domain: web}
-        """.write(toFile: manifest, atomically: true, encoding: .utf8)
+        let manifest = try Self.trainingManifest(in: dir)
         let mixture = dir.appendingPathComponent("mix.yaml").path
         try """
         name: lm
@@ -97,18 +85,7 @@ import Testing
     @Test func tokenizerABuildTrainsIsTheSameWhateverJobs() throws {
         let dir = try TestSupport.tempDir("tokjobs")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let texts = try TestSupport.realTextFiles(200)
-        let manifest = dir.appendingPathComponent("m.yaml").path
-        try """
-        name: jobs
-        output: out
-        tokenizer:
-          model: out/tok.model
-          sentinels: 100
-          train: {vocab_size: 600, sample_mb: 1}
-        sources:
-          - {name: docs, format: text, paths: [\(texts.joined(separator: ", "))], domain: web}
-        """.write(toFile: manifest, atomically: true, encoding: .utf8)
+        let manifest = try Self.trainingManifest(in: dir)
         func ingest(jobs: String) throws -> Data {
             let output = dir.appendingPathComponent("jobs\(jobs)")
             let r = try TestSupport.moeData(["ingest", manifest, "--output", output.path, "--jobs", jobs, "--quiet"])
@@ -125,5 +102,23 @@ import Testing
         let three = try ingest(jobs: "3")
         #expect(one == three, "the tokenizer changed with --jobs")
         #expect(one == (try Data(contentsOf: URL(fileURLWithPath: model))))
+    }
+
+    /// A manifest whose tokenizer is trained by the build (600 pieces on a 1 MB sample) from more
+    /// text than the sample, so which lines are drawn depends on the seed.
+    static func trainingManifest(in dir: URL) throws -> String {
+        let texts = try TestSupport.realTextFiles(200)
+        let manifest = dir.appendingPathComponent("m.yaml").path
+        try """
+        name: trained
+        output: out
+        tokenizer:
+          model: out/tok.model
+          sentinels: 100
+          train: {vocab_size: 600, sample_mb: 1}
+        sources:
+          - {name: docs, format: text, paths: [\(texts.joined(separator: ", "))], domain: web}
+        """.write(toFile: manifest, atomically: true, encoding: .utf8)
+        return manifest
     }
 }
