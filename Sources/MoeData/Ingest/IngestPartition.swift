@@ -215,10 +215,10 @@ private struct Layout {
         case .lines: return target
         case .whole: return bases[i] + file.size
         case .frames(let starts):
-            var low = 0, high = starts.count  // first start > inside
+            var low = 0, high = starts.count  // first start at or after inside
             while low < high {
                 let mid = (low + high) / 2
-                if starts[mid] <= inside { low = mid + 1 } else { high = mid }
+                if starts[mid] < inside { low = mid + 1 } else { high = mid }
             }
             return bases[i] + (low < starts.count ? starts[low] : file.size)
         }

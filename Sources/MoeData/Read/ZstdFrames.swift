@@ -58,7 +58,8 @@ public enum ZstdFrames {
                 + "of the frame at byte \(offset)")
         }
         if header.frameType == ZSTD_skippableFrame {
-            let end = offset + Int(header.headerSize) + Int(header.frameContentSize)
+            // zstd leaves `headerSize` at 0 here: the header is the magic and a 4-byte payload size.
+            let end = offset + Int(ZSTD_SKIPPABLEHEADERSIZE) + Int(header.frameContentSize)
             if end > file.size {
                 throw MoeDataError("\(path): truncated zstd file: the skippable frame at byte \(offset) needs "
                     + "\(end - offset) bytes, the file ends at byte \(file.size)")
