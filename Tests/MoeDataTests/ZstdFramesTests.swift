@@ -68,7 +68,8 @@ import Testing
         let path = plain.path + ".zst"
         let size = try #require(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int)
         let frames = try ZstdFrames.scan(path: path)
-        #expect(frames == [ZstdFrame(offset: 0, compressedSize: size, decompressedSize: content.count, isSkippable: false)])
+        #expect(frames == [ZstdFrame(offset: 0, compressedSize: size, decompressedSize: content.count,
+                                     isSkippable: false)])
     }
 
     @Test func concatenatedFramesAreFoundWhereLibzstdFindsThem() throws {
@@ -127,7 +128,8 @@ import Testing
             let bytes = try Self.compressWithLibzstd(content)
             try Data(bytes).write(to: file)
             #expect(try ZstdFrames.scan(path: file.path)
-                == [ZstdFrame(offset: 0, compressedSize: bytes.count, decompressedSize: content.count, isSkippable: false)])
+                == [ZstdFrame(offset: 0, compressedSize: bytes.count, decompressedSize: content.count,
+                              isSkippable: false)])
         }
     }
 
@@ -177,7 +179,8 @@ import Testing
             }
         }
         let good = try Self.compressWithLibzstd(Self.text(bytes: 1_000, seed: 11))
-        #expect(try failure(Array("{\"text\": \"not zstd\"}\n".utf8)).hasPrefix("\(file.path): not a zstd frame at byte 0"))
+        #expect(try failure(Array("{\"text\": \"not zstd\"}\n".utf8))
+            .hasPrefix("\(file.path): not a zstd frame at byte 0"))
         #expect(try failure(good + Array("trailing garbage".utf8))
             .hasPrefix("\(file.path): not a zstd frame at byte \(good.count)"))
         // Descriptor 0x20 (single segment, 1-byte size 10), then a block of the reserved type 3.
@@ -185,7 +188,8 @@ import Testing
         #expect(try failure(good + reserved) == "\(file.path): corrupt zstd data: reserved block type at byte "
             + "\(good.count + 6) (frame at byte \(good.count))")
         // A raw block of 20 bytes in a frame whose window (its content size) is 10 bytes.
-        let oversized: [UInt8] = [0x28, 0xB5, 0x2F, 0xFD, 0x20, 10, 0xA1, 0x00, 0x00] + [UInt8](repeating: 0x41, count: 20)
+        let oversized: [UInt8] = [0x28, 0xB5, 0x2F, 0xFD, 0x20, 10, 0xA1, 0x00, 0x00]
+            + [UInt8](repeating: 0x41, count: 20)
         #expect(try failure(oversized).contains("a block of 20 bytes at byte 6 exceeds its frame's maximum block size"))
         try Data().write(to: file)
         #expect(try ZstdFrames.scan(path: file.path) == [])

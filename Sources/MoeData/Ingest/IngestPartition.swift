@@ -190,7 +190,8 @@ private struct Layout {
         guard case .frames(let starts) = file.kind else { return }
         let ascending = zip(starts, starts.dropFirst()).allSatisfy { $0 < $1 }
         guard starts.first == 0, ascending, (starts.last ?? 0) < max(file.size, 1) else {
-            throw MoeDataError("\(file.path): frame starts must ascend from 0 and lie inside the file's \(file.size) bytes")
+            throw MoeDataError("\(file.path): frame starts must ascend from 0 and lie inside the file's "
+                + "\(file.size) bytes")
         }
     }
 
