@@ -197,15 +197,9 @@ import Testing
     }
 }
 
-/// SplitMix64: a small seeded generator, so test data is the same on every run.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+/// Test data from a seeded generator (the build-refusal fixtures' SplitMix64), the same on every run.
+typealias SeededGenerator = BuildRefusalFixtures.Generator
+
+extension BuildRefusalFixtures.Generator: RandomNumberGenerator {
+    init(seed: UInt64) { self.init(state: seed) }
 }

@@ -30,28 +30,18 @@ public struct IngestPartition: Sendable, Equatable {
         case whole
     }
 
-    /// One input file, as the plan sees it.
+    /// One input file, as the plan sees it. (The ingest builds plans inside this module, with the
+    /// memberwise initialisers of these types; outside it, plans come from `init(manifest:taskCount:)`.)
     public struct File: Sendable, Equatable {
         public var path: String
         public var size: Int
         public var kind: Kind
-
-        public init(path: String, size: Int, kind: Kind) {
-            self.path = path
-            self.size = size
-            self.kind = kind
-        }
     }
 
     /// One source's files, in `InputFiles.list` order.
     public struct Source: Sendable, Equatable {
         public var name: String
         public var files: [File]
-
-        public init(name: String, files: [File]) {
-            self.name = name
-            self.files = files
-        }
     }
 
     /// A part of one file given to one task.
@@ -64,13 +54,6 @@ public struct IngestPartition: Sendable, Equatable {
         public var bytes: Range<Int>
         /// True when the piece reaches the end of its file: the task that holds it finishes the file.
         public var isFileEnd: Bool
-
-        public init(source: Int, file: Int, bytes: Range<Int>, isFileEnd: Bool) {
-            self.source = source
-            self.file = file
-            self.bytes = bytes
-            self.isFileEnd = isFileEnd
-        }
 
         /// True for the piece that starts its file (its first line is line 1, a byte order mark may lead it).
         public var isFileStart: Bool { bytes.lowerBound == 0 }
