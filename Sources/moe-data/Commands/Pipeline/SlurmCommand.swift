@@ -1,0 +1,143 @@
+import ArgumentParser
+import Foundation
+import MoeData
+
+struct SlurmCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "slurm",
+        abstract: "Run ingest as a Slurm job array of N tasks, then merge (and build) in a dependent job.",
+        discussion: """
+            Splits the manifest's input into --tasks byte-balanced tasks (the same split `moe-data ingest --task I \
+            --tasks N` makes) and writes sbatch scripts into <output>/slurm/: tokenizer.sbatch when the manifest \
+            trains its tokenizer and the model is missing, ingest.sbatch (a job array, one element per task, at \
+            most --max-parallel at once) and merge.sbatch (after every task succeeded: `moe-data merge`, then \
+            `moe-data build` when --mixture is given). It submits them with sbatch, prints the job ids and records \
+            them in <output>/catalog.sqlite. Logs go to <output>/slurm/logs/.
+
+            Run it again after a failure: it submits only the tasks that are neither done nor still pending or \
+            running in Slurm, and a new merge job. When every task is done, it submits only the merge job. \
+            `moe-data status <output>` shows each task; a failed task's error names the file and line.
+
+            The output folder must be on a filesystem every node shares, with rename atomic within a folder. \
+            Each task writes its own catalog file; only the merge job writes catalog.sqlite.
+
+            Examples (see the scripts first, then submit; then follow the tasks):
+              moe-data slurm manifests/sample.yaml --tasks 4 --dry-run
+              moe-data slurm manifests/sample.yaml --tasks 4 --max-parallel 2 \\
+                --cpus-per-task 2 --mem 4G --time 1:00:00 \\
+                --mixture openmoe-8b --total-tokens 2M
+              moe-data status out/sample
+            """
+    )
+
+    @Argument(help: "The manifest (YAML).")
+    var manifest: String
+
+    @Option(help: "Number of ingest tasks (array elements); the split depends only on the manifest and this.")
+    var tasks: Int
+
+    @Option(help: "After the merge, build this mixture (a file or a preset); without it the merge job only merges.")
+    var mixture: String?
+
+    @Option(help: "With --mixture: scale it to this many source tokens (e.g. 2M), as `build --total-tokens`.")
+    var totalTokens: String?
+
+    @Option(help: "With --mixture: override every source's max_epochs, as `build --max-epochs`.")
+    var maxEpochs: Int?
+
+    @Option(help: "Seed of the build's shuffles and of the tokenizer's training sample, as `build --seed`.")
+    var seed: UInt64?
+
+    @OptionGroup var outputOption: OutputOption
+
+    @Option(name: .customLong("partition"), help: "Slurm partition of every job (default: the cluster's).")
+    var slurmPartition: String?
+
+    @Option(help: "CPUs of each job; ingest and build tokenize on as many threads.")
+    var cpusPerTask: Int = 1
+
+    @Option(help: "Memory of each job, as sbatch --mem takes it (e.g. 4G).")
+    var mem: String?
+
+    @Option(help: "Time limit of each job, as sbatch --time takes it (e.g. 2:00:00).")
+    var time: String?
+
+    @Option(help: "At most this many ingest tasks at once (--array=...%K; default: no limit).")
+    var maxParallel: Int?
+
+    @Option(
+        name: .customLong("sbatch-arg"),
+        help: "Another sbatch option for every job (e.g. --sbatch-arg=--account=abc). Repeatable.")
+    var sbatchArguments: [String] = []
+
+    @Flag(help: "Print the scripts it would submit; write nothing, submit nothing.")
+    var dryRun = false
+
+    func validate() throws {
+        try OptionCheck.int(tasks, "--tasks", 1...1_000_000)
+        try OptionCheck.int(cpusPerTask, "--cpus-per-task", 1...OptionCheck.maxThreads)
+        try OptionCheck.int(maxParallel, "--max-parallel", 1...1_000_000)
+        try OptionCheck.int(maxEpochs, "--max-epochs", 1...1_000_000)
+        if mixture == nil, let needing = [("--total-tokens", totalTokens != nil), ("--max-epochs", maxEpochs != nil)]
+            .first(where: \.1)?.0
+        {
+            throw ValidationError("\(needing) applies to the build after the merge: give --mixture too")
+        }
+        _ = try buildMixtureOptions()
+        for (name, value) in [("--partition", slurmPartition), ("--mem", mem), ("--time", time)] {
+            guard let value else { continue }
+            if value.isEmpty || value.contains(where: { $0.isNewline || $0.isWhitespace }) {
+                throw ValidationError("\(name) '\(value)' must be one word (no spaces, no line breaks)")
+            }
+        }
+        for argument in sbatchArguments where !argument.hasPrefix("-") || argument.contains(where: \.isNewline) {
+            throw ValidationError(
+                "--sbatch-arg '\(argument)' must be one sbatch option, starting with '-' (e.g. --sbatch-arg=--qos=high)")
+        }
+    }
+
+    /// The mixture options `build` takes, parsed and checked by `build`'s own option group.
+    private func buildMixtureOptions() throws -> MixtureOptions? {
+        guard let mixture else { return nil }
+        var arguments = ["--mixture", mixture]
+        if let totalTokens { arguments += ["--total-tokens", totalTokens] }
+        if let maxEpochs { arguments += ["--max-epochs", String(maxEpochs)] }
+        return try MixtureOptions.parse(arguments)
+    }
+
+    func run() throws {
+        let manifestPath = URL(fileURLWithPath: manifest).standardizedFileURL.path
+        let m = try outputOption.manifest(manifestPath)
+        var build: SlurmBuildStep?
+        if let options = try buildMixtureOptions() {
+            // Refuse a mixture now, not after hours of ingest: the checks `build` makes before writing.
+            let mix = try options.load().overridingSeed(seed)
+            try mix.validateForBuild(knownSources: Set(m.sources.map(\.name)), tokenizer: nil)
+            let isFile = FileManager.default.fileExists(atPath: options.mixture)
+            build = SlurmBuildStep(
+                mixture: isFile ? URL(fileURLWithPath: options.mixture).standardizedFileURL.path : options.mixture,
+                totalTokens: options.totalTokens, maxEpochs: options.maxEpochs, seed: seed)
+        }
+        var settings = SlurmJobSettings()
+        settings.partition = slurmPartition
+        settings.cpusPerTask = cpusPerTask
+        settings.memory = mem
+        settings.time = time
+        settings.maxParallel = maxParallel
+        settings.extraArguments = sbatchArguments
+        let scripts = SlurmScripts(
+            binary: Self.executablePath(), manifestPath: manifestPath,
+            outputOverride: outputOption.output == nil ? nil : m.output, manifest: m, taskCount: tasks,
+            settings: settings, build: build, tokenizerSeed: seed)
+        let submitter = SlurmSubmitter(scripts: scripts, client: SlurmClient()) { print($0) }
+        _ = try submitter.run(dryRun: dryRun)
+    }
+
+    /// The running binary's absolute path, for the jobs to run the same moe-data.
+    static func executablePath() -> String {
+        if let resolved = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+            return resolved
+        }
+        return URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
+    }
+}
