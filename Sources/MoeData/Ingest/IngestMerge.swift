@@ -52,7 +52,8 @@ public struct IngestMerge {
                     + "here; rerun every task with one --tasks N")
         }
         let digests = Dictionary(grouping: markers, by: \.partition)
-        let digest = digests.max { $0.value.count < $1.value.count }?.key ?? ""
+        // The digest most tasks share (ties: the larger digest, so the choice never depends on order).
+        let digest = digests.max { ($0.value.count, $0.key) < ($1.value.count, $1.key) }?.key ?? ""
         var problems: [String] = []
         var done: [IngestTaskDone] = []
         for index in 0..<count {
