@@ -169,4 +169,35 @@ import Testing
         #expect(m.status == 1)
         #expect(m.stderr.contains("source 'web': the id '") && m.stderr.contains("make the ids unique"), "\(m.stderr)")
     }
+
+    @Test func aCorruptFrameEndsItsFileAsInOneProcessWhateverTheTaskCount() throws {
+        let corpus = try TaskCorpus("tasks-corrupt")
+        defer { corpus.remove() }
+        let zst = corpus.dir.appendingPathComponent("code/multi.jsonl.zst")
+        let frames = try ZstdFrames.scan(path: zst.path)
+        #expect(frames.count == 6)
+        var bytes = try Data(contentsOf: zst)
+        bytes[frames[2].offset + frames[2].compressedSize / 2] ^= 0x5A
+        try bytes.write(to: zst)
+        let expected = try reference(corpus)
+        let one = try CatalogStats.load(try Catalog.openExisting(outputDirectory: corpus.output("one").path))
+        #expect(one.sources.first { $0.name == "code" }?.fileErrors == 1)
+        for n in [3, 5, 7] {
+            let name = "n\(n)", manifest = try corpus.manifest(name)
+            for i in 0..<n { #expect(try corpus.task(manifest, i, of: n).status == 0) }
+            #expect(try merge(corpus, name).status == 0)
+            #expect(try corpus.documents(name) == expected, "N=\(n)")
+            let merged = try CatalogStats.load(try Catalog.openExisting(outputDirectory: corpus.output(name).path))
+            for (a, b) in zip(merged.sources, one.sources) {
+                let counts = "\(a.documents)/\(a.skipped)/\(a.fileErrors) vs \(b.documents)/\(b.skipped)/\(b.fileErrors)"
+                #expect(
+                    a.documents == b.documents && a.skipped == b.skipped && a.fileErrors == b.fileErrors,
+                    "N=\(n) \(a.name): \(counts)")
+            }
+            let catalog = try Catalog.openExisting(outputDirectory: corpus.output(name).path)
+            let split = try catalog.db.query(
+                "SELECT 1 FROM files WHERE path LIKE '%.zst' AND content_hash LIKE 'pieces:%'")
+            if n == 7 { #expect(!split.isEmpty, "N=7 must split the zstd file") }
+        }
+    }
 }

@@ -103,9 +103,23 @@ extension IngestMerge {
         }
     }
 
-    /// A file split between tasks where no piece found a record is, as in a one-task ingest, a
-    /// file-level problem: "no records in file".
+    /// Makes the per-file accounting that of a one-task ingest:
+    /// - A fault that ends a file (corrupt zstd data) is met by the piece that reads it, and again
+    ///   by every later piece of the file, whose prefix decodes the same frames. The later pieces
+    ///   hold no documents, as a one-task ingest reads none after the fault; the file counts one
+    ///   file error, the first.
+    /// - A file split between tasks where no piece found a record is, as in a one-task ingest, a
+    ///   file-level problem: "no records in file".
     func finishFiles(_ db: SQLiteDatabase) throws {
+        let repeated = try db.query(
+            """
+            SELECT s.id, s.source FROM skips s WHERE s.kind = 'file' AND EXISTS (SELECT 1 FROM skips e
+                WHERE e.kind = 'file' AND e.source = s.source AND e.file = s.file AND e.id < s.id)
+            """)
+        for row in repeated {
+            try db.run("DELETE FROM skips WHERE id = ?", [row[0]])
+            try db.run("UPDATE sources SET file_errors = file_errors - 1 WHERE name = ?", [row[1]])
+        }
         let empty = try db.query(
             """
             SELECT source, file_index, path FROM files WHERE content_hash LIKE 'pieces:%' AND documents = 0
