@@ -1,4 +1,5 @@
 import CZstd
+import FileSupport
 import Foundation
 import MDS
 import MoeTestSupport

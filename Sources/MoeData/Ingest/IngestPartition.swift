@@ -1,4 +1,6 @@
+import FileSupport
 import Foundation
+import JSON
 import MDS
 
 /// A deterministic split of an ingest's input into N tasks, balanced by bytes (issue 13).

@@ -171,7 +171,7 @@ private struct RangeOpener {
     func open(_ range: Range<Int>) throws -> any ByteSource {
         guard let positional else { return try openByteSource(path: file.path) }
         let raw = FileRangeByteSource(file: positional, range: range)
-        if case .frames = file.kind { return try ZstdStreamDecoder(path: file.path, input: raw) }
+        if case .frames = file.kind { return try ZstdByteSource(path: file.path, input: raw) }
         return raw
     }
 
