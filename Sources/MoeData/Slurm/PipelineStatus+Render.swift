@@ -4,7 +4,7 @@ import JSON
 extension PipelineStatus {
     /// One line per task, the tokenizer and merge jobs, the total, then each failure with its log.
     public func render() -> String {
-        let digest = partition.map { " (partition \($0))" } ?? ""
+        let digest = input.map { " (input digest \($0))" } ?? ""
         let slurm = askedSlurm ? "job states from Slurm" : "Slurm not asked (not on PATH, or no jobs recorded)"
         var out = "\(output): \(taskCount) ingest task\(taskCount == 1 ? "" : "s")\(digest); \(slurm)\n"
         let rows = tasks.map { t -> [String] in
@@ -41,7 +41,9 @@ extension PipelineStatus {
         }
         let documents = tasks.map(\.documents).reduce(0, +), tokens = tasks.map(\.tokens).reduce(0, +)
         let percent = totalBytes > 0 ? String(format: " (%.0f%%)", 100 * Double(bytesDone) / Double(totalBytes)) : ""
-        let eta = secondsLeft.map { "ETA \(formatDuration(seconds: $0))" } ?? "ETA unknown"
+        let eta =
+            doneCount == taskCount
+            ? "ingest finished" : secondsLeft.map { "ETA \(formatDuration(seconds: $0))" } ?? "ETA unknown"
         return "total: \(states.joined(separator: ", ")); \(documents) documents, \(tokens) tokens; read "
             + "\(formatBytes(bytesDone)) of \(formatBytes(totalBytes))\(percent); \(eta)"
     }
@@ -77,7 +79,7 @@ extension PipelineStatus {
             "seconds_left": secondsLeft.map { .double($0) } ?? .null,
         ])
         return .object([
-            "output": .string(output), "tasks_total": .int(Int64(taskCount)), "partition": text(partition),
+            "output": .string(output), "tasks_total": .int(Int64(taskCount)), "input": text(input),
             "slurm_asked": .bool(askedSlurm), "tasks": .array(taskValues), "jobs": .array(jobValues), "total": total,
         ])
     }

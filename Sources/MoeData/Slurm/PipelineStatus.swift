@@ -7,7 +7,9 @@ import Foundation
 public struct PipelineStatus: Sendable {
     public var output: String
     public var taskCount: Int
-    public var partition: String?
+    /// The input digest finished tasks carry (as `moe-data slurm` recorded it, else the one most
+    /// completion markers, or task catalogs, carry); nil when nothing says.
+    public var input: String?
     public var tasks: [TaskStatus]
     /// The tokenizer and merge jobs of the latest submission, with Slurm's word on them.
     public var jobs: [(stage: String, id: String, state: SlurmJobState?)]
@@ -17,17 +19,21 @@ public struct PipelineStatus: Sendable {
 
     public static func load(output: String, client: SlurmClient?, now: Date = Date()) throws -> PipelineStatus {
         let record = try SlurmRecord.load(output: output)
-        let (taskCount, partition) = try plan(output: output, record: record)
-        let ids = record.submissions.filter { $0.partition == partition }.flatMap(\.jobIDs)
+        let (taskCount, found) = try taskRecords(output: output, plan: record.plan)
+        let input = record.plan?.input ?? mostCommon(found.compactMap { $0.completion?.partition })
+            ?? mostCommon(found.compactMap(\.input))
+        let split = record.plan?.partition
+        let current = record.submissions.filter { $0.partition == split }
+        let ids = current.flatMap(\.jobIDs)
         let states = ids.isEmpty ? [:] : (try client?.states(of: ids) ?? [:])
-        let planBytes = record.plan?.partition == partition ? record.plan?.taskBytes : nil
         var tasks: [TaskStatus] = []
         for task in 0..<taskCount {
-            let taskRecord = try TaskRecord.load(output: output, task: task)
-            let submission = record.latestSubmission(ofTask: task)
+            let taskRecord = try found.first { $0.index == task } ?? TaskRecord.load(output: output, task: task)
+            let submission = current.last { $0.tasks.contains(task) }
             let job = submission?.jobID(ofTask: task)
+            let share = record.plan.flatMap { task < $0.taskBytes.count ? $0.taskBytes[task] : nil }
             var status = TaskStatus(
-                record: taskRecord, partition: partition, shareBytes: planBytes.flatMap { task < $0.count ? $0[task] : nil },
+                record: taskRecord, input: input, taskCount: taskCount, shareBytes: share,
                 slurm: job.flatMap { states[$0] }, job: job, now: now)
             if let submission, let arrayJob = submission.arrayJob {
                 status.log = SlurmScripts.logPath(
@@ -36,48 +42,50 @@ public struct PipelineStatus: Sendable {
             tasks.append(status)
         }
         var jobs: [(stage: String, id: String, state: SlurmJobState?)] = []
-        let current = record.submissions.filter { $0.partition == partition }
-        if let last = current.last(where: { $0.tokenizerJob != nil }), let id = last.tokenizerJob {
+        if let id = current.last(where: { $0.tokenizerJob != nil })?.tokenizerJob {
             jobs.append(("tokenizer", id, states[id]))
         }
-        if let id = record.latestMerge?.mergeJob { jobs.append(("merge", id, states[id])) }
-        let total = tasks.map(\.shareBytes).reduce(0, +)
+        if let id = current.last(where: { $0.mergeJob != nil })?.mergeJob { jobs.append(("merge", id, states[id])) }
         return PipelineStatus(
-            output: output, taskCount: taskCount, partition: partition, tasks: tasks, jobs: jobs,
-            askedSlurm: client != nil && !ids.isEmpty, totalBytes: total)
+            output: output, taskCount: taskCount, input: input, tasks: tasks, jobs: jobs,
+            askedSlurm: client != nil && !ids.isEmpty, totalBytes: tasks.map(\.shareBytes).reduce(0, +))
     }
 
-    /// The task count and partition digest: as `moe-data slurm` recorded them, else from the task
-    /// catalogs (tasks run by hand with `moe-data ingest --task I --tasks N`).
-    static func plan(output: String, record: SlurmRecord) throws -> (Int, String) {
-        if let plan = record.plan, plan.tasks > 0 { return (plan.tasks, plan.partition) }
-        let folder = TaskRecord.folder(output: output)
+    /// The task count, and what the tasks left: as `moe-data slurm` planned them, else the tasks
+    /// found under `tasks/` (run by hand with `moe-data ingest --task I --tasks N`).
+    static func taskRecords(output: String, plan: SlurmRecord.Plan?) throws -> (Int, [TaskRecord]) {
+        if let plan, plan.tasks > 0 { return (plan.tasks, []) }
+        let folder = IngestTaskFiles(outputDirectory: output).directory
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
-        for name in names.sorted() where name.hasPrefix("task-") && name.hasSuffix(".done") {
-            if let index = Int(name.dropFirst(5).dropLast(5)),
-                let done = TaskRecord.completion(output: output, task: index)
-            {
-                return (done.tasks, done.partition)
-            }
+        let indices = Set(names.compactMap { name -> Int? in
+            guard name.hasPrefix("task-"), name.hasSuffix(".done") || name.hasSuffix(".sqlite") else { return nil }
+            return Int(name.dropFirst(5).prefix { $0.isNumber })
+        })
+        let found = try indices.sorted().map { try TaskRecord.load(output: output, task: $0) }
+        let counts = found.compactMap { $0.completion?.tasks ?? $0.taskCount }
+        guard let count = mostCommon(counts.map(String.init)).flatMap({ Int($0) }) else {
+            throw MoeDataError(
+                "\(output): no ingest tasks here (no plan recorded by `moe-data slurm`, no tasks/task-*.done or "
+                    + "task catalog); submit them with `moe-data slurm <manifest> --tasks N`")
         }
-        for name in names.sorted() where name.hasPrefix("task-") && name.hasSuffix(".sqlite") {
-            let db = try SQLiteDatabase(path: (folder as NSString).appendingPathComponent(name), readOnly: true)
-            let rows = try db.query("SELECT key, value FROM kv WHERE key IN ('task.count', 'task.partition')")
-            let kv = Dictionary(rows.compactMap { r in r[0].flatMap { k in r[1].map { (k.text, $0.text) } } },
-                                uniquingKeysWith: { a, _ in a })
-            if let count = kv["task.count"].flatMap({ Int($0) }), let partition = kv["task.partition"] {
-                return (count, partition)
-            }
-        }
-        throw MoeDataError(
-            "\(output): no ingest tasks here (no plan recorded by `moe-data slurm`, no tasks/task-*.done or "
-                + "task catalog); submit them with `moe-data slurm <manifest> --tasks N`")
+        return (count, found)
+    }
+
+    /// The value most entries share (ties: the largest, so the choice never depends on order).
+    static func mostCommon(_ values: [String]) -> String? {
+        Dictionary(grouping: values) { $0 }.max { ($0.value.count, $0.key) < ($1.value.count, $1.key) }?.key
     }
 
     public var doneCount: Int { tasks.filter { $0.state == .done }.count }
 
-    /// Input bytes read: a done task's whole share, else what its catalog says it read.
-    public var bytesDone: Int { tasks.map { $0.state == .done ? max($0.shareBytes, $0.bytesRead) : $0.bytesRead }.reduce(0, +) }
+    /// Input bytes read: a done task's whole share, else what its catalog says it read, up to its share
+    /// (a task reads past its last cut to the end of the line there).
+    public var bytesDone: Int {
+        tasks.map { t in
+            guard t.shareBytes > 0 else { return t.bytesRead }
+            return t.state == .done ? t.shareBytes : min(t.bytesRead, t.shareBytes)
+        }.reduce(0, +)
+    }
 
     /// Seconds left at the mean per-task byte rate so far, times the tasks running now (at least one);
     /// nil before any task has a rate, or when no task runs or waits.

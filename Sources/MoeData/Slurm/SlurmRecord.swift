@@ -3,7 +3,7 @@ import JSON
 
 /// What `moe-data slurm` records in the output's `catalog.sqlite` (kv), so that `status` and the
 /// next `moe-data slurm` know the plan and the jobs without asking the manifest or Slurm's history:
-/// `slurm.plan` (the partition: task count, digest, each task's share of the input bytes) and
+/// `slurm.plan` (the partition: task count, digests, each task's share of the input bytes) and
 /// `slurm.submissions` (a JSON array, one entry per submission).
 public struct SlurmRecord: Sendable, Equatable {
     public static let planKey = "slurm.plan"
@@ -11,8 +11,12 @@ public struct SlurmRecord: Sendable, Equatable {
 
     public struct Plan: Sendable, Equatable {
         public var tasks: Int
-        /// `IngestPartition.digest`.
+        /// `IngestPartition.digest`: the split (files, sizes, cuts). Submissions of another split are
+        /// of another plan.
         public var partition: String
+        /// The input digest finished tasks record (`IngestTaskKeys.partition`: the split, the
+        /// sources' settings, files and tokenizer); nil while the tokenizer is still to be trained.
+        public var input: String?
         /// Each task's share of the input bytes.
         public var taskBytes: [Int]
 
@@ -50,16 +54,6 @@ public struct SlurmRecord: Sendable, Equatable {
         self.plan = plan
         self.submissions = submissions
     }
-
-    /// The latest submission that ran `task` under the current plan.
-    public func latestSubmission(ofTask task: Int) -> Submission? {
-        submissions.last { $0.partition == plan?.partition && $0.tasks.contains(task) }
-    }
-
-    /// The latest submission with a merge job under the current plan.
-    public var latestMerge: Submission? {
-        submissions.last { $0.partition == plan?.partition && $0.mergeJob != nil }
-    }
 }
 
 extension SlurmRecord {
@@ -85,6 +79,7 @@ extension SlurmRecord {
             let json = try parse(planText, Self.planKey)
             plan = Plan(
                 tasks: json["tasks"]?.intValue.map(Int.init) ?? 0, partition: json["partition"]?.stringValue ?? "",
+                input: json["input"]?.stringValue,
                 taskBytes: (json["task_bytes"]?.arrayValue ?? []).map { Int($0.intValue ?? 0) })
         }
         if let submissionsText {
@@ -97,7 +92,7 @@ extension SlurmRecord {
         if let plan {
             let json: JSONValue = .object([
                 "tasks": .int(Int64(plan.tasks)), "partition": .string(plan.partition),
-                "task_bytes": .array(plan.taskBytes.map { .int(Int64($0)) }),
+                "input": plan.input.map { .string($0) } ?? .null, "task_bytes": .array(plan.taskBytes.map { .int(Int64($0)) }),
             ])
             try catalog.setValue(Self.planKey, json.encoded())
         }

@@ -39,18 +39,30 @@ public struct SlurmSubmitter {
             throw MoeDataError("sbatch and squeue are not on PATH: run `moe-data slurm` on a machine that submits "
                 + "Slurm jobs (a login node), or add --dry-run to see the scripts")
         }
-        let partition = try IngestPartition(manifest: scripts.manifest, taskCount: scripts.taskCount)
+        let manifest = scripts.manifest
+        let partition = try IngestPartition(manifest: manifest, taskCount: scripts.taskCount)
+        let modelExists = FileManager.default.fileExists(atPath: manifest.tokenizer.model)
+        if !modelExists && manifest.tokenizer.train == nil {
+            throw MoeDataError("\(manifest.path): tokenizer.model: \(manifest.tokenizer.model) does not exist, and the "
+                + "manifest has no tokenizer.train to make it; the ingest tasks need it")
+        }
+        // What finished tasks record: it needs the tokenizer; before it is trained, no task is done.
+        let input = try modelExists
+            ? Ingest(manifest: manifest, options: Ingest.Options()).inputDigest(
+                partition: partition,
+                tokenizer: Tokenizer(modelPath: manifest.tokenizer.model, sentinelCount: manifest.tokenizer.sentinels))
+            : nil
         let plan = SlurmRecord.Plan(
-            tasks: scripts.taskCount, partition: partition.digest,
+            tasks: scripts.taskCount, partition: partition.digest, input: input,
             taskBytes: (0..<scripts.taskCount).map { partition.bytes(ofTask: $0) })
+        let files = IngestTaskFiles(outputDirectory: output)
         let done = Set((0..<plan.tasks).filter { task in
-            guard let c = TaskRecord.completion(output: output, task: task) else { return false }
-            return c.partition == plan.partition && c.tasks == plan.tasks
+            guard let marker = try? IngestTaskDone.read(path: files.donePath(task)) else { return false }
+            return marker.partition == input && marker.tasks == plan.tasks
         })
         var record = try SlurmRecord.load(output: output)
         let states = try client?.states(of: record.submissions.flatMap(\.jobIDs)) ?? [:]
-        let needsTokenizer =
-            scripts.manifest.tokenizer.train != nil && !FileManager.default.fileExists(atPath: scripts.manifest.tokenizer.model)
+        let needsTokenizer = !modelExists
         let decision = try SlurmPlanner(
             taskCount: plan.tasks, partition: plan.partition, done: done, record: record, states: states,
             needsTokenizer: needsTokenizer
@@ -75,7 +87,7 @@ public struct SlurmSubmitter {
         let sources = scripts.manifest.sources.count
         report("plan: \(plan.tasks) tasks over \(sources) source\(sources == 1 ? "" : "s"), "
             + "\(formatBytes(plan.totalBytes)) of input (partition \(plan.partition)); \(done.count) done, "
-            + "\(decision.running.count) still in Slurm")
+            + "\(decision.running.count) in Slurm, \(decision.tasks.count) to submit")
         if !decision.cancel.isEmpty {
             report("to cancel (can never start, or replaced): \(decision.cancel.joined(separator: ", "))")
         }

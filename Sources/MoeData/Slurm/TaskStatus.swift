@@ -28,18 +28,25 @@ public struct TaskStatus: Sendable {
     /// The state from what the task left and what Slurm says (`slurm` nil: not asked, or unknown).
     /// A catalog attempt still marked running whose job Slurm no longer runs was killed (scancel,
     /// time limit, out of memory, node failure): the catalog cannot say so itself.
-    init(record: TaskRecord, partition: String, shareBytes: Int?, slurm: SlurmJobState?, job: String?, now: Date) {
+    /// `input`: the input digest of the current tasks (nil: any); a marker or catalog of another input
+    /// or task count is stale and does not count.
+    init(
+        record: TaskRecord, input: String?, taskCount: Int, shareBytes: Int?, slurm: SlurmJobState?, job: String?,
+        now: Date
+    ) {
         task = record.index
         self.job = job
         slurmState = slurm
         self.shareBytes = shareBytes ?? record.shareBytes ?? 0
-        if let done = record.completion, done.partition == partition {
+        if let done = record.completion, done.tasks == taskCount, input == nil || done.partition == input {
             state = .done
             (documents, tokens, skipped, bytesRead, seconds) =
                 (done.documents, done.tokens, done.skipped, done.bytes, done.seconds)
             return
         }
-        let mine = record.hasCatalog && (record.partition == nil || record.partition == partition)
+        let mine =
+            record.hasCatalog && (record.taskCount ?? taskCount) == taskCount
+            && (input == nil || record.input == nil || record.input == input)
         if mine, let p = record.progress { (documents, tokens, skipped, bytesRead) = (p.documents, p.tokens, p.skipped, p.bytes) }
         let lastAttempt = mine ? record.attempts.last : nil
         if let slurm, slurm.isPending {
