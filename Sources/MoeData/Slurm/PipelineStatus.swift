@@ -20,15 +20,18 @@ public struct PipelineStatus: Sendable {
     public static func load(output: String, client: SlurmClient?, now: Date = Date()) throws -> PipelineStatus {
         let record = try SlurmRecord.load(output: output)
         let (taskCount, found) = try taskRecords(output: output, plan: record.plan)
-        let input = record.plan?.input ?? mostCommon(found.compactMap { $0.completion?.partition })
-            ?? mostCommon(found.compactMap(\.input))
+        // Before the tokenizer was trained, `moe-data slurm` could not know the input digest: then the
+        // one the tasks' markers (else catalogs) of this task count mostly carry.
+        let markers = found.compactMap(\.completion).filter { $0.tasks == taskCount }.map(\.partition)
+        let input = record.plan?.input ?? mostCommon(markers)
+            ?? mostCommon(found.compactMap { $0.taskCount == taskCount ? $0.input : nil })
         let split = record.plan?.partition
         let current = record.submissions.filter { $0.partition == split }
         let ids = current.flatMap(\.jobIDs)
         let states = ids.isEmpty ? [:] : (try client?.states(of: ids) ?? [:])
         var tasks: [TaskStatus] = []
         for task in 0..<taskCount {
-            let taskRecord = try found.first { $0.index == task } ?? TaskRecord.load(output: output, task: task)
+            let taskRecord = found[task]
             let submission = current.last { $0.tasks.contains(task) }
             let job = submission?.jobID(ofTask: task)
             let share = record.plan.flatMap { task < $0.taskBytes.count ? $0.taskBytes[task] : nil }
@@ -54,7 +57,12 @@ public struct PipelineStatus: Sendable {
     /// The task count, and what the tasks left: as `moe-data slurm` planned them, else the tasks
     /// found under `tasks/` (run by hand with `moe-data ingest --task I --tasks N`).
     static func taskRecords(output: String, plan: SlurmRecord.Plan?) throws -> (Int, [TaskRecord]) {
-        if let plan, plan.tasks > 0 { return (plan.tasks, []) }
+        let count = try plan.flatMap { $0.tasks > 0 ? $0.tasks : nil } ?? taskCountFound(output: output)
+        return (count, try (0..<count).map { try TaskRecord.load(output: output, task: $0) })
+    }
+
+    /// The task count the completion markers and catalogs under `tasks/` mostly carry.
+    static func taskCountFound(output: String) throws -> Int {
         let folder = IngestTaskFiles(outputDirectory: output).directory
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
         let indices = Set(names.compactMap { name -> Int? in
@@ -68,7 +76,7 @@ public struct PipelineStatus: Sendable {
                 "\(output): no ingest tasks here (no plan recorded by `moe-data slurm`, no tasks/task-*.done or "
                     + "task catalog); submit them with `moe-data slurm <manifest> --tasks N`")
         }
-        return (count, found)
+        return count
     }
 
     /// The value most entries share (ties: the largest, so the choice never depends on order).

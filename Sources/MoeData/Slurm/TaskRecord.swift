@@ -31,6 +31,8 @@ public struct TaskRecord: Sendable {
     /// The error sentence of the last failed attempt (`task.error`).
     public var error: String?
     public var attempts: [Attempt] = []
+    /// Why the catalog could not be read, when it could not.
+    public var unreadable: String?
 
     /// Reads what task `index` left; missing files leave their fields empty.
     public static func load(output: String, task index: Int) throws -> TaskRecord {
@@ -38,23 +40,30 @@ public struct TaskRecord: Sendable {
         var record = TaskRecord(index: index, completion: try? IngestTaskDone.read(path: files.donePath(index)))
         let path = files.catalogPath(index)
         guard FileManager.default.fileExists(atPath: path) else { return record }
-        let db = try SQLiteDatabase(path: path, readOnly: true)
         record.hasCatalog = true
+        // A catalog that cannot be read now (a writer on another host, a damaged file) leaves the
+        // task's other figures; status shows the reason.
+        do { try record.read(catalog: path) } catch { record.unreadable = "\(error)" }
+        return record
+    }
+
+    private mutating func read(catalog path: String) throws {
+        let db = try SQLiteDatabase(path: path, readOnly: true)
         var kv: [String: String] = [:]
         for row in try db.query("SELECT key, value FROM kv WHERE key LIKE 'task.%'") {
             if let key = row[0]?.text, let value = row[1]?.text { kv[key] = value }
         }
-        record.input = kv[IngestTaskKeys.partition]
-        record.taskCount = kv[IngestTaskKeys.count].flatMap { Int($0) }
-        record.shareBytes = kv[IngestTaskKeys.bytes].flatMap { Int($0) }
-        record.error = kv[IngestTaskKeys.error]
+        input = kv[IngestTaskKeys.partition]
+        taskCount = kv[IngestTaskKeys.count].flatMap { Int($0) }
+        shareBytes = kv[IngestTaskKeys.bytes].flatMap { Int($0) }
+        error = kv[IngestTaskKeys.error]
         if let text = kv[IngestTaskKeys.progress], let json = try? JSONValue.parse(Data(text.utf8)) {
             func int(_ key: String) -> Int { json[key]?.intValue.map(Int.init) ?? 0 }
-            record.progress = Progress(
+            progress = Progress(
                 documents: int("documents"), tokens: int("tokens"), skipped: int("skipped"), bytes: int("bytes"))
         }
         let dates = ISO8601DateFormatter()
-        record.attempts = try db.query("SELECT started_at, ended_at, status FROM runs ORDER BY id").compactMap { row in
+        attempts = try db.query("SELECT started_at, ended_at, status FROM runs ORDER BY id").compactMap { row in
             guard let started = row[0].flatMap({ dates.date(from: $0.text) }) else { return nil }
             let status = row[2]?.text ?? ""
             // RecordedRun writes "failed: <error>".
@@ -62,7 +71,6 @@ public struct TaskRecord: Sendable {
                 started: started, ended: row[1].flatMap { dates.date(from: $0.text) },
                 status: status.hasPrefix("failed") ? "failed" : status)
         }
-        return record
     }
 
     /// Seconds the task has worked: its attempts that ended, plus the last one up to `now` when it

@@ -65,6 +65,7 @@ public struct TaskStatus: Sendable {
             state = .notStarted
         }
         seconds = mine ? record.workedSeconds(now: now, lastIsRunning: state == .running) : 0
+        if let unreadable = record.unreadable { error = "its catalog cannot be read now: \(unreadable)" }
     }
 
     static func failure(catalogError: String?, slurm: SlurmJobState?, attempt: String?) -> String {
