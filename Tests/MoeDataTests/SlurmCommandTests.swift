@@ -39,8 +39,10 @@ import Testing
     }
 
     @Test func quotedWordsReachACommandUnchanged() throws {
-        let words = ["plain", "with space", "it's", "\"double\"", "$HOME", "back\\slash", "`date`", "a*b?", "", "~x",
-                     "tab\there", "line\nbreak", "NAME=value", "-n"]
+        let words = [
+            "plain", "with space", "it's", "\"double\"", "$HOME", "back\\slash", "`date`", "a*b?", "", "~x",
+            "tab\there", "line\nbreak", "NAME=value", "-n",
+        ]
         let line = ShellQuote.lines(quoted: ["printf", "'[%s]\\n'"] + words.map(ShellQuote.word), width: 30)
         let r = try TestSupport.run("/bin/sh", ["-c", line])
         #expect(r.stdout == words.map { "[\($0)]\n" }.joined(), "\(line)")
@@ -65,27 +67,25 @@ import Testing
             #expect(r.status == 64, "\(args): exit \(r.status)")
             #expect(r.stderr.hasPrefix("error: ") && r.stderr.contains(words), "\(args): \(r.stderr)")
         }
-        let unknown = try TestSupport.moeData(["slurm", corpus.manifest, "--tasks", "2", "--mixture", "nope", "--dry-run"])
+        let unknown = try TestSupport.moeData([
+            "slurm", corpus.manifest, "--tasks", "2", "--mixture", "nope", "--dry-run",
+        ])
         #expect(unknown.status != 0 && unknown.stderr.contains("nope"), "\(unknown.stderr)")
     }
 
-    /// Writes a task catalog as `moe-data ingest --task` does (the schema of catalog.sqlite).
+    /// Writes a task catalog as `moe-data ingest --task` does, with attempts at given times.
     static func taskCatalog(
         _ output: URL, task: Int, kv: [String: String], runs: [(String, String?, String)]
     ) throws {
-        let path = IngestTaskFiles(outputDirectory: output.path).catalogPath(task)
-        try FileManager.default.createDirectory(
-            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        let db = try SQLiteDatabase(path: path)
-        try db.execute("CREATE TABLE kv(key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-        try db.execute("""
-            CREATE TABLE runs(id INTEGER PRIMARY KEY, command TEXT NOT NULL, arguments TEXT NOT NULL, \
-            version TEXT NOT NULL, libraries TEXT NOT NULL, started_at TEXT NOT NULL, ended_at TEXT, status TEXT NOT NULL)
-            """)
-        for (k, v) in kv { try db.run("INSERT INTO kv VALUES(?, ?)", [.text(k), .text(v)]) }
+        let files = IngestTaskFiles(outputDirectory: output.path)
+        try FileManager.default.createDirectory(atPath: files.directory, withIntermediateDirectories: true)
+        let catalog = try Catalog(path: files.catalogPath(task))
+        for (k, v) in kv { try catalog.setValue(k, v) }
         for (started, ended, status) in runs {
-            try db.run("INSERT INTO runs(command, arguments, version, libraries, started_at, ended_at, status) "
-                + "VALUES('ingest', '[]', '0', '', ?, ?, ?)", [.text(started), ended.map { .text($0) }, .text(status)])
+            try catalog.db.run(
+                "INSERT INTO runs(command, arguments, version, libraries, started_at, ended_at, status) "
+                    + "VALUES('ingest', '[]', '0', '', ?, ?, ?)",
+                [.text(started), ended.map { .text($0) }, .text(status)])
         }
     }
 
@@ -99,17 +99,28 @@ import Testing
             kv["task.error"] = error
             return kv
         }
-        try SlurmCommandTests.taskCatalog(output, task: 0, kv: kv(0, bytes: 1000, progress: nil),
+        try SlurmCommandTests.taskCatalog(
+            output, task: 0, kv: kv(0, bytes: 1000, progress: nil),
             runs: [("2026-12-06T10:00:00Z", "2026-12-06T10:00:10Z", "done")])
-        try #"{"task": 0, "tasks": 4, "partition": "\#(p)", "documents": 50, "tokens": 5000, "skipped": 1, "bytes": 1000, "seconds": 10.0}"#
-            .write(toFile: IngestTaskFiles(outputDirectory: output.path).donePath(0), atomically: true, encoding: .utf8)
+        let done = IngestTaskDone(
+            task: 0, tasks: 4, partition: p, documents: 50, tokens: 5000, skipped: 1, bytes: 1000, seconds: 10)
+        try done.write(path: IngestTaskFiles(outputDirectory: output.path).donePath(0))
         let progress = #"{"documents": 20, "tokens": 2000, "skipped": 0, "bytes": 400}"#
         let now = ISO8601DateFormatter().string(from: Date().addingTimeInterval(-4))
-        try SlurmCommandTests.taskCatalog(output, task: 1, kv: kv(1, bytes: 1000, progress: progress),
+        try SlurmCommandTests.taskCatalog(
+            output, task: 1, kv: kv(1, bytes: 1000, progress: progress),
             runs: [(now, nil, "running")])
-        try SlurmCommandTests.taskCatalog(output, task: 2, kv: kv(2, bytes: 1000, progress: progress,
-            error: "/data/b.jsonl: line 5: not JSON"), runs: [("2026-12-06T10:00:00Z", "2026-12-06T10:00:02Z",
-            "failed: /data/b.jsonl: line 5: not JSON")])
+        try SlurmCommandTests.taskCatalog(
+            output, task: 2,
+            kv: kv(
+                2, bytes: 1000, progress: progress,
+                error: "/data/b.jsonl: line 5: not JSON"),
+            runs: [
+                (
+                    "2026-12-06T10:00:00Z", "2026-12-06T10:00:02Z",
+                    "failed: /data/b.jsonl: line 5: not JSON"
+                )
+            ])
         let r = try TestSupport.moeData(["status", output.path])
         #expect(r.status == 0, "\(r.stderr)")
         var rows: [Int: [Substring]] = [:]

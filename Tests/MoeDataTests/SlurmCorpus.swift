@@ -27,7 +27,8 @@ struct SlurmCorpus {
         for (i, part) in parts.enumerated() {
             let plain = url.deletingLastPathComponent().appendingPathComponent("frame\(i).jsonl")
             try write(part, to: plain)
-            let r = try TestSupport.run(TestSupport.which("zstd"), ["-q", "-f", "-19", plain.path, "-o", plain.path + ".zst"])
+            let r = try TestSupport.run(
+                TestSupport.which("zstd"), ["-q", "-f", "-19", plain.path, "-o", plain.path + ".zst"])
             #expect(r.status == 0, "zstd: \(r.stderr)")
             bytes += try Data(contentsOf: URL(fileURLWithPath: plain.path + ".zst"))
             try FileManager.default.removeItem(at: plain)
@@ -51,8 +52,9 @@ struct SlurmCorpus {
         if badLine { b[4] = "{\"text\": \"an unterminated string" }
         try write(b, to: data.appendingPathComponent("books/b.jsonl"))
         let code = try lines(400, offset: 1140, tag: "code")
-        try writeFrames(stride(from: 0, to: 400, by: 100).map { Array(code[$0..<$0 + 100]) },
-                        to: data.appendingPathComponent("code/lib.jsonl.zst"))
+        try writeFrames(
+            stride(from: 0, to: 400, by: 100).map { Array(code[$0..<$0 + 100]) },
+            to: data.appendingPathComponent("code/lib.jsonl.zst"))
         var sources = """
               - {name: web, format: jsonl, paths: ["\(data.path)/web"], domain: web}
               - {name: books, format: jsonl, paths: ["\(data.path)/books"], domain: books}

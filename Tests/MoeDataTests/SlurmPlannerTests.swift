@@ -16,7 +16,10 @@ import Testing
     }
 
     static func states(_ pairs: [(String, String, String?)]) -> [String: SlurmJobState] {
-        Dictionary(uniqueKeysWithValues: pairs.map { ($0.0, SlurmJobState(id: $0.0, state: $0.1, reason: $0.2, origin: "test")) })
+        Dictionary(
+            uniqueKeysWithValues: pairs.map {
+                ($0.0, SlurmJobState.reported(id: $0.0, state: $0.1, reason: $0.2, origin: "test"))
+            })
     }
 
     static func decide(

@@ -25,16 +25,20 @@ enum SlurmTestCluster {
     /// SLURM_CONF of the running cluster, or why it could not start.
     static let started: Result<String, StartFailure> = {
         guard getuid() == 0 else {
-            return .failure(StartFailure(description: "the Slurm tests start a one-node Slurm with scripts/slurm-local, "
-                + "which must run as root; run the tests as root, or set \(skipVariable)=1 to skip them"))
+            return .failure(
+                StartFailure(
+                    description: "the Slurm tests start a one-node Slurm with scripts/slurm-local, "
+                        + "which must run as root; run the tests as root, or set \(skipVariable)=1 to skip them"))
         }
         do {
             let r = try ChildProcess.run(
                 "/bin/bash", [script, "start"], environment: ["MOE_DATA_SLURM_DIR": stateFolder.path], timeout: 900)
             atexit { SlurmTestCluster.stop() }
             guard r.status == 0 else {
-                return .failure(StartFailure(description: "scripts/slurm-local start failed (exit \(r.status)):\n"
-                    + r.stdout + r.stderr + "\nset \(skipVariable)=1 to skip the Slurm tests"))
+                return .failure(
+                    StartFailure(
+                        description: "scripts/slurm-local start failed (exit \(r.status)):\n"
+                            + r.stdout + r.stderr + "\nset \(skipVariable)=1 to skip the Slurm tests"))
             }
             return .success(stateFolder.appendingPathComponent("slurm.conf").path)
         } catch {

@@ -8,14 +8,16 @@ extension PipelineStatus {
         let slurm = askedSlurm ? "job states from Slurm" : "Slurm not asked (not on PATH, or no jobs recorded)"
         var out = "\(output): \(taskCount) ingest task\(taskCount == 1 ? "" : "s")\(digest); \(slurm)\n"
         let rows = tasks.map { t -> [String] in
-            let read = t.shareBytes > 0 ? String(format: "%.0f%%", 100 * Self.fraction(t.bytesRead, t.shareBytes, t)) : "-"
+            let read =
+                t.shareBytes > 0 ? String(format: "%.0f%%", 100 * Self.fraction(t.bytesRead, t.shareBytes, t)) : "-"
             let job = t.job.map { id in id + (t.slurmState.map { " " + $0.text } ?? "") } ?? "-"
             return [
                 String(t.task), t.state.rawValue, String(t.documents), String(t.tokens),
                 t.tokensPerSecond.map { String(format: "%.0f", $0) } ?? "-", read, job,
             ]
         }
-        out += TextTable.render(header: ["task", "state", "documents", "tokens", "tokens/s", "read", "job"], rows: rows)
+        out += TextTable.render(
+            header: ["task", "state", "documents", "tokens", "tokens/s", "read", "job"], rows: rows)
         for job in jobs {
             out += "\(job.stage): job \(job.id) \(job.state?.text ?? (askedSlurm ? "unknown to Slurm" : "not asked"))\n"
         }
@@ -58,7 +60,8 @@ extension PipelineStatus {
                 "skipped": .int(Int64(t.skipped)), "bytes_read": .int(Int64(t.bytesRead)),
                 "bytes_share": .int(Int64(t.shareBytes)), "seconds": .double(t.seconds),
                 "tokens_per_second": t.tokensPerSecond.map { .double($0) } ?? .null,
-                "job": text(t.job), "slurm_state": text(t.slurmState?.state), "slurm_reason": text(t.slurmState?.reason),
+                "job": text(t.job), "slurm_state": text(t.slurmState?.state),
+                "slurm_reason": text(t.slurmState?.reason),
                 "error": text(t.error), "log": text(t.log),
             ])
         }

@@ -23,7 +23,8 @@ public struct PipelineStatus: Sendable {
         // Before the tokenizer was trained, `moe-data slurm` could not know the input digest: then the
         // one the tasks' markers (else catalogs) of this task count mostly carry.
         let markers = found.compactMap(\.completion).filter { $0.tasks == taskCount }.map(\.partition)
-        let input = record.plan?.input ?? mostCommon(markers)
+        let input =
+            record.plan?.input ?? mostCommon(markers)
             ?? mostCommon(found.compactMap { $0.taskCount == taskCount ? $0.input : nil })
         let split = record.plan?.partition
         let current = record.submissions.filter { $0.partition == split }
@@ -65,10 +66,11 @@ public struct PipelineStatus: Sendable {
     static func taskCountFound(output: String) throws -> Int {
         let folder = IngestTaskFiles(outputDirectory: output).directory
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
-        let indices = Set(names.compactMap { name -> Int? in
-            guard name.hasPrefix("task-"), name.hasSuffix(".done") || name.hasSuffix(".sqlite") else { return nil }
-            return Int(name.dropFirst(5).prefix { $0.isNumber })
-        })
+        let indices = Set(
+            names.compactMap { name -> Int? in
+                guard name.hasPrefix("task-"), name.hasSuffix(".done") || name.hasSuffix(".sqlite") else { return nil }
+                return Int(name.dropFirst(5).prefix { $0.isNumber })
+            })
         let found = try indices.sorted().map { try TaskRecord.load(output: output, task: $0) }
         let counts = found.compactMap { $0.completion?.tasks ?? $0.taskCount }
         guard let count = mostCommon(counts.map(String.init)).flatMap({ Int($0) }) else {
@@ -101,7 +103,9 @@ public struct PipelineStatus: Sendable {
         let worked = tasks.filter { $0.seconds > 0 && $0.bytesRead > 0 }
         let seconds = worked.map(\.seconds).reduce(0, +), bytes = worked.map(\.bytesRead).reduce(0, +)
         let waiting = tasks.filter { $0.state == .running || $0.state == .pending }
-        guard seconds > 0, bytes > 0, !waiting.isEmpty else { return bytesDone >= totalBytes && totalBytes > 0 ? 0 : nil }
+        guard seconds > 0, bytes > 0, !waiting.isEmpty else {
+            return bytesDone >= totalBytes && totalBytes > 0 ? 0 : nil
+        }
         let parallel = max(1, tasks.filter { $0.state == .running }.count)
         return Double(max(0, totalBytes - bytesDone)) / (Double(bytes) / seconds * Double(parallel))
     }

@@ -29,7 +29,8 @@ public struct SlurmClient: Sendable {
     public func submit(script: String, hold: Bool) throws -> String {
         let result = try run("sbatch", ["--parsable"] + (hold ? ["--hold"] : []) + [script])
         // --parsable prints "<id>" or "<id>;<cluster>".
-        let id = result.output.trimmingCharacters(in: .whitespacesAndNewlines)
+        let id =
+            result.output.trimmingCharacters(in: .whitespacesAndNewlines)
             .split(separator: ";").first.map(String.init) ?? ""
         guard result.status == 0, !id.isEmpty, id.allSatisfy(\.isNumber) else {
             throw MoeDataError("sbatch \(script) failed: \(result.problem)")
@@ -69,7 +70,8 @@ public struct SlurmClient: Sendable {
 
     /// `squeue -t all`, one line per array element.
     private func queueStates(_ ids: [String]) throws -> [String: SlurmJobState] {
-        let result = try run("squeue", ["-h", "-r", "-t", "all", "-j", ids.joined(separator: ","), "-o", "%F|%K|%T|%r"])
+        let result = try run(
+            "squeue", ["-h", "-r", "-t", "all", "-j", ids.joined(separator: ","), "-o", "%F|%K|%T|%r"])
         // squeue fails with "Invalid job id specified" when it knows none of the ids.
         if result.status != 0 && result.errors.contains("Invalid job id") { return [:] }
         guard result.status == 0 else { throw MoeDataError("squeue failed: \(result.problem)") }
@@ -78,7 +80,7 @@ public struct SlurmClient: Sendable {
             let f = line.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
             guard f.count == 4 else { continue }
             let id = f[1].allSatisfy(\.isNumber) && !f[1].isEmpty ? "\(f[0])_\(f[1])" : f[0]
-            states[id] = SlurmJobState(id: id, state: f[2], reason: f[3], origin: "squeue")
+            states[id] = SlurmJobState.reported(id: id, state: f[2], reason: f[3], origin: "squeue")
         }
         return states
     }
@@ -93,7 +95,7 @@ public struct SlurmClient: Sendable {
             let f = line.split(separator: "|").map(String.init)
             // Pending array ranges ("12_[3-5]") are not single elements.
             guard f.count == 2, !f[0].contains("[") else { return nil }
-            return SlurmJobState(id: f[0], state: f[1], reason: nil, origin: "sacct")
+            return SlurmJobState.reported(id: f[0], state: f[1], reason: nil, origin: "sacct")
         }
     }
 

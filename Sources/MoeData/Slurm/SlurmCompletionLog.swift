@@ -36,7 +36,7 @@ enum SlurmCompletionLog {
                 guard jobs.contains(jobID) else { continue }
                 id = jobID
             }
-            states[id] = SlurmJobState(id: id, state: state, reason: nil, origin: origin)
+            states[id] = SlurmJobState.reported(id: id, state: state, reason: nil, origin: origin)
         }
         return Array(states.values)
     }

@@ -9,12 +9,12 @@ public struct SlurmJobState: Sendable, Equatable {
     /// Where the state came from: "squeue", "sacct" or the completion log's path.
     public var origin: String
 
-    public init(id: String, state: String, reason: String?, origin: String) {
-        self.id = id
-        // sacct writes "CANCELLED by 0"; the state is the first word.
-        self.state = state.split(separator: " ").first.map(String.init) ?? state
-        self.reason = reason.flatMap { $0.isEmpty || $0 == "None" || $0 == "(null)" ? nil : $0 }
-        self.origin = origin
+    /// A state as a Slurm command printed it: sacct writes "CANCELLED by 0" (the state is the first
+    /// word), squeue writes the reason "None" for none.
+    static func reported(id: String, state: String, reason: String?, origin: String) -> SlurmJobState {
+        SlurmJobState(
+            id: id, state: state.split(separator: " ").first.map(String.init) ?? state,
+            reason: reason.flatMap { $0.isEmpty || $0 == "None" || $0 == "(null)" ? nil : $0 }, origin: origin)
     }
 
     /// States in which the job still holds, or waits for, resources: it may still run to its end.

@@ -23,18 +23,6 @@ public struct SlurmPlanner: Sendable {
     /// The manifest trains its tokenizer and the model is missing.
     public var needsTokenizer: Bool
 
-    public init(
-        taskCount: Int, partition: String, done: Set<Int>, record: SlurmRecord, states: [String: SlurmJobState],
-        needsTokenizer: Bool
-    ) {
-        self.taskCount = taskCount
-        self.partition = partition
-        self.done = done
-        self.record = record
-        self.states = states
-        self.needsTokenizer = needsTokenizer
-    }
-
     public struct Decision: Sendable, Equatable {
         /// Tasks for the new array, ascending; empty: no array.
         public var tasks: [Int] = []

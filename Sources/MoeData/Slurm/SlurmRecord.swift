@@ -63,7 +63,8 @@ extension SlurmRecord {
         guard FileManager.default.fileExists(atPath: path) else { return SlurmRecord() }
         let db = try SQLiteDatabase(path: path, readOnly: true)
         // A catalog made by a moe-data without this table's key is still a catalog.
-        let rows = try db.query("SELECT key, value FROM kv WHERE key IN (?, ?)", [.text(planKey), .text(submissionsKey)])
+        let rows = try db.query(
+            "SELECT key, value FROM kv WHERE key IN (?, ?)", [.text(planKey), .text(submissionsKey)])
         var values: [String: String] = [:]
         for row in rows { if let key = row[0]?.text, let value = row[1]?.text { values[key] = value } }
         return try SlurmRecord(planText: values[planKey], submissionsText: values[submissionsKey], path: path)
@@ -72,7 +73,8 @@ extension SlurmRecord {
     init(planText: String?, submissionsText: String?, path: String) throws {
         func parse(_ text: String, _ key: String) throws -> JSONValue {
             do { return try JSONValue.parse(Data(text.utf8)) } catch {
-                throw MoeDataError("\(path): kv \(key) is not JSON (\(error)); run `moe-data slurm` again to rewrite it")
+                throw MoeDataError(
+                    "\(path): kv \(key) is not JSON (\(error)); run `moe-data slurm` again to rewrite it")
             }
         }
         if let planText {
@@ -92,7 +94,8 @@ extension SlurmRecord {
         if let plan {
             let json: JSONValue = .object([
                 "tasks": .int(Int64(plan.tasks)), "partition": .string(plan.partition),
-                "input": plan.input.map { .string($0) } ?? .null, "task_bytes": .array(plan.taskBytes.map { .int(Int64($0)) }),
+                "input": plan.input.map { .string($0) } ?? .null,
+                "task_bytes": .array(plan.taskBytes.map { .int(Int64($0)) }),
             ])
             try catalog.setValue(Self.planKey, json.encoded())
         }

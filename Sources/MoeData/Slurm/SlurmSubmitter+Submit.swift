@@ -33,8 +33,9 @@ extension SlurmSubmitter {
         }
         record.submissions.append(submission)
         try client.release(held)
-        report("recorded in \(output)/\(Catalog.fileName) (kv \(SlurmRecord.submissionsKey)); "
-            + "logs in \(scripts.logFolder)/")
+        report(
+            "recorded in \(output)/\(Catalog.fileName) (kv \(SlurmRecord.submissionsKey)); "
+                + "logs in \(scripts.logFolder)/")
         report("follow with: moe-data status \(output)")
         return submission
     }
@@ -59,13 +60,15 @@ extension SlurmSubmitter {
             held.append(id)
             submission.arrayJob = id
             submission.array = SlurmScripts.arraySpec(decision.tasks, maxParallel: scripts.settings.maxParallel)
-            report("submitted ingest array job \(id): \(decision.tasks.count) of \(scripts.taskCount) tasks "
-                + "(--array=\(submission.array))" + (tokenizer.map { ", after job \($0)" } ?? ""))
+            report(
+                "submitted ingest array job \(id): \(decision.tasks.count) of \(scripts.taskCount) tasks "
+                    + "(--array=\(submission.array))" + (tokenizer.map { ", after job \($0)" } ?? ""))
         }
         let dependency =
             (tokenizer.map { [$0] } ?? []) + (submission.arrayJob.map { [$0] } ?? []) + decision.mergeDependencies
-        let id = try client.submit(script: try write("merge.sbatch", try scripts.mergeScript(dependency: dependency)),
-                                   hold: true)
+        let id = try client.submit(
+            script: try write("merge.sbatch", try scripts.mergeScript(dependency: dependency)),
+            hold: true)
         held.append(id)
         submission.mergeJob = id
         let then = scripts.build.map { ", then build --mixture \($0.mixture)" } ?? ""

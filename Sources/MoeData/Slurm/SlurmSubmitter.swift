@@ -32,22 +32,26 @@ public struct SlurmSubmitter {
     public func run(dryRun: Bool) throws -> Outcome {
         let output = scripts.manifest.output
         if output.contains("\\") {
-            throw MoeDataError("\(output): Slurm ignores the %-patterns of log file names in a path with a backslash; "
-                + "use an output folder without one")
+            throw MoeDataError(
+                "\(output): Slurm ignores the %-patterns of log file names in a path with a backslash; "
+                    + "use an output folder without one")
         }
         guard dryRun || client != nil else {
-            throw MoeDataError("sbatch and squeue are not on PATH: run `moe-data slurm` on a machine that submits "
-                + "Slurm jobs (a login node), or add --dry-run to see the scripts")
+            throw MoeDataError(
+                "sbatch and squeue are not on PATH: run `moe-data slurm` on a machine that submits "
+                    + "Slurm jobs (a login node), or add --dry-run to see the scripts")
         }
         let manifest = scripts.manifest
         let partition = try IngestPartition(manifest: manifest, taskCount: scripts.taskCount)
         let modelExists = FileManager.default.fileExists(atPath: manifest.tokenizer.model)
         if !modelExists && manifest.tokenizer.train == nil {
-            throw MoeDataError("\(manifest.path): tokenizer.model: \(manifest.tokenizer.model) does not exist, and the "
-                + "manifest has no tokenizer.train to make it; the ingest tasks need it")
+            throw MoeDataError(
+                "\(manifest.path): tokenizer.model: \(manifest.tokenizer.model) does not exist, and the "
+                    + "manifest has no tokenizer.train to make it; the ingest tasks need it")
         }
         // What finished tasks record: it needs the tokenizer; before it is trained, no task is done.
-        let input = try modelExists
+        let input =
+            try modelExists
             ? Ingest(manifest: manifest, options: Ingest.Options()).inputDigest(
                 partition: partition,
                 tokenizer: Tokenizer(modelPath: manifest.tokenizer.model, sentinelCount: manifest.tokenizer.sentinels))
@@ -56,10 +60,11 @@ public struct SlurmSubmitter {
             tasks: scripts.taskCount, partition: partition.digest, input: input,
             taskBytes: (0..<scripts.taskCount).map { partition.bytes(ofTask: $0) })
         let files = IngestTaskFiles(outputDirectory: output)
-        let done = Set((0..<plan.tasks).filter { task in
-            guard let marker = try? IngestTaskDone.read(path: files.donePath(task)) else { return false }
-            return marker.partition == input && marker.tasks == plan.tasks
-        })
+        let done = Set(
+            (0..<plan.tasks).filter { task in
+                guard let marker = try? IngestTaskDone.read(path: files.donePath(task)) else { return false }
+                return marker.partition == input && marker.tasks == plan.tasks
+            })
         var record = try SlurmRecord.load(output: output)
         let states = try client?.states(of: record.submissions.flatMap(\.jobIDs)) ?? [:]
         let needsTokenizer = !modelExists
@@ -69,8 +74,9 @@ public struct SlurmSubmitter {
         ).decide()
         reportPlan(plan, done: done, decision: decision)
         if decision.submitsNothing {
-            report("nothing to submit: every task is done or still in Slurm, and merge job "
-                + "\(decision.waitingMerge ?? "?") waits for them; follow with `moe-data status \(output)`")
+            report(
+                "nothing to submit: every task is done or still in Slurm, and merge job "
+                    + "\(decision.waitingMerge ?? "?") waits for them; follow with `moe-data status \(output)`")
             return Outcome(plan: plan, decision: decision, submission: nil)
         }
         if dryRun {
@@ -85,9 +91,10 @@ public struct SlurmSubmitter {
 
     private func reportPlan(_ plan: SlurmRecord.Plan, done: Set<Int>, decision: SlurmPlanner.Decision) {
         let sources = scripts.manifest.sources.count
-        report("plan: \(plan.tasks) tasks over \(sources) source\(sources == 1 ? "" : "s"), "
-            + "\(formatBytes(plan.totalBytes)) of input (partition \(plan.partition)); \(done.count) done, "
-            + "\(decision.running.count) in Slurm, \(decision.tasks.count) to submit")
+        report(
+            "plan: \(plan.tasks) tasks over \(sources) source\(sources == 1 ? "" : "s"), "
+                + "\(formatBytes(plan.totalBytes)) of input (partition \(plan.partition)); \(done.count) done, "
+                + "\(decision.running.count) in Slurm, \(decision.tasks.count) to submit")
         if !decision.cancel.isEmpty {
             report("to cancel (can never start, or replaced): \(decision.cancel.joined(separator: ", "))")
         }

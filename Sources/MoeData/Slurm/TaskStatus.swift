@@ -47,7 +47,9 @@ public struct TaskStatus: Sendable {
         let mine =
             record.hasCatalog && (record.taskCount ?? taskCount) == taskCount
             && (input == nil || record.input == nil || record.input == input)
-        if mine, let p = record.progress { (documents, tokens, skipped, bytesRead) = (p.documents, p.tokens, p.skipped, p.bytes) }
+        if mine, let p = record.progress {
+            (documents, tokens, skipped, bytesRead) = (p.documents, p.tokens, p.skipped, p.bytes)
+        }
         let lastAttempt = mine ? record.attempts.last : nil
         if let slurm, slurm.isPending {
             state = .pending

@@ -25,14 +25,10 @@ struct StatusCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "The output folder (the manifest's `output`).")
-    var output: String
-
-    @Flag(help: "Print one JSON document instead of the table.")
-    var json = false
+    @OptionGroup var report: ReportOptions
 
     func run() throws {
-        let status = try PipelineStatus.load(output: output, client: SlurmClient())
-        print(json ? status.json.encoded() : status.render(), terminator: json ? "\n" : "")
+        let status = try PipelineStatus.load(output: report.output, client: SlurmClient())
+        report.emit(text: status.render, document: { status.json })
     }
 }

@@ -50,50 +50,20 @@ struct SlurmCommand: ParsableCommand {
 
     @OptionGroup var outputOption: OutputOption
 
-    @Option(name: .customLong("partition"), help: "Slurm partition of every job (default: the cluster's).")
-    var slurmPartition: String?
-
-    @Option(help: "CPUs of each job; ingest and build tokenize on as many threads.")
-    var cpusPerTask: Int = 1
-
-    @Option(help: "Memory of each job, as sbatch --mem takes it (e.g. 4G).")
-    var mem: String?
-
-    @Option(help: "Time limit of each job, as sbatch --time takes it (e.g. 2:00:00).")
-    var time: String?
-
-    @Option(help: "At most this many ingest tasks at once (--array=...%K; default: no limit).")
-    var maxParallel: Int?
-
-    @Option(
-        name: .customLong("sbatch-arg"),
-        help: "Another sbatch option for every job (e.g. --sbatch-arg=--account=abc). Repeatable.")
-    var sbatchArguments: [String] = []
+    @OptionGroup var jobOptions: SlurmJobOptions
 
     @Flag(help: "Print the scripts it would submit; write nothing, submit nothing.")
     var dryRun = false
 
     func validate() throws {
         try OptionCheck.int(tasks, "--tasks", 1...1_000_000)
-        try OptionCheck.int(cpusPerTask, "--cpus-per-task", 1...OptionCheck.maxThreads)
-        try OptionCheck.int(maxParallel, "--max-parallel", 1...1_000_000)
-        try OptionCheck.int(maxEpochs, "--max-epochs", 1...1_000_000)
-        if mixture == nil, let needing = [("--total-tokens", totalTokens != nil), ("--max-epochs", maxEpochs != nil)]
-            .first(where: \.1)?.0
+        if mixture == nil,
+            let needing = [("--total-tokens", totalTokens != nil), ("--max-epochs", maxEpochs != nil)]
+                .first(where: \.1)?.0
         {
             throw ValidationError("\(needing) applies to the build after the merge: give --mixture too")
         }
         _ = try buildMixtureOptions()
-        for (name, value) in [("--partition", slurmPartition), ("--mem", mem), ("--time", time)] {
-            guard let value else { continue }
-            if value.isEmpty || value.contains(where: { $0.isNewline || $0.isWhitespace }) {
-                throw ValidationError("\(name) '\(value)' must be one word (no spaces, no line breaks)")
-            }
-        }
-        for argument in sbatchArguments where !argument.hasPrefix("-") || argument.contains(where: \.isNewline) {
-            throw ValidationError(
-                "--sbatch-arg '\(argument)' must be one sbatch option, starting with '-' (e.g. --sbatch-arg=--qos=high)")
-        }
     }
 
     /// The mixture options `build` takes, parsed and checked by `build`'s own option group.
@@ -118,17 +88,10 @@ struct SlurmCommand: ParsableCommand {
                 mixture: isFile ? URL(fileURLWithPath: options.mixture).standardizedFileURL.path : options.mixture,
                 totalTokens: options.totalTokens, maxEpochs: options.maxEpochs, seed: seed)
         }
-        var settings = SlurmJobSettings()
-        settings.partition = slurmPartition
-        settings.cpusPerTask = cpusPerTask
-        settings.memory = mem
-        settings.time = time
-        settings.maxParallel = maxParallel
-        settings.extraArguments = sbatchArguments
         let scripts = SlurmScripts(
             binary: Self.executablePath(), manifestPath: manifestPath,
             outputOverride: outputOption.output == nil ? nil : m.output, manifest: m, taskCount: tasks,
-            settings: settings, build: build, tokenizerSeed: seed)
+            settings: jobOptions.settings, build: build, tokenizerSeed: seed)
         let submitter = SlurmSubmitter(scripts: scripts, client: SlurmClient()) { print($0) }
         _ = try submitter.run(dryRun: dryRun)
     }
