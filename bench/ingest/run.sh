@@ -15,6 +15,7 @@ set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
 WORK="${BENCH_WORK:-/work/bench-data}"
+# shellcheck disable=SC2034  # read by prepare.sh
 MB="${BENCH_MB:-210}"            # text megabytes at scale 1 (the requirement: at least 200 MB)
 SKIP_DOUBLE="${SKIP_DOUBLE:-0}"
 EXTRA_JOBS1="${EXTRA_JOBS1:-0}"

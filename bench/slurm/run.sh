@@ -40,7 +40,7 @@ MOE="$(cd "$REPO" && swift build -c release --show-bin-path)/moe-data"
 
 # shellcheck disable=SC2034
 HERE_INGEST="$REPO/bench/ingest"
-# shellcheck source=../ingest/prepare.sh
+# shellcheck source=bench/ingest/prepare.sh source-path=SCRIPTDIR/../..
 source "$REPO/bench/ingest/prepare.sh"
 
 export MOE_DATA_SLURM_DIR="$WORK/slurm-state"
