@@ -102,26 +102,41 @@ struct SlurmJobTests {
         }
     }
 
-    @Test func aKilledTaskShowsFailedAndIsResubmittedAlone() throws {
-        try Self.inFolder("slurm kill") { dir, jobs in
+    /// How a task dies mid-way: `scancel` of its array element while a fault point holds it stopped
+    /// (SIGSTOP) after a committed shard, or SIGKILL from the fault point itself, as the OOM killer would.
+    enum Kill: String, CaseIterable, Sendable {
+        case scancel, sigkill
+
+        var fault: String { self == .scancel ? "stop" : "exit" }
+        var slurmState: String { self == .scancel ? "CANCELLED" : "FAILED" }
+    }
+
+    @Test(arguments: Kill.allCases)
+    func aKilledTaskShowsFailedAndIsResubmittedAlone(kill: Kill) throws {
+        try Self.inFolder("slurm \(kill)") { dir, jobs in
             let corpus = try SlurmCorpus.standard(in: dir, repetitive: true)
             let output = dir.appendingPathComponent("out")
             let args = [corpus.manifest, "--tasks", "4", "--mixture", try corpus.mixture(), "--output", output.path]
             // The task that holds the repetitive .jsonl.gz commits more shards than any other: the fault
-            // point kills it (SIGKILL) half-way through, and no other task reaches that many commits.
+            // point stops or kills it half-way through, and no other task reaches that many commits.
             let shards = try Self.committedShardsPerTask(corpus)
             let victim = try #require(shards.indices.max { shards[$0] < shards[$1] })
             let hit = shards[victim] / 2 + 1
             #expect(shards.enumerated().allSatisfy { $0.offset == victim || $0.element < hit }, "\(shards)")
-            let first = try Self.submit(
-                args, extra: ["MOE_DATA_FAULT": "ingest.shard.committed:\(hit):exit"], jobs: &jobs)
+            let fault = "ingest.shard.committed:\(hit):\(kill.fault)"
+            let first = try Self.submit(args, extra: ["MOE_DATA_FAULT": fault], jobs: &jobs)
             let array = try #require(first["ingest"]), merge = try #require(first["merge"])
+            if kill == .scancel {
+                try Self.waitForLog(output, array: array, task: victim, containing: "stopped")
+                try SlurmTestCluster.client("scancel", ["\(array)_\(victim)"])
+            }
             let states = try SlurmTestCluster.waitUntilEnded([array, merge])
-            #expect(states["\(array)_\(victim)"] == "FAILED" && states[merge] == "CANCELLED", "\(states)")
+            #expect(states["\(array)_\(victim)"] == kill.slurmState && states[merge] == "CANCELLED", "\(states)")
             let status = try Self.status(output)
             let failed = try #require(status["tasks"]?.arrayValue?[victim])
-            #expect(failed["state"]?.stringValue == "failed" && failed["slurm_state"]?.stringValue == "FAILED")
+            #expect(failed["state"]?.stringValue == "failed" && failed["slurm_state"]?.stringValue == kill.slurmState)
             #expect(failed["error"]?.stringValue?.contains("killed") == true, "\(failed)")
+            #expect((failed["tokens"]?.intValue ?? 0) > 0, "the killed task committed shards before: \(failed)")
             #expect(Self.taskStates(status).filter { $0 == "done" }.count == 3)
             // The rerun (no fault now) submits the killed task alone; it resumes, and the rows are the local run's.
             let second = try Self.submit(args, jobs: &jobs)
@@ -129,9 +144,26 @@ struct SlurmJobTests {
             let record = try SlurmRecord.load(output: output.path)
             #expect(record.submissions.last?.tasks == [victim] && record.submissions.last?.array == "\(victim)")
             #expect(try SlurmTestCluster.waitUntilEnded([array2, merge2]).values.allSatisfy { $0 == "COMPLETED" })
+            // Two attempts: the killed one (still marked running) and the one that resumed and finished.
+            let attempts = try TaskRecord.load(output: output.path, task: victim).attempts.map(\.status)
+            #expect(attempts == ["running", "done"], "\(attempts)")
+            let catalog = try SQLiteDatabase(
+                path: IngestTaskFiles(outputDirectory: output.path).catalogPath(victim), readOnly: true)
+            let resumed = try catalog.query("SELECT key FROM kv WHERE key LIKE 'ingest.resumed.%'")
+            #expect(!resumed.isEmpty, "the rerun started the task again instead of resuming it")
             let local = try Self.localBuild(corpus, into: dir.appendingPathComponent("local"))
             #expect(try TestSupport.tree(output.appendingPathComponent("packed")) == local)
             #expect(Self.taskStates(try Self.status(output)) == ["done", "done", "done", "done"])
+        }
+    }
+
+    /// Waits until an array element's log holds `text` (the fault point's line, say).
+    static func waitForLog(_ output: URL, array: String, task: Int, containing text: String) throws {
+        let path = SlurmScripts.logPath(output: output.path, jobName: "moe-data-test", arrayJob: array, task: task)
+        let deadline = Date().addingTimeInterval(120)
+        while (try? String(contentsOfFile: path, encoding: .utf8))?.contains(text) != true {
+            if Date() > deadline { throw SlurmTestCluster.StartFailure(description: "\(path) never said '\(text)'") }
+            Thread.sleep(forTimeInterval: 0.2)
         }
     }
 
