@@ -76,7 +76,9 @@ public struct SlurmSubmitter {
         if decision.submitsNothing {
             report(
                 "nothing to submit: every task is done or still in Slurm, and merge job "
-                    + "\(decision.waitingMerge ?? "?") waits for them; follow with `moe-data status \(output)`")
+                    + "\(decision.waitingMerge ?? "?") waits for them (it runs the merge and build of its own "
+                    + "submission: to change them, `scancel` it and run this again); follow with "
+                    + "`moe-data status \(output)`")
             return Outcome(plan: plan, decision: decision, submission: nil)
         }
         if dryRun {
