@@ -38,6 +38,26 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: output.path), "a dry run wrote into \(output.path)")
     }
 
+    @Test func aDryRunWithoutSlurmPlansFromTheFilesAndSaysSo() throws {
+        let dir = try TestSupport.tempDir("slurm dry run without slurm")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let corpus = try SlurmCorpus.standard(in: dir)
+        let output = dir.appendingPathComponent("out")
+        let earlier = SlurmRecord.Submission(
+            time: "2026-12-06T00:00:00Z", partition: "0123", tasks: [0, 1], array: "0-1", arrayJob: "7",
+            mergeJob: "8", tokenizerJob: nil, jobName: "moe-data-test")
+        try SlurmRecord(submissions: [earlier]).save(to: try Catalog(outputDirectory: output.path))
+        let r = try TestSupport.moeData(
+            ["slurm", corpus.manifest, "--tasks", "2", "--output", output.path, "--dry-run"],
+            environment: ["PATH": "/nonexistent"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("note: Slurm's commands are not on PATH; planned as if none"), "\(r.stdout)")
+        #expect(r.stdout.contains("#SBATCH --array=0-1\n"))
+        let submit = try TestSupport.moeData(
+            ["slurm", corpus.manifest, "--tasks", "2", "--output", output.path], environment: ["PATH": "/nonexistent"])
+        #expect(submit.status == 1 && submit.stderr.contains("sbatch and squeue are not on PATH"), "\(submit.stderr)")
+    }
+
     @Test func quotedWordsReachACommandUnchanged() throws {
         let words = [
             "plain", "with space", "it's", "\"double\"", "$HOME", "back\\slash", "`date`", "a*b?", "", "~x",
@@ -56,7 +76,8 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let corpus = try SlurmCorpus.standard(in: dir)
         for (args, words) in [
-            (["--tasks", "0"], "--tasks 0"), (["--tasks", "2", "--max-parallel", "0"], "--max-parallel 0"),
+            ([], "--tasks N is missing"), (["--tasks", "0"], "--tasks 0"),
+            (["--tasks", "2", "--max-parallel", "0"], "--max-parallel 0"),
             (["--tasks", "2", "--cpus-per-task", "0"], "--cpus-per-task 0"),
             (["--tasks", "2", "--total-tokens", "2M"], "give --mixture too"),
             (["--tasks", "2", "--sbatch-arg", "account=x"], "--sbatch-arg 'account=x'"),

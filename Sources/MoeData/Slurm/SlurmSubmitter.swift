@@ -66,7 +66,7 @@ public struct SlurmSubmitter {
                 return marker.partition == input && marker.tasks == plan.tasks
             })
         var record = try SlurmRecord.load(output: output)
-        let states = try client?.states(of: record.submissions.flatMap(\.jobIDs)) ?? [:]
+        let states = try jobStates(record, dryRun: dryRun)
         let needsTokenizer = !modelExists
         let decision = try SlurmPlanner(
             taskCount: plan.tasks, partition: plan.partition, done: done, record: record, states: states,
@@ -89,6 +89,22 @@ public struct SlurmSubmitter {
         record.plan = plan
         let submission = try submit(decision, record: &record)
         return Outcome(plan: plan, decision: decision, submission: submission)
+    }
+
+    /// Slurm's states of the recorded jobs. A dry run goes on without them when Slurm cannot be
+    /// asked (it then plans as if none of them ran any more), and says so.
+    private func jobStates(_ record: SlurmRecord, dryRun: Bool) throws -> [String: SlurmJobState] {
+        let ids = record.submissions.flatMap(\.jobIDs)
+        guard !ids.isEmpty else { return [:] }
+        let note = "; planned as if none of the recorded jobs still ran"
+        guard let client else {
+            report("note: Slurm's commands are not on PATH" + note)
+            return [:]
+        }
+        do { return try client.states(of: ids) } catch  where dryRun {
+            report("note: Slurm could not be asked (\(error))" + note)
+            return [:]
+        }
     }
 
     private func reportPlan(_ plan: SlurmRecord.Plan, done: Set<Int>, decision: SlurmPlanner.Decision) {

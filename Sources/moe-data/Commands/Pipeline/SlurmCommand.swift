@@ -6,6 +6,7 @@ struct SlurmCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "slurm",
         abstract: "Run ingest as a Slurm job array of N tasks, then merge (and build) in a dependent job.",
+        usage: "moe-data slurm <manifest> --tasks <N> [--mixture <m> ...] [<options>]",
         discussion: """
             Splits the manifest's input into --tasks byte-balanced tasks (the same split `moe-data ingest --task I \
             --tasks N` makes) and writes sbatch scripts into <output>/slurm/: tokenizer.sbatch when the manifest \
@@ -33,8 +34,9 @@ struct SlurmCommand: ParsableCommand {
     @Argument(help: "The manifest (YAML).")
     var manifest: String
 
+    // Optional to the parser so that the other options are checked (and named) first; required by validate().
     @Option(help: "Number of ingest tasks (array elements); the split depends only on the manifest and this.")
-    var tasks: Int
+    var tasks: Int?
 
     @Option(help: "After the merge, build this mixture (a file or a preset); without it the merge job only merges.")
     var mixture: String?
@@ -64,6 +66,15 @@ struct SlurmCommand: ParsableCommand {
             throw ValidationError("\(needing) applies to the build after the merge: give --mixture too")
         }
         _ = try buildMixtureOptions()
+        _ = try taskCount()
+    }
+
+    /// `--tasks`, which must be given.
+    private func taskCount() throws -> Int {
+        guard let tasks else {
+            throw ValidationError("--tasks N is missing: the number of ingest tasks (array elements) to submit")
+        }
+        return tasks
     }
 
     /// The mixture options `build` takes, parsed and checked by `build`'s own option group.
@@ -90,7 +101,7 @@ struct SlurmCommand: ParsableCommand {
         }
         let scripts = SlurmScripts(
             binary: Self.executablePath(), manifestPath: manifestPath,
-            outputOverride: outputOption.output == nil ? nil : m.output, manifest: m, taskCount: tasks,
+            outputOverride: outputOption.output == nil ? nil : m.output, manifest: m, taskCount: try taskCount(),
             settings: jobOptions.settings, build: build, tokenizerSeed: seed)
         let submitter = SlurmSubmitter(scripts: scripts, client: SlurmClient()) { print($0) }
         _ = try submitter.run(dryRun: dryRun)
