@@ -7,8 +7,8 @@ import Testing
 @testable import MoeData
 
 /// The order of a source's documents depends on the documents in canonical order, never on where
-/// the shards of its token dataset start (ingest as N tasks cuts them elsewhere), and reading it
-/// holds only the shards of one block.
+/// the shards of its token dataset start (ingest as N tasks cuts them elsewhere); reading it holds
+/// only the shards of one window and decompresses a shard about once per epoch.
 @Suite struct BlockShuffleTests {
     typealias Doc = (id: String, tokens: [UInt32])
 
@@ -42,8 +42,11 @@ import Testing
     }
 
     /// The documents of `epochs` epochs, in stream order.
-    static func stream(_ dir: URL, windowDocs: Int, epochs: Int, seed: UInt64 = 4) throws -> [[Doc]] {
-        let source = try SourceDocuments(name: "src", directory: dir, seed: seed, windowDocs: windowDocs)
+    static func stream(
+        _ dir: URL, windowDocs: Int, blockWindows: Int, epochs: Int, seed: UInt64 = 4
+    ) throws -> [[Doc]] {
+        let source = try SourceDocuments(
+            name: "src", directory: dir, seed: seed, windowDocs: windowDocs, blockWindows: blockWindows)
         return try (0..<epochs).map { epoch in
             try (0..<source.count).map { position in
                 let doc = try source.document(epoch: epoch, position: position)
@@ -61,7 +64,7 @@ import Testing
         let root = try TempFolder.make("blocks")
         defer { try? FileManager.default.removeItem(at: root) }
         let docs = Self.documents(300)
-        // Blocks of 16 documents: 18 full ones and a short one of 12.
+        // Windows of 16 documents: 18 full ones and a short one of 12; blocks of 1 and of 4 windows.
         let layouts: [(name: String, shardBytes: Int, cuts: Set<Int>, shards: ClosedRange<Int>)] = [
             ("one shard", 1 << 30, [], 1...1),
             ("shards of different sizes", 1 << 30, [5, 6, 90, 200], 5...5),
@@ -74,7 +77,7 @@ import Testing
             let dir = root.appendingPathComponent(layout.name)
             let index = try Self.write(docs, to: dir, shardBytes: layout.shardBytes, cuts: layout.cuts)
             #expect(layout.shards.contains(index.shards.count), "\(layout.name): \(index.shards.count) shards")
-            let stream = try Self.stream(dir, windowDocs: 16, epochs: 3)
+            let stream = try [1, 4].flatMap { try Self.stream(dir, windowDocs: 16, blockWindows: $0, epochs: 3) }
             if let reference {
                 #expect(Self.same(stream, reference), "\(layout.name): another order")
             } else {
@@ -83,34 +86,42 @@ import Testing
         }
     }
 
-    @Test func everyDocumentOncePerEpochInBlocksAndEpochsDiffer() throws {
+    /// 590 documents: windows of 8 (the last one of 6), blocks of 3 windows (the last one of 2).
+    @Test func everyDocumentOncePerEpochInShuffledBlocksAndEpochsDiffer() throws {
         let root = try TempFolder.make("blocks")
         defer { try? FileManager.default.removeItem(at: root) }
-        let docs = Self.documents(300)
+        let docs = Self.documents(590)
         _ = try Self.write(docs, to: root, shardBytes: 2_500, cuts: [3, 77])
         let canonical = Dictionary(uniqueKeysWithValues: docs.enumerated().map { ($1.id, $0) })
-        let epochs = try Self.stream(root, windowDocs: 16, epochs: 4)
+        let epochs = try Self.stream(root, windowDocs: 8, blockWindows: 3, epochs: 4)
         for (epoch, stream) in epochs.enumerated() {
             let numbers = stream.compactMap { canonical[$0.id] }
-            #expect(numbers.sorted() == Array(0..<300), "epoch \(epoch): not every document exactly once")
+            #expect(numbers.sorted() == Array(0..<590), "epoch \(epoch): not every document exactly once")
             #expect(stream.map(\.tokens) == numbers.map { docs[$0].tokens }, "epoch \(epoch): tokens misplaced")
-            // The stream is the 19 blocks one after the other, each one shuffled inside.
-            var runs: [Int] = []
-            for n in numbers where runs.last != n / 16 { runs.append(n / 16) }
-            #expect(runs.sorted() == Array(0..<19), "epoch \(epoch): blocks \(runs)")
-            #expect(runs != Array(0..<19), "epoch \(epoch): blocks in canonical order")
-            #expect(numbers != Array(0..<300))
+            #expect(numbers != Array(0..<590))
+            // The 74 windows one after the other, each shuffled inside; a block's windows in order.
+            var windows: [Int] = []
+            for n in numbers where windows.last != n / 8 { windows.append(n / 8) }
+            #expect(windows.sorted() == Array(0..<74), "epoch \(epoch): windows \(windows)")
+            var blocks: [Int] = []
+            for w in windows where blocks.last != w / 3 { blocks.append(w / 3) }
+            #expect(blocks.sorted() == Array(0..<25), "epoch \(epoch): blocks \(blocks)")
+            #expect(blocks != Array(0..<25), "epoch \(epoch): blocks in canonical order")
+            #expect(zip(windows, windows.dropFirst()).allSatisfy { $0 / 3 != $1 / 3 || $1 == $0 + 1 })
         }
         for a in 0..<epochs.count {
             for b in (a + 1)..<epochs.count {
                 #expect(epochs[a].map(\.id) != epochs[b].map(\.id), "epochs \(a) and \(b) in the same order")
             }
         }
-        let otherSeed = try Self.stream(root, windowDocs: 16, epochs: 1, seed: 5)
+        let otherSeed = try Self.stream(root, windowDocs: 8, blockWindows: 3, epochs: 1, seed: 5)
         #expect(!Self.same(otherSeed, [epochs[0]]))
     }
 
-    @Test func onlyTheShardsOfTheCurrentBlockAreHeld() throws {
+    /// A window holds only its own shards, and a block decompresses each of its shards once: an
+    /// epoch decompresses every shard, plus at most one more for each block boundary.
+    @Test(arguments: [1, 4])
+    func onlyTheShardsOfTheCurrentWindowAreHeld(blockWindows: Int) throws {
         let root = try TempFolder.make("blocks")
         defer { try? FileManager.default.removeItem(at: root) }
         let index = try Self.write(Self.documents(400), to: root, shardBytes: 1_500)
@@ -119,22 +130,23 @@ import Testing
         var starts = [0]
         for c in counts { starts.append(starts[starts.count - 1] + c) }
         func shard(of n: Int) -> Int { starts.lastIndex { $0 <= n } ?? 0 }
-        let windowDocs = 24
-        // Shards each block's documents lie in; a block reads each of them once at most.
+        let windowDocs = 6
         let spans = stride(from: 0, to: 400, by: windowDocs).map {
             shard(of: $0)...shard(of: min($0 + windowDocs, 400) - 1)
         }
-        let source = try SourceDocuments(name: "src", directory: root, seed: 8, windowDocs: windowDocs)
+        let blocks = (400 + windowDocs * blockWindows - 1) / (windowDocs * blockWindows)
+        let source = try SourceDocuments(
+            name: "src", directory: root, seed: 8, windowDocs: windowDocs, blockWindows: blockWindows)
         for epoch in 0..<2 {
             let before = source.shardLoads
             for position in 0..<source.count {
                 _ = try source.document(epoch: epoch, position: position)
                 let held = source.loadedShardIndices
-                #expect(spans.contains(source.currentBlockShards))
-                #expect(held.allSatisfy { source.currentBlockShards.contains($0) }, "held \(held)")
+                #expect(spans.contains(source.currentWindowShards))
+                #expect(held.allSatisfy { source.currentWindowShards.contains($0) }, "held \(held)")
             }
             let loads = source.shardLoads - before
-            #expect(loads >= counts.count && loads <= spans.reduce(0) { $0 + $1.count }, "\(loads) shard loads")
+            #expect(loads >= counts.count && loads <= counts.count + blocks - 1, "\(loads) shard loads")
         }
     }
 

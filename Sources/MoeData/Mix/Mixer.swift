@@ -92,7 +92,7 @@ public struct Mixer {
     ///   - mixture: the (possibly scaled) mixture.
     ///   - tokensDirectory: `<out>/tokens`, holding one MDS dataset per source.
     ///   - seed: replaces the mixture's `seed` when given.
-    ///   - windowDocs: documents per shuffle block (consecutive documents in canonical order).
+    ///   - windowDocs: documents per shuffle window (consecutive documents in canonical order).
     ///   - resumeFrom: a `state` saved earlier from a mixer over the same mixture and inputs.
     public init(
         mixture: Mixture, tokensDirectory: URL, seed: UInt64? = nil, windowDocs: Int = 4096,
