@@ -69,7 +69,8 @@ let package = Package(
         .testTarget(name: "MDSTests", dependencies: ["MDS", "JSON", "FileSupport", "MoeTestSupport"]),
         .testTarget(name: "PackedFormatTests", dependencies: ["PackedFormat", "MDS", "JSON"]),
         .testTarget(
-            name: "MoeDataTests", dependencies: ["MoeData", "MDS", "PackedFormat", "JSON", "MoeTestSupport"]
+            name: "MoeDataTests",
+            dependencies: ["MoeData", "MDS", "PackedFormat", "JSON", "FileSupport", "CZstd", "MoeTestSupport"]
         ),
         .testTarget(
             name: "MoeTrainTests", dependencies: ["MoeTrain", "MDS", "PackedFormat", "JSON", "MoeTestSupport"]

@@ -19,6 +19,7 @@ struct MoeDataCommand: ParsableCommand {
             BuildCommand.self,
             FaultPointsCommand.self,
             IngestCommand.self,
+            MergeCommand.self,
             InspectCommand.self,
             PlanCommand.self,
             StatsCommand.self,

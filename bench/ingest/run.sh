@@ -15,6 +15,7 @@ set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
 WORK="${BENCH_WORK:-/work/bench-data}"
+# shellcheck disable=SC2034  # read by prepare.sh
 MB="${BENCH_MB:-210}"            # text megabytes at scale 1 (the requirement: at least 200 MB)
 SKIP_DOUBLE="${SKIP_DOUBLE:-0}"
 EXTRA_JOBS1="${EXTRA_JOBS1:-0}"
@@ -33,42 +34,10 @@ log "building moe-data (release)"
 (cd "$REPO" && swift build -c release --product moe-data 2>&1 | tail -1)
 MOE="$(cd "$REPO" && swift build -c release --show-bin-path)/moe-data"
 
-# 2. Corpora (cached: delete the folder to rebuild).
-for scale in 1 2; do
-  [ "$scale" = 2 ] && [ "$SKIP_DOUBLE" = 1 ] && continue
-  if [ ! -f "$WORK/corpus-x$scale/corpus.json" ]; then
-    log "making corpus x$scale"
-    python3 "$HERE/make_corpus.py" --work "$WORK" --mb "$MB" --scale "$scale" > "$WORK/make-x$scale.log"
-  fi
-done
-C1="$WORK/corpus-x1"
-
-# 3. SentencePiece unigram 32k, trained on a ~20 MB sample of the corpus (cached).
-MODEL="$WORK/spm/unigram32k.model"
-if [ ! -f "$MODEL" ]; then
-  mkdir -p "$WORK/spm"
-  log "sampling ~20 MB and training unigram 32k"
-  python3 - "$C1" "$WORK/spm/sample.txt" <<'EOF'
-import json, sys, os, io, zstandard
-corpus, out = sys.argv[1], sys.argv[2]
-total = json.load(open(os.path.join(corpus, "corpus.json")))["text_bytes"]
-every = max(1, round(total / 20e6))      # every k-th document: a sample spread over the whole corpus
-n = taken = 0
-with open(out, "wb") as o:
-    for name in sorted(os.listdir(os.path.join(corpus, "jsonl"))):
-        with open(os.path.join(corpus, "jsonl", name), "rb") as f:
-            for line in io.BufferedReader(zstandard.ZstdDecompressor().stream_reader(f)):
-                if n % every == 0:
-                    t = json.loads(line)["text"].encode("utf-8")
-                    o.write(t + b"\n"); taken += len(t)
-                n += 1
-print(f"sample: {taken/1e6:.1f} MB, every {every}th document", file=sys.stderr)
-EOF
-  /usr/bin/time -v -o "$WORK/spm/train.time" spm_train --input="$WORK/spm/sample.txt" \
-    --model_prefix="$WORK/spm/unigram32k" --model_type=unigram --vocab_size=32000 \
-    --character_coverage=0.9995 --num_threads=2 --pad_id=0 --eos_id=1 --unk_id=2 --bos_id=-1 \
-    > "$WORK/spm/train.log" 2>&1
-fi
+# 2-3. Corpora and the SentencePiece model (cached: delete them to rebuild).
+HERE_INGEST="$HERE"
+# shellcheck source=prepare.sh
+source "$HERE/prepare.sh"
 
 # 4. The measurements. Each is timed with /usr/bin/time -v (wall, peak RSS).
 # The 1-minute load average before each run is kept too: the machine is shared with other builders.

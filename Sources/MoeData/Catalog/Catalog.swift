@@ -11,9 +11,16 @@ public final class Catalog {
     let db: SQLiteDatabase
     public let path: String
 
-    public init(outputDirectory: String) throws {
+    public convenience init(outputDirectory: String) throws {
         try OutputFolder.create(outputDirectory)
-        path = (outputDirectory as NSString).appendingPathComponent(Catalog.fileName)
+        try self.init(path: (outputDirectory as NSString).appendingPathComponent(Catalog.fileName))
+    }
+
+    /// Opens (or creates) a catalog file at `path`: the output folder's, or one task's catalog of a
+    /// partitioned ingest (`tasks/task-NNNNN.sqlite`), which has the same tables.
+    public init(path: String) throws {
+        self.path = path
+        let outputDirectory = (path as NSString).deletingLastPathComponent
         do {
             db = try SQLiteDatabase(path: path)
             try createSchema()
@@ -120,10 +127,23 @@ public final class Catalog {
             [.text(key), .text(value)])
     }
 
+    public func deleteValue(_ key: String) throws {
+        try db.run("DELETE FROM kv WHERE key = ?", [.text(key)])
+    }
+
     // MARK: ingest state
 
     public struct Totals: Sendable, Equatable {
         public var documents = 0, skipped = 0, fileErrors = 0, tokens = 0, bytesIn = 0, bytesOut = 0
+
+        public mutating func add(_ other: Totals) {
+            documents += other.documents
+            skipped += other.skipped
+            fileErrors += other.fileErrors
+            tokens += other.tokens
+            bytesIn += other.bytesIn
+            bytesOut += other.bytesOut
+        }
     }
 
     public struct FileCounters: Sendable, Equatable {
@@ -188,7 +208,11 @@ public final class Catalog {
     /// Starts (or restarts from nothing) the ingest of a source: forgets what an earlier,
     /// different ingest of it wrote and records its files. It writes no cursor: the first one comes
     /// with the first commit, so a cursor in the catalog always means committed work.
-    public func startSource(_ spec: SourceSpec, files: [InputFile], tokenizerHash: String, signature: String) throws {
+    /// A task of a partitioned ingest records only the files it has pieces of (`fileIndices`).
+    public func startSource(
+        _ spec: SourceSpec, files: [InputFile], tokenizerHash: String, signature: String,
+        fileIndices: Set<Int>? = nil
+    ) throws {
         try db.transaction {
             for table in ["files", "skips", "cursors", "document_ids"] {
                 try db.run("DELETE FROM \(table) WHERE source = ?", [.text(spec.name)])
@@ -209,7 +233,7 @@ public final class Catalog {
                 ])
             let ins = try db.prepare(
                 "INSERT INTO files(source, file_index, path, size, mtime, status) VALUES(?,?,?,?,?,?)")
-            for (i, f) in files.enumerated() {
+            for (i, f) in files.enumerated() where fileIndices?.contains(i) ?? true {
                 try ins.bind([
                     .text(spec.name), .int(Int64(i)), .text(f.path), .int(Int64(f.size)), .double(f.mtime),
                     .text("pending"),

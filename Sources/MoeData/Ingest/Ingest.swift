@@ -31,45 +31,88 @@ public struct Ingest {
 
     public let manifest: Manifest
     public let options: Options
+    /// The task of a partitioned ingest this runs, or nil for the whole input.
+    public let task: IngestTask?
 
-    public init(manifest: Manifest, options: Options) {
+    public init(manifest: Manifest, options: Options, task: IngestTask? = nil) {
         self.manifest = manifest
         self.options = options
+        self.task = task
     }
 
     public var tokensDirectory: URL { URL(fileURLWithPath: manifest.output).appendingPathComponent("tokens") }
 
-    /// Runs the ingest of every source; returns a summary per source.
+    /// Runs the ingest of every source; returns a summary per source. Without a task, when the
+    /// output holds the tasks of a partitioned ingest, their merge takes the place of reading.
     public func run(catalog: Catalog, tokenizer: Tokenizer, progress: ProgressLine) throws -> [SourceSummary] {
         try FaultPoint.checkSetting()
+        let taskFiles = IngestTaskFiles(outputDirectory: manifest.output)
+        if task == nil && options.restart {
+            try? FileManager.default.removeItem(atPath: taskFiles.directory)
+        } else if task == nil && taskFiles.present {
+            try IngestMerge(outputDirectory: manifest.output).mergeIfNeeded(
+                into: catalog, expecting: self, tokenizer: tokenizer, quiet: options.quiet)
+        }
         var summaries: [SourceSummary] = []
+        let inputs = manifest.sources.enumerated().map { i, source in
+            let (files, missing) = InputFiles.list(source)
+            return (files, missing, task?.units(ofSource: i, files: files) ?? IngestUnit.whole(files))
+        }
         // Totals over every source first, so the ETA covers the whole job.
-        for source in manifest.sources {
-            let files = InputFiles.list(source).files
-            progress.filesTotal += files.count
-            progress.bytesTotal += files.reduce(0) { $0 + $1.size }
+        for (_, _, units) in inputs {
+            progress.filesTotal += units.count
+            progress.bytesTotal += units.reduce(0) { $0 + $1.bytes }
         }
-        for source in manifest.sources {
-            summaries.append(try ingest(source, catalog: catalog, tokenizer: tokenizer, progress: progress))
+        var before = Catalog.Totals()
+        for (source, input) in zip(manifest.sources, inputs) {
+            let summary = try ingest(
+                source, files: input.0, missing: input.1, units: input.2, catalog: catalog,
+                tokenizer: tokenizer, progress: progress, taskTotalsBefore: before)
+            before.add(summary.totals)
+            summaries.append(summary)
         }
-        try writeTopLevelIndex()
-        try FaultPoint.tokenTopIndexWritten.reached()
+        if task == nil {
+            try writeTopLevelIndex()
+            try FaultPoint.tokenTopIndexWritten.reached()
+        }
         return summaries
+    }
+
+    /// Where a source's shards go: `tokens/<source>/`, or the task's folder inside it.
+    func shardDirectory(_ source: SourceSpec) -> URL {
+        let dir = tokensDirectory.appendingPathComponent(source.name)
+        return task.map { dir.appendingPathComponent($0.name) } ?? dir
+    }
+
+    func writeTopLevelIndex() throws {
+        try Self.writeTopLevelIndex(tokensDirectory: tokensDirectory, sources: manifest.sources.map(\.name))
     }
 
     /// A top-level `tokens/index.json` listing every source's shards (basenames prefixed with the
     /// source folder), so mosaicml-streaming can open all sources as one dataset.
-    func writeTopLevelIndex() throws {
+    static func writeTopLevelIndex(tokensDirectory: URL, sources: [String]) throws {
         var all: [MDSShardEntry] = []
-        for source in manifest.sources {
-            let dir = tokensDirectory.appendingPathComponent(source.name)
+        for name in sources {
+            let dir = tokensDirectory.appendingPathComponent(name)
             for var e in try MDSIndex.read(from: dir).shards {
-                e.rawBasename = source.name + "/" + e.rawBasename
-                e.zipBasename = e.zipBasename.map { source.name + "/" + $0 }
+                e.rawBasename = name + "/" + e.rawBasename
+                e.zipBasename = e.zipBasename.map { name + "/" + $0 }
                 all.append(e)
             }
         }
         try MDSIndex(shards: all).write(to: tokensDirectory)
+    }
+
+    /// What a partitioned ingest's tasks must agree on: the partition (files, sizes, frame starts,
+    /// cuts) and every source's signature (settings, tokenizer, files with their mtimes). A task
+    /// made from other input never counts as done, and `merge` refuses tasks that differ.
+    func inputDigest(partition: IngestPartition, tokenizer: Tokenizer) -> String {
+        var parts = [partition.digest]
+        for source in manifest.sources {
+            let (files, missing) = InputFiles.list(source)
+            parts.append(signature(source, files: files, missing: missing, tokenizer: tokenizer))
+        }
+        return XXH64.hex(XXH64.hash(Array(parts.joined(separator: "\n").utf8)))
     }
 
     /// What must be equal for earlier work on a source to be reused or resumed.
@@ -90,22 +133,21 @@ public struct Ingest {
     /// One source: reused when it is done, else resumed after its last committed shard or started
     /// from nothing, and run through `IngestSteps`.
     func ingest(
-        _ source: SourceSpec, catalog: Catalog, tokenizer: Tokenizer,
-        progress: ProgressLine
+        _ source: SourceSpec, files: [InputFile], missing: [String], units: [IngestUnit], catalog: Catalog,
+        tokenizer: Tokenizer, progress: ProgressLine, taskTotalsBefore: Catalog.Totals = Catalog.Totals()
     ) throws -> SourceSummary {
-        let (files, missing) = InputFiles.list(source)
         if manifest.onError == .fail, let first = missing.first {
             throw MoeDataError("source '\(source.name)': \(first)")
         }
         let sig = signature(source, files: files, missing: missing, tokenizer: tokenizer)
-        let dir = tokensDirectory.appendingPathComponent(source.name)
+        let dir = shardDirectory(source)
         if let done = try doneSource(source, signature: sig, directory: dir, catalog: catalog) {
-            progress.filesDone += files.count
-            progress.bytesRead += files.reduce(0) { $0 + $1.size }
+            progress.filesDone += units.count
+            progress.bytesRead += units.reduce(0) { $0 + $1.bytes }
             return done
         }
         let state = try startedSource(
-            source, files: files, signature: sig, directory: dir, catalog: catalog,
+            source, files: files, units: units, signature: sig, directory: dir, catalog: catalog,
             tokenizer: tokenizer)
         let start = state.cursor ?? Catalog.Cursor.start
         if let cursor = state.cursor {
@@ -120,17 +162,20 @@ public struct Ingest {
         var write = TokenWriteStep(
             source: source, files: files, catalog: catalog, writer: writer,
             policy: manifest.onError, cursor: start)
-        if state.cursor == nil { write.recordMissing(missing) }
+        if task != nil { write.taskTotalsBefore = taskTotalsBefore }
+        // Entries of `paths` that match nothing belong to no piece: task 0 counts them.
+        if state.cursor == nil && (task?.index ?? 0) == 0 { write.recordMissing(missing) }
         progress.setLabel(source.name)
-        progress.filesDone += start.position.fileIndex
-        progress.bytesRead += files.prefix(start.position.fileIndex).reduce(0) { $0 + $1.size }
+        let unitsBefore = units.filter { $0.fileIndex < start.position.fileIndex }
+        progress.filesDone += unitsBefore.count
+        progress.bytesRead += unitsBefore.reduce(0) { $0 + $1.bytes }
 
         var steps = IngestSteps(
             read: RecordReadStep(
                 source: source, policy: manifest.onError, maxDocumentBytes: manifest.maxDocumentBytes,
                 batchBytes: options.batchBytes),
             tokenize: TokenizeStep(tokenizer: tokenizer, jobs: options.jobs), write: write, progress: progress)
-        try steps.run(files: files, from: start.position)
+        try steps.run(units, from: start.position)
         let shards = steps.write.writer.entries
         try MDSIndex(shards: shards).write(to: dir)
         try FaultPoint.tokenIndexWritten.reached()
@@ -158,13 +203,15 @@ public struct Ingest {
     /// The catalog state to go on from: the state of a killed run with this signature, or a fresh
     /// start (the source's earlier tokens and records forgotten).
     func startedSource(
-        _ source: SourceSpec, files: [InputFile], signature: String, directory: URL, catalog: Catalog,
-        tokenizer: Tokenizer
+        _ source: SourceSpec, files: [InputFile], units: [IngestUnit], signature: String, directory: URL,
+        catalog: Catalog, tokenizer: Tokenizer
     ) throws -> Catalog.SourceState {
         var state = try catalog.sourceState(source.name)
         if state == nil || state?.signature != signature || options.restart || state?.status == "done" {
             try? FileManager.default.removeItem(at: directory)
-            try catalog.startSource(source, files: files, tokenizerHash: tokenizer.modelHash, signature: signature)
+            try catalog.startSource(
+                source, files: files, tokenizerHash: tokenizer.modelHash, signature: signature,
+                fileIndices: task == nil ? nil : Set(units.map(\.fileIndex)))
             state = try catalog.sourceState(source.name)
         }
         guard let state else { throw MoeDataError("internal error: no catalog state for source '\(source.name)'") }

@@ -7,23 +7,24 @@ struct IngestSteps {
     var write: TokenWriteStep
     let progress: ProgressLine
 
-    /// Ingests `files` from `start` on (the cursor of a killed run, or the first record).
-    mutating func run(files: [InputFile], from start: RecordPosition) throws {
+    /// Ingests `units` (whole files, or the pieces of a task) from `start` on (the cursor of a
+    /// killed run, or the first record). Records are numbered by their line in the whole file, so
+    /// a cursor inside a piece works as one inside a file.
+    mutating func run(_ units: [IngestUnit], from start: RecordPosition) throws {
         let read = self.read
-        for fileIndex in start.fileIndex..<files.count {
-            let file = files[fileIndex]
-            let hash = try read.contentHash(file.path)
+        for unit in units where unit.fileIndex >= start.fileIndex {
+            let hash = try read.contentHash(unit)
             let bytesBefore = progress.bytesRead
-            let resumeRecord = fileIndex == start.fileIndex ? start.record : 0
-            let (rest, problem) = try read.read(file, fileIndex: fileIndex, from: resumeRecord) { batch, bytesRead in
+            let resumeRecord = unit.fileIndex == start.fileIndex ? start.record : 0
+            let (rest, problem) = try read.read(unit, from: resumeRecord) { batch, bytesRead in
                 try pass(batch)
-                progress.bytesRead = bytesBefore + min(file.size, bytesRead)
+                progress.bytesRead = bytesBefore + min(unit.bytes, bytesRead)
                 progress.update()
             }
             try pass(rest)
-            write.finishFile(fileIndex, file: file, hash: hash, error: problem)
+            write.finishFile(unit, hash: hash, error: problem)
             progress.filesDone += 1
-            progress.bytesRead = bytesBefore + file.size
+            progress.bytesRead = bytesBefore + unit.bytes
             progress.update()
         }
         try write.finish()

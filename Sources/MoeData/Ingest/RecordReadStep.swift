@@ -11,24 +11,31 @@ struct RecordReadStep {
     let maxDocumentBytes: Int
     let batchBytes: Int
 
-    /// Reads file `fileIndex` from record `resumeRecord` on. Full batches go to `take` with the
-    /// reader's byte count (for progress); the last, partial one is returned with the problem of
-    /// the file, if any (`on_error: fail` throws it instead).
+    /// Reads a file, or a piece of one, from record `resumeRecord` on. Full batches go to `take`
+    /// with the bytes read of the unit (for progress); the last, partial one is returned with the
+    /// problem of the file, if any (`on_error: fail` throws it instead).
+    ///
+    /// "No records in file" is said only of a whole file: of a file split between tasks, the merge
+    /// says it when no piece found a record.
     func read(
-        _ file: InputFile, fileIndex: Int, from resumeRecord: Int,
+        _ unit: IngestUnit, from resumeRecord: Int,
         take: ([RecordEvent], _ bytesRead: Int) throws -> Void
     )
         throws -> (rest: [RecordEvent], problem: SkipRecord?)
     {
+        let file = unit.file, fileIndex = unit.fileIndex
         var problem: SkipRecord?
         var batch: [RecordEvent] = []
         var bytes = 0
-        var sawRecord = resumeRecord > 0
+        var sawRecord = resumeRecord > 0 || unit.piece != nil
         var reader: (any RecordReader)?
+        var bytesBefore = 0
         do {
+            let input = try unit.recordInput()
+            bytesBefore = input?.bytesBefore ?? 0
             reader = try makeRecordReader(
                 file: file, fileIndex: fileIndex, source: source,
-                maxDocumentBytes: maxDocumentBytes)
+                maxDocumentBytes: maxDocumentBytes, input: input)
         } catch {
             problem = fault(error, file: file, fileIndex: fileIndex)
         }
@@ -48,7 +55,7 @@ struct RecordReadStep {
             if case .document(let d) = event { bytes += d.text.count }
             batch.append(event)
             if bytes >= batchBytes || batch.count >= 8192 {
-                try take(batch, r.bytesRead)
+                try take(batch, r.bytesRead - bytesBefore)
                 batch.removeAll(keepingCapacity: true)
                 bytes = 0
             }
@@ -77,9 +84,12 @@ struct RecordReadStep {
             position: RecordPosition(fileIndex: fileIndex, record: Int.max))
     }
 
-    /// xxh64 of a file's bytes, read in 4 MiB chunks.
-    func contentHash(_ path: String) throws -> String {
-        var src = try FileByteSource(path: path)
+    /// xxh64 of a unit's bytes on disk (the whole file, or the piece's range), read in 4 MiB chunks.
+    func contentHash(_ unit: IngestUnit) throws -> String {
+        var src: any ByteSource = try FileByteSource(path: unit.file.path)
+        if let piece = unit.piece {
+            src = FileRangeByteSource(file: try PositionalFile(path: unit.file.path), range: piece.bytes)
+        }
         var h = XXH64()
         var buf = [UInt8](repeating: 0, count: 4 << 20)
         while true {

@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import MDS
 
 /// The ingest's write step for one source: writes documents to MDS token shards, counts them,
@@ -18,6 +19,11 @@ struct TokenWriteStep {
     var shardTokens = 0
     /// `id_field` values of documents not yet committed.
     var shardIds: Set<String> = []
+    /// In a task of a partitioned ingest, the totals of the task's sources before this one: each
+    /// commit then records the task's progress (`task.progress`) for `moe-data status`.
+    var taskTotalsBefore: Catalog.Totals?
+    /// Input bytes the task has read, as the progress line counts them.
+    var bytesRead = 0
 
     init(
         source: SourceSpec, files: [InputFile], catalog: Catalog, writer: MDSWriter, policy: ErrorPolicy,
@@ -45,6 +51,7 @@ struct TokenWriteStep {
 
     /// Writes a batch; `encoded` holds the ids of its documents, in order.
     mutating func write(_ batch: [RecordEvent], encoded: [[UInt32]], progress: ProgressLine) throws {
+        bytesRead = progress.bytesRead
         var k = 0
         for event in batch {
             switch event {
@@ -128,18 +135,32 @@ struct TokenWriteStep {
         completedFiles.removeAll()
         shardDocuments = 0
         shardTokens = 0
+        try recordTaskProgress()
         try FaultPoint.tokenShardCommitted.reached()
     }
 
-    mutating func finishFile(_ index: Int, file: InputFile, hash: String, error: SkipRecord?) {
+    /// The task's committed counts so far, for `moe-data status` (a task only).
+    func recordTaskProgress() throws {
+        guard let before = taskTotalsBefore else { return }
+        let progress: JSONValue = .object([
+            "documents": .int(Int64(before.documents + totals.documents)),
+            "tokens": .int(Int64(before.tokens + totals.tokens)),
+            "skipped": .int(Int64(before.skipped + totals.skipped)),
+            "bytes": .int(Int64(max(bytesRead, before.bytesIn + totals.bytesIn))),
+        ])
+        try catalog.setValue(IngestTaskKeys.progress, progress.encoded())
+    }
+
+    /// Ends a unit (a file, or a task's piece of one): its counters and status go with the next commit.
+    mutating func finishFile(_ unit: IngestUnit, hash: String, error: SkipRecord?) {
         if let error {
             pendingSkips.append(error)
             totals.fileErrors += 1
         }
-        totals.bytesIn += file.size
+        totals.bytesIn += unit.bytes
         completedFiles.append(
             Catalog.CompletedFile(
-                index: index, contentHash: hash,
+                index: unit.fileIndex, contentHash: hash,
                 status: error == nil ? "done" : "error",
                 counters: fileCounters))
         fileCounters = Catalog.FileCounters()
@@ -155,6 +176,7 @@ struct TokenWriteStep {
                 cursor: Catalog.Cursor(position: end, totals: totals, file: Catalog.FileCounters()))
             pendingSkips.removeAll()
             completedFiles.removeAll()
+            try recordTaskProgress()
         }
     }
 }

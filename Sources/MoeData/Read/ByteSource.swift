@@ -51,10 +51,14 @@ final class FileHandleBox {
 }
 
 /// Streaming zstd decompression (multi-frame) with MDS's `ZstdStreamDecoder`, constant memory
-/// whatever the file size.
+/// whatever the file size. The input is a whole file, or a run of whole frames of one (a piece of
+/// an ingest partition, `FileRangeByteSource`).
+///
+/// A stream that ends inside a frame is an error. What zstd still holds when the input ends is
+/// flushed before that is decided: the caller's buffer may have been too small to take it earlier.
 struct ZstdByteSource: ByteSource {
     let path: String
-    private var file: FileByteSource
+    private var file: any ByteSource
     private let decoder: ZstdStreamDecoder
     private var input: [UInt8]
     private var inputPos = 0
@@ -62,31 +66,29 @@ struct ZstdByteSource: ByteSource {
     private var eof = false
 
     init(path: String) throws {
+        try self.init(path: path, input: FileByteSource(path: path))
+    }
+
+    init(path: String, input: any ByteSource) throws {
         self.path = path
-        file = try FileByteSource(path: path)
+        file = input
         do { decoder = try ZstdStreamDecoder() } catch { throw MoeDataError("\(path): cannot allocate a zstd context") }
-        input = [UInt8](repeating: 0, count: ZstdStreamDecoder.recommendedInputSize)
+        self.input = [UInt8](repeating: 0, count: ZstdStreamDecoder.recommendedInputSize)
     }
 
     var compressedOffset: Int { file.compressedOffset - (inputLen - inputPos) }
 
     mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        guard buffer.count > 0 else { return 0 }
         while true {
             if inputPos == inputLen && !eof {
                 inputLen = try input.withUnsafeMutableBytes { try file.read(into: $0) }
                 inputPos = 0
                 if inputLen == 0 { eof = true }
             }
-            if eof && inputPos == inputLen {
-                // A complete stream ends on a frame boundary.
-                if !decoder.isAtFrameBoundary {
-                    throw MoeDataError(
-                        "\(path): truncated zstd stream: the file ends inside a frame at compressed byte "
-                            + "\(file.compressedOffset)"
-                    )
-                }
-                return 0
-            }
+            let exhausted = eof && inputPos == inputLen
+            // A complete stream ends on a frame boundary, with nothing left to flush.
+            if exhausted && decoder.isAtFrameBoundary { return 0 }
             var position = inputPos
             let produced: Int
             do {
@@ -101,6 +103,11 @@ struct ZstdByteSource: ByteSource {
             }
             inputPos = position
             if produced > 0 { return produced }
+            if exhausted {
+                throw MoeDataError(
+                    "\(path): truncated zstd stream: the data ends inside a frame at compressed byte "
+                        + "\(compressedOffset)")
+            }
         }
     }
 }

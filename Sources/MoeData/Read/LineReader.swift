@@ -25,10 +25,17 @@ struct LineReader {
         try buffer.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[range])) }
     }
 
-    init(source: any ByteSource, maxLineBytes: Int, chunkSize: Int = 1 << 20) {
+    /// `linesBefore` and `bytesBefore` say where `source` starts in the whole stream (a piece of a
+    /// partitioned file): lines are numbered and offsets counted as in a read of the whole file.
+    init(
+        source: any ByteSource, maxLineBytes: Int, chunkSize: Int = 1 << 20, linesBefore: Int = 0,
+        bytesBefore: Int = 0
+    ) {
         self.source = source
         self.maxLineBytes = maxLineBytes
         buffer = [UInt8](repeating: 0, count: chunkSize)
+        lineNumber = linesBefore
+        offset = bytesBefore
     }
 
     var compressedOffset: Int { source.compressedOffset }

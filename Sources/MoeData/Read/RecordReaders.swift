@@ -21,10 +21,10 @@ struct JSONLReader: RecordReader {
     var lines: LineReader
     var bytesRead: Int { lines.offset }
 
-    init(file: InputFile, fileIndex: Int, source: SourceSpec, maxDocumentBytes: Int) throws {
+    init(file: InputFile, fileIndex: Int, source: SourceSpec, maxDocumentBytes: Int, input: RecordInput? = nil) throws {
         try self.init(
             file: file, fileIndex: fileIndex, textField: source.textField, keep: source.keep,
-            idField: source.idField, maxLineBytes: maxDocumentBytes)
+            idField: source.idField, maxLineBytes: maxDocumentBytes, input: input)
     }
 
     /// A file outside any manifest: the text field only, errors naming `path`.
@@ -36,14 +36,16 @@ struct JSONLReader: RecordReader {
 
     private init(
         file: InputFile, fileIndex: Int, textField: String, keep: [String], idField: String?,
-        maxLineBytes: Int
+        maxLineBytes: Int, input: RecordInput? = nil
     ) throws {
         self.file = file
         self.fileIndex = fileIndex
         self.textField = Array(textField.utf8)
         self.keep = Set(keep)
         self.idField = idField
-        lines = LineReader(source: try openByteSource(path: file.path), maxLineBytes: maxLineBytes)
+        lines = LineReader(
+            source: try input?.bytes ?? openByteSource(path: file.path), maxLineBytes: maxLineBytes,
+            linesBefore: input?.linesBefore ?? 0, bytesBefore: input?.bytesBefore ?? 0)
     }
 
     mutating func next() throws -> RecordEvent? {
@@ -232,13 +234,26 @@ func firstInvalidUTF8(_ bytes: [UInt8]) -> Int? {
     }
 }
 
-/// Opens the right reader for a file of a source.
-func makeRecordReader(file: InputFile, fileIndex: Int, source: SourceSpec, maxDocumentBytes: Int) throws
+/// The bytes of part of a JSONL file (the lines a piece of an ingest partition owns), and what
+/// precedes them in the file's decoded bytes, so lines keep the numbers and offsets of a read of
+/// the whole file.
+struct RecordInput {
+    var bytes: any ByteSource
+    var linesBefore: Int
+    var bytesBefore: Int
+}
+
+/// Opens the right reader for a file of a source, or for part of a JSONL file (`input`; text
+/// and code files are never split).
+func makeRecordReader(
+    file: InputFile, fileIndex: Int, source: SourceSpec, maxDocumentBytes: Int, input: RecordInput? = nil
+) throws
     -> any RecordReader
 {
     switch source.format {
     case .jsonl:
-        return try JSONLReader(file: file, fileIndex: fileIndex, source: source, maxDocumentBytes: maxDocumentBytes)
+        return try JSONLReader(
+            file: file, fileIndex: fileIndex, source: source, maxDocumentBytes: maxDocumentBytes, input: input)
     case .text, .code:
         return WholeFileReader(file: file, fileIndex: fileIndex, source: source, maxDocumentBytes: maxDocumentBytes)
     }

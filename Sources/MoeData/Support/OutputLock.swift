@@ -9,9 +9,18 @@ public final class OutputLock {
     private let fd: Int32
     public let path: String
 
-    public init(outputDirectory: String, arguments: [String] = CommandLine.arguments) throws {
+    public convenience init(outputDirectory: String, arguments: [String] = CommandLine.arguments) throws {
         try OutputFolder.create(outputDirectory)
-        path = (outputDirectory as NSString).appendingPathComponent(OutputLock.fileName)
+        try self.init(
+            lockFile: (outputDirectory as NSString).appendingPathComponent(OutputLock.fileName),
+            holding: outputDirectory, arguments: arguments)
+    }
+
+    /// Locks `lockFile`, which guards `holding` (named in the error when another run holds it):
+    /// the output folder's `.lock`, or one ingest task's lock, so that the tasks of a partitioned
+    /// ingest run side by side while each task has a single writer.
+    public init(lockFile: String, holding outputDirectory: String, arguments: [String] = CommandLine.arguments) throws {
+        path = lockFile
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
             throw MoeDataError("\(path): cannot open the lock file (\(String(cString: strerror(errno))))")

@@ -1,0 +1,54 @@
+import Foundation
+import MoeTestSupport
+import Testing
+
+@testable import MoeData
+
+/// The promise of issue 13: `packed/` from `build` is byte-identical whether ingest ran as one
+/// process or as N tasks (merged by `build` itself), whatever order the tasks finished in.
+@Suite(.serialized) struct BuildFromTasksTests {
+    static func mixture(_ dir: URL) throws -> String {
+        let path = dir.appendingPathComponent("mix.yaml").path
+        try """
+        name: tasks
+        total_tokens: 90000
+        seed: 5
+        phases:
+          - name: ul2
+            budget: 50000
+            weights: {web: 50, code: 50}
+            objective: {type: ul2, inputs_length: 256, targets_length: 256}
+            seq_len: 512
+          - name: lm
+            budget: rest
+            weights: {web: 60, code: 40}
+            objective: {type: causal}
+            seq_len: 512
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func packedRowsAreTheSameFromOneProcessAndFromTasks() throws {
+        let corpus = try TaskCorpus("build-tasks")
+        defer { corpus.remove() }
+        let mixture = try Self.mixture(corpus.dir)
+        let one = try TestSupport.moeData(["build", try corpus.manifest("one"), "--mixture", mixture, "--quiet"])
+        #expect(one.status == 0, "\(one.stderr)")
+        let reference = try TestSupport.tree(corpus.output("one").appendingPathComponent("packed"))
+        #expect(reference.count > 3)
+        for n in [2, 5] {
+            let name = "n\(n)", manifest = try corpus.manifest(name)
+            for i in (0..<n).reversed() { #expect(try corpus.task(manifest, i, of: n).status == 0) }
+            let build = try TestSupport.moeData(["build", manifest, "--mixture", mixture])
+            #expect(build.status == 0, "\(build.stderr)")
+            #expect(build.stderr.contains("merged \(n) ingest tasks"), "build merges the tasks: \(build.stderr)")
+            let tokens = try corpus.documents(name)
+            #expect(tokens == (try corpus.documents("one")))
+            let packed = try TestSupport.tree(corpus.output(name).appendingPathComponent("packed"))
+            #expect(packed.keys.sorted() == reference.keys.sorted(), "N=\(n)")
+            let differing = reference.filter { packed[$0.key] != $0.value }.map(\.key).sorted()
+            let summary = "\(differing.count) of \(reference.count) packed files differ, first \(differing.prefix(3))"
+            #expect(differing.isEmpty, "N=\(n): \(summary)")
+        }
+    }
+}
