@@ -19,10 +19,11 @@ extension Build {
         }
         let sourceSignatures = try manifest.sources.map { try catalog.sourceState($0.name)?.signature ?? "" }
             .joined(separator: ",")
-        let parts = [
+        var parts = [
             schedule.digest, String(seed), tokenizer.modelHash, String(tokenizer.sentinelCount),
             sourceSignatures, String(options.shardSizeBytes ?? 0), objectives.joined(separator: ";"),
-        ] + (shuffle.map { ["shuffle \($0)"] } ?? [])
+        ]
+        if let shuffle { parts.append("shuffle \(shuffle)") }
         return XXH64.hex(XXH64.hash(Array(parts.joined(separator: "\n").utf8)))
     }
 }
