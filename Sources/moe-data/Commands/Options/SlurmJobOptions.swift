@@ -6,21 +6,26 @@ struct SlurmJobOptions: ParsableArguments {
     @Option(name: .customLong("partition"), help: "Slurm partition of every job (default: the cluster's).")
     var slurmPartition: String?
 
-    @Option(help: "CPUs of each job; ingest and build tokenize on as many threads.")
+    @Option(help: ArgumentHelp("CPUs of each job; ingest and build tokenize on as many threads.", valueName: "C"))
     var cpusPerTask: Int = 1
 
-    @Option(help: "Memory of each job, as sbatch --mem takes it (e.g. 4G).")
+    @Option(help: ArgumentHelp("Memory of each job, as sbatch --mem takes it (e.g. 4G).", valueName: "size"))
     var mem: String?
 
-    @Option(help: "Time limit of each job, as sbatch --time takes it (e.g. 2:00:00).")
+    @Option(
+        help: ArgumentHelp("Time limit of each job, as sbatch --time takes it (e.g. 2:00:00).", valueName: "limit"))
     var time: String?
 
-    @Option(help: "At most this many ingest tasks at once (--array=...%K; default: no limit).")
+    @Option(
+        help: ArgumentHelp(
+            "At most this many ingest tasks at once (--array=...%K; default: no limit).", valueName: "K"))
     var maxParallel: Int?
 
     @Option(
         name: .customLong("sbatch-arg"),
-        help: "Another sbatch option for every job (e.g. --sbatch-arg=--account=abc). Repeatable.")
+        help: ArgumentHelp(
+            "Another sbatch option for every job (e.g. --sbatch-arg=--account=abc). Repeatable.",
+            valueName: "option"))
     var sbatchArguments: [String] = []
 
     func validate() throws {

@@ -6,7 +6,7 @@ struct SlurmCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "slurm",
         abstract: "Run ingest as a Slurm job array of N tasks, then merge (and build) in a dependent job.",
-        usage: "moe-data slurm <manifest> --tasks <N> [--mixture <m> ...] [<options>]",
+        usage: "moe-data slurm <manifest> --tasks <N> [--mixture <file or preset> ...] [<options>]",
         discussion: """
             Splits the manifest's input into --tasks byte-balanced tasks (the same split `moe-data ingest --task I \
             --tasks N` makes) and writes sbatch scripts into <output>/slurm/: tokenizer.sbatch when the manifest \
@@ -35,20 +35,13 @@ struct SlurmCommand: ParsableCommand {
     var manifest: String
 
     // Optional to the parser so that the other options are checked (and named) first; required by validate().
-    @Option(help: "Number of ingest tasks (array elements); the split depends only on the manifest and this.")
+    @Option(
+        help: ArgumentHelp(
+            "Number of ingest tasks (array elements); the split depends only on the manifest and this.",
+            valueName: "N"))
     var tasks: Int?
 
-    @Option(help: "After the merge, build this mixture (a file or a preset); without it the merge job only merges.")
-    var mixture: String?
-
-    @Option(help: "With --mixture: scale it to this many source tokens (e.g. 2M), as `build --total-tokens`.")
-    var totalTokens: String?
-
-    @Option(help: "With --mixture: override every source's max_epochs, as `build --max-epochs`.")
-    var maxEpochs: Int?
-
-    @Option(help: "Seed of the build's shuffles and of the tokenizer's training sample, as `build --seed`.")
-    var seed: UInt64?
+    @OptionGroup var build: SlurmBuildOptions
 
     @OptionGroup var outputOption: OutputOption
 
@@ -59,13 +52,6 @@ struct SlurmCommand: ParsableCommand {
 
     func validate() throws {
         try OptionCheck.int(tasks, "--tasks", 1...1_000_000)
-        if mixture == nil,
-            let needing = [("--total-tokens", totalTokens != nil), ("--max-epochs", maxEpochs != nil)]
-                .first(where: \.1)?.0
-        {
-            throw ValidationError("\(needing) applies to the build after the merge: give --mixture too")
-        }
-        _ = try buildMixtureOptions()
         _ = try taskCount()
     }
 
@@ -77,32 +63,13 @@ struct SlurmCommand: ParsableCommand {
         return tasks
     }
 
-    /// The mixture options `build` takes, parsed and checked by `build`'s own option group.
-    private func buildMixtureOptions() throws -> MixtureOptions? {
-        guard let mixture else { return nil }
-        var arguments = ["--mixture", mixture]
-        if let totalTokens { arguments += ["--total-tokens", totalTokens] }
-        if let maxEpochs { arguments += ["--max-epochs", String(maxEpochs)] }
-        return try MixtureOptions.parse(arguments)
-    }
-
     func run() throws {
         let manifestPath = URL(fileURLWithPath: manifest).standardizedFileURL.path
         let m = try outputOption.manifest(manifestPath)
-        var build: SlurmBuildStep?
-        if let options = try buildMixtureOptions() {
-            // Refuse a mixture now, not after hours of ingest: the checks `build` makes before writing.
-            let mix = try options.load().overridingSeed(seed)
-            try mix.validateForBuild(knownSources: Set(m.sources.map(\.name)), tokenizer: nil)
-            let isFile = FileManager.default.fileExists(atPath: options.mixture)
-            build = SlurmBuildStep(
-                mixture: isFile ? URL(fileURLWithPath: options.mixture).standardizedFileURL.path : options.mixture,
-                totalTokens: options.totalTokens, maxEpochs: options.maxEpochs, seed: seed)
-        }
         let scripts = SlurmScripts(
             binary: Self.executablePath(), manifestPath: manifestPath,
             outputOverride: outputOption.output == nil ? nil : m.output, manifest: m, taskCount: try taskCount(),
-            settings: jobOptions.settings, build: build, tokenizerSeed: seed)
+            settings: jobOptions.settings, build: try build.step(for: m), tokenizerSeed: build.seed)
         let submitter = SlurmSubmitter(scripts: scripts, client: SlurmClient()) { print($0) }
         _ = try submitter.run(dryRun: dryRun)
     }
