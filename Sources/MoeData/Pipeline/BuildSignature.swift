@@ -1,10 +1,12 @@
 import FileSupport
 import Foundation
 import MDS
+import PackedFormat
 
 extension Build {
     /// What must be equal for an earlier build to be reused or resumed: the schedule, the seed,
-    /// the tokenizer, every source's ingest, the shard size, and each phase's objective and length.
+    /// the tokenizer, every source's ingest, the shard size, each phase's objective and length, and
+    /// the packed format.
     func signature(schedule: MixSchedule, seed: UInt64, tokenizer: Tokenizer, catalog: Catalog) throws -> String {
         // Dictionaries iterate in a per-process order in Swift: encode with sorted keys.
         let sortedEncoder = JSONEncoder()
@@ -18,7 +20,9 @@ extension Build {
             schedule.digest, String(seed), tokenizer.modelHash, String(tokenizer.sentinelCount),
             sourceSignatures, String(options.shardSizeBytes ?? 0), objectives.joined(separator: ";"),
         ]
-        return XXH64.hex(XXH64.hash(Array(parts.joined(separator: "\n").utf8)))
+        // The default layout adds nothing, so builds made before `packed_format` existed stay up to date.
+        let layout = manifest.packedFormat == .explicit ? [] : ["packed_format " + manifest.packedFormat.rawValue]
+        return XXH64.hex(XXH64.hash(Array((parts + layout).joined(separator: "\n").utf8)))
     }
 }
 
