@@ -113,6 +113,47 @@ import Testing
         #expect(verify.status == 0 && verify.stdout.contains("no problems"), "\(verify.stdout) \(verify.stderr)")
     }
 
+    /// packed_format is part of the build's signature only when it is not the default: switching rebuilds the
+    /// rows, switching back gives the explicit bytes again, and an unchanged manifest is up to date.
+    @Test func switchingThePackedFormatRebuildsAndTheDefaultBytesStay() throws {
+        let dir = try TestSupport.tempDir("compact-switch")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let mixture = try BuildTests.smallMixture(dir)
+        let manifest = try Self.manifest(in: dir, layout: .explicit)
+        let explicitText = try String(contentsOfFile: manifest, encoding: .utf8)
+        let packed = dir.appendingPathComponent("out/packed")
+        func build(_ layout: PackedRowLayout) throws -> String {
+            let text = layout == .explicit ? explicitText : explicitText + "packed_format: \(layout.rawValue)\n"
+            try text.write(toFile: manifest, atomically: true, encoding: .utf8)
+            let r = try TestSupport.moeData(["build", manifest, "--mixture", mixture])
+            #expect(r.status == 0, "\(layout): \(r.stderr)")
+            return r.stdout
+        }
+        #expect(try !build(.explicit).contains("(up to date)"))
+        let explicitRows = try TestSupport.tree(packed)
+        #expect(try !build(.compact).contains("(up to date)"))
+        #expect(try TestSupport.tree(packed)["/moe-data.json"].map { String(decoding: $0, as: UTF8.self) }?
+            .contains("\"layout\": \"compact\"") == true)
+        #expect(try !build(.explicit).contains("(up to date)"))
+        #expect(try TestSupport.tree(packed) == explicitRows, "the explicit rows differ after a compact build")
+        #expect(try build(.explicit).contains("(up to date)"))
+    }
+
+    /// An unknown packed_format is refused with the key and the two choices.
+    @Test func anUnknownPackedFormatIsRefused() throws {
+        let dir = try TestSupport.tempDir("compact-key")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = try Self.manifest(in: dir, layout: .explicit)
+        let text = try String(contentsOfFile: path, encoding: .utf8) + "packed_format: bitpacked\n"
+        #expect {
+            try Manifest.parse(yaml: text, path: path)
+        } throws: { error in
+            let message = "\(error)"
+            return message.contains("packed_format") && message.contains("'bitpacked' is not a packed format")
+                && message.contains("'explicit'") && message.contains("'compact'")
+        }
+    }
+
     /// moe-data.json naming a layout this moe-data does not know: train, inspect and verify refuse it with
     /// one sentence naming the file.
     @Test func anUnknownLayoutIsRefusedByEveryReader() throws {
