@@ -1,5 +1,6 @@
-/// A packed row in the compact layout (`PackedRowLayout.compact`, docs/formats.md): the row's
-/// tokens, and two integers per segment instead of the four per-token columns.
+/// A packed row's tokens in the compact layout (`PackedRowLayout.compact`, docs/formats.md): two
+/// integers per segment instead of the four per-token columns. Provenance and phase are stored
+/// alike in both layouts, so they stay outside.
 ///
 /// The rule that links the two layouts lives here and nowhere else: segment k (from 1) covers
 /// `segmentLengths[k-1]` tokens after the segments before it; within it, positions count 0, 1, ...,
@@ -13,28 +14,21 @@ public struct CompactRow: Sendable, Equatable {
     public var segmentLengths: [UInt16]
     /// Each segment's leading tokens with `prefix` 1 (mode token and inputs); the rest are targets.
     public var prefixLengths: [UInt16]
-    public var segments: [SegmentProvenance]
-    /// "<shard file> row <i>" for a row read from disk, used in error messages.
-    public var origin: String
 
-    public init(
-        tokens: [UInt32], segmentLengths: [UInt16], prefixLengths: [UInt16],
-        segments: [SegmentProvenance] = [], origin: String = ""
-    ) {
+    public init(tokens: [UInt32], segmentLengths: [UInt16], prefixLengths: [UInt16]) {
         self.tokens = tokens
         self.segmentLengths = segmentLengths
         self.prefixLengths = prefixLengths
-        self.segments = segments
-        self.origin = origin
     }
 
-    /// Expands the row into the explicit layout's columns: the one definition of the compact
-    /// layout's meaning, used by every reader (the trainer's dataset, `inspect`, `verify --deep`).
+    /// Expands the row into the explicit layout's columns, with `segments` and `origin` (which
+    /// names the row in errors): the one definition of the compact layout's meaning, used by every
+    /// reader (the trainer's dataset, `inspect`, `analyze`, `verify --deep`).
     /// - Throws: `PackedFormatError` naming `origin` when the two per-segment columns differ in
     ///   length, a segment is empty, a prefix is longer than its segment, or the segments hold
     ///   more tokens than the row.
-    public func expanded() throws -> PackedRow {
-        try check()
+    public func expanded(segments: [SegmentProvenance] = [], origin: String = "") throws -> PackedRow {
+        try check(origin: origin)
         let length = tokens.count
         var lossMask = [UInt8](repeating: 0, count: length)
         var segmentIds = [UInt16](repeating: 0, count: length)
@@ -57,7 +51,7 @@ public struct CompactRow: Sendable, Equatable {
     }
 
     /// The checks `expanded()` makes before it writes a cell.
-    func check() throws {
+    func check(origin: String) throws {
         guard segmentLengths.count == prefixLengths.count else {
             throw PackedFormatError(
                 "\(origin): \(segmentLengths.count) segment lengths but \(prefixLengths.count) prefix lengths")
@@ -93,10 +87,8 @@ public struct CompactRow: Sendable, Equatable {
             lengths[lengths.count - 1] &+= 1
             if i < row.prefix.count, row.prefix[i] == 1 { inputs[inputs.count - 1] &+= 1 }
         }
-        self.init(
-            tokens: row.tokens, segmentLengths: lengths, prefixLengths: inputs, segments: row.segments,
-            origin: row.origin)
-        guard let back = try? expanded(), back == row else {
+        self.init(tokens: row.tokens, segmentLengths: lengths, prefixLengths: inputs)
+        guard let back = try? expanded(segments: row.segments, origin: row.origin), back == row else {
             throw PackedFormatError(
                 "\(row.origin.isEmpty ? "packed row" : row.origin): has no compact form (segments must be "
                     + "1, 2, ... then padding, positions count from 0 in each, and the loss mask must be "

@@ -55,10 +55,10 @@ extension PackedRow {
                 tokens: tokens, lossMask: try columns.uint8s(.lossMask), segmentIds: try columns.uint16s(.segmentIds),
                 positions: try columns.uint16s(.positions), prefix: prefix, segments: segments, origin: origin)
         case .compact:
-            self = try CompactRow(
+            let compact = CompactRow(
                 tokens: tokens, segmentLengths: try columns.uint16s(.segmentLengths),
-                prefixLengths: try columns.uint16s(.prefixLengths), segments: segments, origin: origin
-            ).expanded()
+                prefixLengths: try columns.uint16s(.prefixLengths))
+            self = try compact.expanded(segments: segments, origin: origin)
         }
     }
 

@@ -23,7 +23,7 @@ struct CompactRowTests {
     @Test func rowRoundTripsThroughACompactSample() throws {
         let compact = try CompactRow(compacting: Self.row)
         #expect(compact.segmentLengths == [5, 3] && compact.prefixLengths == [3, 0])
-        #expect(try compact.expanded() == Self.row)
+        #expect(try compact.expanded(segments: Self.row.segments) == Self.row)
         let layout = PackedRowLayout.compact
         #expect(
             layout.storedOrder.map(\.name) == ["phase", "prefix_lengths", "provenance", "segment_lengths", "tokens"])
@@ -63,8 +63,8 @@ struct CompactRowTests {
             ([2], [], "o: 1 segment lengths but 0 prefix lengths"),
         ]
         for (lengths, prefixes, message) in cases {
-            let row = CompactRow(tokens: tokens, segmentLengths: lengths, prefixLengths: prefixes, origin: "o")
-            #expect { try row.expanded() } throws: { "\($0)" == message }
+            let row = CompactRow(tokens: tokens, segmentLengths: lengths, prefixLengths: prefixes)
+            #expect { try row.expanded(origin: "o") } throws: { "\($0)" == message }
         }
     }
 }
