@@ -27,8 +27,10 @@ import Testing
         let plain = MDSInteropTests.reader
         let anchor = "sample, cols = reader.get_item(i), []"
         #expect(plain.contains(anchor), "MDSInteropTests.reader changed; update the hook")
-        let expanding = snippet + "\n" + plain.replacingOccurrences(
-            of: anchor, with: "sample, cols = expand(reader.get_item(i)), []")
+        let expanding =
+            snippet + "\n"
+            + plain.replacingOccurrences(
+                of: anchor, with: "sample, cols = expand(reader.get_item(i)), []")
         var lines: [PackedRowLayout: [Substring]] = [:]
         for layout in PackedRowLayout.allCases {
             let packed = try CompactLayoutTests.output(layout).appendingPathComponent("packed")

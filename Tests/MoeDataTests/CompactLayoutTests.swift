@@ -39,7 +39,8 @@ import Testing
 
     static func rows(_ layout: PackedRowLayout) throws -> [(row: PackedRow, phase: Int?)] {
         try TestSupport.samples(output(layout).appendingPathComponent("packed")).map { sample in
-            (try PackedRow(sample: sample, layout: layout, origin: "", withProvenance: true), PackedRow.phase(of: sample))
+            let row = try PackedRow(sample: sample, layout: layout, origin: "", withProvenance: true)
+            return (row, PackedRow.phase(of: sample))
         }
     }
 
@@ -107,7 +108,8 @@ import Testing
                 try TestSupport.moeData(["inspect", try Self.output(layout).path, "--row", "\(n)", "--ids"])
             }
             #expect(outputs.allSatisfy { $0.status == 0 }, "\(outputs.map(\.stderr))")
-            #expect(outputs[0].stdout == outputs[1].stdout && outputs[0].stdout.contains("── segment 1: "), "row \(n)")
+            let same = outputs[0].stdout == outputs[1].stdout
+            #expect(same && outputs[0].stdout.contains("── segment 1: "), "row \(n)")
         }
         let verify = try TestSupport.moeData(["verify", try Self.output(.compact).path, "--deep"])
         #expect(verify.status == 0 && verify.stdout.contains("no problems"), "\(verify.stdout) \(verify.stderr)")
@@ -132,8 +134,9 @@ import Testing
         #expect(try !build(.explicit).contains("(up to date)"))
         let explicitRows = try TestSupport.tree(packed)
         #expect(try !build(.compact).contains("(up to date)"))
-        #expect(try TestSupport.tree(packed)["/moe-data.json"].map { String(decoding: $0, as: UTF8.self) }?
-            .contains("\"layout\": \"compact\"") == true)
+        #expect(
+            try TestSupport.tree(packed)["/moe-data.json"].map { String(decoding: $0, as: UTF8.self) }?
+                .contains("\"layout\": \"compact\"") == true)
         #expect(try !build(.explicit).contains("(up to date)"))
         #expect(try TestSupport.tree(packed) == explicitRows, "the explicit rows differ after a compact build")
         #expect(try build(.explicit).contains("(up to date)"))

@@ -56,10 +56,16 @@ struct CompactRowTests {
         let tokens: [UInt32] = [1, 2, 3, 4]
         let cases: [([UInt16], [UInt16], String)] = [
             ([3, 2], [0, 0], "o: the segments hold 5 tokens, the row only 4"),
-            ([2, 0], [0, 0], "o: segment 2 has 0 tokens and a prefix of 0; a segment has at least 1 token and at "
-                + "most that many prefix tokens"),
-            ([2], [3], "o: segment 1 has 2 tokens and a prefix of 3; a segment has at least 1 token and at "
-                + "most that many prefix tokens"),
+            (
+                [2, 0], [0, 0],
+                "o: segment 2 has 0 tokens and a prefix of 0; a segment has at least 1 token and at "
+                    + "most that many prefix tokens"
+            ),
+            (
+                [2], [3],
+                "o: segment 1 has 2 tokens and a prefix of 3; a segment has at least 1 token and at "
+                    + "most that many prefix tokens"
+            ),
             ([2], [], "o: 1 segment lengths but 0 prefix lengths"),
         ]
         for (lengths, prefixes, message) in cases {

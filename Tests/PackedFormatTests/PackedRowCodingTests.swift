@@ -4,7 +4,8 @@ import Testing
 
 struct PackedRowCodingTests {
     static func sample(_ row: PackedRow, phase: Int) -> [String: MDSValue] {
-        Dictionary(uniqueKeysWithValues: zip(PackedRowLayout.explicit.storedOrder.map(\.name), row.values(phase: phase)))
+        let names = PackedRowLayout.explicit.storedOrder.map(\.name)
+        return Dictionary(uniqueKeysWithValues: zip(names, row.values(phase: phase)))
     }
 
     static let row = PackedRow(
