@@ -17,12 +17,13 @@ public final class Catalog {
     }
 
     /// Opens (or creates) a catalog file at `path`: the output folder's, or one task's catalog of a
-    /// partitioned ingest (`tasks/task-NNNNN.sqlite`), which has the same tables.
-    public init(path: String) throws {
+    /// partitioned ingest (`tasks/task-NNNNN.sqlite`), which has the same tables and keeps a rollback
+    /// journal (`rollbackJournal`), since other hosts read it (`moe-data status`) while it is written.
+    public init(path: String, rollbackJournal: Bool = false) throws {
         self.path = path
         let outputDirectory = (path as NSString).deletingLastPathComponent
         do {
-            db = try SQLiteDatabase(path: path)
+            db = try SQLiteDatabase(path: path, rollbackJournal: rollbackJournal)
             try createSchema()
             let check = try db.query("PRAGMA quick_check").compactMap { $0.first??.text }
             if check != ["ok"] {
