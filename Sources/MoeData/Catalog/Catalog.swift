@@ -116,22 +116,6 @@ public final class Catalog {
         try db.run("UPDATE runs SET ended_at = ?, status = ? WHERE id = ?", [.text(isoNow()), .text(status), .int(id)])
     }
 
-    // MARK: key-value (settings the output was made with)
-
-    public func value(_ key: String) throws -> String? {
-        try db.query("SELECT value FROM kv WHERE key = ?", [.text(key)]).first?.first??.text
-    }
-
-    public func setValue(_ key: String, _ value: String) throws {
-        try db.run(
-            "INSERT INTO kv(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            [.text(key), .text(value)])
-    }
-
-    public func deleteValue(_ key: String) throws {
-        try db.run("DELETE FROM kv WHERE key = ?", [.text(key)])
-    }
-
     // MARK: ingest state
 
     public struct Totals: Sendable, Equatable {

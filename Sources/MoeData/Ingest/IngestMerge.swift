@@ -40,7 +40,8 @@ public struct IngestMerge {
         }
         var counts = Set(markers.map(\.tasks))
         for name in names where name.hasPrefix("task-") && name.hasSuffix(".sqlite") {
-            let catalog = try Catalog(path: (files.directory as NSString).appendingPathComponent(name), rollbackJournal: true)
+            let path = (files.directory as NSString).appendingPathComponent(name)
+            let catalog = try Catalog(path: path, rollbackJournal: true)
             if let n = try catalog.value(IngestTaskKeys.count).flatMap({ Int($0) }) { counts.insert(n) }
         }
         guard let count = counts.first else {
