@@ -104,12 +104,14 @@ public final class MDSWriter {
     public private(set) var entries: [MDSShardEntry]
     /// Called when a shard's bytes are in its temporary file, before the rename (crash tests
     /// stop the process here through it).
-    public var beforeRename: (() throws -> Void)?
+    public var beforeRename: (@Sendable () throws -> Void)?
 
     private let configData: [UInt8]
     private var sampleData: [UInt8] = []
     private var sampleEnds: [Int] = []
     private var shardSize: Int
+    /// Shards cut so far, the ones given at `init` included: the number of the next one.
+    private var shardsCut: Int
     private let variableColumns: [Int]
 
     /// `existing` continues a dataset whose first shards are already written (resume).
@@ -126,6 +128,7 @@ public final class MDSWriter {
         self.compressionLevel = compressionLevel
         self.sizeLimit = sizeLimit
         self.entries = existing
+        shardsCut = existing.count
         let config: JSONValue = .object([
             "column_encodings": .array(sorted.map { .string($0.encoding.name) }),
             "column_names": .array(sorted.map { .string($0.name) }),
@@ -149,6 +152,11 @@ public final class MDSWriter {
     /// Returns the entry of a shard flushed to make room, if any.
     @discardableResult
     public func write(_ values: [MDSValue]) throws -> MDSShardEntry? {
+        try append(encodedSample: try encode(values))
+    }
+
+    /// One sample's bytes: the sizes of its variable-size columns, then every column's payload.
+    private func encode(_ values: [MDSValue]) throws -> [UInt8] {
         guard values.count == columns.count else {
             throw MDSError.format("sample has \(values.count) values for \(columns.count) columns")
         }
@@ -164,7 +172,7 @@ public final class MDSWriter {
         }
         for i in variableColumns { encoded.appendLE(UInt32(payloads[i].count)) }
         for p in payloads { encoded.append(contentsOf: p) }
-        return try append(encodedSample: encoded)
+        return encoded
     }
 
     /// Convenience: values by column name.
@@ -183,50 +191,71 @@ public final class MDSWriter {
         if sizeLimit < shardSize + size && !sampleEnds.isEmpty {
             flushed = try flush()
         }
+        add(encodedSample: encodedSample, size: size)
+        return flushed
+    }
+
+    private func add(encodedSample: [UInt8], size: Int) {
         sampleData.append(contentsOf: encodedSample)
         sampleEnds.append(sampleData.count)
         shardSize += size
-        return flushed
     }
 
     /// Writes the pending samples as a shard (nothing if none are pending).
     @discardableResult
     public func flush() throws -> MDSShardEntry? {
         guard !sampleEnds.isEmpty else { return nil }
-        let n = sampleEnds.count
-        var raw: [UInt8] = []
-        raw.reserveCapacity(4 + 4 * (n + 1) + configData.count + sampleData.count)
-        raw.appendLE(UInt32(n))
-        let base = 4 + 4 * (n + 1) + configData.count
-        guard base + sampleData.count < (1 << 32) else { throw MDSError.format("shard exceeds 4 GiB") }
-        raw.appendLE(UInt32(base))
-        for end in sampleEnds { raw.appendLE(UInt32(base + end)) }
-        raw.append(contentsOf: configData)
-        raw.append(contentsOf: sampleData)
-
-        let index = entries.count
-        let rawName = String(format: "shard.%05d.mds", index)
-        let rawHash = ["xxh64": XXH64.hex(XXH64.hash(raw))]
-        var entry = MDSShardEntry(
-            columns: columns, compression: compressionName, hashes: hashes, sizeLimit: sizeLimit,
-            samples: n, rawBasename: rawName, rawBytes: raw.count, rawHashes: rawHash,
-            zipBasename: nil, zipBytes: nil, zipHashes: nil)
-        if let level = compressionLevel {
-            let zip = try raw.withUnsafeBytes { try Zstd.compress($0, level: level) }
-            entry.zipBasename = rawName + ".zstd"
-            entry.zipBytes = zip.count
-            entry.zipHashes = ["xxh64": XXH64.hex(XXH64.hash(zip))]
-            try AtomicFile.write(
-                zip, to: directory.appendingPathComponent(rawName + ".zstd"),
-                beforeRename: beforeRename)
-        } else {
-            try AtomicFile.write(raw, to: directory.appendingPathComponent(rawName), beforeRename: beforeRename)
-        }
-        entries.append(entry)
+        // The pending shard shares the buffers and is gone before they are cleared, so they are
+        // cleared in place and their pages serve the next shard.
+        let entry = try pendingShard().write()
+        shardsCut += 1
+        record(entry)
         sampleData.removeAll(keepingCapacity: true)
         sampleEnds.removeAll(keepingCapacity: true)
         shardSize = 8 + configData.count
         return entry
+    }
+
+    /// Takes the pending samples as the next shard, to be written by `MDSPendingShard.write()`
+    /// (on another thread, say); nil if none are pending. Shards are cut in order and numbered
+    /// from the entries given at `init`; `record` their entries in that order.
+    public func cut() -> MDSPendingShard? {
+        guard !sampleEnds.isEmpty else { return nil }
+        let shard = pendingShard()
+        shardsCut += 1
+        // Fresh buffers: the pending shard owns the old ones (a shared one would be copied on write).
+        // Reserved at once, so filling the next shard never moves it (untouched pages cost nothing).
+        sampleData = []
+        sampleData.reserveCapacity(min(sizeLimit, 1 << 27))
+        sampleEnds = []
+        shardSize = 8 + configData.count
+        return shard
+    }
+
+    private func pendingShard() -> MDSPendingShard {
+        MDSPendingShard(
+            index: shardsCut, sampleData: sampleData, sampleEnds: sampleEnds,
+            file: MDSShardFile(
+                directory: directory, columns: columns, compressionLevel: compressionLevel, sizeLimit: sizeLimit,
+                configData: configData, beforeRename: beforeRename))
+    }
+
+    /// Adds the entry of a shard `cut` made and written.
+    public func record(_ entry: MDSShardEntry) {
+        entries.append(entry)
+    }
+
+    /// Appends one sample (its values in the writer's sorted column order) and returns the shard
+    /// it closed, if any, cut but not written: `write(_:)` without the write.
+    public func append(_ values: [MDSValue]) throws -> MDSPendingShard? {
+        let encoded = try encode(values)
+        let size = encoded.count + 4
+        var closed: MDSPendingShard?
+        if sizeLimit < shardSize + size && !sampleEnds.isEmpty {
+            closed = cut()
+        }
+        add(encodedSample: encoded, size: size)
+        return closed
     }
 
     /// Flushes and writes `index.json`.

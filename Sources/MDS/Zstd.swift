@@ -5,12 +5,14 @@ import Foundation
 public enum Zstd {
     public static func compress(_ input: UnsafeRawBufferPointer, level: Int32) throws -> [UInt8] {
         let bound = ZSTD_compressBound(input.count)
-        var out = [UInt8](repeating: 0, count: bound)
-        let n = out.withUnsafeMutableBytes { dst in
-            ZSTD_compress(dst.baseAddress, bound, input.baseAddress, input.count, level)
+        var failure: Int?
+        // Left uninitialised: zstd writes what it returns, and zero-filling the bound (the size of a
+        // whole shard) cost as much as hashing it.
+        let out = [UInt8](unsafeUninitializedCapacity: bound) { dst, count in
+            let n = ZSTD_compress(dst.baseAddress, bound, input.baseAddress, input.count, level)
+            if ZSTD_isError(n) != 0 { failure = n; count = 0 } else { count = n }
         }
-        if ZSTD_isError(n) != 0 { throw MDSError.compression(String(cString: ZSTD_getErrorName(n))) }
-        out.removeSubrange(n...)
+        if let failure { throw MDSError.compression(String(cString: ZSTD_getErrorName(failure))) }
         return out
     }
 

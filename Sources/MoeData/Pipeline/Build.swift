@@ -10,7 +10,9 @@ import MDS
 /// documents with EOS), and the packer fills rows of the phase's length. Rows are written as MDS
 /// shards; when a shard is written, the catalog commits it with a checkpoint (the mixer's few
 /// integers, the example index and the open row's examples), so a killed build resumes to the
-/// same bytes. Nothing here depends on thread timing: `--jobs` only speeds up tokenization.
+/// same bytes. Nothing here depends on thread timing: `--jobs` threads tokenize, and encode,
+/// compress and write the packed shards (`RowWriteStep`) while the mixer, objectives and packer
+/// run on this thread, so the rows and the checkpoints are the same whatever `--jobs` is.
 public struct Build {
     public struct Options: Sendable {
         public var ingest = Ingest.Options()
@@ -73,8 +75,11 @@ public struct Build {
         }
         let rows = RowWriteStep(
             writer: try packedWriter(existing: resume?.shards ?? []), catalog: catalog,
-            signature: signature, layout: manifest.packedFormat)
-        try steps.run(writingTo: rows)
+            signature: signature, layout: manifest.packedFormat, jobs: options.ingest.jobs)
+        do { try steps.run(writingTo: rows) } catch {
+            rows.abandon()
+            throw error
+        }
         var result = summary(steps.counters, accounting: steps.mix.accounting, upToDate: false)
         result.resumedAfterRows = resume?.checkpoint.rows
         try finish(

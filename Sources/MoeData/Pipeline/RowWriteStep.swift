@@ -4,34 +4,73 @@ import PackedFormat
 
 /// The build's write step: writes packed rows to MDS shards in `packed.partial/`, and commits each
 /// shard the writer completes to the catalog, together with the checkpoint that resumes after it.
+///
+/// With `jobs` 1 everything happens on the calling thread. With more, rows go to a
+/// `BackgroundRowWriter`: the rows are encoded and the shards compressed, hashed and written on
+/// other threads, and committed in shard order, each once its file is in place, with the same
+/// checkpoint; the bytes are the same.
 struct RowWriteStep {
     let writer: MDSWriter
-    let catalog: Catalog
-    let signature: String
+    let committer: ShardCommitter
     /// The manifest's `packed_format`.
     let layout: PackedRowLayout
+    private let background: BackgroundRowWriter?
+
+    init(writer: MDSWriter, catalog: Catalog, signature: String, layout: PackedRowLayout, jobs: Int = 1) {
+        self.writer = writer
+        self.layout = layout
+        committer = ShardCommitter(catalog: catalog, signature: signature)
+        background =
+            jobs > 1 ? BackgroundRowWriter(writer: writer, layout: layout, committer: committer, jobs: jobs) : nil
+    }
 
     /// Writes a row. `from` is the state of the steps before the example that closed it.
     func write(_ closed: PackStep.ClosedRow, from: ResumePoint) throws {
+        let row = RowToWrite(closed: closed, from: from)
+        if let background { return try background.submit(row) }
         // A completed shard holds the rows before this one: the checkpoint regenerates this row.
-        let values = try PackedRows.values(closed.row, phase: closed.phase, layout: layout)
-        guard let shard = try writer.write(values) else { return }
-        let counters = zip(from.objectiveCounters, closed.countersBefore).map(PhaseCounters.init)
-        try commit(
-            shard,
-            checkpoint: BuildCheckpoint(
-                signature: signature, exampleIndex: from.exampleIndex, mixer: from.mixer, packer: closed.packerState,
-                packerPhase: closed.phase, accounting: from.accounting, phases: counters))
+        guard let shard = try writer.write(try row.values(layout: layout)) else { return }
+        try committer.commit(shard, checkpoint: row.checkpoint(signature: committer.signature))
     }
 
-    /// Writes the last, partly filled shard (nil when there is none).
+    /// Writes the last, partly filled shard (nil when there is none), once every shard before it
+    /// is committed.
     func flush() throws -> MDSShardEntry? {
-        let last = try writer.flush()
+        let last = try background?.finish() ?? writer.flush()
         if last != nil { try FaultPoint.packedLastShardWritten.reached() }
         return last
     }
 
-    private func commit(_ shard: MDSShardEntry, checkpoint: BuildCheckpoint) throws {
+    /// Stops the background threads after a failure elsewhere (nothing more is committed).
+    func abandon() {
+        background?.abandon()
+    }
+}
+
+/// A closed row on its way to the writer, with what the checkpoint of a shard it starts needs.
+struct RowToWrite: @unchecked Sendable {
+    let closed: PackStep.ClosedRow
+    let from: ResumePoint
+
+    func values(layout: PackedRowLayout) throws -> [MDSValue] {
+        try PackedRows.values(closed.row, phase: closed.phase, layout: layout)
+    }
+
+    /// The checkpoint committed with the shard before this row: it regenerates this row.
+    func checkpoint(signature: String) -> BuildCheckpoint {
+        let counters = zip(from.objectiveCounters, closed.countersBefore).map(PhaseCounters.init)
+        return BuildCheckpoint(
+            signature: signature, exampleIndex: from.exampleIndex, mixer: from.mixer, packer: closed.packerState,
+            packerPhase: closed.phase, accounting: from.accounting, phases: counters)
+    }
+}
+
+/// Commits a written shard to the catalog with its checkpoint.
+struct ShardCommitter: @unchecked Sendable {
+    let catalog: Catalog
+    let signature: String
+
+    func commit(_ shard: MDSShardEntry, checkpoint: BuildCheckpoint) throws {
         try FaultPoint.packedShardWritten.reached()
         let text = String(decoding: try JSONEncoder().encode(checkpoint), as: UTF8.self)
         try catalog.commitBuildShard(
