@@ -14,26 +14,42 @@ struct MDSShardFile: Sendable {
     var compressionName: String? { compressionLevel.map { $0 == 3 ? "zstd" : "zstd:\($0)" } }
 }
 
-/// A shard cut by `MDSWriter.cut()`: its samples, not yet a file. `write()` makes the file (header,
-/// hashes, zstd, temporary name, fsync, rename), the costly part of writing a shard; it depends on
-/// nothing but the shard itself, so shards can be written on several threads at once and give the
-/// same bytes as `MDSWriter.flush()`.
-public struct MDSPendingShard: Sendable {
+/// A shard cut by `MDSWriter.cut()`: the bytes of its file, uncompressed, not yet written.
+/// `write()` makes the file (xxh64, zstd, temporary name, fsync, rename), the costly part of
+/// writing a shard; it depends on nothing but the shard, so shards can be written on several
+/// threads at once and give the same bytes as `MDSWriter.flush()`.
+public final class MDSPendingShard: @unchecked Sendable {
     /// The shard's number in the dataset (its file name).
     public let index: Int
-    let sampleData: [UInt8]
-    /// End of each sample in `sampleData`.
-    let sampleEnds: [Int]
-    let file: MDSShardFile
+    /// The uncompressed file: sample count, offsets, header JSON, samples. Given back to
+    /// `buffers` once written.
+    private var raw: [UInt8]
+    private let samples: Int
+    private let buffers: MDSShardBuffers
+    private let file: MDSShardFile
 
-    /// Writes the shard's file under its final name and returns its `index.json` entry.
+    init(index: Int, raw: [UInt8], samples: Int, buffers: MDSShardBuffers, file: MDSShardFile) {
+        self.index = index
+        self.raw = raw
+        self.samples = samples
+        self.buffers = buffers
+        self.file = file
+    }
+
+    /// Writes the shard's file under its final name and returns its `index.json` entry. Call once:
+    /// the bytes go back to the writer for its next shard.
     public func write() throws -> MDSShardEntry {
-        let raw = try rawBytes()
+        defer {
+            // Moved out, so that the buffer is not shared when it is emptied (that would copy it).
+            var buffer: [UInt8] = []
+            swap(&buffer, &raw)
+            buffers.put(&buffer)
+        }
         let rawName = String(format: "shard.%05d.mds", index)
         let rawHash = ["xxh64": XXH64.hex(XXH64.hash(raw))]
         var entry = MDSShardEntry(
             columns: file.columns, compression: file.compressionName, hashes: ["xxh64"], sizeLimit: file.sizeLimit,
-            samples: sampleEnds.count, rawBasename: rawName, rawBytes: raw.count, rawHashes: rawHash,
+            samples: samples, rawBasename: rawName, rawBytes: raw.count, rawHashes: rawHash,
             zipBasename: nil, zipBytes: nil, zipHashes: nil)
         if let level = file.compressionLevel {
             let zip = try raw.withUnsafeBytes { try Zstd.compress($0, level: level) }
@@ -48,19 +64,25 @@ public struct MDSPendingShard: Sendable {
         }
         return entry
     }
+}
 
-    /// The shard file's uncompressed bytes: sample count, offsets, header JSON, samples.
-    private func rawBytes() throws -> [UInt8] {
-        let n = sampleEnds.count
-        let base = 4 + 4 * (n + 1) + file.configData.count
-        guard base + sampleData.count < (1 << 32) else { throw MDSError.format("shard exceeds 4 GiB") }
-        var raw: [UInt8] = []
-        raw.reserveCapacity(base + sampleData.count)
-        raw.appendLE(UInt32(n))
-        raw.appendLE(UInt32(base))
-        for end in sampleEnds { raw.appendLE(UInt32(base + end)) }
-        raw.append(contentsOf: file.configData)
-        raw.append(contentsOf: sampleData)
-        return raw
+/// Shard buffers that written shards gave back, emptied, for the writer's next shards (shared
+/// with the threads that write them).
+final class MDSShardBuffers: @unchecked Sendable {
+    private let lock = NSLock()
+    private var free: [[UInt8]] = []
+
+    /// An empty buffer with room for `capacity` bytes: a given-back one when there is one.
+    func take(capacity: Int) -> [UInt8] {
+        var buffer = lock.withLock { free.popLast() } ?? []
+        buffer.reserveCapacity(capacity)
+        return buffer
+    }
+
+    /// Keeps `buffer`'s memory (leaving `buffer` empty); it must not be shared, or emptying it copies it.
+    func put(_ buffer: inout [UInt8]) {
+        buffer.removeAll(keepingCapacity: true)
+        lock.withLock { free.append(buffer) }
+        buffer = []
     }
 }

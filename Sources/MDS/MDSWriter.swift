@@ -108,6 +108,8 @@ public final class MDSWriter {
 
     private let configData: [UInt8]
     private var sampleData: [UInt8] = []
+    /// Buffers of written shards, for the next ones.
+    private let buffers = MDSShardBuffers()
     private var sampleEnds: [Int] = []
     private var shardSize: Int
     /// Shards cut so far, the ones given at `init` included: the number of the next one.
@@ -141,6 +143,8 @@ public final class MDSWriter {
         ])
         configData = Array(config.encoded().utf8)
         shardSize = 8 + configData.count
+        // Reserved at once, so filling a shard never moves it (untouched pages cost nothing).
+        sampleData = buffers.take(capacity: min(sizeLimit, 1 << 27))
         variableColumns = sorted.indices.filter { sorted[$0].encoding.fixedSize == nil }
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     }
@@ -204,40 +208,41 @@ public final class MDSWriter {
     /// Writes the pending samples as a shard (nothing if none are pending).
     @discardableResult
     public func flush() throws -> MDSShardEntry? {
-        guard !sampleEnds.isEmpty else { return nil }
-        // The pending shard shares the buffers and is gone before they are cleared, so they are
-        // cleared in place and their pages serve the next shard.
-        let entry = try pendingShard().write()
-        shardsCut += 1
+        guard let shard = try cut() else { return nil }
+        let entry = try shard.write()
         record(entry)
-        sampleData.removeAll(keepingCapacity: true)
-        sampleEnds.removeAll(keepingCapacity: true)
-        shardSize = 8 + configData.count
         return entry
     }
 
     /// Takes the pending samples as the next shard, to be written by `MDSPendingShard.write()`
     /// (on another thread, say); nil if none are pending. Shards are cut in order and numbered
     /// from the entries given at `init`; `record` their entries in that order.
-    public func cut() -> MDSPendingShard? {
+    ///
+    /// The shard file's header goes in front of the samples in their own buffer (one move of the
+    /// bytes in place, no second buffer), and written shards give their buffers back, so filling a
+    /// shard touches memory that is already mapped rather than fresh pages.
+    public func cut() throws -> MDSPendingShard? {
         guard !sampleEnds.isEmpty else { return nil }
-        let shard = pendingShard()
-        shardsCut += 1
-        // Fresh buffers: the pending shard owns the old ones (a shared one would be copied on write).
-        // Reserved at once, so filling the next shard never moves it (untouched pages cost nothing).
-        sampleData = []
-        sampleData.reserveCapacity(min(sizeLimit, 1 << 27))
-        sampleEnds = []
-        shardSize = 8 + configData.count
-        return shard
-    }
-
-    private func pendingShard() -> MDSPendingShard {
-        MDSPendingShard(
-            index: shardsCut, sampleData: sampleData, sampleEnds: sampleEnds,
+        let n = sampleEnds.count
+        let base = 4 + 4 * (n + 1) + configData.count
+        guard base + sampleData.count < (1 << 32) else { throw MDSError.format("shard exceeds 4 GiB") }
+        var header: [UInt8] = []
+        header.reserveCapacity(base)
+        header.appendLE(UInt32(n))
+        header.appendLE(UInt32(base))
+        for end in sampleEnds { header.appendLE(UInt32(base + end)) }
+        header.append(contentsOf: configData)
+        sampleData.insert(contentsOf: header, at: 0)
+        let shard = MDSPendingShard(
+            index: shardsCut, raw: sampleData, samples: n, buffers: buffers,
             file: MDSShardFile(
                 directory: directory, columns: columns, compressionLevel: compressionLevel, sizeLimit: sizeLimit,
                 configData: configData, beforeRename: beforeRename))
+        shardsCut += 1
+        sampleData = buffers.take(capacity: min(sizeLimit, 1 << 27))
+        sampleEnds.removeAll(keepingCapacity: true)
+        shardSize = 8 + configData.count
+        return shard
     }
 
     /// Adds the entry of a shard `cut` made and written.
@@ -252,7 +257,7 @@ public final class MDSWriter {
         let size = encoded.count + 4
         var closed: MDSPendingShard?
         if sizeLimit < shardSize + size && !sampleEnds.isEmpty {
-            closed = cut()
+            closed = try cut()
         }
         add(encodedSample: encoded, size: size)
         return closed

@@ -69,9 +69,13 @@ final class SourceDocuments {
     /// The shards the current window's documents lie in.
     private(set) var currentWindowShards: ClosedRange<Int> = 0...0
 
+    /// Reads the next window's shards on another thread (`--jobs` above 1); nil: all on this one.
+    private let readAhead: ShardReadAhead?
+
+    /// `readAhead`: decode the shards of the next window on a thread of its own.
     init(
         name: String, directory: URL, seed: UInt64, windowDocs: Int,
-        blockWindows: Int = SourceDocuments.defaultBlockWindows
+        blockWindows: Int = SourceDocuments.defaultBlockWindows, readAhead: Bool = false
     ) throws {
         self.name = name
         self.seed = seed
@@ -87,6 +91,11 @@ final class SourceDocuments {
         blockDocs = windowDocs * blockWindows
         blockCount = (count + blockDocs - 1) / blockDocs
         (tokensColumn, docIdColumn) = try SourceDocuments.columns(of: dataset, name: name)
+        self.readAhead = readAhead ? ShardReadAhead(dataset: dataset) : nil
+    }
+
+    deinit {
+        readAhead?.close()
     }
 
     /// Positions of the `tokens` and `doc_id` columns, the same in every shard.
@@ -109,7 +118,10 @@ final class SourceDocuments {
     func document(epoch: Int, position: Int) throws -> Document {
         if let last = lastDoc, last.epoch == epoch, last.position == position { return last.doc }
         let (window, offset) = locate(epoch: epoch, position: position)
-        if currentWindow.map({ $0 != (epoch, window) }) ?? true { enter(window: window, epoch: epoch) }
+        if currentWindow.map({ $0 != (epoch, window) }) ?? true {
+            enter(window: window, epoch: epoch)
+            if readAhead != nil { readAhead(after: position - offset, epoch: epoch) }
+        }
         let canonical = window * windowDocs + windowPermutation[offset]
         let shard = shardIndex(of: canonical)
         let doc = try read(shard: shard, sample: canonical - shardStarts[shard])
@@ -156,6 +168,18 @@ final class SourceDocuments {
         currentWindow = (epoch, window)
     }
 
+    /// Asks for the shards of the window after the current one, which starts at `position` of
+    /// `epoch`'s order, that the current window does not hold.
+    private func readAhead(after position: Int, epoch: Int) {
+        guard let readAhead, let current = currentWindow else { return }
+        let next = position + min(windowDocs, count - current.window * windowDocs)
+        guard next < count else { return }
+        let (window, _) = locate(epoch: epoch, position: next)
+        let start = window * windowDocs
+        let end = min(start + windowDocs, count) - 1
+        readAhead.request((shardIndex(of: start)...shardIndex(of: end)).filter { !currentWindowShards.contains($0) })
+    }
+
     /// The shard holding canonical document `n` (shards without samples never do).
     private func shardIndex(of n: Int) -> Int {
         // Neighbouring documents usually share a shard.
@@ -176,7 +200,7 @@ final class SourceDocuments {
         if let loaded = loadedShards[index] {
             shard = loaded
         } else {
-            do { shard = try dataset.shard(index) } catch {
+            do { shard = try readAhead?.shard(index) ?? dataset.shard(index) } catch {
                 throw MoeDataError("source '\(name)': \(error)")
             }
             loadedShards[index] = shard

@@ -91,7 +91,7 @@ final class BackgroundRowWriter: @unchecked Sendable {
                 while let oldest = inFlight.first, oldest.slot.isDone { try commitOldest() }
             }
             if !lock.withLock({ abandoned }) {
-                if let last = writer.cut() { try send(last, checkpoint: nil) }
+                if let last = try writer.cut() { try send(last, checkpoint: nil) }
                 while !inFlight.isEmpty { try commitOldest() }
             }
         } catch {

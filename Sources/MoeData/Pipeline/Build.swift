@@ -67,7 +67,7 @@ public struct Build {
         var steps = try BuildSteps(
             mixture: mixture, objectives: checked.map(\.objective),
             tokensDirectory: ingest.tokensDirectory, seed: seed,
-            resumingFrom: resume?.checkpoint)
+            resumingFrom: resume?.checkpoint, readAhead: options.ingest.jobs > 1)
         if resume == nil {
             // packed/ (a previous, complete build) stays until the new rows replace it.
             try publisher.remove(publisher.partial)

@@ -8,14 +8,15 @@ struct BuildSteps {
     var examples: ExampleStep
     var pack: PackStep
 
-    /// Steps at the start of the mixture, or where `checkpoint` left them.
+    /// Steps at the start of the mixture, or where `checkpoint` left them; `readAhead`: token
+    /// shards are decoded on other threads.
     init(
         mixture: Mixture, objectives: [any PhaseObjective], tokensDirectory: URL, seed: UInt64,
-        resumingFrom checkpoint: BuildCheckpoint?
+        resumingFrom checkpoint: BuildCheckpoint?, readAhead: Bool = false
     ) throws {
         let mixer = try Mixer(
             mixture: mixture, tokensDirectory: tokensDirectory, seed: seed,
-            resumeFrom: checkpoint?.mixer)
+            resumeFrom: checkpoint?.mixer, readAhead: readAhead)
         let counters = checkpoint?.phases ?? Array(repeating: PhaseCounters(), count: mixture.phases.count)
         mix = MixStep(mixer: mixer, accounting: checkpoint?.accounting ?? MixAccounting(schedule: mixer.schedule))
         examples = ExampleStep(
