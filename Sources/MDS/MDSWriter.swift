@@ -190,25 +190,27 @@ public final class MDSWriter {
     }
 
     func append(encodedSample: [UInt8]) throws -> MDSShardEntry? {
-        let size = encodedSample.count + 4
-        var flushed: MDSShardEntry?
-        if sizeLimit < shardSize + size && !sampleEnds.isEmpty {
-            flushed = try flush()
-        }
-        add(encodedSample: encodedSample, size: size)
-        return flushed
+        try place(encodedSample).map(writeAndRecord)
     }
 
-    private func add(encodedSample: [UInt8], size: Int) {
+    /// Adds one encoded sample to the pending ones, first cutting them as a shard when the sample
+    /// would push its size over `sizeLimit`; returns that shard.
+    private func place(_ encodedSample: [UInt8]) throws -> MDSPendingShard? {
+        let size = encodedSample.count + 4
+        let closed = sizeLimit < shardSize + size && !sampleEnds.isEmpty ? try cut() : nil
         sampleData.append(contentsOf: encodedSample)
         sampleEnds.append(sampleData.count)
         shardSize += size
+        return closed
     }
 
     /// Writes the pending samples as a shard (nothing if none are pending).
     @discardableResult
     public func flush() throws -> MDSShardEntry? {
-        guard let shard = try cut() else { return nil }
+        try cut().map(writeAndRecord)
+    }
+
+    private func writeAndRecord(_ shard: MDSPendingShard) throws -> MDSShardEntry {
         let entry = try shard.write()
         record(entry)
         return entry
@@ -253,12 +255,8 @@ public final class MDSWriter {
     /// Appends one sample (its values in the writer's sorted column order) and returns the shard
     /// it closed, if any, cut but not written: `write(_:)` without the write.
     public func append(_ values: [MDSValue]) throws -> MDSPendingShard? {
-        let encoded = try encode(values)
-        let size = encoded.count + 4
-        var closed: MDSPendingShard?
-        if sizeLimit < shardSize + size && !sampleEnds.isEmpty {
-            closed = try cut()
-        }
+        try place(try encode(values))
+    }
         add(encodedSample: encoded, size: size)
         return closed
     }

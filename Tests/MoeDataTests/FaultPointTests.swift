@@ -53,6 +53,17 @@ import Testing
         var signalled: Bool
         var status: Int32
         var stderr: String
+
+        /// Killed at `fault`'s point, or (`isError`) stopped by its simulated full disk.
+        func expectStopped(at fault: String, isError: Bool) {
+            let point = String(fault.split(separator: ":")[0])
+            if isError {
+                #expect(
+                    !signalled && status == 1 && stderr.contains("No space left on device"), "\(fault): \(stderr)")
+            } else {
+                #expect(signalled && stderr.contains("fault point \(point)"), "\(fault) was not reached: \(stderr)")
+            }
+        }
     }
 
     /// Runs the binary with `MOE_DATA_FAULT` set.
@@ -174,16 +185,7 @@ import Testing
             let out = caseDir.appendingPathComponent("out")
             try FileManager.default.copyItem(at: dir.appendingPathComponent("previous/out"), to: out)
             let args = ["build", manifest, "--mixture", mixture, "--seed", "3", "--quiet"]
-            let f = try FaultPointTests.run(args, fault: fault)
-            let point = String(fault.split(separator: ":")[0])
-            if isError {
-                #expect(
-                    !f.signalled && f.status == 1 && f.stderr.contains("No space left on device"),
-                    "\(fault): \(f.stderr)")
-            } else {
-                #expect(
-                    f.signalled && f.stderr.contains("fault point \(point)"), "\(fault) was not reached: \(f.stderr)")
-            }
+            try FaultPointTests.run(args, fault: fault).expectStopped(at: fault, isError: isError)
             // Whatever the moment, packed/ is a complete dataset: the old rows or the new ones.
             let packed = out.appendingPathComponent("packed")
             let meta = try JSONValue.parse(Data(contentsOf: packed.appendingPathComponent("moe-data.json")))

@@ -41,24 +41,10 @@ MB="${BENCH_MB:-210}" SKIP_DOUBLE=1 HERE_INGEST="$PWD/bench/ingest"
 # shellcheck source=bench/ingest/prepare.sh
 source bench/ingest/prepare.sh
 
-for layout in explicit compact; do
-  cat > "$RUN/$layout.yaml" <<EOF
-name: bench
-output: $OUT
-on_error: skip
-packed_format: $layout
-tokenizer: {model: $MODEL, sentinels: 300}
-sources: [{name: corpus, format: jsonl, paths: ["$C1/jsonl/*.jsonl.zst"], domain: web}]
-EOF
-done
-cat > "$RUN/mixture.yaml" <<EOF
-name: bench-compact
-total_tokens: $TOKENS
-seed: 7
-phases:
-  - {name: ul2, budget: {fraction: 0.709}, weights: {corpus: 1}, objective: {type: ul2}}
-  - {name: lm, budget: rest, weights: {corpus: 1}, objective: {type: causal}}
-EOF
+# shellcheck source=bench/ingest/build-inputs.sh
+source bench/ingest/build-inputs.sh
+for layout in explicit compact; do bench_manifest "$OUT" "$layout" > "$RUN/$layout.yaml"; done
+bench_mixture bench-compact "$TOKENS" > "$RUN/mixture.yaml"
 
 log "ingesting the corpus once"
 "$MOE" ingest "$RUN/explicit.yaml" --quiet

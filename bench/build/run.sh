@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# The multi-core build (issue 18.1): `moe-data build --jobs 1` against `--jobs 2`, in ONE run on the
+# same rows: bench/ingest's corpus made at 300 MB of real text and code (BENCH_MB), SentencePiece
+# unigram 32k, ingested once, then built with 20M source tokens (TOKENS) in two phases, UL2 then
+# causal LM (OpenMoE-8B's 780/1100 split). `--jobs` does not change the build's signature, so
+# packed/ is removed before each build, which then mixes, packs and writes every row again (the
+# ingest is reused).
+#
+# Alternating, REPS times (default 3), medians reported: 1, 2; 2, 1; 1, 2; ... The load average
+# before each build is recorded beside it (other work on the machine slows --jobs 2 first).
+# packed/ of every build is hashed: the rows must be the same for both.
+#
+#   bash bench/build/run.sh                    # ~2 minutes once the corpus and model exist
+#   REPS=5 TOKENS=40M BENCH_MB=600 BENCH_WORK=/other/dir bash bench/build/run.sh
+#
+# Work files go to $BENCH_WORK/build-<MB>mb (default /work/bench-data/build-300mb), never into the
+# repository; the 32k model of $BENCH_WORK/spm is reused when it exists. The table is printed and
+# written to bench/build/results-<date>.md.
+set -euo pipefail
+cd "$(dirname "$0")/../.."   # the repository
+HERE="$PWD/bench/build"
+BASE="${BENCH_WORK:-/work/bench-data}" MB="${BENCH_MB:-300}"
+WORK="$BASE/build-${MB}mb" REPS="${REPS:-3}" TOKENS="${TOKENS:-20M}"
+RUN="$WORK/run-$(date -u +%Y%m%dT%H%M%SZ)"
+OUT="$RUN/out" DATE="$(date -u +%Y-%m-%d)"
+log() { echo "[$(date -u +%H:%M:%S)] $*" >&2; }
+now() { date +%s.%N; }
+mkdir -p "$RUN"
+# The model is trained on a sample of whichever corpus comes first; one model serves every size.
+if [ -f "$BASE/spm/unigram32k.model" ] && [ ! -e "$WORK/spm" ]; then ln -s "$BASE/spm" "$WORK/spm"; fi
+
+log "building moe-data (release)"
+swift build -c release --product moe-data 2>&1 | tail -1
+MOE="$(swift build -c release --show-bin-path)/moe-data"
+
+# bench/ingest's corpus at MB megabytes and its 32k model (prepare.sh reads MB, SKIP_DOUBLE and
+# HERE_INGEST, and sets C1 and MODEL).
+# shellcheck disable=SC2034
+SKIP_DOUBLE=1 HERE_INGEST="$PWD/bench/ingest"
+# shellcheck source=bench/ingest/prepare.sh
+source bench/ingest/prepare.sh
+# shellcheck source=bench/ingest/build-inputs.sh
+source bench/ingest/build-inputs.sh
+bench_manifest "$OUT" > "$RUN/manifest.yaml"
+bench_mixture bench-build "$TOKENS" > "$RUN/mixture.yaml"
+
+log "ingesting the corpus once"
+"$MOE" ingest "$RUN/manifest.yaml" --quiet
+cat "$OUT"/tokens/*/*.zstd > /dev/null   # in the page cache for every build
+
+build() {  # $1 jobs, $2 rep
+  rm -rf "$OUT/packed"
+  cut -d" " -f1 /proc/loadavg > "$RUN/build-$1-$2.load"
+  local s e; s=$(now)
+  "$MOE" build "$RUN/manifest.yaml" --mixture "$RUN/mixture.yaml" --jobs "$1" --quiet
+  e=$(now); echo "$s $e" > "$RUN/build-$1-$2.wall"
+  (cd "$OUT/packed" && sha256sum -- * | sha256sum | cut -c1-16) > "$RUN/build-$1-$2.rows"
+}
+
+for rep in $(seq 1 "$REPS"); do
+  if [ $((rep % 2)) = 1 ]; then order="1 2"; else order="2 1"; fi
+  for jobs in $order; do log "rep $rep: build --jobs $jobs"; build "$jobs" "$rep"; done
+done
+cp "$OUT/packed/index.json" "$OUT/packed/moe-data.json" "$RUN/"
+sqlite3 "$OUT/catalog.sqlite" "select sum(documents), sum(tokens) from sources" > "$RUN/corpus.counts"
+
+python3 "$HERE/report.py" "$RUN" "$REPS" "$DATE" "$C1" > "$RUN/results.md"
+RESULT="$HERE/results-$DATE.md"; k=2
+while [ -e "$RESULT" ]; do RESULT="$HERE/results-$DATE-$k.md"; k=$((k + 1)); done
+cp "$RUN/results.md" "$RESULT"
+cat "$RUN/results.md"
+rm -rf "$OUT"
+log "written $RESULT (run folder $RUN)"
