@@ -257,9 +257,6 @@ public final class MDSWriter {
     public func append(_ values: [MDSValue]) throws -> MDSPendingShard? {
         try place(try encode(values))
     }
-        add(encodedSample: encoded, size: size)
-        return closed
-    }
 
     /// Flushes and writes `index.json`.
     public func finish() throws {
