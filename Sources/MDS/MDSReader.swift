@@ -48,11 +48,28 @@ public final class MDSDataset: @unchecked Sendable {
         return try MDSShard(bytes: raw, columns: entry.columns, name: name)
     }
 
+    /// The whole file, read straight into the array (a `Data` first meant a second copy of a shard).
     static func readFile(_ url: URL) throws -> [UInt8] {
-        guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw MDSError.io("\(url.path): missing or unreadable shard file")
+        let missing = MDSError.io("\(url.path): missing or unreadable shard file")
+        let fd = open(url.path, O_RDONLY)
+        guard fd >= 0 else { throw missing }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { throw missing }
+        let size = Int(st.st_size)
+        var complete = false
+        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+            var done = 0
+            while done < size, let base = buffer.baseAddress {
+                let n = read(fd, base + done, size - done)
+                if n <= 0 { break }
+                done += n
+            }
+            complete = done == size
+            count = done
         }
-        return [UInt8](data)
+        guard complete else { throw missing }
+        return bytes
     }
 
     static func check(_ bytes: [UInt8], _ hashes: [String: String], _ name: String) throws {

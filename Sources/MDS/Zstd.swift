@@ -21,6 +21,28 @@ public enum Zstd {
     /// size is known from index.json, and a few KB of zstd can claim or produce gigabytes
     /// (fuzzing found a 45-byte frame header that made this allocate 2.9 GB up front).
     public static func decompress(_ input: UnsafeRawBufferPointer, limit: Int) throws -> [UInt8] {
+        if let whole = decompressKnownSize(input, limit: limit) { return whole }
+        return try decompressStreaming(input, limit: limit)
+    }
+
+    /// One call into a buffer of the size the frame header states, when it states one within
+    /// `limit`: no 128 KB steps appended one by one (a shard's bytes copied once more). Nil when
+    /// that does not give exactly the stated size (more frames, a lying header, corrupt data):
+    /// the streaming decoder then decodes or names the error.
+    private static func decompressKnownSize(_ input: UnsafeRawBufferPointer, limit: Int) -> [UInt8]? {
+        let size = ZSTD_getFrameContentSize(input.baseAddress, input.count)
+        guard size != ZSTD_CONTENTSIZE_UNKNOWN, size != ZSTD_CONTENTSIZE_ERROR, size <= UInt64(max(0, limit))
+        else { return nil }
+        var complete = false
+        let out = [UInt8](unsafeUninitializedCapacity: Int(size)) { dst, count in
+            let n = ZSTD_decompress(dst.baseAddress, Int(size), input.baseAddress, input.count)
+            complete = ZSTD_isError(n) == 0 && n == Int(size)
+            count = complete ? n : 0
+        }
+        return complete ? out : nil
+    }
+
+    private static func decompressStreaming(_ input: UnsafeRawBufferPointer, limit: Int) throws -> [UInt8] {
         let decoder: ZstdStreamDecoder
         do { decoder = try ZstdStreamDecoder() } catch let failure as ZstdStreamDecoder.Failure {
             throw MDSError.compression(failure.reason)

@@ -25,7 +25,8 @@ import Testing
         #expect(one["/index.json"] != nil)
         for jobs in [2, 5] {
             let other = try BuildJobsTests.packedTree(jobs: jobs, in: dir, mixture: mixture)
-            #expect(other.keys.sorted() == one.keys.sorted(), "--jobs \(jobs) wrote other files")
+            let sameFiles = other.keys.sorted() == one.keys.sorted()
+            #expect(sameFiles, "--jobs \(jobs) wrote \(other.count) files, --jobs 1 \(one.count)")
             for (name, bytes) in one.sorted(by: { $0.key < $1.key }) where other[name] != bytes {
                 Issue.record("--jobs \(jobs): \(name) differs from --jobs 1")
             }

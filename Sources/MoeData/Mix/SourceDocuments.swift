@@ -168,10 +168,12 @@ final class SourceDocuments {
         currentWindow = (epoch, window)
     }
 
-    /// Asks for the shards of the window after the current one, which starts at `position` of
-    /// `epoch`'s order, that the current window does not hold.
+    /// Asks for the current window's shards not yet in memory (the one read first is then read
+    /// here, the others in the background), then for those of the window after it, which starts
+    /// after the current one's documents in `epoch`'s order (at `position` + its size).
     private func readAhead(after position: Int, epoch: Int) {
         guard let readAhead, let current = currentWindow else { return }
+        readAhead.request(currentWindowShards.filter { loadedShards[$0] == nil })
         let next = position + min(windowDocs, count - current.window * windowDocs)
         guard next < count else { return }
         let (window, _) = locate(epoch: epoch, position: next)
