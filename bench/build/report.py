@@ -24,6 +24,8 @@ index = json.loads(load("index.json"))
 source_tokens = sum(p["budget"] for p in meta["phases"])
 walls = {j: [wall(j, r) for r in range(1, reps + 1)] for j in (1, 2)}
 medians = {j: statistics.median(walls[j]) for j in (1, 2)}
+cpus = {j: statistics.median(sum(map(float, load(f"build-{j}-{r}.cpu").split())) for r in range(1, reps + 1))
+        for j in (1, 2)}
 rows = {load(f"build-{j}-{r}.rows") for j in (1, 2) for r in range(1, reps + 1)}
 
 print(f"# Multi-core build (issue 18.1), {date}\n")
@@ -31,11 +33,12 @@ print(f"Corpus: {info['text_bytes'] / 1e6:.1f} MB of real text and code ({docume
       f"{corpus_tokens:,} tokens); SentencePiece unigram 32k. `build`: {source_tokens:,} source tokens, "
       f"UL2 then causal LM, {meta['rows']:,} rows of {meta['seq_len']} tokens in {len(index['shards'])} "
       f"shards. Machine: {os.cpu_count()} cores, shared. {reps} alternating reps; medians.\n")
-print("| build | " + " | ".join(f"rep {r}" for r in range(1, reps + 1)) + " | median s | source tokens/s |")
-print("|---|" + "---:|" * (reps + 2))
+print("| build | " + " | ".join(f"rep {r}" for r in range(1, reps + 1))
+      + " | median s | source tokens/s | median CPU s (user + sys) |")
+print("|---|" + "---:|" * (reps + 3))
 for j in (1, 2):
     cells = " | ".join(f"{w:.2f}" for w in walls[j])
-    print(f"| `--jobs {j}` | {cells} | {medians[j]:.2f} | {source_tokens / medians[j]:,.0f} |")
+    print(f"| `--jobs {j}` | {cells} | {medians[j]:.2f} | {source_tokens / medians[j]:,.0f} | {cpus[j]:.2f} |")
 speedup = medians[1] / medians[2]
 print("\n| ratio | measured | target | met |")
 print("|---|---:|---:|---|")

@@ -7,7 +7,8 @@
 # ingest is reused).
 #
 # Alternating, REPS times (default 3), medians reported: 1, 2; 2, 1; 1, 2; ... The load average
-# before each build is recorded beside it (other work on the machine slows --jobs 2 first).
+# before each build is recorded beside it (other work on the machine slows --jobs 2 first), and so
+# is each build's CPU time (user + system, all threads), which the load changes much less.
 # packed/ of every build is hashed: the rows must be the same for both.
 #
 #   bash bench/build/run.sh                    # ~2 minutes once the corpus and model exist
@@ -52,7 +53,8 @@ build() {  # $1 jobs, $2 rep
   rm -rf "$OUT/packed"
   cut -d" " -f1 /proc/loadavg > "$RUN/build-$1-$2.load"
   local s e; s=$(now)
-  "$MOE" build "$RUN/manifest.yaml" --mixture "$RUN/mixture.yaml" --jobs "$1" --quiet
+  /usr/bin/time -f "%U %S" -o "$RUN/build-$1-$2.cpu" \
+    "$MOE" build "$RUN/manifest.yaml" --mixture "$RUN/mixture.yaml" --jobs "$1" --quiet
   e=$(now); echo "$s $e" > "$RUN/build-$1-$2.wall"
   (cd "$OUT/packed" && sha256sum -- * | sha256sum | cut -c1-16) > "$RUN/build-$1-$2.rows"
 }

@@ -71,6 +71,9 @@ final class SourceDocuments {
 
     /// Reads the next window's shards on another thread (`--jobs` above 1); nil: all on this one.
     private let readAhead: ShardReadAhead?
+    /// Where the current window starts in its epoch's order, and how many of its documents were read.
+    private var windowStart = 0
+    private var windowReads = 0
 
     /// `readAhead`: decode the shards of the next window on a thread of its own.
     init(
@@ -120,7 +123,15 @@ final class SourceDocuments {
         let (window, offset) = locate(epoch: epoch, position: position)
         if currentWindow.map({ $0 != (epoch, window) }) ?? true {
             enter(window: window, epoch: epoch)
-            if readAhead != nil { readAhead(after: position - offset, epoch: epoch) }
+            windowStart = position - offset
+            windowReads = 0
+            readAhead?.request(currentWindowShards.filter { loadedShards[$0] == nil })
+        }
+        windowReads += 1
+        // Half-way through a window, its successor's shards: early enough to be decoded when they are
+        // needed, late enough that a build ending in this window rarely decodes a shard for nothing.
+        if readAhead != nil && windowReads == max(1, windowPermutation.count / 2) {
+            readAheadNextWindow(epoch: epoch)
         }
         let canonical = window * windowDocs + windowPermutation[offset]
         let shard = shardIndex(of: canonical)
@@ -168,14 +179,11 @@ final class SourceDocuments {
         currentWindow = (epoch, window)
     }
 
-    /// Asks for the current window's shards not yet in memory (the one read first is then read
-    /// here, the others in the background), then for those of the window after it, which starts
-    /// after the current one's documents in `epoch`'s order (at `position` + its size).
-    private func readAhead(after position: Int, epoch: Int) {
-        guard let readAhead, let current = currentWindow else { return }
-        readAhead.request(currentWindowShards.filter { loadedShards[$0] == nil })
-        let next = position + min(windowDocs, count - current.window * windowDocs)
-        guard next < count else { return }
+    /// Asks for the shards of the window after the current one in `epoch`'s order that the current
+    /// one does not hold (none at the end of the epoch).
+    private func readAheadNextWindow(epoch: Int) {
+        let next = windowStart + windowPermutation.count
+        guard let readAhead, next < count else { return }
         let (window, _) = locate(epoch: epoch, position: next)
         let start = window * windowDocs
         let end = min(start + windowDocs, count) - 1
