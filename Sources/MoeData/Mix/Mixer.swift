@@ -94,9 +94,11 @@ public struct Mixer {
     ///   - seed: replaces the mixture's `seed` when given.
     ///   - windowDocs: documents per shuffle window (consecutive documents in canonical order).
     ///   - resumeFrom: a `state` saved earlier from a mixer over the same mixture and inputs.
+    ///   - documentLengths: per source, each token shard's document lengths: the mixer then hands
+    ///     over chunks of zeros of the real sizes (`SourceDocuments`), for a build simulation.
     public init(
         mixture: Mixture, tokensDirectory: URL, seed: UInt64? = nil, windowDocs: Int = 4096,
-        resumeFrom: MixerState? = nil
+        resumeFrom: MixerState? = nil, documentLengths: [String: [[UInt32]?]]? = nil
     ) throws {
         guard windowDocs > 0 else {
             throw MoeDataError("the shuffle window must hold at least one document, got \(windowDocs)")
@@ -117,7 +119,9 @@ public struct Mixer {
                         + "the manifest, and was it ingested?"
                 )
             }
-            let docs = try SourceDocuments(name: source, directory: dir, seed: self.seed, windowDocs: windowDocs)
+            let docs = try SourceDocuments(
+                name: source, directory: dir, seed: self.seed, windowDocs: windowDocs,
+                lengths: documentLengths.map { $0[source] ?? [] })
             streams.append(SourceStream(documents: docs, maxEpochs: mixture.maxEpochs(source), cursor: SourceCursor()))
         }
         self.streams = streams

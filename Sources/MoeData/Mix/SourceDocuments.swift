@@ -61,6 +61,10 @@ final class SourceDocuments {
     private var lastDoc: (epoch: Int, position: Int, doc: Document)?
     private let tokensColumn: Int
     private let docIdColumn: Int
+    /// In a simulation (`BuildSimulation`), each shard's document lengths from the catalog: a
+    /// document is then that many zeros with an empty id, and no shard is read. A shard the catalog
+    /// has no lengths for (or lengths that do not match its sample count) is read as usual.
+    private let lengths: [[UInt32]?]?
 
     /// Shards decompressed so far (for tests of the memory and decoding bounds).
     private(set) var shardLoads = 0
@@ -71,7 +75,7 @@ final class SourceDocuments {
 
     init(
         name: String, directory: URL, seed: UInt64, windowDocs: Int,
-        blockWindows: Int = SourceDocuments.defaultBlockWindows
+        blockWindows: Int = SourceDocuments.defaultBlockWindows, lengths: [[UInt32]?]? = nil
     ) throws {
         self.name = name
         self.seed = seed
@@ -87,6 +91,10 @@ final class SourceDocuments {
         blockDocs = windowDocs * blockWindows
         blockCount = (count + blockDocs - 1) / blockDocs
         (tokensColumn, docIdColumn) = try SourceDocuments.columns(of: dataset, name: name)
+        let shards = dataset.index.shards
+        self.lengths = lengths.map { lengths in
+            shards.indices.map { i in i < lengths.count && lengths[i]?.count == shards[i].samples ? lengths[i] : nil }
+        }
     }
 
     /// Positions of the `tokens` and `doc_id` columns, the same in every shard.
@@ -112,7 +120,13 @@ final class SourceDocuments {
         if currentWindow.map({ $0 != (epoch, window) }) ?? true { enter(window: window, epoch: epoch) }
         let canonical = window * windowDocs + windowPermutation[offset]
         let shard = shardIndex(of: canonical)
-        let doc = try read(shard: shard, sample: canonical - shardStarts[shard])
+        let sample = canonical - shardStarts[shard]
+        let doc: Document
+        if let shardLengths = lengths?[shard] {
+            doc = Document(id: "", tokens: [UInt32](repeating: 0, count: Int(shardLengths[sample])))
+        } else {
+            doc = try read(shard: shard, sample: sample)
+        }
         lastDoc = (epoch, position, doc)
         return doc
     }
