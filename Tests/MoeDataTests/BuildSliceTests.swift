@@ -176,6 +176,10 @@ import Testing
         let stale = try TestSupport.moeData(["build", sliced.manifest, "--mixture", fixture.mixture])
         #expect(stale.status != 0)
         #expect(stale.stderr.contains("slice 1 was built for other settings"), "\(stale.stderr)")
+        // --restart builds the slice again, and never the ingest it reads.
+        let restarted = try TestSupport.moeData(
+            ["build", sliced.manifest, "--mixture", fixture.mixture, "--slices", "3", "--slice", "0", "--restart"])
+        #expect(restarted.status == 0 && restarted.stdout.contains("slice 0 of 3:"), "\(restarted.stderr)")
         let bad = try fixture.slice(sliced.manifest, 3, of: 3)
         #expect(bad.status != 0 && bad.stderr.contains("is not a slice of --slices 3"), "\(bad.stderr)")
     }

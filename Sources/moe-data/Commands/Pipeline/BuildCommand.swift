@@ -92,7 +92,8 @@ struct BuildCommand: ParsableCommand {
 
     func runSlice(_ index: Int, of count: Int, manifest m: Manifest, mixture mix: Mixture) throws {
         var options = Build.Options()
-        options.ingest = common.ingestOptions(restart: restart)
+        // A slice reads the ingest and never redoes it: --restart restarts the slice alone.
+        options.ingest = common.ingestOptions(restart: false)
         options.restart = restart
         let build = Build(manifest: m, mixture: mix, options: options)
         let slice = try BuildSlice(build: build, index: index, count: count)
