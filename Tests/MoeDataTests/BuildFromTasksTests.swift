@@ -44,6 +44,15 @@ import Testing
             #expect(build.stderr.contains("merged \(n) ingest tasks"), "build merges the tasks: \(build.stderr)")
             let tokens = try corpus.documents(name)
             #expect(tokens == (try corpus.documents("one")))
+            // The merge carries each shard's document lengths (a build slice simulates from them).
+            for source in ["web", "code"] {
+                let lengths = { (out: String) throws -> [UInt32] in
+                    try Catalog(path: corpus.output(out).appendingPathComponent(Catalog.fileName).path)
+                        .documentLengths(source: source).flatMap { $0 ?? [] }
+                }
+                #expect(try lengths(name) == (try lengths("one")), "N=\(n): document lengths of \(source)")
+                #expect(try lengths(name).count == tokens[source]?.count, "N=\(n): one length per document")
+            }
             let packed = try TestSupport.tree(corpus.output(name).appendingPathComponent("packed"))
             #expect(packed.keys.sorted() == reference.keys.sorted(), "N=\(n)")
             let differing = reference.filter { packed[$0.key] != $0.value }.map(\.key).sorted()

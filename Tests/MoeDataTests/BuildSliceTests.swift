@@ -161,6 +161,22 @@ import Testing
         #expect(merged == rows, "\(merged.count) rows after the resumed slices, \(rows.count) from one process")
     }
 
+    /// A catalog from before the lengths were kept: the slices read the token shards instead.
+    @Test func slicesOfACatalogWithoutDocumentLengthsReadTheShards() throws {
+        let fixture = try Fixture("slice-no-lengths")
+        defer { fixture.corpus.remove() }
+        let one = try fixture.copy("one")
+        #expect(try TestSupport.moeData(["build", one.manifest, "--mixture", fixture.mixture, "--quiet"]).status == 0)
+        let rows = try TestSupport.samples(one.output.appendingPathComponent("packed"))
+        let old = try fixture.copy("old")
+        let catalog = try Catalog(path: old.output.appendingPathComponent(Catalog.fileName).path)
+        try catalog.db.run("UPDATE shards SET document_lengths = NULL")
+        #expect(try catalog.documentLengths(source: "code").allSatisfy { $0 == nil })
+        for i in 0..<2 { #expect(try fixture.slice(old.manifest, i, of: 2).status == 0) }
+        #expect(try TestSupport.moeData(["build", old.manifest, "--mixture", fixture.mixture, "--quiet"]).status == 0)
+        #expect(try TestSupport.samples(old.output.appendingPathComponent("packed")) == rows)
+    }
+
     @Test func aMergeRefusesMissingOrStaleSlices() throws {
         let fixture = try Fixture("slice-refusals")
         defer { fixture.corpus.remove() }
