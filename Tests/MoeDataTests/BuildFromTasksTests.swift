@@ -7,31 +7,11 @@ import Testing
 /// The promise of issue 13: `packed/` from `build` is byte-identical whether ingest ran as one
 /// process or as N tasks (merged by `build` itself), whatever order the tasks finished in.
 @Suite(.serialized) struct BuildFromTasksTests {
-    static func mixture(_ dir: URL) throws -> String {
-        let path = dir.appendingPathComponent("mix.yaml").path
-        try """
-        name: tasks
-        total_tokens: 90000
-        seed: 5
-        phases:
-          - name: ul2
-            budget: 50000
-            weights: {web: 50, code: 50}
-            objective: {type: ul2, inputs_length: 256, targets_length: 256}
-            seq_len: 512
-          - name: lm
-            budget: rest
-            weights: {web: 60, code: 40}
-            objective: {type: causal}
-            seq_len: 512
-        """.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
-    }
-
     @Test func packedRowsAreTheSameFromOneProcessAndFromTasks() throws {
         let corpus = try TaskCorpus("build-tasks")
         defer { corpus.remove() }
-        let mixture = try Self.mixture(corpus.dir)
+        let mixture = try corpus.mixture(
+            "tasks", total: 90000, ul2Budget: 50000, seed: 5, lmWeights: "{web: 60, code: 40}")
         let one = try TestSupport.moeData(["build", try corpus.manifest("one"), "--mixture", mixture, "--quiet"])
         #expect(one.status == 0, "\(one.stderr)")
         let reference = try TestSupport.tree(corpus.output("one").appendingPathComponent("packed"))

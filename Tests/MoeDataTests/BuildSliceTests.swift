@@ -23,24 +23,17 @@ import Testing
             let catalog = try Catalog(path: corpus.output("base").appendingPathComponent(Catalog.fileName).path)
             codeTokens = try catalog.sourceState("code")?.cursor?.totals.tokens ?? 0
             let total = codeTokens * 26 / 10
-            mixture = corpus.dir.appendingPathComponent("mix.yaml").path
-            try """
-            name: slices
-            total_tokens: \(total)
-            seed: 11
-            sources: {code: {max_epochs: 2}, web: {max_epochs: 2}}
-            phases:
-              - name: ul2
-                budget: \(total * 6 / 10)
-                weights: {web: 50, code: 50}
-                objective: {type: ul2, inputs_length: 256, targets_length: 256}
-                seq_len: 512
-              - name: lm
-                budget: rest
-                weights: {web: 50, code: 50}
-                objective: {type: causal}
-                seq_len: 512
-            """.write(toFile: mixture, atomically: true, encoding: .utf8)
+            mixture = try corpus.mixture(
+                "slices", total: total, ul2Budget: total * 6 / 10, seed: 11,
+                sources: "{code: {max_epochs: 2}, web: {max_epochs: 2}}")
+        }
+
+        /// Builds `name` (a copy of the ingest) in one process and returns its rows, and its output.
+        func oneProcessRows(_ name: String = "one") throws -> (rows: [[String: MDSValue]], output: URL) {
+            let one = try copy(name)
+            let r = try TestSupport.moeData(["build", one.manifest, "--mixture", mixture, "--quiet"])
+            #expect(r.status == 0, "\(r.stderr)")
+            return (try TestSupport.samples(one.output.appendingPathComponent("packed")), one.output)
         }
 
         /// A manifest `name` whose output starts as a copy of the ingested one.
@@ -68,11 +61,8 @@ import Testing
     @Test func slicesMergeIntoTheRowsOfOneProcess() throws {
         let fixture = try Fixture("build-slices")
         defer { fixture.corpus.remove() }
-        let one = try fixture.copy("one")
-        let reference = try TestSupport.moeData(["build", one.manifest, "--mixture", fixture.mixture, "--quiet"])
-        #expect(reference.status == 0, "\(reference.stderr)")
-        let rows = try TestSupport.samples(one.output.appendingPathComponent("packed"))
-        let shards = try MDSIndex.read(from: one.output.appendingPathComponent("packed")).shards
+        let (rows, oneOutput) = try fixture.oneProcessRows()
+        let shards = try MDSIndex.read(from: oneOutput.appendingPathComponent("packed")).shards
         #expect(rows.count > 40 && shards.count > 7, "\(rows.count) rows in \(shards.count) shards")
         for k in [1, 2, 3, 7] {
             let sliced = try fixture.copy("k\(k)")
@@ -88,7 +78,7 @@ import Testing
             #expect(merged.count == rows.count, "K=\(k): \(merged.count) rows, one process \(rows.count)")
             let first = merged.indices.first { $0 < rows.count && merged[$0] != rows[$0] }
             #expect(first == nil, "K=\(k): row \(first ?? -1) differs")
-            #expect(try Self.summary(sliced.output) == (try Self.summary(one.output)), "K=\(k): build summary")
+            #expect(try Self.summary(sliced.output) == (try Self.summary(oneOutput)), "K=\(k): build summary")
             let names = try MDSIndex.read(from: packed).shards.map { $0.zipBasename ?? $0.rawBasename }
             #expect(Set(names.map { $0.prefix(11) }).count == k, "K=\(k): shards of every slice: \(names)")
             #expect(!FileManager.default.fileExists(atPath: sliced.output.appendingPathComponent("slices").path))
@@ -142,9 +132,7 @@ import Testing
     @Test func aKilledSliceResumesToTheSameRows() throws {
         let fixture = try Fixture("slice-kill")
         defer { fixture.corpus.remove() }
-        let one = try fixture.copy("one")
-        #expect(try TestSupport.moeData(["build", one.manifest, "--mixture", fixture.mixture, "--quiet"]).status == 0)
-        let rows = try TestSupport.samples(one.output.appendingPathComponent("packed"))
+        let rows = try fixture.oneProcessRows().rows
         let sliced = try fixture.copy("killed")
         for i in 0..<3 {
             // Killed after its second committed shard, then run again.
@@ -165,9 +153,7 @@ import Testing
     @Test func slicesOfACatalogWithoutDocumentLengthsReadTheShards() throws {
         let fixture = try Fixture("slice-no-lengths")
         defer { fixture.corpus.remove() }
-        let one = try fixture.copy("one")
-        #expect(try TestSupport.moeData(["build", one.manifest, "--mixture", fixture.mixture, "--quiet"]).status == 0)
-        let rows = try TestSupport.samples(one.output.appendingPathComponent("packed"))
+        let rows = try fixture.oneProcessRows().rows
         let old = try fixture.copy("old")
         let catalog = try Catalog(path: old.output.appendingPathComponent(Catalog.fileName).path)
         try catalog.db.run("UPDATE shards SET document_lengths = NULL")
