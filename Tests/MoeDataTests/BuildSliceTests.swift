@@ -106,15 +106,25 @@ import Testing
             lengths[source] = try catalog.documentLengths(source: source)
             #expect(lengths[source]?.allSatisfy { $0 != nil } == true, "the catalog holds every shard's lengths")
         }
-        func states(simulated: Bool) throws -> [RowState] {
-            var steps = try BuildSteps(
-                mixture: mixture, objectives: objectives, tokensDirectory: output.appendingPathComponent("tokens"),
-                seed: mixture.seed, resumingFrom: nil, documentLengths: simulated ? lengths : nil)
-            var recorder = RowStateRecorder()
-            try steps.run(writingTo: &recorder)
-            return recorder.states
-        }
-        let real = try states(simulated: false), simulated = try states(simulated: true)
+        var recorder = RowStateRecorder()
+        var steps = try BuildSteps(
+            mixture: mixture, objectives: objectives, tokensDirectory: output.appendingPathComponent("tokens"),
+            seed: mixture.seed, resumingFrom: nil)
+        try steps.run(writingTo: &recorder)
+        var counted = try CountedBuildSteps(
+            mixture: mixture, objectives: objectives, tokensDirectory: output.appendingPathComponent("tokens"),
+            seed: mixture.seed, documentLengths: lengths)
+        var simulated: [RowState] = []
+        #expect(
+            try counted.run { row in
+                simulated.append(
+                    try RowState(
+                        from: row.from, phase: row.phase, openLengths: row.openLengths,
+                        countersBefore: row.countersBefore))
+                return true
+            })
+        #expect(counted.counters == steps.counters, "the counters at the end")
+        let real = recorder.states
         #expect(real.count > 40)
         #expect(simulated.count == real.count)
         let first = real.indices.first { $0 < simulated.count && real[$0] != simulated[$0] }
@@ -122,7 +132,7 @@ import Testing
             first == nil,
             "row \(first ?? -1): build \(first.map { real[$0] }), simulation \(first.map { simulated[$0] })")
         // The fixture's promise: code's first epoch ends between two rows of one slice of 7.
-        let slicing = try BuildSlicing(count: 7, schedule: MixSchedule(mixture))
+        let slicing = try BuildSlicing(count: 7, schedule: try MixSchedule(mixture))
         let epochs = real.map { $0.mixer.sources.first { $0.name == "code" }?.cursor.epoch ?? -1 }
         let turn = try #require(epochs.firstIndex(of: 1), "code never starts a second epoch")
         let slice = { (row: Int) in (0..<7).last { slicing.start(ofSlice: $0) <= slicing.position(real[row].mixer) } }
@@ -199,20 +209,28 @@ struct RowState: Equatable, CustomStringConvertible {
     var description: String { "phase \(phase), example \(exampleIndex), open \(openExampleLengths), \(mixer)" }
 }
 
+extension RowState {
+    init(from: ResumePoint, phase: Int, openLengths: [Int], countersBefore: [RowCounters]) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let counters = zip(from.objectiveCounters, countersBefore).map(PhaseCounters.init)
+        self.init(
+            mixer: from.mixer, exampleIndex: from.exampleIndex,
+            accounting: String(decoding: try encoder.encode(from.accounting), as: UTF8.self),
+            counters: String(decoding: try encoder.encode(counters), as: UTF8.self),
+            openExampleLengths: openLengths, phase: phase)
+    }
+}
+
 /// Records every row's state and takes every row.
 struct RowStateRecorder: RowSink {
     var states: [RowState] = []
 
     mutating func take(_ closed: PackStep.ClosedRow, from: ResumePoint) throws -> Bool {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let checkpoint = BuildCheckpoint(regenerating: closed, from: from, signature: "")
         states.append(
-            RowState(
-                mixer: from.mixer, exampleIndex: from.exampleIndex,
-                accounting: String(decoding: try encoder.encode(from.accounting), as: UTF8.self),
-                counters: String(decoding: try encoder.encode(checkpoint.phases), as: UTF8.self),
-                openExampleLengths: closed.packerState.examples.map(\.tokens.count), phase: closed.phase))
+            try RowState(
+                from: from, phase: closed.phase, openLengths: closed.packerState.examples.map(\.tokens.count),
+                countersBefore: closed.countersBefore))
         return true
     }
 }

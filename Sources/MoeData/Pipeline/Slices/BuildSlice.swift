@@ -77,7 +77,7 @@ public struct BuildSlice {
                 dropFirst = true
             case .empty:
                 // The simulation ran to the end: its counters are the build's.
-                try finish(catalog: catalog, lastShard: nil, steps: simulated)
+                try finish(catalog: catalog, lastShard: nil, state: simulated)
                 return .built(rows: 0, resumedAfterRows: nil)
             }
         }
@@ -90,7 +90,8 @@ public struct BuildSlice {
                 writer: writer, catalog: catalog, signature: signature, layout: build.manifest.packedFormat),
             dropFirst: dropFirst, slice: index, slicing: slicing)
         try steps.run(writingTo: &sink)
-        try finish(catalog: catalog, lastShard: try sink.rows.flush(), steps: steps)
+        try finish(
+            catalog: catalog, lastShard: try sink.rows.flush(), state: (steps.counters, steps.mix.accounting))
         let kept = try catalog.shardEntries(dataset: PackedRows.directoryName).reduce(0) { $0 + $1.samples }
         return .built(rows: kept, resumedAfterRows: resume.map { $0.shards.reduce(0) { $0 + $1.samples } })
     }
@@ -99,22 +100,21 @@ public struct BuildSlice {
         (build.manifest.output as NSString).appendingPathComponent(Catalog.fileName)
     }
 
-    /// Simulates the build from the start over the catalog's document lengths, up to the slice's
+    /// Simulates the build from the start on the catalog's document lengths, up to the slice's
     /// first row (slice 0 starts with the first row: nothing to simulate). Returns the simulated
-    /// steps too, where they stopped.
+    /// steps' counters and accounting too, where they stopped.
     func searchStart(
         slicing: BuildSlicing, objectives: [any PhaseObjective], signature: String, main: Catalog
-    ) throws -> (SliceStartSearch.Start, BuildSteps?) {
+    ) throws -> (SliceStartSearch.Start, (counters: [PhaseCounters], accounting: MixAccounting)?) {
         if index == 0 { return (.atFirstRow, nil) }
         var lengths: [String: [[UInt32]?]] = [:]
         for source in slicing.schedule.sources { lengths[source] = try main.documentLengths(source: source) }
-        var steps = try BuildSteps(
+        var steps = try CountedBuildSteps(
             mixture: build.mixture, objectives: objectives,
             tokensDirectory: Ingest(manifest: build.manifest, options: build.options.ingest).tokensDirectory,
-            seed: build.mixture.seed, resumingFrom: nil, documentLengths: lengths)
-        var search = SliceStartSearch(slice: index, slicing: slicing, signature: signature)
-        try steps.run(writingTo: &search)
-        return (search.start, steps)
+            seed: build.mixture.seed, documentLengths: lengths)
+        let start = try SliceStartSearch(slice: index, slicing: slicing, signature: signature).run(&steps)
+        return (start, (steps.counters, steps.mix.accounting))
     }
 
     /// The rows of this slice when it is already built with `signature` and all its shards are there.
@@ -129,10 +129,12 @@ public struct BuildSlice {
 
     /// Records the slice as done: its last shard, and the steps' counters and accounting where it
     /// stopped (for the last slice, the whole build's, which the merge reports).
-    func finish(catalog: Catalog, lastShard: MDSShardEntry?, steps: BuildSteps?) throws {
+    func finish(
+        catalog: Catalog, lastShard: MDSShardEntry?, state: (counters: [PhaseCounters], accounting: MixAccounting)?
+    ) throws {
         let encoder = JSONEncoder()
-        let counters = steps?.counters ?? []
-        let accounting = try steps.map { String(decoding: try encoder.encode($0.mix.accounting), as: UTF8.self) }
+        let counters = state?.counters ?? []
+        let accounting = try state.map { String(decoding: try encoder.encode($0.accounting), as: UTF8.self) }
         try catalog.finishBuild(
             Catalog.BuildResult(
                 lastShard: lastShard, summary: String(decoding: try encoder.encode(counters), as: UTF8.self),
