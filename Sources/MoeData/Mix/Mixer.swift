@@ -83,6 +83,8 @@ public struct Mixer {
 
     public let mixture: Mixture
     public let schedule: MixSchedule
+    /// `schedule.digest`, computed once: every state (one per example) carries it.
+    private let scheduleDigest: String
     public let seed: UInt64
     public let windowDocs: Int
     /// Phase of the next chunk; equals the number of phases once the mixture is complete.
@@ -110,6 +112,7 @@ public struct Mixer {
         }
         self.mixture = mixture
         schedule = try MixSchedule(mixture)
+        scheduleDigest = schedule.digest
         self.seed = seed ?? mixture.seed
         self.windowDocs = windowDocs
         var streams: [SourceStream] = []
@@ -139,7 +142,7 @@ public struct Mixer {
 
     public var state: MixerState {
         MixerState(
-            schedule: schedule.digest, seed: seed, shuffle: Mixer.shuffleScheme, windowDocs: windowDocs,
+            schedule: scheduleDigest, seed: seed, shuffle: Mixer.shuffleScheme, windowDocs: windowDocs,
             phase: phase,
             sources: schedule.sources.indices.map {
                 MixerState.Source(

@@ -103,8 +103,13 @@ struct BuildCommand: ParsableCommand {
         switch outcome {
         case .upToDate(let rows):
             print("\(name): \(rows) rows (up to date)")
-        case .built(let rows, let resumed):
+        case .built(let rows, let resumed, let tokens, let seconds):
             if let resumed { print("\(name): resumed an interrupted slice after \(resumed) rows") }
+            if tokens > 0 {
+                print(
+                    "\(name): found its start by simulating the build over \(TokenCount.grouped(tokens)) source "
+                        + "tokens in \(String(format: "%.2f", seconds)) s")
+            }
             print("\(name): \(rows) rows in \(BuildSliceFiles(outputDirectory: m.output).rowsDirectory(index).path)")
         }
     }
