@@ -35,14 +35,12 @@ swift build -c release --product moe-data 2>&1 | tail -1
 MOE="$(swift build -c release --show-bin-path)/moe-data"
 
 # bench/ingest's corpus at MB megabytes and its 32k model (prepare.sh reads MB, SKIP_DOUBLE and
-# HERE_INGEST, and sets C1 and MODEL).
+# HERE_INGEST, sets C1 and MODEL, and sources manifest.sh: corpus_manifest, bench_mixture).
 # shellcheck disable=SC2034
 SKIP_DOUBLE=1 HERE_INGEST="$PWD/bench/ingest"
 # shellcheck source=bench/ingest/prepare.sh
 source bench/ingest/prepare.sh
-# shellcheck source=bench/ingest/build-inputs.sh
-source bench/ingest/build-inputs.sh
-bench_manifest "$OUT" > "$RUN/manifest.yaml"
+corpus_manifest "$C1" "$OUT" > "$RUN/manifest.yaml"
 bench_mixture bench-build "$TOKENS" > "$RUN/mixture.yaml"
 
 log "ingesting the corpus once"

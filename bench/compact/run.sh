@@ -41,9 +41,9 @@ MB="${BENCH_MB:-210}" SKIP_DOUBLE=1 HERE_INGEST="$PWD/bench/ingest"
 # shellcheck source=bench/ingest/prepare.sh
 source bench/ingest/prepare.sh
 
-# shellcheck source=bench/ingest/build-inputs.sh
-source bench/ingest/build-inputs.sh
-for layout in explicit compact; do bench_manifest "$OUT" "$layout" > "$RUN/$layout.yaml"; done
+for layout in explicit compact; do
+  corpus_manifest "$C1" "$OUT" "" "packed_format: $layout" > "$RUN/$layout.yaml"
+done
 bench_mixture bench-compact "$TOKENS" > "$RUN/mixture.yaml"
 
 log "ingesting the corpus once"

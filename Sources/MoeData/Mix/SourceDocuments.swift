@@ -26,7 +26,21 @@ import PackedFormat
 final class SourceDocuments {
     struct Document {
         let id: String
+        /// Empty when the source counts (`counting`).
         let tokens: [UInt32]
+        let length: Int
+
+        init(id: String, tokens: [UInt32]) {
+            self.id = id
+            self.tokens = tokens
+            length = tokens.count
+        }
+
+        init(length: Int) {
+            id = ""
+            tokens = []
+            self.length = length
+        }
     }
 
     /// The name of this order, recorded in mixer states and build signatures: a state saved under
@@ -61,6 +75,12 @@ final class SourceDocuments {
     private var lastDoc: (epoch: Int, position: Int, doc: Document)?
     private let tokensColumn: Int
     private let docIdColumn: Int
+    /// In a simulation (`CountedBuildSteps`), each shard's document lengths from the catalog: a
+    /// document is then its length alone (no id, no tokens), and no shard is read. A shard the
+    /// catalog has no lengths for (or lengths that do not match its sample count) is read instead.
+    private let lengths: [[UInt32]?]?
+    /// Whether documents are lengths alone (`lengths` given): the stream then counts tokens.
+    var counting: Bool { lengths != nil }
 
     /// Shards decompressed so far (for tests of the memory and decoding bounds).
     private(set) var shardLoads = 0
@@ -75,10 +95,11 @@ final class SourceDocuments {
     private var windowStart = 0
     private var windowReads = 0
 
-    /// `readAhead`: decode the shards of the next window on a thread of its own.
+    /// `readAhead`: decode the shards of the window read and of the next one on a thread of its own.
     init(
         name: String, directory: URL, seed: UInt64, windowDocs: Int,
-        blockWindows: Int = SourceDocuments.defaultBlockWindows, readAhead: Bool = false
+        blockWindows: Int = SourceDocuments.defaultBlockWindows, lengths: [[UInt32]?]? = nil,
+        readAhead: Bool = false
     ) throws {
         self.name = name
         self.seed = seed
@@ -94,7 +115,12 @@ final class SourceDocuments {
         blockDocs = windowDocs * blockWindows
         blockCount = (count + blockDocs - 1) / blockDocs
         (tokensColumn, docIdColumn) = try SourceDocuments.columns(of: dataset, name: name)
-        self.readAhead = readAhead ? ShardReadAhead(dataset: dataset) : nil
+        let shards = dataset.index.shards
+        self.lengths = lengths.map { lengths in
+            shards.indices.map { i in i < lengths.count && lengths[i]?.count == shards[i].samples ? lengths[i] : nil }
+        }
+        // Counting from lengths reads no shard: nothing to read ahead.
+        self.readAhead = readAhead && lengths == nil ? ShardReadAhead(dataset: dataset) : nil
     }
 
     deinit {
@@ -135,7 +161,13 @@ final class SourceDocuments {
         }
         let canonical = window * windowDocs + windowPermutation[offset]
         let shard = shardIndex(of: canonical)
-        let doc = try read(shard: shard, sample: canonical - shardStarts[shard])
+        let sample = canonical - shardStarts[shard]
+        let doc: Document
+        if let shardLengths = lengths?[shard] {
+            doc = Document(length: Int(shardLengths[sample]))
+        } else {
+            doc = try read(shard: shard, sample: sample)
+        }
         lastDoc = (epoch, position, doc)
         return doc
     }

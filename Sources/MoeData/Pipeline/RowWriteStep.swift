@@ -58,10 +58,7 @@ struct RowToWrite: @unchecked Sendable {
 
     /// The checkpoint committed with the shard before this row: it regenerates this row.
     func checkpoint(signature: String) -> BuildCheckpoint {
-        let counters = zip(from.objectiveCounters, closed.countersBefore).map(PhaseCounters.init)
-        return BuildCheckpoint(
-            signature: signature, exampleIndex: from.exampleIndex, mixer: from.mixer, packer: closed.packerState,
-            packerPhase: closed.phase, accounting: from.accounting, phases: counters)
+        BuildCheckpoint(regenerating: closed, from: from, signature: signature)
     }
 }
 
