@@ -33,9 +33,12 @@ protocol JobsUse {
 /// The default of every command but `tokenizer train`.
 private let allCores = ProcessInfo.processInfo.activeProcessorCount
 
-/// Threads that tokenize (ingest, build, the tokenizer's encode, bench and verify).
+/// Threads that tokenize (ingest, build, the tokenizer's encode, bench and verify); in build, also
+/// the threads around the mixer (`RowWriteStep`, `SourceDocuments`).
 enum TokenizingJobs: JobsUse {
-    static let help = "Threads that tokenize (default: all cores). The output does not depend on it."
+    static let help =
+        "Threads that tokenize; build also decodes token shards and encodes, compresses and writes packed "
+        + "shards on them (default: all cores). The output does not depend on it."
     static var defaultCount: Int { allCores }
 }
 
