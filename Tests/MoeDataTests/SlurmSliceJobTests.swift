@@ -102,8 +102,9 @@ struct SlurmSliceJobTests {
             times[f[0]] = (min(known?.start ?? f[1], f[1]), max(known?.end ?? f[2], f[2]))
         }
         for (before, after) in zip(stages, stages.dropFirst()) {
-            let ended = try #require(before.compactMap { times[$0]?.end }.max(), "\(r.stdout)")
-            let started = try #require(after.compactMap { times[$0]?.start }.min(), "\(r.stdout)")
+            let ends = before.compactMap { times[$0]?.end }, starts = after.compactMap { times[$0]?.start }
+            let ended = try #require(ends.max(), "\(r.stdout)")
+            let started = try #require(starts.min(), "\(r.stdout)")
             #expect(ended <= started, "\(after) started at \(started), before \(before) ended at \(ended)")
         }
     }
