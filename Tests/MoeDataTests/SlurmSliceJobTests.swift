@@ -55,13 +55,61 @@ struct SlurmSliceJobTests {
         }
     }
 
+    @Test func failedSlicesAreSubmittedAgainAndResume() throws {
+        try SlurmJobTests.inFolder("slurm slice failed") { dir, jobs in
+            let corpus = try SlurmCorpus.standard(in: dir)
+            let mixture = try Self.mixture(in: dir)
+            let output = dir.appendingPathComponent("out")
+            let args = [
+                corpus.manifest, "--tasks", "2", "--mixture", mixture, "--build-slices", "2", "--output", output.path,
+            ]
+            // Every slice dies after its first committed shard; the build job can then never start.
+            let first = try SlurmJobTests.submit(
+                args, extra: ["MOE_DATA_FAULT": "build.shard.committed:1"], jobs: &jobs)
+            let slices = try #require(first["slices"]), build = try #require(first["build"])
+            let ended = try SlurmTestCluster.waitUntilEnded(
+                [try #require(first["ingest"]), try #require(first["merge"]), slices])
+            #expect(ended["\(slices)_0"] == "FAILED" && ended["\(slices)_1"] == "FAILED", "\(ended)")
+            let status = try SlurmJobTests.status(output)
+            let sliceStates = (status["slices"]?.arrayValue ?? []).map { $0["state"]?.stringValue ?? "?" }
+            #expect(sliceStates == ["failed", "failed"], "\(status["slices"] ?? .null)")
+            let text = try SlurmCorpus.moeData(["status", output.path]).stdout
+            #expect(text.contains("slice 1 failed: Slurm: FAILED"), "\(text)")
+            #expect(text.contains("moe-data-test-slice-\(slices)_1.out"), "\(text)")
+
+            // The rerun: no task to ingest; a new merge job, slice array and build job; the old build job cancelled.
+            let second = try SlurmJobTests.submit(args, jobs: &jobs)
+            #expect(second["ingest"] == nil, "\(second)")
+            let slices2 = try #require(second["slices"])
+            let chain = [try #require(second["merge"]), slices2, try #require(second["build"])]
+            let states = try SlurmTestCluster.waitUntilEnded(chain)
+            #expect(states.count == 4 && states.values.allSatisfy { $0 == "COMPLETED" }, "\(states)")
+            #expect(try SlurmTestCluster.states([build])[build] == "CANCELLED")
+            let logs = try (0..<2).map { slice in
+                try String(
+                    contentsOfFile: SlurmScripts.logPath(
+                        output: output.path, jobName: "moe-data-test", stage: "slice", arrayJob: slices2, task: slice),
+                    encoding: .utf8)
+            }
+            #expect(logs.contains { $0.contains("resumed an interrupted slice after") }, "\(logs)")
+
+            let local = dir.appendingPathComponent("local")
+            let reference = try TestSupport.moeData([
+                "build", corpus.manifest, "--mixture", mixture, "--output", local.path, "--quiet",
+            ])
+            #expect(reference.status == 0, "local build: \(reference.stderr)")
+            let rows = try TestSupport.samples(local.appendingPathComponent("packed"))
+            #expect(try TestSupport.samples(output.appendingPathComponent("packed")) == rows)
+        }
+    }
+
     /// A mixture that packs more rows than the Slurm corpus' standard one (short rows), so that each of
     /// three slices holds some.
     static func mixture(in dir: URL) throws -> String {
         let path = dir.appendingPathComponent("slices.yaml").path
         try """
         name: slurm-slices
-        total_tokens: 24000
+        total_tokens: 16000
         seed: 5
         phases:
           - name: lm
