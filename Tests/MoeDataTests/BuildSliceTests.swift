@@ -23,24 +23,17 @@ import Testing
             let catalog = try Catalog(path: corpus.output("base").appendingPathComponent(Catalog.fileName).path)
             codeTokens = try catalog.sourceState("code")?.cursor?.totals.tokens ?? 0
             let total = codeTokens * 26 / 10
-            mixture = corpus.dir.appendingPathComponent("mix.yaml").path
-            try """
-            name: slices
-            total_tokens: \(total)
-            seed: 11
-            sources: {code: {max_epochs: 2}, web: {max_epochs: 2}}
-            phases:
-              - name: ul2
-                budget: \(total * 6 / 10)
-                weights: {web: 50, code: 50}
-                objective: {type: ul2, inputs_length: 256, targets_length: 256}
-                seq_len: 512
-              - name: lm
-                budget: rest
-                weights: {web: 50, code: 50}
-                objective: {type: causal}
-                seq_len: 512
-            """.write(toFile: mixture, atomically: true, encoding: .utf8)
+            mixture = try corpus.mixture(
+                "slices", total: total, ul2Budget: total * 6 / 10, seed: 11,
+                sources: "{code: {max_epochs: 2}, web: {max_epochs: 2}}")
+        }
+
+        /// Builds `name` (a copy of the ingest) in one process and returns its rows, and its output.
+        func oneProcessRows(_ name: String = "one") throws -> (rows: [[String: MDSValue]], output: URL) {
+            let one = try copy(name)
+            let r = try TestSupport.moeData(["build", one.manifest, "--mixture", mixture, "--quiet"])
+            #expect(r.status == 0, "\(r.stderr)")
+            return (try TestSupport.samples(one.output.appendingPathComponent("packed")), one.output)
         }
 
         /// A manifest `name` whose output starts as a copy of the ingested one.
@@ -68,11 +61,8 @@ import Testing
     @Test func slicesMergeIntoTheRowsOfOneProcess() throws {
         let fixture = try Fixture("build-slices")
         defer { fixture.corpus.remove() }
-        let one = try fixture.copy("one")
-        let reference = try TestSupport.moeData(["build", one.manifest, "--mixture", fixture.mixture, "--quiet"])
-        #expect(reference.status == 0, "\(reference.stderr)")
-        let rows = try TestSupport.samples(one.output.appendingPathComponent("packed"))
-        let shards = try MDSIndex.read(from: one.output.appendingPathComponent("packed")).shards
+        let (rows, oneOutput) = try fixture.oneProcessRows()
+        let shards = try MDSIndex.read(from: oneOutput.appendingPathComponent("packed")).shards
         #expect(rows.count > 40 && shards.count > 7, "\(rows.count) rows in \(shards.count) shards")
         for k in [1, 2, 3, 7] {
             let sliced = try fixture.copy("k\(k)")
@@ -88,7 +78,7 @@ import Testing
             #expect(merged.count == rows.count, "K=\(k): \(merged.count) rows, one process \(rows.count)")
             let first = merged.indices.first { $0 < rows.count && merged[$0] != rows[$0] }
             #expect(first == nil, "K=\(k): row \(first ?? -1) differs")
-            #expect(try Self.summary(sliced.output) == (try Self.summary(one.output)), "K=\(k): build summary")
+            #expect(try Self.summary(sliced.output) == (try Self.summary(oneOutput)), "K=\(k): build summary")
             let names = try MDSIndex.read(from: packed).shards.map { $0.zipBasename ?? $0.rawBasename }
             #expect(Set(names.map { $0.prefix(11) }).count == k, "K=\(k): shards of every slice: \(names)")
             #expect(!FileManager.default.fileExists(atPath: sliced.output.appendingPathComponent("slices").path))
@@ -116,15 +106,25 @@ import Testing
             lengths[source] = try catalog.documentLengths(source: source)
             #expect(lengths[source]?.allSatisfy { $0 != nil } == true, "the catalog holds every shard's lengths")
         }
-        func states(simulated: Bool) throws -> [RowState] {
-            var steps = try BuildSteps(
-                mixture: mixture, objectives: objectives, tokensDirectory: output.appendingPathComponent("tokens"),
-                seed: mixture.seed, resumingFrom: nil, documentLengths: simulated ? lengths : nil)
-            var recorder = RowStateRecorder()
-            try steps.run(writingTo: &recorder)
-            return recorder.states
-        }
-        let real = try states(simulated: false), simulated = try states(simulated: true)
+        var recorder = RowStateRecorder()
+        var steps = try BuildSteps(
+            mixture: mixture, objectives: objectives, tokensDirectory: output.appendingPathComponent("tokens"),
+            seed: mixture.seed, resumingFrom: nil)
+        try steps.run(writingTo: &recorder)
+        var counted = try CountedBuildSteps(
+            mixture: mixture, objectives: objectives, tokensDirectory: output.appendingPathComponent("tokens"),
+            seed: mixture.seed, documentLengths: lengths)
+        var simulated: [RowState] = []
+        #expect(
+            try counted.run { row in
+                simulated.append(
+                    try RowState(
+                        from: row.from, phase: row.phase, openLengths: row.openLengths,
+                        countersBefore: row.countersBefore))
+                return true
+            })
+        #expect(counted.counters == steps.counters, "the counters at the end")
+        let real = recorder.states
         #expect(real.count > 40)
         #expect(simulated.count == real.count)
         let first = real.indices.first { $0 < simulated.count && real[$0] != simulated[$0] }
@@ -132,7 +132,7 @@ import Testing
             first == nil,
             "row \(first ?? -1): build \(first.map { real[$0] }), simulation \(first.map { simulated[$0] })")
         // The fixture's promise: code's first epoch ends between two rows of one slice of 7.
-        let slicing = try BuildSlicing(count: 7, schedule: MixSchedule(mixture))
+        let slicing = try BuildSlicing(count: 7, schedule: try MixSchedule(mixture))
         let epochs = real.map { $0.mixer.sources.first { $0.name == "code" }?.cursor.epoch ?? -1 }
         let turn = try #require(epochs.firstIndex(of: 1), "code never starts a second epoch")
         let slice = { (row: Int) in (0..<7).last { slicing.start(ofSlice: $0) <= slicing.position(real[row].mixer) } }
@@ -142,9 +142,7 @@ import Testing
     @Test func aKilledSliceResumesToTheSameRows() throws {
         let fixture = try Fixture("slice-kill")
         defer { fixture.corpus.remove() }
-        let one = try fixture.copy("one")
-        #expect(try TestSupport.moeData(["build", one.manifest, "--mixture", fixture.mixture, "--quiet"]).status == 0)
-        let rows = try TestSupport.samples(one.output.appendingPathComponent("packed"))
+        let rows = try fixture.oneProcessRows().rows
         let sliced = try fixture.copy("killed")
         for i in 0..<3 {
             // Killed after its second committed shard, then run again.
@@ -159,6 +157,20 @@ import Testing
         #expect(merge.status == 0, "\(merge.stderr)")
         let merged = try TestSupport.samples(sliced.output.appendingPathComponent("packed"))
         #expect(merged == rows, "\(merged.count) rows after the resumed slices, \(rows.count) from one process")
+    }
+
+    /// A catalog from before the lengths were kept: the slices read the token shards instead.
+    @Test func slicesOfACatalogWithoutDocumentLengthsReadTheShards() throws {
+        let fixture = try Fixture("slice-no-lengths")
+        defer { fixture.corpus.remove() }
+        let rows = try fixture.oneProcessRows().rows
+        let old = try fixture.copy("old")
+        let catalog = try Catalog(path: old.output.appendingPathComponent(Catalog.fileName).path)
+        try catalog.db.run("UPDATE shards SET document_lengths = NULL")
+        #expect(try catalog.documentLengths(source: "code").allSatisfy { $0 == nil })
+        for i in 0..<2 { #expect(try fixture.slice(old.manifest, i, of: 2).status == 0) }
+        #expect(try TestSupport.moeData(["build", old.manifest, "--mixture", fixture.mixture, "--quiet"]).status == 0)
+        #expect(try TestSupport.samples(old.output.appendingPathComponent("packed")) == rows)
     }
 
     @Test func aMergeRefusesMissingOrStaleSlices() throws {
@@ -176,6 +188,10 @@ import Testing
         let stale = try TestSupport.moeData(["build", sliced.manifest, "--mixture", fixture.mixture])
         #expect(stale.status != 0)
         #expect(stale.stderr.contains("slice 1 was built for other settings"), "\(stale.stderr)")
+        // --restart builds the slice again, and never the ingest it reads.
+        let restarted = try TestSupport.moeData(
+            ["build", sliced.manifest, "--mixture", fixture.mixture, "--slices", "3", "--slice", "0", "--restart"])
+        #expect(restarted.status == 0 && restarted.stdout.contains("slice 0 of 3:"), "\(restarted.stderr)")
         let bad = try fixture.slice(sliced.manifest, 3, of: 3)
         #expect(bad.status != 0 && bad.stderr.contains("is not a slice of --slices 3"), "\(bad.stderr)")
     }
@@ -193,20 +209,28 @@ struct RowState: Equatable, CustomStringConvertible {
     var description: String { "phase \(phase), example \(exampleIndex), open \(openExampleLengths), \(mixer)" }
 }
 
+extension RowState {
+    init(from: ResumePoint, phase: Int, openLengths: [Int], countersBefore: [RowCounters]) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let counters = zip(from.objectiveCounters, countersBefore).map(PhaseCounters.init)
+        self.init(
+            mixer: from.mixer, exampleIndex: from.exampleIndex,
+            accounting: String(decoding: try encoder.encode(from.accounting), as: UTF8.self),
+            counters: String(decoding: try encoder.encode(counters), as: UTF8.self),
+            openExampleLengths: openLengths, phase: phase)
+    }
+}
+
 /// Records every row's state and takes every row.
 struct RowStateRecorder: RowSink {
     var states: [RowState] = []
 
     mutating func take(_ closed: PackStep.ClosedRow, from: ResumePoint) throws -> Bool {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let checkpoint = BuildCheckpoint(regenerating: closed, from: from, signature: "")
         states.append(
-            RowState(
-                mixer: from.mixer, exampleIndex: from.exampleIndex,
-                accounting: String(decoding: try encoder.encode(from.accounting), as: UTF8.self),
-                counters: String(decoding: try encoder.encode(checkpoint.phases), as: UTF8.self),
-                openExampleLengths: closed.packerState.examples.map(\.tokens.count), phase: closed.phase))
+            try RowState(
+                from: from, phase: closed.phase, openLengths: closed.packerState.examples.map(\.tokens.count),
+                countersBefore: closed.countersBefore))
         return true
     }
 }

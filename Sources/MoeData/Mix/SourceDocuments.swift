@@ -26,7 +26,21 @@ import PackedFormat
 final class SourceDocuments {
     struct Document {
         let id: String
+        /// Empty when the source counts (`counting`).
         let tokens: [UInt32]
+        let length: Int
+
+        init(id: String, tokens: [UInt32]) {
+            self.id = id
+            self.tokens = tokens
+            length = tokens.count
+        }
+
+        init(length: Int) {
+            id = ""
+            tokens = []
+            self.length = length
+        }
     }
 
     /// The name of this order, recorded in mixer states and build signatures: a state saved under
@@ -61,10 +75,12 @@ final class SourceDocuments {
     private var lastDoc: (epoch: Int, position: Int, doc: Document)?
     private let tokensColumn: Int
     private let docIdColumn: Int
-    /// In a simulation (`BuildSimulation`), each shard's document lengths from the catalog: a
-    /// document is then that many zeros with an empty id, and no shard is read. A shard the catalog
-    /// has no lengths for (or lengths that do not match its sample count) is read as usual.
+    /// In a simulation (`CountedBuildSteps`), each shard's document lengths from the catalog: a
+    /// document is then its length alone (no id, no tokens), and no shard is read. A shard the
+    /// catalog has no lengths for (or lengths that do not match its sample count) is read instead.
     private let lengths: [[UInt32]?]?
+    /// Whether documents are lengths alone (`lengths` given): the stream then counts tokens.
+    var counting: Bool { lengths != nil }
 
     /// Shards decompressed so far (for tests of the memory and decoding bounds).
     private(set) var shardLoads = 0
@@ -123,7 +139,7 @@ final class SourceDocuments {
         let sample = canonical - shardStarts[shard]
         let doc: Document
         if let shardLengths = lengths?[shard] {
-            doc = Document(id: "", tokens: [UInt32](repeating: 0, count: Int(shardLengths[sample])))
+            doc = Document(length: Int(shardLengths[sample]))
         } else {
             doc = try read(shard: shard, sample: sample)
         }

@@ -8,16 +8,14 @@ struct BuildSteps {
     var examples: ExampleStep
     var pack: PackStep
 
-    /// Steps at the start of the mixture, or where `checkpoint` left them. With `documentLengths`
-    /// (per source, each token shard's document lengths) the steps simulate the build: the mixer
-    /// hands over zeros of the documents' real lengths, and everything after it runs as in a build.
+    /// Steps at the start of the mixture, or where `checkpoint` left them.
     init(
         mixture: Mixture, objectives: [any PhaseObjective], tokensDirectory: URL, seed: UInt64,
-        resumingFrom checkpoint: BuildCheckpoint?, documentLengths: [String: [[UInt32]?]]? = nil
+        resumingFrom checkpoint: BuildCheckpoint?
     ) throws {
         let mixer = try Mixer(
             mixture: mixture, tokensDirectory: tokensDirectory, seed: seed,
-            resumeFrom: checkpoint?.mixer, documentLengths: documentLengths)
+            resumeFrom: checkpoint?.mixer)
         let counters = checkpoint?.phases ?? Array(repeating: PhaseCounters(), count: mixture.phases.count)
         mix = MixStep(mixer: mixer, accounting: checkpoint?.accounting ?? MixAccounting(schedule: mixer.schedule))
         examples = ExampleStep(

@@ -12,8 +12,9 @@ import MDS
 /// once, on any hosts that share the output folder.
 public struct BuildSlice {
     public enum Outcome: Sendable {
-        /// The slice wrote `rows` rows now (`resumedAfterRows`: a killed run's rows kept).
-        case built(rows: Int, resumedAfterRows: Int?)
+        /// The slice wrote `rows` rows now (`resumedAfterRows`: a killed run's rows kept), after a
+        /// simulation of `simulatedTokens` source tokens that took `simulationSeconds`.
+        case built(rows: Int, resumedAfterRows: Int?, simulatedTokens: Int, simulationSeconds: Double)
         /// The slice was already built with this signature.
         case upToDate(rows: Int)
     }
@@ -59,6 +60,7 @@ public struct BuildSlice {
         let resume = try build.interruptedBuild(signature: signature, catalog: catalog, directory: rowsDirectory)
         let objectives = checked.map(\.objective)
         var dropFirst = false
+        var simulated = (tokens: 0, seconds: 0.0)
         let checkpoint: BuildCheckpoint?
         if let resume {
             checkpoint = resume.checkpoint
@@ -67,8 +69,10 @@ public struct BuildSlice {
             try catalog.startBuild(signature: signature, dataset: PackedRows.directoryName)
             try catalog.setValue("slice.index", String(index))
             try catalog.setValue("slice.count", String(count))
-            let (start, simulated) = try searchStart(
+            let started = Date()
+            let (start, end) = try searchStart(
                 slicing: slicing, objectives: objectives, signature: signature, main: main)
+            simulated = (end.map { slicing.position($0.mixer) } ?? 0, Date().timeIntervalSince(started))
             switch start {
             case .atFirstRow:
                 checkpoint = nil
@@ -77,8 +81,10 @@ public struct BuildSlice {
                 dropFirst = true
             case .empty:
                 // The simulation ran to the end: its counters are the build's.
-                try finish(catalog: catalog, lastShard: nil, steps: simulated)
-                return .built(rows: 0, resumedAfterRows: nil)
+                try finish(catalog: catalog, lastShard: nil, state: end)
+                return .built(
+                    rows: 0, resumedAfterRows: nil, simulatedTokens: simulated.tokens,
+                    simulationSeconds: simulated.seconds)
             }
         }
         var steps = try BuildSteps(
@@ -90,31 +96,36 @@ public struct BuildSlice {
                 writer: writer, catalog: catalog, signature: signature, layout: build.manifest.packedFormat),
             dropFirst: dropFirst, slice: index, slicing: slicing)
         try steps.run(writingTo: &sink)
-        try finish(catalog: catalog, lastShard: try sink.rows.flush(), steps: steps)
+        try finish(
+            catalog: catalog, lastShard: try sink.rows.flush(),
+            state: SimulatedEnd(
+                mixer: steps.mix.mixer.state, counters: steps.counters, accounting: steps.mix.accounting))
         let kept = try catalog.shardEntries(dataset: PackedRows.directoryName).reduce(0) { $0 + $1.samples }
-        return .built(rows: kept, resumedAfterRows: resume.map { $0.shards.reduce(0) { $0 + $1.samples } })
+        return .built(
+            rows: kept, resumedAfterRows: resume.map { $0.shards.reduce(0) { $0 + $1.samples } },
+            simulatedTokens: simulated.tokens, simulationSeconds: simulated.seconds)
     }
 
     var mainCatalogPath: String {
         (build.manifest.output as NSString).appendingPathComponent(Catalog.fileName)
     }
 
-    /// Simulates the build from the start over the catalog's document lengths, up to the slice's
+    /// Simulates the build from the start on the catalog's document lengths, up to the slice's
     /// first row (slice 0 starts with the first row: nothing to simulate). Returns the simulated
-    /// steps too, where they stopped.
+    /// steps' counters and accounting too, where they stopped.
     func searchStart(
         slicing: BuildSlicing, objectives: [any PhaseObjective], signature: String, main: Catalog
-    ) throws -> (SliceStartSearch.Start, BuildSteps?) {
+    ) throws -> (SliceStartSearch.Start, SimulatedEnd?) {
         if index == 0 { return (.atFirstRow, nil) }
         var lengths: [String: [[UInt32]?]] = [:]
         for source in slicing.schedule.sources { lengths[source] = try main.documentLengths(source: source) }
-        var steps = try BuildSteps(
+        var steps = try CountedBuildSteps(
             mixture: build.mixture, objectives: objectives,
             tokensDirectory: Ingest(manifest: build.manifest, options: build.options.ingest).tokensDirectory,
-            seed: build.mixture.seed, resumingFrom: nil, documentLengths: lengths)
-        var search = SliceStartSearch(slice: index, slicing: slicing, signature: signature)
-        try steps.run(writingTo: &search)
-        return (search.start, steps)
+            seed: build.mixture.seed, documentLengths: lengths)
+        let start = try SliceStartSearch(slice: index, slicing: slicing, signature: signature).run(&steps)
+        let end = SimulatedEnd(mixer: steps.mix.mixer.state, counters: steps.counters, accounting: steps.mix.accounting)
+        return (start, end)
     }
 
     /// The rows of this slice when it is already built with `signature` and all its shards are there.
@@ -129,10 +140,17 @@ public struct BuildSlice {
 
     /// Records the slice as done: its last shard, and the steps' counters and accounting where it
     /// stopped (for the last slice, the whole build's, which the merge reports).
-    func finish(catalog: Catalog, lastShard: MDSShardEntry?, steps: BuildSteps?) throws {
+    /// Where a simulation stopped: the mixer, and the counters and accounting so far.
+    struct SimulatedEnd {
+        var mixer: MixerState
+        var counters: [PhaseCounters]
+        var accounting: MixAccounting
+    }
+
+    func finish(catalog: Catalog, lastShard: MDSShardEntry?, state: SimulatedEnd?) throws {
         let encoder = JSONEncoder()
-        let counters = steps?.counters ?? []
-        let accounting = try steps.map { String(decoding: try encoder.encode($0.mix.accounting), as: UTF8.self) }
+        let counters = state?.counters ?? []
+        let accounting = try state.map { String(decoding: try encoder.encode($0.accounting), as: UTF8.self) }
         try catalog.finishBuild(
             Catalog.BuildResult(
                 lastShard: lastShard, summary: String(decoding: try encoder.encode(counters), as: UTF8.self),

@@ -1,11 +1,11 @@
-/// Finds where a slice starts, in a simulation of the build (`BuildSteps` over document lengths):
+/// Finds where a slice starts, in a simulation of the build on token counts (`CountedBuildSteps`):
 /// the first row whose regenerating state has reached the slice's first source-token position.
 ///
-/// A slice cannot start from that row's own checkpoint: the examples already in the packer's open
-/// row are zeros in a simulation. It starts from the checkpoint of the row before, whose open row
-/// holds only examples of that earlier row; the slice makes that row again, drops it, and every
-/// example it keeps is made from real tokens.
-struct SliceStartSearch: RowSink {
+/// A slice cannot start from that row's own checkpoint: the simulation knows only the lengths of
+/// the examples already in the packer's open row, not their tokens. It starts from the checkpoint
+/// of the row before, whose open row holds only examples of that earlier row; the slice makes that
+/// row again, drops it, and every example it keeps is made from real tokens.
+struct SliceStartSearch {
     /// Where the search ended.
     enum Start {
         /// The slice starts with the build's first row.
@@ -19,9 +19,6 @@ struct SliceStartSearch: RowSink {
     let bound: Int
     let slicing: BuildSlicing
     let signature: String
-    /// The checkpoint regenerating the last row seen before the bound.
-    private(set) var previous: BuildCheckpoint?
-    private(set) var reached = false
 
     init(slice: Int, slicing: BuildSlicing, signature: String) {
         bound = slicing.start(ofSlice: slice)
@@ -29,18 +26,16 @@ struct SliceStartSearch: RowSink {
         self.signature = signature
     }
 
-    mutating func take(_ closed: PackStep.ClosedRow, from: ResumePoint) throws -> Bool {
-        if slicing.position(from.mixer) >= bound {
-            reached = true
-            return false
+    /// Runs `steps` to the slice's first row (or to the end, for an empty slice).
+    func run(_ steps: inout CountedBuildSteps) throws -> Start {
+        var previous: CountedBuildSteps.Row?
+        let ranToEnd = try steps.run { row in
+            if slicing.position(row.from.mixer) >= bound { return false }
+            previous = row
+            return true
         }
-        previous = BuildCheckpoint(regenerating: closed, from: from, signature: signature)
-        return true
-    }
-
-    var start: Start {
-        guard reached else { return .empty }
-        return previous.map { .afterRow($0) } ?? .atFirstRow
+        if ranToEnd { return .empty }
+        return previous.map { .afterRow(BuildCheckpoint(regenerating: $0, signature: signature)) } ?? .atFirstRow
     }
 }
 

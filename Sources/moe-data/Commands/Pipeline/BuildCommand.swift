@@ -92,7 +92,8 @@ struct BuildCommand: ParsableCommand {
 
     func runSlice(_ index: Int, of count: Int, manifest m: Manifest, mixture mix: Mixture) throws {
         var options = Build.Options()
-        options.ingest = common.ingestOptions(restart: restart)
+        // A slice reads the ingest and never redoes it: --restart restarts the slice alone.
+        options.ingest = common.ingestOptions(restart: false)
         options.restart = restart
         let build = Build(manifest: m, mixture: mix, options: options)
         let slice = try BuildSlice(build: build, index: index, count: count)
@@ -102,8 +103,13 @@ struct BuildCommand: ParsableCommand {
         switch outcome {
         case .upToDate(let rows):
             print("\(name): \(rows) rows (up to date)")
-        case .built(let rows, let resumed):
+        case .built(let rows, let resumed, let tokens, let seconds):
             if let resumed { print("\(name): resumed an interrupted slice after \(resumed) rows") }
+            if tokens > 0 {
+                print(
+                    "\(name): found its start by simulating the build over \(TokenCount.grouped(tokens)) source "
+                        + "tokens in \(String(format: "%.2f", seconds)) s")
+            }
             print("\(name): \(rows) rows in \(BuildSliceFiles(outputDirectory: m.output).rowsDirectory(index).path)")
         }
     }
