@@ -14,7 +14,7 @@ struct SlurmSliceJobTests {
     @Test func slicesRunAsAnArrayAfterTheMergeAndGiveTheRowsOfOneProcess() throws {
         try SlurmJobTests.inFolder("slurm slices") { dir, jobs in
             let corpus = try SlurmCorpus.standard(in: dir)
-            let mixture = try Self.mixture(in: dir)
+            let mixture = try corpus.mixture(seqLen: 512)
             let output = dir.appendingPathComponent("on slurm")
             let ids = try SlurmJobTests.submit(
                 [
@@ -31,12 +31,7 @@ struct SlurmSliceJobTests {
             try Self.expectRunInOrder([[array], [merge], [slices], [build]])
 
             // The rows: a one-process build's, row by row; each slice's shards are there.
-            let local = dir.appendingPathComponent("local")
-            let reference = try TestSupport.moeData([
-                "build", corpus.manifest, "--mixture", mixture, "--output", local.path, "--quiet",
-            ])
-            #expect(reference.status == 0, "local build: \(reference.stderr)")
-            let rows = try TestSupport.samples(local.appendingPathComponent("packed"))
+            let rows = try Self.localRows(corpus, mixture: mixture, into: dir.appendingPathComponent("local"))
             let packed = output.appendingPathComponent("packed")
             let merged = try TestSupport.samples(packed)
             #expect(rows.count >= 6 && merged.count == rows.count, "\(merged.count) rows, one process \(rows.count)")
@@ -58,7 +53,7 @@ struct SlurmSliceJobTests {
     @Test func failedSlicesAreSubmittedAgainAndResume() throws {
         try SlurmJobTests.inFolder("slurm slice failed") { dir, jobs in
             let corpus = try SlurmCorpus.standard(in: dir)
-            let mixture = try Self.mixture(in: dir)
+            let mixture = try corpus.mixture(seqLen: 512)
             let output = dir.appendingPathComponent("out")
             let args = [
                 corpus.manifest, "--tasks", "2", "--mixture", mixture, "--build-slices", "2", "--output", output.path,
@@ -93,32 +88,18 @@ struct SlurmSliceJobTests {
             }
             #expect(logs.contains { $0.contains("resumed an interrupted slice after") }, "\(logs)")
 
-            let local = dir.appendingPathComponent("local")
-            let reference = try TestSupport.moeData([
-                "build", corpus.manifest, "--mixture", mixture, "--output", local.path, "--quiet",
-            ])
-            #expect(reference.status == 0, "local build: \(reference.stderr)")
-            let rows = try TestSupport.samples(local.appendingPathComponent("packed"))
+            let rows = try Self.localRows(corpus, mixture: mixture, into: dir.appendingPathComponent("local"))
             #expect(try TestSupport.samples(output.appendingPathComponent("packed")) == rows)
         }
     }
 
-    /// A mixture that packs more rows than the Slurm corpus' standard one (short rows), so that each of
-    /// three slices holds some.
-    static func mixture(in dir: URL) throws -> String {
-        let path = dir.appendingPathComponent("slices.yaml").path
-        try """
-        name: slurm-slices
-        total_tokens: 16000
-        seed: 5
-        phases:
-          - name: lm
-            budget: rest
-            weights: {web: 50, books: 25, code: 25}
-            objective: {type: causal}
-            seq_len: 512
-        """.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
+    /// Rows of a local one-process build of the same corpus and mixture into `folder`: the reference.
+    static func localRows(_ corpus: SlurmCorpus, mixture: String, into folder: URL) throws -> [[String: MDSValue]] {
+        let r = try TestSupport.moeData([
+            "build", corpus.manifest, "--mixture", mixture, "--output", folder.path, "--quiet",
+        ])
+        #expect(r.status == 0, "local build: \(r.stderr)")
+        return try TestSupport.samples(folder.appendingPathComponent("packed"))
     }
 
     /// The recorded submission names the chain, and each script waits (afterok) for the one before.

@@ -75,9 +75,10 @@ public struct SlurmSubmitter {
         reportPlan(plan, done: done, decision: decision)
         if decision.submitsNothing {
             report(
-                "nothing to submit: every task is done or still in Slurm, and \(finalStage) job "
-                    + "\(decision.waitingMerge ?? "?") waits for them (it runs the merge and build of its own "
-                    + "submission: to change them, `scancel` it and run this again); follow with "
+                "nothing to submit: every task is done or still in Slurm, and job \(decision.waitingMerge ?? "?") "
+                    + "(an earlier submission's merge job, or build job after its slices) waits for them (it "
+                    + "runs the merge and build of its own submission: to change them, `scancel` it and run this "
+                    + "again); follow with "
                     + "`moe-data status \(output)`")
             return Outcome(plan: plan, decision: decision, submission: nil)
         }
@@ -136,7 +137,4 @@ public struct SlurmSubmitter {
         report("--- \(scripts.folder)/slice.sbatch\n" + slices)
         report("--- \(scripts.folder)/build.sbatch\n" + (try scripts.buildScript(dependency: ["<slice array job id>"])))
     }
-
-    /// The job a waiting submission ends with.
-    private var finalStage: String { scripts.build?.slices == nil ? "merge" : "build" }
 }
