@@ -38,6 +38,35 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: output.path), "a dry run wrote into \(output.path)")
     }
 
+    @Test func aDryRunWithBuildSlicesShowsTheSliceArrayAndTheBuildJob() throws {
+        let dir = try TestSupport.tempDir("slurm dry run slices")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let corpus = try SlurmCorpus.standard(in: dir)
+        let output = dir.appendingPathComponent("out")
+        let mixture = try corpus.mixture()
+        let args = ["slurm", corpus.manifest, "--tasks", "2", "--mixture", mixture, "--output", output.path]
+        let r = try TestSupport.moeData(args + ["--build-slices", "3", "--max-parallel", "2", "--dry-run"])
+        #expect(r.status == 0, "\(r.stderr)")
+        // Each script, its continued lines joined.
+        func script(_ text: String, _ name: String) -> String? {
+            text.components(separatedBy: "--- \(output.path)/slurm/").first { $0.hasPrefix(name) }?
+                .replacingOccurrences(of: " \\\n    ", with: " ")
+        }
+        let merge = try #require(script(r.stdout, "merge.sbatch"))
+        let slice = try #require(script(r.stdout, "slice.sbatch"))
+        let build = try #require(script(r.stdout, "build.sbatch"))
+        #expect(!merge.contains(" build "), "the merge job only merges: \(merge)")
+        #expect(slice.contains("#SBATCH \"--dependency=afterok:<merge job id>\"\n"), "\(slice)")
+        #expect(slice.contains("#SBATCH --array=0-2%2\n") && slice.contains("--job-name=moe-data-test-slice"))
+        #expect(slice.contains("--slices 3 --slice \"$SLURM_ARRAY_TASK_ID\""), "\(slice)")
+        #expect(build.contains("#SBATCH \"--dependency=afterok:<slice array job id>\"\n"), "\(build)")
+        #expect(build.contains(" build ") && !build.contains("--slice"), "\(build)")
+        // One slice keeps one build in the merge job.
+        let one = try TestSupport.moeData(args + ["--build-slices", "1", "--dry-run"])
+        #expect(one.status == 0 && !one.stdout.contains("slice.sbatch"), "\(one.stderr)")
+        #expect(script(one.stdout, "merge.sbatch")?.contains(" build ") == true, "\(one.stdout)")
+    }
+
     @Test func aDryRunWithoutSlurmPlansFromTheFilesAndSaysSo() throws {
         let dir = try TestSupport.tempDir("slurm dry run without slurm")
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -84,6 +113,8 @@ import Testing
             (["--tasks", "2", "--mem", "4 G"], "--mem '4 G'"),
             (["--tasks", "2", "--mixture", "openmoe-8b", "--total-tokens", "-1"], "--total-tokens"),
             (["--tasks", "2", "--mixture", "openmoe-8b", "--max-epochs", "0"], "--max-epochs 0 must be between"),
+            (["--tasks", "2", "--build-slices", "2"], "--build-slices applies to the build"),
+            (["--tasks", "2", "--mixture", "openmoe-8b", "--build-slices", "0"], "--build-slices 0"),
         ] {
             let r = try TestSupport.moeData(["slurm", corpus.manifest] + args + ["--dry-run"])
             #expect(r.status == 64, "\(args): exit \(r.status)")

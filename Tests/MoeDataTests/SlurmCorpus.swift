@@ -73,9 +73,10 @@ struct SlurmCorpus {
         return SlurmCorpus(dir: dir, manifest: manifest)
     }
 
-    /// A small causal mixture over the three sources.
-    func mixture() throws -> String {
-        let path = dir.appendingPathComponent("mix.yaml").path
+    /// A small causal mixture over the three sources; `seqLen` (shorter rows, so more of them) when given.
+    func mixture(seqLen: Int? = nil) throws -> String {
+        let path = dir.appendingPathComponent(seqLen.map { "mix-\($0).yaml" } ?? "mix.yaml").path
+        let seqLenLine = seqLen.map { "\n    seq_len: \($0)" } ?? ""
         try """
         name: slurm-test
         total_tokens: 16000
@@ -84,7 +85,7 @@ struct SlurmCorpus {
           - name: lm
             budget: rest
             weights: {web: 50, books: 25, code: 25}
-            objective: {type: causal}
+            objective: {type: causal}\(seqLenLine)
         """.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }

@@ -24,14 +24,27 @@ import Testing
 
     static func decide(
         done: Set<Int> = [], submissions: [SlurmRecord.Submission] = [], states: [String: SlurmJobState] = [:],
-        tokenizer: Bool = false
+        tokenizer: Bool = false, slices: Int? = nil
     ) throws -> SlurmPlanner.Decision {
         let record = SlurmRecord(
             plan: .init(tasks: 4, partition: digest, input: nil, taskBytes: [1, 1, 1, 1]), submissions: submissions)
         return try SlurmPlanner(
-            taskCount: 4, partition: digest, done: done, record: record, states: states, needsTokenizer: tokenizer
+            taskCount: 4, partition: digest, done: done, record: record, states: states, needsTokenizer: tokenizer,
+            sliceCount: slices
         ).decide()
     }
+
+    /// A submission of every task, merge job 11, slice array 12 of `slices` slices and build job 13.
+    static func sliced(slices: Int = 3) -> SlurmRecord.Submission {
+        var s = submission(tasks: [0, 1, 2, 3], array: "10", merge: "11")
+        s.sliceCount = slices
+        s.slices = Array(0..<slices)
+        s.sliceArrayJob = "12"
+        s.buildJob = "13"
+        return s
+    }
+
+    static let ingestDone: [(String, String, String?)] = (0..<4).map { ("10_\($0)", "COMPLETED", nil) }
 
     @Test func aFirstRunSubmitsEveryTaskAndAMergeJob() throws {
         let d = try Self.decide()
@@ -130,6 +143,48 @@ import Testing
         // Once they ended, they are history: the new plan goes ahead.
         let d = try Self.decide(submissions: [old], states: Self.states([("5_1", "COMPLETED", nil)]))
         #expect(d.tasks == [0, 1, 2, 3])
+    }
+
+    @Test func buildSlicesAreAnArrayOfEverySliceAfterTheMerge() throws {
+        let d = try Self.decide(slices: 3)
+        #expect(d.tasks == [0, 1, 2, 3] && d.submitsMerge && d.slices == [0, 1, 2])
+        #expect(try Self.decide().slices.isEmpty, "without --build-slices the merge job builds")
+    }
+
+    @Test func aFailedSliceReplacesTheChainAndTheOtherSlicesResume() throws {
+        let d = try Self.decide(
+            done: [0, 1, 2, 3], submissions: [Self.sliced()],
+            states: Self.states(
+                Self.ingestDone + [
+                    ("11", "COMPLETED", nil), ("12_0", "COMPLETED", nil), ("12_1", "FAILED", "NonZeroExitCode"),
+                    ("12_2", "RUNNING", nil), ("13", "PENDING", "Dependency"),
+                ]), slices: 3)
+        // The build job waits for ever (not marked so: it waits on an array): cancelled with the running slice,
+        // which resumes in the new array; slice 0 is up to date there.
+        #expect(!d.submitsNothing && d.tasks.isEmpty && d.submitsMerge && d.slices == [0, 1, 2])
+        #expect(d.cancel == ["12", "13"], "\(d.cancel)")
+    }
+
+    @Test func aFailedMergeBreaksTheChainOfSlices() throws {
+        let d = try Self.decide(
+            done: [0, 1, 2, 3], submissions: [Self.sliced(slices: 2)],
+            states: Self.states(
+                Self.ingestDone + [
+                    ("11", "FAILED", nil), ("12_0", "PENDING", "DependencyNeverSatisfied"),
+                    ("12_1", "PENDING", "DependencyNeverSatisfied"), ("13", "PENDING", "Dependency"),
+                ]), slices: 2)
+        #expect(d.submitsMerge && d.slices == [0, 1] && d.cancel == ["12", "13"], "\(d.cancel)")
+    }
+
+    @Test func nothingIsSubmittedWhileTheSlicesAndTheBuildMayStillRun() throws {
+        let d = try Self.decide(
+            done: [0, 1, 2, 3], submissions: [Self.sliced(slices: 2)],
+            states: Self.states(
+                Self.ingestDone + [
+                    ("11", "COMPLETED", nil), ("12_0", "COMPLETED", nil), ("12_1", "RUNNING", nil),
+                    ("13", "PENDING", "Dependency"),
+                ]), slices: 2)
+        #expect(d.submitsNothing && d.waitingMerge == "13" && d.cancel.isEmpty, "\(d)")
     }
 
     @Test func arraySpecsAreRangesWithTheLimit() {

@@ -109,7 +109,8 @@ enum SlurmTestCluster {
         for line in stdout.split(separator: "\n") {
             for (key, prefix) in [
                 ("tokenizer", "submitted tokenizer job "), ("ingest", "submitted ingest array job "),
-                ("merge", "submitted merge job "),
+                ("merge", "submitted merge job "), ("slices", "submitted slice array job "),
+                ("build", "submitted build job "),
             ] where line.hasPrefix(prefix) {
                 jobs[key] = String(line.dropFirst(prefix.count).prefix { $0.isNumber })
             }

@@ -21,12 +21,29 @@ extension PipelineStatus {
         for job in jobs {
             out += "\(job.stage): job \(job.id) \(job.state?.text ?? (askedSlurm ? "unknown to Slurm" : "not asked"))\n"
         }
+        out += renderSlices()
         out += totalLine() + "\n"
         for t in tasks where t.state == .failed {
             out += "task \(t.task) failed: \(t.error ?? "no error recorded")\n"
             if let log = t.log { out += "  log: \(log)\n" }
         }
+        for s in slices where s.state == .failed {
+            out += "slice \(s.slice) failed: \(s.error ?? "no error recorded")\n"
+            if let log = s.log { out += "  log: \(log)\n" }
+        }
         return out
+    }
+
+    /// One line per build slice, then how many are done.
+    func renderSlices() -> String {
+        guard !slices.isEmpty else { return "" }
+        let rows = slices.map { s in
+            let job = s.job.map { id in id + (s.slurmState.map { " " + $0.text } ?? "") } ?? "-"
+            return [String(s.slice), s.state.rawValue, job]
+        }
+        let done = slices.filter { $0.state == .done }.count
+        return TextTable.render(header: ["slice", "state", "job"], rows: rows)
+            + "build slices: \(done)/\(slices.count) done\n"
     }
 
     /// Share of a task's bytes read; a done task has read all of them.
@@ -81,9 +98,16 @@ extension PipelineStatus {
             "progress": .double(totalBytes > 0 ? Double(bytesDone) / Double(totalBytes) : 0),
             "seconds_left": secondsLeft.map { .double($0) } ?? .null,
         ])
+        let sliceValues: [JSONValue] = slices.map { s in
+            .object([
+                "slice": .int(Int64(s.slice)), "state": .string(s.state.rawValue), "job": text(s.job),
+                "slurm_state": text(s.slurmState?.state), "error": text(s.error), "log": text(s.log),
+            ])
+        }
         return .object([
             "output": .string(output), "tasks_total": .int(Int64(taskCount)), "input": text(input),
             "slurm_asked": .bool(askedSlurm), "tasks": .array(taskValues), "jobs": .array(jobValues), "total": total,
+            "slices": .array(sliceValues),
         ])
     }
 }

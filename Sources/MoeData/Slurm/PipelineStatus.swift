@@ -11,8 +11,10 @@ public struct PipelineStatus: Sendable {
     /// completion markers, or task catalogs, carry); nil when nothing says.
     public var input: String?
     public var tasks: [TaskStatus]
-    /// The tokenizer and merge jobs of the latest submission, with Slurm's word on them.
+    /// The tokenizer, merge and build jobs of the latest submission, with Slurm's word on them.
     public var jobs: [(stage: String, id: String, state: SlurmJobState?)]
+    /// The build slices of the latest submission that asked for them (`--build-slices`); else empty.
+    public var slices: [SliceStatus] = []
     /// False when Slurm could not be asked (not on PATH, or nothing recorded).
     public var askedSlurm: Bool
     public var totalBytes: Int
@@ -50,8 +52,10 @@ public struct PipelineStatus: Sendable {
             jobs.append(("tokenizer", id, states[id]))
         }
         if let id = current.last(where: { $0.mergeJob != nil })?.mergeJob { jobs.append(("merge", id, states[id])) }
+        if let id = current.last?.buildJob { jobs.append(("build", id, states[id])) }
         return PipelineStatus(
             output: output, taskCount: taskCount, input: input, tasks: tasks, jobs: jobs,
+            slices: SliceStatus.load(output: output, submissions: current, states: states),
             askedSlurm: client != nil && !ids.isEmpty, totalBytes: tasks.map(\.shareBytes).reduce(0, +))
     }
 

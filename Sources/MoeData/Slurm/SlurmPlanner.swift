@@ -13,6 +13,11 @@
 ///   done and end within seconds when nothing changed, or build a new mixture.
 /// - A job pending on a dependency that can never be met (Slurm's DependencyNeverSatisfied) is
 ///   cancelled and its work submitted again.
+/// - With build slices (`sliceCount`), the merge job only merges; a slice array of every slice waits
+///   for it, and a build job (which merges the slices) for the array. An earlier submission's chain
+///   counts as still running while its build job may run and none of its merge and slice jobs
+///   failed; else it is cancelled whole and replaced. Slices already built end at once (up to date),
+///   a killed slice resumes.
 public struct SlurmPlanner: Sendable {
     public var taskCount: Int
     public var partition: String
@@ -22,6 +27,8 @@ public struct SlurmPlanner: Sendable {
     public var states: [String: SlurmJobState]
     /// The manifest trains its tokenizer and the model is missing.
     public var needsTokenizer: Bool
+    /// K >= 2: the build runs as K slices after the merge; nil: in the merge job.
+    public var sliceCount: Int? = nil
 
     public struct Decision: Sendable, Equatable {
         /// Tasks for the new array, ascending; empty: no array.
@@ -34,7 +41,9 @@ public struct SlurmPlanner: Sendable {
         /// Submit a merge job (after `mergeDependencies`, the new array and the tokenizer job).
         public var submitsMerge = false
         public var mergeDependencies: [String] = []
-        /// An earlier merge job that may still run and is kept.
+        /// Slices of the slice array after the merge job (then a build job after it); empty: none.
+        public var slices: [Int] = []
+        /// An earlier merge job (build job, with slices) that may still run and is kept.
         public var waitingMerge: String?
         /// Jobs to cancel first: they can never start, or a new job replaces them.
         public var cancel: [String] = []
@@ -54,19 +63,22 @@ public struct SlurmPlanner: Sendable {
             }
         }
         decision.tasks = (0..<taskCount).filter { !done.contains($0) && decision.running[$0] == nil }
-        let activeMerge = current.compactMap(\.mergeJob).last { states[$0]?.isActive == true }
-        decision.cancel += current.compactMap(\.mergeJob).filter { states[$0]?.waitsForever == true }
+        let activeMerge = current.last { $0.finalJob.flatMap { states[$0] }?.isActive == true && !broken($0) }
+        let ending = current.flatMap(endingJobs)
+        decision.cancel += ending.filter { elementStates($0).contains(where: \.waitsForever) }
         if decision.tasks.isEmpty, let activeMerge {
-            decision.waitingMerge = activeMerge
+            decision.waitingMerge = activeMerge.finalJob
             return decision
         }
-        if let activeMerge { decision.cancel.append(activeMerge) }
+        // The chains of earlier submissions that may still run are replaced by the new one.
+        decision.cancel += ending.filter { elementStates($0).contains(where: \.isActive) }
         if needsTokenizer {
             let activeTokenizer = current.compactMap(\.tokenizerJob).last { states[$0]?.isActive == true }
             decision.tokenizerJob = activeTokenizer
             decision.submitsTokenizer = activeTokenizer == nil
         }
         decision.submitsMerge = true
+        decision.slices = sliceCount.map { Array(0..<$0) } ?? []
         decision.mergeDependencies = mergeDependencies(running: decision.running, current: current)
         decision.cancel = Array(Set(decision.cancel)).sorted()
         return decision
@@ -87,6 +99,24 @@ public struct SlurmPlanner: Sendable {
             ids += wholeArrayGood ? [arrayJob] : mine.compactMap { submission.jobID(ofTask: $0) }
         }
         return ids
+    }
+
+    /// The jobs after the ingest array: merge, slice array and build.
+    private func endingJobs(_ submission: SlurmRecord.Submission) -> [String] {
+        [submission.mergeJob, submission.sliceArrayJob, submission.buildJob].compactMap { $0 }
+    }
+
+    /// Slurm's states of a job, or of every element of an array job.
+    private func elementStates(_ id: String) -> [SlurmJobState] {
+        states.filter { $0.key == id || $0.key.hasPrefix(id + "_") }.map(\.value)
+    }
+
+    /// A chain whose build job still waits but can never start: its merge job or a slice failed
+    /// (a job waiting on an array whose elements wait for ever is not marked DependencyNeverSatisfied).
+    private func broken(_ submission: SlurmRecord.Submission) -> Bool {
+        guard submission.buildJob != nil else { return false }
+        let jobs = [submission.mergeJob].compactMap { $0 } + submission.slices.compactMap(submission.jobID(ofSlice:))
+        return jobs.contains { id in states[id].map { !$0.isActive && !$0.succeeded } ?? false }
     }
 
     /// Jobs of a submission made for another partition (another N, or changed inputs) must not

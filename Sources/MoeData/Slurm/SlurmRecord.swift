@@ -34,8 +34,15 @@ public struct SlurmRecord: Sendable, Equatable {
         public var arrayJob: String?
         public var mergeJob: String?
         public var tokenizerJob: String?
-        /// Job name prefix (`<prefix>-ingest`, `-merge`, `-tokenizer`), which names the log files.
+        /// Job name prefix (`<prefix>-ingest`, `-merge`, `-tokenizer`, `-slice`, `-build`), which names
+        /// the log files.
         public var jobName: String
+        /// With `--build-slices K`: K, the slices of its slice array (empty: none), the array's job
+        /// and the build job that merges the slices into `packed/`.
+        public var sliceCount: Int? = nil
+        public var slices: [Int] = []
+        public var sliceArrayJob: String? = nil
+        public var buildJob: String? = nil
 
         /// The Slurm id of task `task` in this submission's array (`<array job>_<task>`).
         public func jobID(ofTask task: Int) -> String? {
@@ -43,8 +50,17 @@ public struct SlurmRecord: Sendable, Equatable {
             return "\(arrayJob)_\(task)"
         }
 
+        /// The Slurm id of slice `slice` in this submission's slice array (`<array job>_<slice>`).
+        public func jobID(ofSlice slice: Int) -> String? {
+            guard let sliceArrayJob, slices.contains(slice) else { return nil }
+            return "\(sliceArrayJob)_\(slice)"
+        }
+
+        /// The job that ends the submission's chain: the build job after the slices, else the merge job.
+        public var finalJob: String? { buildJob ?? mergeJob }
+
         /// Every job id (array jobs as one id).
-        public var jobIDs: [String] { [tokenizerJob, arrayJob, mergeJob].compactMap { $0 } }
+        public var jobIDs: [String] { [tokenizerJob, arrayJob, mergeJob, sliceArrayJob, buildJob].compactMap { $0 } }
     }
 
     public var plan: Plan?
@@ -113,6 +129,10 @@ extension SlurmRecord.Submission {
         mergeJob = json["merge_job"]?.stringValue
         tokenizerJob = json["tokenizer_job"]?.stringValue
         jobName = json["job_name"]?.stringValue ?? ""
+        sliceCount = json["slice_count"]?.intValue.map(Int.init)
+        slices = (json["slices"]?.arrayValue ?? []).compactMap { $0.intValue.map(Int.init) }
+        sliceArrayJob = json["slice_array_job"]?.stringValue
+        buildJob = json["build_job"]?.stringValue
     }
 
     var json: JSONValue {
@@ -121,6 +141,9 @@ extension SlurmRecord.Submission {
             "time": .string(time), "partition": .string(partition), "tasks": .array(tasks.map { .int(Int64($0)) }),
             "array": .string(array), "array_job": optional(arrayJob), "merge_job": optional(mergeJob),
             "tokenizer_job": optional(tokenizerJob), "job_name": .string(jobName),
+            "slice_count": sliceCount.map { .int(Int64($0)) } ?? .null,
+            "slices": .array(slices.map { .int(Int64($0)) }), "slice_array_job": optional(sliceArrayJob),
+            "build_job": optional(buildJob),
         ])
     }
 }

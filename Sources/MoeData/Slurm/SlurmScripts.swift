@@ -18,24 +18,33 @@ public struct SlurmJobSettings: Sendable, Equatable {
     public init() {}
 }
 
-/// The build the merge job runs after merging (`moe-data build` with these mixture options).
+/// The build after the merge (`moe-data build` with these mixture options): in the merge job, or,
+/// with `slices`, as a slice array after the merge job and a build job that merges the slices.
 public struct SlurmBuildStep: Sendable, Equatable {
     /// A mixture file (absolute path) or a preset name.
     public var mixture: String
     public var totalTokens: String?
     public var maxEpochs: Int?
     public var seed: UInt64?
+    /// K >= 2: build the rows as K slices (`build --slices K --slice I`), one array element each;
+    /// nil: one build in the merge job.
+    public var slices: Int?
 
-    public init(mixture: String, totalTokens: String? = nil, maxEpochs: Int? = nil, seed: UInt64? = nil) {
+    public init(
+        mixture: String, totalTokens: String? = nil, maxEpochs: Int? = nil, seed: UInt64? = nil, slices: Int? = nil
+    ) {
         self.mixture = mixture
         self.totalTokens = totalTokens
         self.maxEpochs = maxEpochs
         self.seed = seed
+        self.slices = slices
     }
 }
 
-/// The text of the three sbatch scripts: `tokenizer.sbatch` (trains the manifest's tokenizer),
-/// `ingest.sbatch` (a job array, one element per ingest task) and `merge.sbatch` (merge, then build).
+/// The text of the sbatch scripts: `tokenizer.sbatch` (trains the manifest's tokenizer),
+/// `ingest.sbatch` (a job array, one element per ingest task) and `merge.sbatch` (merge, then build);
+/// with build slices, the merge job only merges, `slice.sbatch` builds the slices (a job array, one
+/// element per slice) and `build.sbatch` merges them into `packed/`.
 /// Every path is absolute and shell-quoted; `#SBATCH` values are quoted for sbatch's own parser.
 public struct SlurmScripts: Sendable {
     /// The moe-data binary the jobs run (absolute).
@@ -65,7 +74,8 @@ public struct SlurmScripts: Sendable {
         self.tokenizerSeed = tokenizerSeed
     }
 
-    /// `moe-data-<manifest name>`: the jobs are `<prefix>-tokenizer`, `<prefix>-ingest`, `<prefix>-merge`.
+    /// `moe-data-<manifest name>`: the jobs are `<prefix>-tokenizer`, `<prefix>-ingest`, `<prefix>-merge`,
+    /// `<prefix>-slice` and `<prefix>-build`.
     public var jobName: String {
         let name = String(manifest.name.map { $0.isLetter || $0.isNumber || "-_.".contains($0) ? $0 : "_" })
         return "moe-data-" + (name.isEmpty ? "run" : String(name.prefix(60)))
@@ -74,9 +84,11 @@ public struct SlurmScripts: Sendable {
     public var folder: String { (manifest.output as NSString).appendingPathComponent("slurm") }
     public var logFolder: String { (folder as NSString).appendingPathComponent("logs") }
 
-    /// The log of an ingest array element: the scripts' `%x-%A_%a.out` pattern, expanded.
-    public static func logPath(output: String, jobName: String, arrayJob: String, task: Int) -> String {
-        "\(output)/slurm/logs/\(jobName)-ingest-\(arrayJob)_\(task).out"
+    /// The log of an ingest (or slice) array element: the scripts' `%x-%A_%a.out` pattern, expanded.
+    public static func logPath(
+        output: String, jobName: String, stage: String = "ingest", arrayJob: String, task: Int
+    ) -> String {
+        "\(output)/slurm/logs/\(jobName)-\(stage)-\(arrayJob)_\(task).out"
     }
 
     /// The log of the merge or tokenizer job (`%x-%j.out`).
@@ -114,18 +126,42 @@ public struct SlurmScripts: Sendable {
             body: [ShellQuote.lines(quoted: words)])
     }
 
-    /// Merges the task catalogs, then builds when a mixture was given.
+    /// Merges the task catalogs, then builds when a mixture was given (and the build is not sliced).
     public func mergeScript(dependency: [String]) throws -> String {
         var body = [ShellQuote.lines(quoted: [binary, "merge", manifest.output].map(ShellQuote.word))]
-        if let build {
-            var command = [binary, "build", manifestPath] + outputArguments + ["--mixture", build.mixture]
-            if let t = build.totalTokens { command += ["--total-tokens", t] }
-            if let e = build.maxEpochs { command += ["--max-epochs", String(e)] }
-            if let s = build.seed { command += ["--seed", String(s)] }
-            command += ["--jobs", String(settings.cpusPerTask)]
-            body.append(ShellQuote.lines(quoted: command.map(ShellQuote.word)))
+        if let build, build.slices == nil {
+            body.append(ShellQuote.lines(quoted: buildCommand(build).map(ShellQuote.word)))
         }
         return try script(stage: "merge", log: "%x-%j.out", directives: [], dependency: dependency, body: body)
+    }
+
+    /// One array element per slice in `slices`: `build --slices K --slice I`, after `dependency`
+    /// (the merge job: a slice reads the merged catalog and never writes it).
+    public func sliceScript(slices: [Int], dependency: [String]) throws -> String {
+        guard let build, let count = build.slices else { throw MoeDataError("no build slices were asked for") }
+        let head = buildCommand(build) + ["--slices", String(count), "--slice"]
+        let words = ["exec"] + head.map(ShellQuote.word) + ["\"$SLURM_ARRAY_TASK_ID\""]
+        let array = SlurmScripts.arraySpec(slices, maxParallel: settings.maxParallel)
+        return try script(
+            stage: "slice", log: "%x-%A_%a.out", directives: ["--array=" + array], dependency: dependency,
+            body: [ShellQuote.lines(quoted: words)])
+    }
+
+    /// The build after the slices: it merges them into `packed/` (as `build` does when it finds them).
+    public func buildScript(dependency: [String]) throws -> String {
+        guard let build else { throw MoeDataError("no build was asked for") }
+        let words = ["exec"] + buildCommand(build).map(ShellQuote.word)
+        return try script(
+            stage: "build", log: "%x-%j.out", directives: [], dependency: dependency,
+            body: [ShellQuote.lines(quoted: words)])
+    }
+
+    private func buildCommand(_ build: SlurmBuildStep) -> [String] {
+        var command = [binary, "build", manifestPath] + outputArguments + ["--mixture", build.mixture]
+        if let t = build.totalTokens { command += ["--total-tokens", t] }
+        if let e = build.maxEpochs { command += ["--max-epochs", String(e)] }
+        if let s = build.seed { command += ["--seed", String(s)] }
+        return command + ["--jobs", String(settings.cpusPerTask)]
     }
 
     private var outputArguments: [String] { outputOverride.map { ["--output", $0] } ?? [] }
@@ -176,5 +212,7 @@ public struct SlurmScripts: Sendable {
         "tokenizer": "trains the manifest's tokenizer before any ingest task starts",
         "ingest": "the ingest tasks, one array element each (moe-data ingest --task I --tasks N)",
         "merge": "merges the task catalogs once every task succeeded, then builds when a mixture was given",
+        "slice": "the build slices, one array element each (moe-data build --slices K --slice I)",
+        "build": "merges the build slices into packed/ once every slice succeeded",
     ]
 }

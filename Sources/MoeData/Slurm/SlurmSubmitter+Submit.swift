@@ -73,8 +73,32 @@ extension SlurmSubmitter {
         submission.mergeJob = id
         let then = scripts.build.map { ", then build --mixture \($0.mixture)" } ?? ""
         let after = dependency.isEmpty ? "" : " (afterok:\(dependency.joined(separator: ":")))"
-        report("submitted merge job \(id)\(after): merge\(then)")
+        let sliced = !decision.slices.isEmpty
+        report("submitted merge job \(id)\(after): merge" + (sliced ? "" : then))
+        if sliced { try submitSlices(decision.slices, after: id, into: &submission, held: &held) }
         return submission
+    }
+
+    /// The slice array after the merge job, then the build job that merges the slices into `packed/`.
+    private func submitSlices(
+        _ slices: [Int], after merge: String, into submission: inout SlurmRecord.Submission, held: inout [String]
+    ) throws {
+        guard let client, let build = scripts.build, let count = build.slices else { return }
+        let text = try scripts.sliceScript(slices: slices, dependency: [merge])
+        let array = try client.submit(script: try write("slice.sbatch", text), hold: true)
+        held.append(array)
+        submission.sliceCount = count
+        submission.slices = slices
+        submission.sliceArrayJob = array
+        report(
+            "submitted slice array job \(array) (afterok:\(merge)): build --mixture \(build.mixture) "
+                + "--slices \(count), \(slices.count) slices (--array="
+                + SlurmScripts.arraySpec(slices, maxParallel: scripts.settings.maxParallel) + ")")
+        let id = try client.submit(
+            script: try write("build.sbatch", try scripts.buildScript(dependency: [array])), hold: true)
+        held.append(id)
+        submission.buildJob = id
+        report("submitted build job \(id) (afterok:\(array)): merges the \(count) slices into packed/")
     }
 
     /// Writes a script into `<output>/slurm/` (atomically: a job may be reading the previous one).

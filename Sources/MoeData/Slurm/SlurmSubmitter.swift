@@ -70,14 +70,15 @@ public struct SlurmSubmitter {
         let needsTokenizer = !modelExists
         let decision = try SlurmPlanner(
             taskCount: plan.tasks, partition: plan.partition, done: done, record: record, states: states,
-            needsTokenizer: needsTokenizer
+            needsTokenizer: needsTokenizer, sliceCount: scripts.build?.slices
         ).decide()
         reportPlan(plan, done: done, decision: decision)
         if decision.submitsNothing {
             report(
-                "nothing to submit: every task is done or still in Slurm, and merge job "
-                    + "\(decision.waitingMerge ?? "?") waits for them (it runs the merge and build of its own "
-                    + "submission: to change them, `scancel` it and run this again); follow with "
+                "nothing to submit: every task is done or still in Slurm, and job \(decision.waitingMerge ?? "?") "
+                    + "(an earlier submission's merge job, or build job after its slices) waits for them (it "
+                    + "runs the merge and build of its own submission: to change them, `scancel` it and run this "
+                    + "again); follow with "
                     + "`moe-data status \(output)`")
             return Outcome(plan: plan, decision: decision, submission: nil)
         }
@@ -131,5 +132,9 @@ public struct SlurmSubmitter {
         let array = decision.tasks.isEmpty ? [] : ["<ingest array job id>"]
         let dependency = (tokenizer.map { [$0] } ?? []) + array + decision.mergeDependencies
         report("--- \(scripts.folder)/merge.sbatch\n" + (try scripts.mergeScript(dependency: dependency)))
+        guard !decision.slices.isEmpty else { return }
+        let slices = try scripts.sliceScript(slices: decision.slices, dependency: ["<merge job id>"])
+        report("--- \(scripts.folder)/slice.sbatch\n" + slices)
+        report("--- \(scripts.folder)/build.sbatch\n" + (try scripts.buildScript(dependency: ["<slice array job id>"])))
     }
 }

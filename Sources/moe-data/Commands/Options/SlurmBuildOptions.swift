@@ -22,13 +22,23 @@ struct SlurmBuildOptions: ParsableArguments {
     @Option(help: "Seed of the build's shuffles and of the tokenizer's training sample, as `build --seed`.")
     var seed: UInt64?
 
+    @Option(
+        help: ArgumentHelp(
+            "With --mixture: build the rows as K slices, a job array after the merge job (`build --slices K "
+                + "--slice I`), then a build job that merges them into packed/ (default 1: one build).",
+            valueName: "K"))
+    var buildSlices: Int?
+
     func validate() throws {
         if mixture == nil,
-            let needing = [("--total-tokens", totalTokens != nil), ("--max-epochs", maxEpochs != nil)]
-                .first(where: \.1)?.0
+            let needing = [
+                ("--total-tokens", totalTokens != nil), ("--max-epochs", maxEpochs != nil),
+                ("--build-slices", buildSlices != nil),
+            ].first(where: \.1)?.0
         {
             throw ValidationError("\(needing) applies to the build after the merge: give --mixture too")
         }
+        try OptionCheck.int(buildSlices, "--build-slices", 1...1_000_000)
         _ = try mixtureOptions()
     }
 
@@ -55,6 +65,7 @@ struct SlurmBuildOptions: ParsableArguments {
         let isFile = FileManager.default.fileExists(atPath: options.mixture)
         return SlurmBuildStep(
             mixture: isFile ? URL(fileURLWithPath: options.mixture).standardizedFileURL.path : options.mixture,
-            totalTokens: options.totalTokens, maxEpochs: options.maxEpochs, seed: seed)
+            totalTokens: options.totalTokens, maxEpochs: options.maxEpochs, seed: seed,
+            slices: buildSlices.flatMap { $0 >= 2 ? $0 : nil })
     }
 }

@@ -18,7 +18,8 @@ struct SlurmJobOptions: ParsableArguments {
 
     @Option(
         help: ArgumentHelp(
-            "At most this many ingest tasks at once (--array=...%K; default: no limit).", valueName: "K"))
+            "At most this many ingest tasks (and build slices) at once (--array=...%K; default: no limit).",
+            valueName: "K"))
     var maxParallel: Int?
 
     @Option(

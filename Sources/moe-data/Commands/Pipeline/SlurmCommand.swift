@@ -15,8 +15,15 @@ struct SlurmCommand: ParsableCommand {
             `moe-data build` when --mixture is given). It submits them with sbatch, prints the job ids and records \
             them in <output>/catalog.sqlite. Logs go to <output>/slurm/logs/.
 
+            With --build-slices K (K >= 2), the build runs on K nodes: the merge job only merges, slice.sbatch \
+            (a job array of K elements, after the merge job) runs `moe-data build --slices K --slice I`, each \
+            slice writing only <output>/slices/, and build.sbatch (after every slice succeeded) runs `moe-data \
+            build`, which merges the slices into packed/: the rows of a one-process build, row by row.
+
             Run it again after a failure: it submits only the tasks that are neither done nor still pending or \
-            running in Slurm, and a new merge job. When every task is done, it submits only the merge job. \
+            running in Slurm, and a new merge job (with --build-slices, also a new array of all the slices and a \
+            new build job, replacing the earlier ones: a slice already built ends at once, a killed slice \
+            resumes). When every task is done, it submits only the merge job (and the slices and build). \
             `moe-data status <output>` shows each task; a failed task's error names the file and line.
 
             The output folder must be on a filesystem every node shares, with rename atomic within a folder. \
@@ -27,6 +34,8 @@ struct SlurmCommand: ParsableCommand {
               moe-data slurm manifests/sample.yaml --tasks 4 --max-parallel 2 \\
                 --cpus-per-task 2 --mem 4G --time 1:00:00 \\
                 --mixture openmoe-8b --total-tokens 2M
+              moe-data slurm manifests/sample.yaml --tasks 4 --mixture openmoe-8b \\
+                --build-slices 3
               moe-data status out/sample
             """
     )
