@@ -1,0 +1,60 @@
+/// Bytes the reader owns at a stable address (a column chunk as read, a decompressed page), so
+/// decoders can walk them through raw pointers. Allocated uninitialised: only what a read or a
+/// decompressor writes is ever touched, so a header that claims a huge size costs address space,
+/// not memory, until data really fills it.
+final class OwnedBytes {
+    let buffer: UnsafeMutableRawBufferPointer
+
+    init(count: Int) {
+        buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(count, 1), alignment: 16)
+        self.count = count
+    }
+
+    let count: Int
+
+    var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(buffer)[0..<count]) }
+
+    deinit { buffer.deallocate() }
+}
+
+/// Little-endian bit unpacking, as Parquet packs levels, dictionary indices and deltas (LSB first).
+enum BitUnpacking {
+    /// The `width`-bit value (width ≤ 64) at bit `offset` of `bytes`; bits past the end read as 0.
+    @inline(__always)
+    static func value(_ bytes: UnsafeRawBufferPointer, bitOffset: Int, width: Int) -> UInt64 {
+        guard width > 0 else { return 0 }
+        let start = bitOffset >> 3, shift = bitOffset & 7
+        var low: UInt64
+        if start + 8 <= bytes.count {
+            low = bytes.loadUnaligned(fromByteOffset: start, as: UInt64.self)
+        } else {
+            low = 0
+            var k = 0
+            while k < 8 && start + k < bytes.count {
+                low |= UInt64(bytes[start + k]) << UInt64(8 * k)
+                k += 1
+            }
+        }
+        var v = low >> UInt64(shift)
+        if shift + width > 64, start + 8 < bytes.count {
+            v |= UInt64(bytes[start + 8]) << UInt64(64 - shift)
+        }
+        return width == 64 ? v : v & ((1 << UInt64(width)) - 1)
+    }
+}
+
+/// An unsigned LEB128 varint in page data (not Thrift): RLE run headers, delta headers.
+@inline(__always)
+func readPageVarint(_ bytes: UnsafeRawBufferPointer, _ position: inout Int, what: String) throws -> UInt64 {
+    var value: UInt64 = 0
+    var shift: UInt64 = 0
+    while true {
+        guard position < bytes.count else { throw ParquetError("\(what): the data ends inside a varint") }
+        let byte = bytes[position]
+        position += 1
+        guard shift < 64, shift < 63 || byte & 0x7E == 0 else { throw ParquetError("\(what): a varint past 64 bits") }
+        value |= UInt64(byte & 0x7F) << shift
+        if byte & 0x80 == 0 { return value }
+        shift += 7
+    }
+}
