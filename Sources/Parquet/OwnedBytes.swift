@@ -45,7 +45,7 @@ enum BitUnpacking {
 
 /// An unsigned LEB128 varint in page data (not Thrift): RLE run headers, delta headers.
 @inline(__always)
-func readPageVarint(_ bytes: UnsafeRawBufferPointer, _ position: inout Int, what: String) throws -> UInt64 {
+func readPageVarint(_ bytes: UnsafeRawBufferPointer, _ position: inout Int, what: StaticString) throws -> UInt64 {
     var value: UInt64 = 0
     var shift: UInt64 = 0
     while true {

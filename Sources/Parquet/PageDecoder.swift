@@ -89,9 +89,7 @@ struct PageDecoder {
         column: LeafColumn, dictionary: ColumnDictionary?, _ body: (ParquetValue) throws -> T
     ) throws -> T {
         left -= 1
-        if var l = levels {
-            let level = try l.next()
-            levels = l
+        if let level = try levels?.next() {
             guard Int(level) <= maxLevel else { throw ParquetError("definition level \(level) over \(maxLevel)") }
             if Int(level) < maxLevel { return try body(.null) }
         }
@@ -99,14 +97,10 @@ struct PageDecoder {
         case .plain: return try plain(column, body)
         case .plainDictionary, .rleDictionary:
             guard let dictionary else { throw ParquetError("dictionary-encoded values without a dictionary page") }
-            guard var i = indices else { throw ParquetError("dictionary-encoded values missing") }
-            let index = try i.next()
-            indices = i
+            guard let index = try indices?.next() else { throw ParquetError("dictionary-encoded values missing") }
             return try dictionary.withValue(Int(index), body)
         case .rle:
-            guard var i = indices else { throw ParquetError("RLE booleans missing") }
-            let bit = try i.next()
-            indices = i
+            guard let bit = try indices?.next() else { throw ParquetError("RLE booleans missing") }
             return try body(.boolean(bit != 0))
         case .deltaBinaryPacked:
             let v = try nextDelta()
@@ -120,9 +114,7 @@ struct PageDecoder {
     }
 
     private mutating func nextDelta() throws -> Int64 {
-        guard var d = deltas else { throw ParquetError("delta-encoded values missing") }
-        let v = try d.next()
-        deltas = d
+        guard let v = try deltas?.next() else { throw ParquetError("delta-encoded values missing") }
         return v
     }
 
@@ -137,9 +129,7 @@ struct PageDecoder {
 
     private mutating func deltaByteArray<T>(_ body: (ParquetValue) throws -> T) throws -> T {
         let prefix = try nextDelta()
-        guard var s = suffixLengths else { throw ParquetError("delta suffixes missing") }
-        let suffixLength = try s.next()
-        suffixLengths = s
+        guard let suffixLength = try suffixLengths?.next() else { throw ParquetError("delta suffixes missing") }
         guard prefix >= 0, prefix <= Int64(previous.count) else {
             throw ParquetError("a delta prefix of \(prefix) bytes after a value of \(previous.count)")
         }

@@ -17,7 +17,8 @@ public struct ParquetFile: Sendable {
     static let magic: [UInt8] = Array("PAR1".utf8)
 
     public init(input: some ParquetInput) throws {
-        size = input.size
+        let size = input.size
+        self.size = size
         guard size >= 12 else {
             throw ParquetError("not a Parquet file: \(size) bytes, fewer than the 12 of the magic and footer length")
         }
@@ -36,7 +37,8 @@ public struct ParquetFile: Sendable {
         guard length > 0, length <= size - 12 else {
             throw ParquetError("the footer length \(length) does not fit in the file's \(size) bytes")
         }
-        footerStart = size - 8 - length
+        let footerStart = size - 8 - length
+        self.footerStart = footerStart
         var footer = [UInt8](repeating: 0, count: length)
         guard try footer.withUnsafeMutableBytes({ try input.read(at: footerStart, into: $0) }) == length else {
             throw ParquetError("the file ended while its footer was read")

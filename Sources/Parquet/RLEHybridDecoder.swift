@@ -10,9 +10,9 @@ struct RLEHybridDecoder {
     private var repeatedValue: UInt32 = 0
     private var packedLeft = 0
     private var packedBit = 0
-    let what: String
+    let what: StaticString
 
-    init(_ bytes: UnsafeRawBufferPointer, bitWidth: Int, what: String) throws {
+    init(_ bytes: UnsafeRawBufferPointer, bitWidth: Int, what: StaticString) throws {
         guard (0...32).contains(bitWidth) else { throw ParquetError("\(what): bit width \(bitWidth) is not 0 to 32") }
         self.bytes = bytes
         self.bitWidth = bitWidth

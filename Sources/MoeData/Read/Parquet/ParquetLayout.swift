@@ -1,0 +1,26 @@
+import Parquet
+
+/// What the planners need from a Parquet file's footer, without reading any page.
+enum ParquetLayout {
+    /// Where each row group starts (the first at 0), for the ingest partition; nil when the footer
+    /// cannot be read or the row groups are not in file order.
+    static func rowGroupStarts(path: String) -> [Int]? {
+        guard let input = try? PositionalFile(path: path), let file = try? ParquetFile(input: input) else { return nil }
+        return file.rowGroupStarts
+    }
+
+    /// Uncompressed bytes of the columns a source reads (`plan`'s size): the text, kept and id
+    /// columns' chunk sizes from the footer; the file's size when the footer cannot be read.
+    static func uncompressedBytes(path: String, size: Int, source: SourceSpec) -> Int {
+        guard let input = try? PositionalFile(path: path), let file = try? ParquetFile(input: input),
+            let columns = try? ParquetColumns(file.schema, source: source)
+        else { return size }
+        var total = 0
+        for group in file.metadata.rowGroups {
+            for leaf in columns.leaves {
+                total += Int(clamping: max(0, group.columns[leaf].meta?.totalUncompressedSize ?? 0))
+            }
+        }
+        return total
+    }
+}
