@@ -76,7 +76,7 @@ let package = Package(
         .testTarget(name: "PackedFormatTests", dependencies: ["PackedFormat", "MDS", "JSON"]),
         .testTarget(
             name: "MoeDataTests",
-            dependencies: ["MoeData", "MDS", "PackedFormat", "JSON", "FileSupport", "CZstd", "MoeTestSupport"]
+            dependencies: ["MoeData", "MDS", "PackedFormat", "JSON", "FileSupport", "Parquet", "CZstd", "MoeTestSupport"]
         ),
         .testTarget(
             name: "MoeTrainTests", dependencies: ["MoeTrain", "MDS", "PackedFormat", "JSON", "MoeTestSupport"]

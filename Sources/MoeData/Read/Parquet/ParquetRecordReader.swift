@@ -118,7 +118,7 @@ struct ParquetRecordReader: RecordReader {
             try group?.skip(skip)
         } catch let error as ParquetError {
             let rows = parquet.rows(inRowGroup: g)
-            lost = LostRows(next: firstRow + skip, end: firstRow + rows, reason: error.reason, offset: nil)
+            lost = LostRows(next: firstRow + skip, end: firstRow + rows, reason: error.reason)
             group = nil
         }
     }
@@ -126,25 +126,25 @@ struct ParquetRecordReader: RecordReader {
     /// The rows of the open row group not read yet become counted skips.
     private mutating func lose(_ error: ParquetError) {
         guard let g = group else { return }
-        lost = LostRows(next: g.nextRow, end: g.endRow, reason: error.reason, offset: g.faultOffset)
+        lost = LostRows(next: g.nextRow, end: g.endRow, reason: error.reason)
         bytesBeforeGroup += g.uncompressedBytes
         group = nil
     }
 }
 
-/// Rows of a row group that cannot be read, handed out as one skip each.
+/// Rows of a row group that cannot be read, handed out as one skip each. The reason names the
+/// row group, the column and the page offset at fault.
 struct LostRows {
     var next: Int
     let end: Int
     let reason: String
-    let offset: Int?
 
     var isDone: Bool { next >= end }
 
     mutating func next(file: InputFile, fileIndex: Int) -> SkipRecord? {
         guard next < end else { return nil }
         defer { next += 1 }
-        return SkipRecord(kind: .record, file: file.path, line: next, offset: offset, reason: reason,
+        return SkipRecord(kind: .record, file: file.path, line: next, offset: nil, reason: reason,
                           position: RecordPosition(fileIndex: fileIndex, record: next))
     }
 }

@@ -33,8 +33,6 @@ struct ParquetRowGroupCursors {
 
     var rowsLeft: Int { endRow - nextRow }
     var uncompressedBytes: Int { ([text] + keep + (id.map { [$0] } ?? [])).reduce(0) { $0 + $1.uncompressedBytes } }
-    /// The page offset of the text column, for a fault's location.
-    var faultOffset: Int { text.pageOffset }
 
     /// Passes over `count` rows without building documents.
     mutating func skip(_ count: Int) throws {

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# The Parquet benchmark of issue 14, in ONE run on one Stack-shaped file of real source files:
+#  1. the reader alone: `moe-data bench parquet` (text column decoded, copied, checked as UTF-8)
+#     against pyarrow's `pq.ParquetFile(f).iter_batches(columns=['content'], use_threads=False)`;
+#  2. `moe-data ingest` of the Parquet file against the same text as .jsonl.zst.
+# Each pair alternates, 3 times; medians of wall time, and peak RSS, from /usr/bin/time -v.
+#
+#   bash bench/parquet/run.sh                 # the file is cached in $BENCH_WORK/parquet
+#   BENCH_MB=50 bash bench/parquet/run.sh     # a smaller file
+set -euo pipefail
+
+HERE="$(cd "$(dirname "$0")" && pwd)"
+REPO="$(cd "$HERE/../.." && pwd)"
+WORK="${BENCH_WORK:-/work/bench-data}"
+MB="${BENCH_MB:-200}"
+DATA="$WORK/parquet"
+RUN="$WORK/parquet-run-$(date -u +%Y%m%dT%H%M%SZ)"
+mkdir -p "$DATA" "$RUN"
+log() { echo "[$(date -u +%H:%M:%S)] $*" >&2; }
+
+command -v /usr/bin/time >/dev/null || { apt-get update -qq && apt-get install -y -qq time; }
+python3 -c "import pyarrow, zstandard" || { echo "pip install pyarrow zstandard" >&2; exit 1; }
+
+log "building moe-data (release)"
+(cd "$REPO" && swift build -c release --product moe-data 2>&1 | tail -1)
+MOE="$(cd "$REPO" && swift build -c release --show-bin-path)/moe-data"
+
+if [ ! -f "$DATA/stack.parquet" ]; then
+  log "making the Stack-shaped file (${MB} MB of real source files)"
+  python3 "$HERE/make_stack.py" --out "$DATA" --mb "$MB" > "$DATA/make.log"
+fi
+cat "$DATA/make.log"
+
+# The tokenizer: bench/ingest's 32k unigram model when it was made, else one trained here.
+MODEL="$WORK/spm/unigram32k.model"
+if [ ! -f "$MODEL" ]; then
+  MODEL="$DATA/unigram32k.model"
+  [ -f "$MODEL" ] || "$MOE" tokenizer train -o "$MODEL" --input "$DATA/stack.jsonl.zst" --field content \
+    --vocab-size 32000 --sample-bytes 20M >/dev/null
+fi
+
+timed() { local name="$1"; shift; /usr/bin/time -v -o "$RUN/$name.time" "$@" > "$RUN/$name.out" 2>&1; }
+seconds() { awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s }' "$1"; }
+rss_mb() { awk -F': ' '/Maximum resident set size/ { printf "%.0f", $2 / 1024 }' "$1"; }
+
+cat > "$RUN/pyarrow_read.py" <<'PY'
+import sys, pyarrow.parquet as pq
+n = 0
+for batch in pq.ParquetFile(sys.argv[1]).iter_batches(columns=["content"], use_threads=False):
+    n += batch.num_rows
+print(n, "rows")
+PY
+
+for kind in parquet jsonl; do
+  mkdir -p "$RUN/$kind"
+  if [ $kind = parquet ]; then paths="$DATA/stack.parquet"; extra="text_field: content, keep: [lang, max_stars_repo_path]"
+  else paths="$DATA/stack.jsonl.zst"; extra="text_field: content, keep: [lang, max_stars_repo_path]"; fi
+  cat > "$RUN/$kind/manifest.yaml" <<YAML
+name: bench-$kind
+output: out
+tokenizer:
+  model: $MODEL
+sources:
+  - {name: stack, format: $kind, paths: ["$paths"], domain: code, $extra}
+YAML
+done
+
+for i in 1 2 3; do
+  log "round $i: reader alone"
+  timed "reader-moe-$i" "$MOE" bench parquet "$DATA/stack.parquet" --text-field content --runs 1
+  timed "reader-pyarrow-$i" python3 "$RUN/pyarrow_read.py" "$DATA/stack.parquet"
+  log "round $i: ingest"
+  for kind in parquet jsonl; do
+    rm -rf "$RUN/$kind/out"
+    timed "ingest-$kind-$i" "$MOE" ingest "$RUN/$kind/manifest.yaml" --quiet
+  done
+done
+
+median() { sort -n | sed -n 2p; }
+row() {
+  local label="$1" name="$2" s r
+  s=$(for i in 1 2 3; do seconds "$RUN/$name-$i.time"; done | median)
+  r=$(for i in 1 2 3; do rss_mb "$RUN/$name-$i.time"; done | sort -n | tail -1)
+  echo "| $label | $s | $(for i in 1 2 3; do seconds "$RUN/$name-$i.time"; done | tr '\n' ' ')| $r |"
+}
+{
+  echo "| what | median s | runs s | peak RSS MB |"
+  echo "| --- | --- | --- | --- |"
+  row "moe-data bench parquet (text column)" reader-moe
+  row "pyarrow iter_batches(columns=['content'], use_threads=False)" reader-pyarrow
+  row "moe-data ingest, Parquet source" ingest-parquet
+  row "moe-data ingest, same text as .jsonl.zst" ingest-jsonl
+} | tee "$RUN/results.md"
+grep -h "run 1:" "$RUN"/reader-moe-*.out
+log "results in $RUN/results.md"
