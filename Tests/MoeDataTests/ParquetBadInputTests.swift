@@ -9,7 +9,7 @@ import Testing
 /// row: under `skip` every row is counted (documents in = out + skipped), under `fail` the error
 /// names the file, row group, column and page offset with the reason.
 @Suite(.serialized) struct ParquetBadInputTests {
-    /// The `small` set: 120 rows in row groups of 10, snappy, dictionary (or `codec`).
+    /// The `clean` set: 120 rows in row groups of 10, snappy (or `compression`), dictionary.
     static let rows = 120
 
     struct Case {
@@ -19,7 +19,7 @@ import Testing
 
         init(_ label: String, compression: String = "snappy") throws {
             dir = try TestSupport.tempDir("parquet-bad-\(label)")
-            try ParquetFixtures.make("small", in: dir, rows: ParquetBadInputTests.rows)
+            try ParquetFixtures.make("clean", in: dir, rows: ParquetBadInputTests.rows)
             file = dir.appendingPathComponent("parquet/small.parquet")
             if compression != "snappy" {
                 let r = try Python.run("""
@@ -99,21 +99,21 @@ import Testing
         try c.expectFileError("the footer length \(n) does not fit")
     }
 
-    /// The chunk's recorded size is cut by 100 bytes: its last page runs past the chunk's end.
+    /// The chunk's recorded size is one byte short: its last page runs past the chunk's end.
     @Test func truncatedPage() throws {
         var c = try Case("truncated-page")
         defer { TempFolder.remove(c.dir) }
         let at = try c.damage.columnMetaField(rowGroup: 1, column: Case.content, field: 7)
-        c.damage.setVarint(at: at, to: c.damage.varint(at: at) - 100)
+        c.damage.setVarint(at: at, to: c.damage.varint(at: at) - 1)
         try c.save()
         try c.expectRowGroupOneLost("run past the end of the column chunk")
     }
 
-    /// The first data page says it is 40 bytes shorter than it is: its snappy data is cut.
+    /// The first page says it is 40 bytes shorter than it is: its snappy data is cut.
     @Test func pageWhoseCompressedSizeLies() throws {
         var c = try Case("size-lies")
         defer { TempFolder.remove(c.dir) }
-        let page = try c.damage.dataPage(rowGroup: 1, column: Case.content)
+        let page = try c.damage.firstPage(rowGroup: 1, column: Case.content)
         c.damage.setVarint(at: page.field, to: Int64(page.body.count - 40))
         try c.save()
         try c.expectRowGroupOneLost("snappy")
@@ -122,7 +122,7 @@ import Testing
     @Test func corruptSnappyBlock() throws {
         var c = try Case("snappy")
         defer { TempFolder.remove(c.dir) }
-        let page = try c.damage.dataPage(rowGroup: 1, column: Case.content)
+        let page = try c.damage.firstPage(rowGroup: 1, column: Case.content)
         let middle = page.body.lowerBound + page.body.count / 2
         c.damage.bytes.replaceSubrange(middle..<(middle + 24), with: [UInt8](repeating: 0xFF, count: 24))
         try c.save()
@@ -132,7 +132,7 @@ import Testing
     @Test func corruptZstdBlock() throws {
         var c = try Case("zstd", compression: "zstd")
         defer { TempFolder.remove(c.dir) }
-        let page = try c.damage.dataPage(rowGroup: 1, column: Case.content)
+        let page = try c.damage.firstPage(rowGroup: 1, column: Case.content)
         let from = page.body.lowerBound + 4
         c.damage.bytes.replaceSubrange(from..<(from + 12), with: [UInt8](repeating: 0xFF, count: 12))
         try c.save()

@@ -62,11 +62,11 @@ struct ParquetDamage {
         return found
     }
 
-    /// The first data page of a chunk: its header's offset, the offset of header field `field`'s
-    /// varint, and where its body starts and ends.
-    func dataPage(rowGroup: Int, column: Int, field: Int16 = 3) throws -> (field: Int, body: Range<Int>) {
+    /// The first page of a chunk (its dictionary page, when it has one, where the text is): the
+    /// offset of header field `field`'s varint, and where its body starts and ends.
+    func firstPage(rowGroup: Int, column: Int, field: Int16 = 3) throws -> (field: Int, body: Range<Int>) {
         let (meta, _) = try file().chunk(rowGroup: rowGroup, column: column)
-        let start = Int(meta.dataPageOffset)
+        let start = Int(meta.startOffset)
         var fieldOffset = 0
         var header = PageHeader()
         var bodyStart = 0

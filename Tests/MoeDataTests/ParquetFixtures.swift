@@ -54,7 +54,7 @@ enum ParquetFixtures {
     /// code with its non-ASCII comments), plus lines in several scripts; some texts and kept
     /// values are null. Sets: `equivalence` (every codec, page v1/v2, dictionary on/off, the
     /// encodings, tiny and large row groups, an empty row group, a 0-row file, a 20 MB value,
-    /// duckdb's writer), `stack` (The Stack's columns), `small` (one small snappy file), `fuzz`
+    /// duckdb's writer), `stack` (The Stack's columns), `small` (one small snappy file; `clean`: without null texts), `fuzz`
     /// (three tiny files in different codecs, page versions and encodings).
     static let script = #"""
     import glob, json, os, sys
@@ -86,6 +86,9 @@ enum ParquetFixtures {
         export(name, data)
     if which == "small":
         write("small", rows(nrows), row_group_size=10, compression="snappy")
+    elif which == "clean":
+        write("small", [dict(r, content=r["content"] or "a text") for r in rows(nrows)], row_group_size=10,
+            compression="snappy")
     elif which == "fuzz":
         short = [dict(r, content=r["content"] and r["content"][:300]) for r in rows(nrows)]
         write("fuzz_snappy_dict_v1", short, row_group_size=5, compression="snappy")

@@ -45,10 +45,10 @@ struct ParquetRowGroupCursors {
     }
 
     /// The next row as a document, or as a counted skip (null or invalid text, a kept string that
-    /// is not UTF-8, a text over `maxDocumentBytes`). Page faults are thrown.
+    /// is not UTF-8, a text over `maxDocumentBytes`). Page faults are thrown, and the row counts
+    /// as not read (the caller loses it with the rest of the row group).
     mutating func nextRow(file: InputFile, fileIndex: Int, maxDocumentBytes: Int) throws -> RecordEvent {
         let row = nextRow
-        nextRow += 1
         var problem: String?
         let textName = columns.textName
         let text: [UInt8]? = try self.text.withNext { value in
@@ -82,6 +82,7 @@ struct ParquetRowGroupCursors {
                 }
             }
         }
+        nextRow = row + 1
         let position = RecordPosition(fileIndex: fileIndex, record: row)
         func skip(_ reason: String) -> RecordEvent {
             .skip(SkipRecord(kind: .record, file: file.path, line: row, offset: nil, reason: reason, position: position))
