@@ -41,8 +41,8 @@ enum ParquetFixtures {
         try TestSupport.samples(dir.appendingPathComponent("\(name)/out/tokens/docs")).map { sample in
             let id = (sample["doc_id"]?.string ?? "?").replacingOccurrences(of: ".parquet:", with: ":")
                 .replacingOccurrences(of: ".jsonl:", with: ":")
-            let meta = sample["meta"].map { "\($0)" } ?? "?"
-            return "\(id) \(meta) \(sample["tokens"]?.uint32s ?? [])"
+            guard case .json(let meta)? = sample["meta"] else { return "no meta" }
+            return "\(id) \(meta.encoded()) \(sample["tokens"]?.uint32s ?? [])"
         }
     }
 

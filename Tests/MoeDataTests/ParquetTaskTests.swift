@@ -94,7 +94,7 @@ import Testing
         defer { TempFolder.remove(dir) }
         var models: [Data] = []
         for (format, folder) in [("parquet", "parquet"), ("jsonl", "jsonl")] {
-            let sub = dir.appendingPathComponent(format)
+            let sub = dir.appendingPathComponent("train-\(format)")
             try FileManager.default.createDirectory(at: sub, withIntermediateDirectories: true)
             let manifest = try TestSupport.manifest(
                 in: sub,
