@@ -76,7 +76,9 @@ let package = Package(
         .testTarget(name: "PackedFormatTests", dependencies: ["PackedFormat", "MDS", "JSON"]),
         .testTarget(
             name: "MoeDataTests",
-            dependencies: ["MoeData", "MDS", "PackedFormat", "JSON", "FileSupport", "Parquet", "CZstd", "MoeTestSupport"]
+            dependencies: [
+                "MoeData", "MDS", "PackedFormat", "JSON", "FileSupport", "Parquet", "CZstd", "MoeTestSupport",
+            ]
         ),
         .testTarget(
             name: "MoeTrainTests", dependencies: ["MoeTrain", "MDS", "PackedFormat", "JSON", "MoeTestSupport"]

@@ -59,7 +59,8 @@ struct ColumnDictionary {
             throw ParquetError("dictionary index \(index) with \(count) values in the dictionary")
         }
         if type == .byteArray {
-            return try body(.bytes(UnsafeRawBufferPointer(rebasing: values[starts[index]..<(starts[index] + lengths[index])])))
+            let start = starts[index]
+            return try body(.bytes(UnsafeRawBufferPointer(rebasing: values[start..<(start + lengths[index])])))
         }
         return try body(PlainValues.fixed(values, at: index * width, type: type, width: width))
     }
@@ -73,8 +74,10 @@ enum PlainValues {
         switch type {
         case .int32: .int32(Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: Int32.self)))
         case .int64: .int64(Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: Int64.self)))
-        case .float: .float(Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self))))
-        case .double: .double(Double(bitPattern: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))))
+        case .float: .float(Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset,
+                                                                                          as: UInt32.self))))
+        case .double: .double(Double(bitPattern: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset,
+                                                                                             as: UInt64.self))))
         case .int96: .int96(UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + 12)]))
         case .fixedLenByteArray, .byteArray: .bytes(UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + width)]))
         case .boolean: .boolean(bytes[offset] != 0)

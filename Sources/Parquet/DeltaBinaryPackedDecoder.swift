@@ -88,7 +88,9 @@ struct DeltaBinaryPackedDecoder {
 
     /// Where the encoded values end (the next encoding's data starts there), found by walking the
     /// block headers without decoding values: from the header at `start`.
-    static func end(of bytes: UnsafeRawBufferPointer, at start: Int, what: StaticString) throws -> (end: Int, count: Int) {
+    static func end(of bytes: UnsafeRawBufferPointer, at start: Int, what: StaticString)
+        throws -> (end: Int, count: Int)
+    {
         let header = try DeltaBinaryPackedDecoder(bytes, at: start, what: what)
         var position = header.position
         var left = header.totalValues - (header.totalValues > 0 ? 1 : 0)

@@ -55,94 +55,83 @@ public struct ColumnMetadata: Sendable {
     }
 }
 
-extension FileMetadata {
+extension FileMetadata: ThriftDecodable {
     /// Decodes a footer (the bytes between the start of FileMetaData and the length word).
     public static func decode(_ bytes: UnsafeRawBufferPointer) throws -> FileMetadata {
         var reader = ThriftCompactReader(bytes)
-        var meta = FileMetadata()
-        try reader.readStruct { r, id, type in
-            switch (id, type) {
-            case (1, .i32): meta.version = try r.readI32()
-            case (2, .list): meta.schema = try r.readList { r, _ in try SchemaElement.read(&r) }
-            case (3, .i64): meta.numRows = try r.readI64()
-            case (4, .list): meta.rowGroups = try r.readList { r, _ in try RowGroup.read(&r) }
-            case (6, .binary): meta.createdBy = try r.readString()
-            default: try r.skip(type)
-            }
+        return try reader.read(FileMetadata.self)
+    }
+
+    mutating func decodeField(_ id: Int16, _ type: ThriftCompactReader.FieldType,
+                              from r: inout ThriftCompactReader) throws {
+        switch (id, type) {
+        case (1, .i32): version = try r.readI32()
+        case (2, .list): schema = try r.readList { r, _ in try r.read(SchemaElement.self) }
+        case (3, .i64): numRows = try r.readI64()
+        case (4, .list): rowGroups = try r.readList { r, _ in try r.read(RowGroup.self) }
+        case (6, .binary): createdBy = try r.readString()
+        default: try r.skip(type)
         }
-        return meta
     }
 }
 
-extension SchemaElement {
-    static func read(_ reader: inout ThriftCompactReader) throws -> SchemaElement {
-        var e = SchemaElement()
-        try reader.readStruct { r, id, type in
-            switch (id, type) {
-            case (1, .i32): e.type = try r.readI32()
-            case (2, .i32): e.typeLength = try r.readI32()
-            case (3, .i32): e.repetition = Repetition(rawValue: try r.readI32())
-            case (4, .binary): e.name = try r.readString()
-            case (5, .i32): e.numChildren = try r.readI32()
-            case (6, .i32): e.convertedType = try r.readI32()
-            case (7, .i32): e.scale = try r.readI32()
-            case (8, .i32): e.precision = try r.readI32()
-            case (10, .structure): e.logicalType = try LogicalType.read(&r)
-            default: try r.skip(type)
-            }
+extension SchemaElement: ThriftDecodable {
+    mutating func decodeField(_ id: Int16, _ type: ThriftCompactReader.FieldType,
+                              from r: inout ThriftCompactReader) throws {
+        switch (id, type) {
+        case (1, .i32): self.type = try r.readI32()
+        case (2, .i32): typeLength = try r.readI32()
+        case (3, .i32): repetition = Repetition(rawValue: try r.readI32())
+        case (4, .binary): name = try r.readString()
+        case (5, .i32): numChildren = try r.readI32()
+        case (6, .i32): convertedType = try r.readI32()
+        case (7, .i32): scale = try r.readI32()
+        case (8, .i32): precision = try r.readI32()
+        case (10, .structure): logicalType = try LogicalType.read(&r)
+        default: try r.skip(type)
         }
-        return e
     }
 }
 
-extension RowGroup {
-    static func read(_ reader: inout ThriftCompactReader) throws -> RowGroup {
-        var g = RowGroup()
-        try reader.readStruct { r, id, type in
-            switch (id, type) {
-            case (1, .list): g.columns = try r.readList { r, _ in try ColumnChunk.read(&r) }
-            case (2, .i64): g.totalByteSize = try r.readI64()
-            case (3, .i64): g.numRows = try r.readI64()
-            case (5, .i64): g.fileOffset = try r.readI64()
-            case (6, .i64): g.totalCompressedSize = try r.readI64()
-            default: try r.skip(type)
-            }
+extension RowGroup: ThriftDecodable {
+    mutating func decodeField(_ id: Int16, _ type: ThriftCompactReader.FieldType,
+                              from r: inout ThriftCompactReader) throws {
+        switch (id, type) {
+        case (1, .list): columns = try r.readList { r, _ in try r.read(ColumnChunk.self) }
+        case (2, .i64): totalByteSize = try r.readI64()
+        case (3, .i64): numRows = try r.readI64()
+        case (5, .i64): fileOffset = try r.readI64()
+        case (6, .i64): totalCompressedSize = try r.readI64()
+        default: try r.skip(type)
         }
-        return g
     }
 }
 
-extension ColumnChunk {
-    static func read(_ reader: inout ThriftCompactReader) throws -> ColumnChunk {
-        var c = ColumnChunk()
-        try reader.readStruct { r, id, type in
-            switch (id, type) {
-            case (1, .binary): c.filePath = try r.readString()
-            case (3, .structure): c.meta = try ColumnMetadata.read(&r)
-            default: try r.skip(type)
-            }
+extension ColumnChunk: ThriftDecodable {
+    mutating func decodeField(_ id: Int16, _ type: ThriftCompactReader.FieldType,
+                              from r: inout ThriftCompactReader) throws {
+        switch (id, type) {
+        case (1, .binary): filePath = try r.readString()
+        case (3, .structure): meta = try r.read(ColumnMetadata.self)
+        default: try r.skip(type)
         }
-        return c
     }
 }
 
-extension ColumnMetadata {
-    static func read(_ reader: inout ThriftCompactReader) throws -> ColumnMetadata {
-        var m = ColumnMetadata()
-        try reader.readStruct { r, id, type in
-            switch (id, type) {
-            case (1, .i32): m.type = try r.readI32()
-            case (2, .list): m.encodings = try r.readI32List()
-            case (3, .list): m.pathInSchema = try r.readStringList()
-            case (4, .i32): m.codec = CompressionCodec(code: try r.readI32())
-            case (5, .i64): m.numValues = try r.readI64()
-            case (6, .i64): m.totalUncompressedSize = try r.readI64()
-            case (7, .i64): m.totalCompressedSize = try r.readI64()
-            case (9, .i64): m.dataPageOffset = try r.readI64()
-            case (11, .i64): m.dictionaryPageOffset = try r.readI64()
-            default: try r.skip(type)
-            }
+extension ColumnMetadata: ThriftDecodable {
+    mutating func decodeField(_ id: Int16, _ type: ThriftCompactReader.FieldType,
+                              from r: inout ThriftCompactReader) throws {
+        switch (id, type) {
+        case (1, .i32): self.type = try r.readI32()
+        case (2, .list): encodings = try r.readI32List()
+        case (3, .list): pathInSchema = try r.readStringList()
+        case (4, .i32): codec = CompressionCodec(code: try r.readI32())
+        case (5, .i64): numValues = try r.readI64()
+        case (6, .i64): totalUncompressedSize = try r.readI64()
+        case (7, .i64): totalCompressedSize = try r.readI64()
+        case (9, .i64): dataPageOffset = try r.readI64()
+        case (11, .i64): dictionaryPageOffset = try r.readI64()
+        default: try r.skip(type)
         }
-        return m
     }
 }

@@ -76,14 +76,14 @@ struct PageReader {
             let (owner, values) = try inflate(body, to: Int(header.uncompressedSize), compressed: true)
             return Page(header: header, offset: offset, owner: owner, levels: empty, values: values)
         }
-        let def = Int(header.definitionLevelsLength), rep = Int(header.repetitionLevelsLength)
+        let def = Int(header.dataV2.definitionLevelsLength), rep = Int(header.dataV2.repetitionLevelsLength)
         guard def >= 0, rep >= 0, def + rep <= body.count, def + rep <= Int(header.uncompressedSize) else {
             throw ParquetError("level lengths \(rep) + \(def) do not fit in the page's \(body.count) bytes")
         }
         let levels = UnsafeRawBufferPointer(rebasing: body[rep..<(rep + def)])
         let rest = UnsafeRawBufferPointer(rebasing: body[(rep + def)...])
         let (owner, values) = try inflate(rest, to: Int(header.uncompressedSize) - def - rep,
-                                          compressed: header.isCompressed)
+                                          compressed: header.dataV2.isCompressed)
         return Page(header: header, offset: offset, owner: owner, levels: levels, values: values)
     }
 
@@ -99,7 +99,8 @@ struct PageReader {
         }
         let out = OwnedBytes(count: size)
         do {
-            try decompressor.decompress(codec, data, into: UnsafeMutableRawBufferPointer(rebasing: out.buffer[0..<size]))
+            try decompressor.decompress(
+                codec, data, into: UnsafeMutableRawBufferPointer(rebasing: out.buffer[0..<size]))
         } catch let e as ParquetError {
             throw e
         } catch {

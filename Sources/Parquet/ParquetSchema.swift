@@ -52,7 +52,8 @@ public struct ParquetSchema: Sendable {
                 continue
             }
             guard let code = e.type, let physical = PhysicalType(rawValue: code) else {
-                throw ParquetError("schema column '\(e.name)' has no known physical type (\(e.type.map(String.init) ?? "none"))")
+                let code = e.type.map(String.init) ?? "none"
+                throw ParquetError("schema column '\(e.name)' has no known physical type (\(code))")
             }
             let logical = e.logicalType
                 ?? e.convertedType.flatMap { LogicalType.converted($0, scale: e.scale, precision: e.precision) }
@@ -72,7 +73,8 @@ public struct ParquetSchema: Sendable {
     public func flatColumn(named name: String) throws -> Int {
         guard let field = topLevel.first(where: { $0.name == name }) else {
             let names = topLevel.prefix(20).map(\.name).joined(separator: ", ")
-            throw ParquetError("no column '\(name)' (the file's columns: \(names)\(topLevel.count > 20 ? ", ..." : ""))")
+            let more = topLevel.count > 20 ? ", ..." : ""
+            throw ParquetError("no column '\(name)' (the file's columns: \(names)\(more))")
         }
         guard let leaf = field.flatLeaf else {
             throw ParquetError("column '\(name)' is nested or repeated (a list, map or struct); only top-level "

@@ -41,9 +41,13 @@ struct RLEHybridDecoder {
         let header = try readPageVarint(bytes, &position, what: what)
         let count = header >> 1
         if header & 1 == 0 {
-            guard count > 0, count <= UInt64(Int32.max) else { throw ParquetError("\(what): an RLE run of \(count) values") }
+            guard count > 0, count <= UInt64(Int32.max) else {
+                throw ParquetError("\(what): an RLE run of \(count) values")
+            }
             let width = (bitWidth + 7) / 8
-            guard width <= bytes.count - position else { throw ParquetError("\(what): the data ends inside an RLE run") }
+            guard width <= bytes.count - position else {
+                throw ParquetError("\(what): the data ends inside an RLE run")
+            }
             var v: UInt32 = 0
             for k in 0..<width { v |= UInt32(bytes[position + k]) << UInt32(8 * k) }
             position += width

@@ -1,3 +1,11 @@
+/// A Thrift struct this reader decodes: it starts empty and takes its fields one by one (a field it
+/// does not know it skips).
+protocol ThriftDecodable {
+    init()
+    mutating func decodeField(_ id: Int16, _ type: ThriftCompactReader.FieldType,
+                              from reader: inout ThriftCompactReader) throws
+}
+
 /// A decoder of the Thrift compact protocol over untrusted bytes, the encoding of Parquet's footer
 /// and page headers. Every length is checked against the bytes that remain before anything is read
 /// or reserved, nesting is limited, and varints longer than their type allows are errors, so no
@@ -35,18 +43,10 @@ struct ThriftCompactReader {
 
     /// An unsigned LEB128 varint of at most `maxBits` bits.
     mutating func readVarint(maxBits: Int = 64) throws -> UInt64 {
-        var value: UInt64 = 0
-        var shift = 0
-        while true {
-            let byte = try readByte()
-            let payload = UInt64(byte & 0x7F)
-            let room = maxBits - shift
-            guard room > 0, room >= 7 || payload >> UInt64(room) == 0 else {
-                throw error("a varint longer than \(maxBits) bits")
-            }
-            value |= payload << UInt64(shift)
-            if byte & 0x80 == 0 { return value }
-            shift += 7
+        switch LEB128.read(bytes, &position, maxBits: maxBits) {
+        case .value(let v): return v
+        case .truncated: throw error("the metadata ends early")
+        case .tooLong: throw error("a varint longer than \(maxBits) bits")
         }
     }
 
@@ -115,6 +115,13 @@ struct ThriftCompactReader {
         }
     }
 
+    /// Reads a struct of a type that decodes its own fields.
+    mutating func read<T: ThriftDecodable>(_ type: T.Type) throws -> T {
+        var value = T()
+        try readStruct { r, id, type in try value.decodeField(id, type, from: &r) }
+        return value
+    }
+
     /// The header of a list or set: element type and count (the count checked against the bytes left).
     mutating func readListHeader() throws -> (FieldType, Int) {
         let header = try readByte()
@@ -164,7 +171,7 @@ struct ThriftCompactReader {
             try nested {
                 for _ in 0..<count {
                     // Booleans in lists take one byte each.
-                    if element == .boolTrue || element == .boolFalse { _ = try $0.readByte() } else { try $0.skip(element) }
+                    try $0.skipElement(element)
                 }
             }
         case .map:

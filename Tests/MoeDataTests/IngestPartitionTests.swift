@@ -256,7 +256,8 @@ import Testing
             switch file.kind {
             case .lines: return 0
             case .whole: return file.size
-            case .frames(let starts), .rowGroups(let starts): return zip(starts, starts.dropFirst() + [file.size]).map { $1 - $0 }.max() ?? 0
+            case .frames(let starts), .rowGroups(let starts):
+                return zip(starts, starts.dropFirst() + [file.size]).map { $1 - $0 }.max() ?? 0
             }
         }.max() ?? 0
         let huge = try #require(files.first { $0.path.hasSuffix("c-huge.jsonl") })

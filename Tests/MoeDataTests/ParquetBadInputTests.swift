@@ -24,7 +24,8 @@ import Testing
             if compression != "snappy" {
                 let r = try Python.run("""
                     import sys, pyarrow.parquet as pq
-                    t = pq.read_table(sys.argv[1]); pq.write_table(t, sys.argv[1], row_group_size=10, compression=sys.argv[2])
+                    t = pq.read_table(sys.argv[1])
+                    pq.write_table(t, sys.argv[1], row_group_size=10, compression=sys.argv[2])
                     """, [file.path, compression])
                 #expect(r.status == 0, "\(r.stderr)")
             }
@@ -119,24 +120,27 @@ import Testing
         try c.expectRowGroupOneLost("snappy")
     }
 
+    /// 24 bytes of 0xFF in the middle of the compressed text: copies with impossible offsets.
     @Test func corruptSnappyBlock() throws {
-        var c = try Case("snappy")
-        defer { TempFolder.remove(c.dir) }
-        let page = try c.damage.firstPage(rowGroup: 1, column: Case.content)
-        let middle = page.body.lowerBound + page.body.count / 2
-        c.damage.bytes.replaceSubrange(middle..<(middle + 24), with: [UInt8](repeating: 0xFF, count: 24))
-        try c.save()
-        try c.expectRowGroupOneLost("corrupt snappy data")
+        try Self.overwriteTextPage("snappy", at: { $0.count / 2 }, count: 24, expecting: "corrupt snappy data")
     }
 
+    /// 0xFF over the frame header after the magic: reserved bits set.
     @Test func corruptZstdBlock() throws {
-        var c = try Case("zstd", compression: "zstd")
+        try Self.overwriteTextPage("zstd", at: { _ in 4 }, count: 12, expecting: "corrupt zstd data")
+    }
+
+    /// Writes `count` bytes of 0xFF at `at(body)` into the first text page of row group 1.
+    static func overwriteTextPage(
+        _ codec: String, at: (Range<Int>) -> Int, count: Int, expecting reason: String
+    ) throws {
+        var c = try Case(codec, compression: codec)
         defer { TempFolder.remove(c.dir) }
         let page = try c.damage.firstPage(rowGroup: 1, column: Case.content)
-        let from = page.body.lowerBound + 4
-        c.damage.bytes.replaceSubrange(from..<(from + 12), with: [UInt8](repeating: 0xFF, count: 12))
+        let from = page.body.lowerBound + at(page.body)
+        c.damage.bytes.replaceSubrange(from..<(from + count), with: [UInt8](repeating: 0xFF, count: count))
         try c.save()
-        try c.expectRowGroupOneLost("corrupt zstd data")
+        try c.expectRowGroupOneLost(reason)
     }
 
     @Test func missingTextColumn() throws {

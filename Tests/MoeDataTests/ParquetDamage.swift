@@ -14,22 +14,13 @@ struct ParquetDamage {
 
     func write(_ url: URL) throws { try Data(bytes).write(to: url) }
 
-    var footerLength: Int { bytes.suffix(8).prefix(4).enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) } }
+    var footerLength: Int {
+        bytes.suffix(8).prefix(4).enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+    }
     var footerStart: Int { bytes.count - 8 - footerLength }
 
-    final class Input: ParquetInput {
-        let bytes: [UInt8]
-        init(_ bytes: [UInt8]) { self.bytes = bytes }
-        var size: Int { bytes.count }
-        func read(at offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-            let n = max(0, min(buffer.count, bytes.count - offset))
-            bytes.withUnsafeBytes { buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[offset..<(offset + n)])) }
-            return n
-        }
-    }
-
     /// The decoded footer.
-    func file() throws -> ParquetFile { try ParquetFile(input: Input(bytes)) }
+    func file() throws -> ParquetFile { try ParquetFile(input: InMemoryInput(bytes)) }
 
     /// File offset of the varint of ColumnMetaData field `field` for leaf `column` of `rowGroup`.
     func columnMetaField(rowGroup: Int, column: Int, field: Int16) throws -> Int {

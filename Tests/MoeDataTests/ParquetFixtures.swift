@@ -31,7 +31,8 @@ enum ParquetFixtures {
         let manifest = try TestSupport.manifest(
             in: sub, onError: onError, shardSize: "256KiB", extra: extra,
             sources: """
-                  - {name: docs, format: \(format), paths: ["\(dir.path)/\(folder)"], text_field: \(textField), domain: code\(keepList)\(id)}
+                  - {name: docs, format: \(format), paths: ["\(dir.path)/\(folder)"],
+                     text_field: \(textField), domain: code\(keepList)\(id)}
                 """)
         return try TestSupport.moeData(["ingest", manifest, "--quiet", "--jobs", "2"] + arguments)
     }
@@ -54,7 +55,8 @@ enum ParquetFixtures {
     /// code with its non-ASCII comments), plus lines in several scripts; some texts and kept
     /// values are null. Sets: `equivalence` (every codec, page v1/v2, dictionary on/off, the
     /// encodings, tiny and large row groups, an empty row group, a 0-row file, a 20 MB value,
-    /// duckdb's writer), `stack` (The Stack's columns), `small` (one small snappy file; `clean`: without null texts), `fuzz`
+    /// duckdb's writer), `stack` (The Stack's columns), `small` (one small snappy file; `clean`:
+    /// the same without null texts), `fuzz`
     /// (three tiny files in different codecs, page versions and encodings).
     static let script = #"""
     import glob, json, os, sys
@@ -64,14 +66,17 @@ enum ParquetFixtures {
     files = sorted(glob.glob("/usr/lib/python3*/**/*.py", recursive=True))
     files = [f for f in files if 200 < os.path.getsize(f) < 60000][: nrows * 2 : 2]
     texts = [open(f, encoding="utf-8", errors="replace").read() for f in files]
-    scripts = ["naïve café, ½ — “quoted” ✓", "日本語のテキスト、漢字と仮名。", "Ελληνικά και русский текст", "emoji 🎉🚀 and 𝔘𝔫𝔦𝔠𝔬𝔡𝔢"]
+    scripts = ["naïve café, ½ — “quoted” ✓", "日本語のテキスト、漢字と仮名。", "Ελληνικά και русский текст",
+        "emoji 🎉🚀 and 𝔘𝔫𝔦𝔠𝔬𝔡𝔢"]
     def rows(n, offset=0):
         out = []
         for i in range(n):
             k = (i + offset) % len(texts)
             text = None if i % 13 == 5 else texts[k] + ("\n# " + scripts[i % 4] if i % 3 == 0 else "")
-            out.append({"id": f"doc-{offset + i}", "content": text, "lang": None if i % 7 == 2 else ["python", "c", "go"][i % 3],
-                "max_stars_repo_path": files[k][5:], "size": len(texts[k]), "stars": None if i % 5 == 1 else i * 37 - 500,
+            out.append({"id": f"doc-{offset + i}", "content": text,
+                "lang": None if i % 7 == 2 else ["python", "c", "go"][i % 3],
+                "max_stars_repo_path": files[k][5:], "size": len(texts[k]),
+                "stars": None if i % 5 == 1 else i * 37 - 500,
                 "avg": len(texts[k]) / 7.0, "ratio": float(i % 10) / 8.0, "flag": i % 2 == 0})
         return out
     schema = pa.schema([("id", pa.string()), ("content", pa.string()), ("lang", pa.string()),
@@ -104,7 +109,8 @@ enum ParquetFixtures {
             stack.append({"hexsha": format(abs(hash(t)) % 16**40, "040x"), "size": len(t.encode()), "ext": "py",
                 "lang": "Python", "max_stars_repo_path": r["max_stars_repo_path"], "max_stars_repo_name": "cpython/lib",
                 "content": r["content"], "avg_line_length": len(t) / len(lines),
-                "max_line_length": max(len(l) for l in lines), "alphanum_fraction": sum(c.isalnum() for c in t) / max(1, len(t))})
+                "max_line_length": max(len(l) for l in lines),
+                "alphanum_fraction": sum(c.isalnum() for c in t) / max(1, len(t))})
         pq.write_table(pa.Table.from_pylist(stack), f"{out}/parquet/stack.parquet", compression="snappy",
             use_dictionary=True, row_group_size=25)
         export("stack", stack)
@@ -134,7 +140,8 @@ enum ParquetFixtures {
         huge = rows(4, 17)
         huge[1]["content"] = "\n".join(big)
         write("j_twenty_mb_value", huge, compression="zstd")
-        write("k_non_ascii", [dict(r, content=scripts[i % 4] + "\n" + (r["content"] or "")) for i, r in enumerate(rows(60, 19))],
+        mixed = [dict(r, content=scripts[i % 4] + "\n" + (r["content"] or "")) for i, r in enumerate(rows(60, 19))]
+        write("k_non_ascii", mixed,
             compression="snappy", data_page_version="2.0")
         import duckdb
         db = duckdb.connect()
@@ -144,8 +151,10 @@ enum ParquetFixtures {
             "'lang': 'VARCHAR', 'max_stars_repo_path': 'VARCHAR', 'size': 'BIGINT', 'stars': 'INTEGER', "
             "'avg': 'DOUBLE', 'ratio': 'FLOAT', 'flag': 'BOOLEAN'}, format='newline_delimited')",
             [f"{out}/jsonl/l_duckdb_zstd.jsonl"])
-        db.execute(f"COPY (SELECT * FROM t) TO '{out}/parquet/l_duckdb_zstd.parquet' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 2048)")
+        db.execute(f"COPY (SELECT * FROM t) TO '{out}/parquet/l_duckdb_zstd.parquet' "
+            "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 2048)")
         export("m_duckdb_snappy", duck)
-        db.execute(f"COPY (SELECT * FROM t) TO '{out}/parquet/m_duckdb_snappy.parquet' (FORMAT parquet, COMPRESSION snappy)")
+        db.execute(f"COPY (SELECT * FROM t) TO '{out}/parquet/m_duckdb_snappy.parquet' "
+            "(FORMAT parquet, COMPRESSION snappy)")
     """#
 }

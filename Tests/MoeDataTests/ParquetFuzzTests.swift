@@ -9,18 +9,8 @@ import Testing
 /// (`moe-data bench parquet`, text and kept columns) in child processes under a memory limit and a
 /// timeout: every file ends in a result or an error, never a crash, a hang or 100 MB of memory.
 @Suite(.serialized) struct ParquetFuzzTests {
-    /// SplitMix64: the mutations are the same on every run.
-    struct Random {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(max(n, 1))) }
-    }
+    /// The mutations are the same on every run (SplitMix64 from a fixed seed).
+    typealias Random = BuildRefusalFixtures.Generator
 
     static let mutants = 2000
     static let batch = 100
@@ -74,12 +64,18 @@ import Testing
             #expect(lines.count == files.count + 1, "a file without a result line in \(start)..<\(start + files.count)")
             errors += lines.filter { $0.contains("; error: ") }.count
             results += lines.filter { $0.hasSuffix("text bytes") }.count
-            if let summary = lines.last, let peak = summary.split(separator: " ").dropLast().last.flatMap({ Double($0) }) {
+            let peak = lines.last.flatMap { $0.split(separator: " ").dropLast().last.flatMap { Double($0) } }
+            if let peak {
                 #expect(peak < 100, "peak memory \(peak) MB reading files \(start)..<\(start + files.count)")
             } else {
                 Issue.record("no summary line: \(r.stdout.suffix(500))")
             }
         }
-        #expect(errors + results == Self.mutants && errors > 100 && results > 100, "\(errors) errors, \(results) results")
+        #expect(errors + results == Self.mutants && errors > 100 && results > 100,
+                "\(errors) errors, \(results) results")
     }
+}
+
+extension BuildRefusalFixtures.Generator {
+    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(max(n, 1))) }
 }

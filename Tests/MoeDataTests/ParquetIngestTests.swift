@@ -24,7 +24,8 @@ import Testing
         let parquet = try ParquetFixtures.documents(dir, "pq"), jsonl = try ParquetFixtures.documents(dir, "js")
         #expect(parquet.count > 900, "\(parquet.count) documents")
         let firstDifference = zip(parquet, jsonl).enumerated().first { $0.element.0 != $0.element.1 }
-        #expect(parquet == jsonl, "\(parquet.count) vs \(jsonl.count); first difference: \(String(describing: firstDifference))")
+        #expect(parquet == jsonl,
+                "\(parquet.count) vs \(jsonl.count); first difference: \(String(describing: firstDifference))")
         // The 20 MB value is one document; null texts are skips, counted alike.
         #expect(parquet.contains { $0.hasPrefix("j_twenty_mb_value:2 ") })
         let ps = try ParquetFixtures.stats(dir, "pq"), js = try ParquetFixtures.stats(dir, "js")

@@ -36,7 +36,8 @@ import Testing
             let manifest = try TestSupport.manifest(
                 in: sub, shardSize: "256KiB",
                 sources: """
-                      - {name: docs, format: parquet, paths: ["\(dir.path)/parquet"], text_field: content, domain: code, keep: [lang]}
+                      - {name: docs, format: parquet, paths: ["\(dir.path)/parquet"], text_field: content,
+                         domain: code, keep: [lang]}
                     """)
             var documentsPerTask: [Int] = []
             for i in (0..<n).reversed() {
@@ -68,7 +69,8 @@ import Testing
             return try TestSupport.manifest(
                 in: sub, shardSize: "32KiB",
                 sources: """
-                      - {name: docs, format: parquet, paths: ["\(dir.path)/parquet"], text_field: content, domain: code, keep: [lang, size]}
+                      - {name: docs, format: parquet, paths: ["\(dir.path)/parquet"], text_field: content,
+                         domain: code, keep: [lang, size]}
                     """)
         }
         let full = try TestSupport.moeData(["ingest", try manifest("reference"), "--quiet", "--jobs", "2"])
@@ -99,7 +101,8 @@ import Testing
             let manifest = try TestSupport.manifest(
                 in: sub,
                 sources: """
-                      - {name: docs, format: \(format), paths: ["\(dir.path)/\(folder)"], text_field: content, domain: code}
+                      - {name: docs, format: \(format), paths: ["\(dir.path)/\(folder)"], text_field: content,
+                         domain: code}
                     """)
             let model = sub.appendingPathComponent("trained.model").path
             let r = try TestSupport.moeData([

@@ -108,7 +108,8 @@ build_harness() {
         yams_flags=(-I "$(yams_dir)/Sources/CYaml/include" -Xcc -DYAML_DECLARE_STATIC -lYams -lCYaml)
     fi
     local exe=$OUT/fuzz-$h
-    stale "$exe" "$FUZZ_DIR/harness/$h.swift" "${srcs[@]}" "$OUT"/lib/lib{MDS,JSON,FileSupport,Parquet}.a "$0" || return 0
+    stale "$exe" "$FUZZ_DIR/harness/$h.swift" "${srcs[@]}" "$OUT"/lib/lib{MDS,JSON,FileSupport,Parquet}.a "$0" \
+        || return 0
     say "harness $h (${#srcs[@]} source files)"
     (cd "$OUT/lib" && swiftc "${SWIFT_FLAGS[@]}" -module-name MoeData "$FUZZ_DIR/harness/$h.swift" "${srcs[@]}" \
         -I "$OUT/lib" -L "$OUT/lib" -lMDS -lJSON -lFileSupport -lParquet "${yams_flags[@]}" \

@@ -12,9 +12,8 @@ set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
 WORK="${BENCH_WORK:-/work/bench-data}"
-MB="${BENCH_MB:-200}"
-DATA="$WORK/parquet"
-RUN="$WORK/parquet-run-$(date -u +%Y%m%dT%H%M%SZ)"
+DATA="$WORK/parquet"                                   # the file and its JSONL twin, kept between runs
+RUN="$WORK/parquet-run-$(date -u +%Y%m%dT%H%M%SZ)"   # this run's logs, times and outputs
 mkdir -p "$DATA" "$RUN"
 log() { echo "[$(date -u +%H:%M:%S)] $*" >&2; }
 
@@ -26,8 +25,8 @@ log "building moe-data (release)"
 MOE="$(cd "$REPO" && swift build -c release --show-bin-path)/moe-data"
 
 if [ ! -f "$DATA/stack.parquet" ]; then
-  log "making the Stack-shaped file (${MB} MB of real source files)"
-  python3 "$HERE/make_stack.py" --out "$DATA" --mb "$MB" > "$DATA/make.log"
+  log "making the Stack-shaped file (${BENCH_MB:-200} MB of real source files)"
+  python3 "$HERE/make_stack.py" --out "$DATA" --mb "${BENCH_MB:-200}" > "$DATA/make.log"
 fi
 cat "$DATA/make.log"
 
@@ -40,28 +39,36 @@ if [ ! -f "$MODEL" ]; then
 fi
 
 timed() { local name="$1"; shift; /usr/bin/time -v -o "$RUN/$name.time" "$@" > "$RUN/$name.out" 2>&1; }
-seconds() { awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s }' "$1"; }
+seconds() {  # "Elapsed (wall clock) time (h:mm:ss or m:ss): 0:01.23" in seconds
+  awk -F': ' '/Elapsed \(wall clock\)/ {
+    n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s }' "$1"
+}
 rss_mb() { awk -F': ' '/Maximum resident set size/ { printf "%.0f", $2 / 1024 }' "$1"; }
 
+# The read alone is timed inside the process too (wall time includes Python's start and imports).
 cat > "$RUN/pyarrow_read.py" <<'PY'
-import sys, pyarrow.parquet as pq
-n = 0
+import sys, time
+import pyarrow.parquet as pq
+start, n, size = time.perf_counter(), 0, 0
 for batch in pq.ParquetFile(sys.argv[1]).iter_batches(columns=["content"], use_threads=False):
     n += batch.num_rows
-print(n, "rows")
+    size += batch.column(0).nbytes
+print(f"pyarrow: {n} rows, {size / 1e6:.1f} MB of arrays in {time.perf_counter() - start:.3f} s")
 PY
 
 for kind in parquet jsonl; do
   mkdir -p "$RUN/$kind"
-  if [ $kind = parquet ]; then paths="$DATA/stack.parquet"; extra="text_field: content, keep: [lang, max_stars_repo_path]"
-  else paths="$DATA/stack.jsonl.zst"; extra="text_field: content, keep: [lang, max_stars_repo_path]"; fi
+  paths="$DATA/stack.$kind"
+  [ $kind = jsonl ] && paths="$DATA/stack.jsonl.zst"
   cat > "$RUN/$kind/manifest.yaml" <<YAML
 name: bench-$kind
 output: out
+on_error: skip
 tokenizer:
   model: $MODEL
 sources:
-  - {name: stack, format: $kind, paths: ["$paths"], domain: code, $extra}
+  - {name: stack, format: $kind, paths: ["$paths"], domain: code, text_field: content,
+     keep: [lang, max_stars_repo_path]}
 YAML
 done
 
@@ -91,5 +98,7 @@ row() {
   row "moe-data ingest, Parquet source" ingest-parquet
   row "moe-data ingest, same text as .jsonl.zst" ingest-jsonl
 } | tee "$RUN/results.md"
+echo "in-process read times:"
 grep -h "run 1:" "$RUN"/reader-moe-*.out
+grep -h "^pyarrow:" "$RUN"/reader-pyarrow-*.out
 log "results in $RUN/results.md"

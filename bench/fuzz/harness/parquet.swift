@@ -7,17 +7,6 @@
 import Foundation
 import Parquet
 
-final class MemoryInput: ParquetInput {
-    let bytes: [UInt8]
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
-    var size: Int { bytes.count }
-    func read(at offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        let n = max(0, min(buffer.count, bytes.count - offset))
-        bytes.withUnsafeBytes { buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[offset..<(offset + n)])) }
-        return n
-    }
-}
-
 struct UncompressedOnly: PageDecompressor {
     let supported: Set<CompressionCodec> = [.uncompressed]
     func decompress(_ codec: CompressionCodec, _ input: UnsafeRawBufferPointer,
@@ -39,7 +28,7 @@ func touch(_ value: ParquetValue) -> Int {
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    let input = MemoryInput(Array(UnsafeBufferPointer(start: data, count: size)))
+    let input = InMemoryInput(Array(UnsafeBufferPointer(start: data, count: size)))
     guard let file = try? ParquetFile(input: input) else { return 0 }
     _ = file.rowGroupStarts
     var budget = 200_000, sum = 0

@@ -39,7 +39,9 @@ final class ParquetCodecs: PageDecompressor {
             }
             // Full: nothing more may come out of the rest of the input.
             while position < input.count || !decoder.isAtFrameBoundary {
-                let n = try withUnsafeMutableBytes(of: &spare) { try decoder.decode(input, position: &position, into: $0) }
+                let n = try withUnsafeMutableBytes(of: &spare) {
+                    try decoder.decode(input, position: &position, into: $0)
+                }
                 if n > 0 { throw ParquetError("zstd data decompresses to more than the page's \(output.count) bytes") }
                 if position == input.count { break }
             }

@@ -44,7 +44,7 @@ enum ParquetJSON {
         switch column.logicalType {
         case .decimal(let scale, _): return .string(decimalText(bigEndian: bytes, scale: scale))
         case .uuid where bytes.count == 16:
-            let hex = bytes.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }
+            let hex = bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }
             let groups = [0..<4, 4..<6, 6..<8, 8..<10, 10..<16].map { hex[$0].joined() }
             return .string(groups.joined(separator: "-"))
         case .float16 where bytes.count == 2:

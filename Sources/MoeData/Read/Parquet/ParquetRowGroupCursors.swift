@@ -85,7 +85,8 @@ struct ParquetRowGroupCursors {
         nextRow = row + 1
         let position = RecordPosition(fileIndex: fileIndex, record: row)
         func skip(_ reason: String) -> RecordEvent {
-            .skip(SkipRecord(kind: .record, file: file.path, line: row, offset: nil, reason: reason, position: position))
+            .skip(SkipRecord(kind: .record, file: file.path, line: row, offset: nil, reason: reason,
+                             position: position))
         }
         if let problem { return skip(problem) }
         guard let text else { return skip("null text") }
