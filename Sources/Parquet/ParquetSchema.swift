@@ -21,6 +21,8 @@ public struct ParquetSchema: Sendable {
     /// Top-level field names, in order, and the leaf index of each field that is a flat leaf.
     public var topLevel: [(name: String, flatLeaf: Int?)] = []
 
+    static let maxDepth = 256
+
     /// Builds the tree from the depth-first list (root first), without recursion: a hostile schema
     /// may nest as deep as it has elements.
     public init(_ elements: [SchemaElement]) throws {
@@ -48,6 +50,10 @@ public struct ParquetSchema: Sendable {
             if let children = e.numChildren, e.type == nil {
                 guard children >= 0 else { throw ParquetError("schema group '\(e.name)' has \(children) children") }
                 if stack.count == 1 { topLevel.append((e.name, nil)) }
+                // Paths are copied at each level: a hostile chain of groups would cost its depth squared.
+                guard stack.count < Self.maxDepth else {
+                    throw ParquetError("the schema nests groups more than \(Self.maxDepth) deep")
+                }
                 stack.append((Int(children), path, def, rep))
                 continue
             }

@@ -136,7 +136,8 @@ struct ThriftCompactReader {
     mutating func readList<T>(_ element: (inout ThriftCompactReader, FieldType) throws -> T) throws -> [T] {
         let (type, count) = try readListHeader()
         var out: [T] = []
-        out.reserveCapacity(count)
+        // The count is checked against the bytes left, not yet against what they decode to.
+        out.reserveCapacity(min(count, 4096))
         for _ in 0..<count { out.append(try element(&self, type)) }
         return out
     }

@@ -43,7 +43,7 @@ seconds() {  # "Elapsed (wall clock) time (h:mm:ss or m:ss): 0:01.23" in seconds
   awk -F': ' '/Elapsed \(wall clock\)/ {
     n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s }' "$1"
 }
-rss_mb() { awk -F': ' '/Maximum resident set size/ { printf "%.0f", $2 / 1024 }' "$1"; }
+rss_mb() { awk -F': ' '/Maximum resident set size/ { printf "%.0f\n", $2 / 1024 }' "$1"; }
 
 # The read alone is timed inside the process too (wall time includes Python's start and imports).
 cat > "$RUN/pyarrow_read.py" <<'PY'
