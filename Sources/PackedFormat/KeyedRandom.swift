@@ -3,7 +3,7 @@ import Foundation
 /// Deterministic randomness keyed by *what* is being decided, never by thread timing (SplitMix64).
 ///
 /// Every random choice draws from a `KeyedRandom` built from the run's seed plus the stable keys of
-/// the thing decided: in the pipeline, shard order, document window shuffles, the denoiser of example
+/// the thing decided: in the pipeline, block order, document shuffles within windows, the denoiser of example
 /// N, its span mask, the prefix-LM split (`init(seed:_:)`, keys such as the source name, epoch,
 /// example index); in the trainer, a parameter's initial values and the data order of an epoch
 /// (`init(seed:name:)`). The same keys always give the same stream, so outputs are identical with

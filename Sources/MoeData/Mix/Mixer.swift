@@ -32,9 +32,31 @@ public struct MixerState: Codable, Sendable, Equatable {
     /// Fingerprint of the schedule (phase budgets and targets); a resume with another mixture is refused.
     public var schedule: String
     public var seed: UInt64
+    /// The order of documents within a source (`Mixer.shuffleScheme`); states saved before it was
+    /// recorded were made with the one before, `Mixer.shardWindowsScheme`.
+    public var shuffle: String
     public var windowDocs: Int
     public var phase: Int
     public var sources: [Source]
+
+    public init(schedule: String, seed: UInt64, shuffle: String, windowDocs: Int, phase: Int, sources: [Source]) {
+        self.schedule = schedule
+        self.seed = seed
+        self.shuffle = shuffle
+        self.windowDocs = windowDocs
+        self.phase = phase
+        self.sources = sources
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        schedule = try c.decode(String.self, forKey: .schedule)
+        seed = try c.decode(UInt64.self, forKey: .seed)
+        shuffle = try c.decodeIfPresent(String.self, forKey: .shuffle) ?? Mixer.shardWindowsScheme
+        windowDocs = try c.decode(Int.self, forKey: .windowDocs)
+        phase = try c.decode(Int.self, forKey: .phase)
+        sources = try c.decode([Source].self, forKey: .sources)
+    }
 }
 
 /// Interleaves the sources of a mixture into one stream of per-example chunks whose
@@ -48,6 +70,13 @@ public struct MixerState: Codable, Sendable, Equatable {
 /// end every source has delivered exactly its integer target. Counters therefore carry over
 /// phase boundaries with no debt in either direction.
 public struct Mixer {
+    /// How documents are ordered within a source: blocks of documents in canonical order
+    /// (`SourceDocuments`), whatever shards they were written to. Recorded in saved states and
+    /// build signatures, so rows are never made half in one order and half in another.
+    public static let shuffleScheme = SourceDocuments.shuffleScheme
+    /// The order before: shards shuffled, documents shuffled within windows of a shard.
+    public static let shardWindowsScheme = "shard-windows"
+
     public let mixture: Mixture
     public let schedule: MixSchedule
     public let seed: UInt64
@@ -63,7 +92,7 @@ public struct Mixer {
     ///   - mixture: the (possibly scaled) mixture.
     ///   - tokensDirectory: `<out>/tokens`, holding one MDS dataset per source.
     ///   - seed: replaces the mixture's `seed` when given.
-    ///   - windowDocs: documents per shuffle window.
+    ///   - windowDocs: documents per shuffle window (consecutive documents in canonical order).
     ///   - resumeFrom: a `state` saved earlier from a mixer over the same mixture and inputs.
     public init(
         mixture: Mixture, tokensDirectory: URL, seed: UInt64? = nil, windowDocs: Int = 4096,
@@ -101,7 +130,8 @@ public struct Mixer {
 
     public var state: MixerState {
         MixerState(
-            schedule: schedule.digest, seed: seed, windowDocs: windowDocs, phase: phase,
+            schedule: schedule.digest, seed: seed, shuffle: Mixer.shuffleScheme, windowDocs: windowDocs,
+            phase: phase,
             sources: schedule.sources.indices.map {
                 MixerState.Source(
                     name: schedule.sources[$0], cursor: streams[$0].cursor, consumedInPhase: consumedInPhase[$0])
@@ -115,6 +145,11 @@ public struct Mixer {
                 "\(what): its phase budgets or weights differ; rebuild from scratch or use the original mixture "
                     + "and --total-tokens"
             )
+        }
+        guard saved.shuffle == Mixer.shuffleScheme else {
+            throw MoeDataError(
+                "\(what): it orders documents by '\(saved.shuffle)', this moe-data by '\(Mixer.shuffleScheme)'; "
+                    + "rebuild from the start (--restart)")
         }
         guard saved.seed == seed, saved.windowDocs == windowDocs else {
             throw MoeDataError(

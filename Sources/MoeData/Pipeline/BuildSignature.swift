@@ -4,8 +4,13 @@ import MDS
 
 extension Build {
     /// What must be equal for an earlier build to be reused or resumed: the schedule, the seed,
-    /// the tokenizer, every source's ingest, the shard size, and each phase's objective and length.
-    func signature(schedule: MixSchedule, seed: UInt64, tokenizer: Tokenizer, catalog: Catalog) throws -> String {
+    /// the tokenizer, every source's ingest, the shard size, each phase's objective and length, and
+    /// the order of documents within a source (`shuffle`; nil gives the signature of builds made
+    /// before that order was named, which therefore never match).
+    func signature(
+        schedule: MixSchedule, seed: UInt64, tokenizer: Tokenizer, catalog: Catalog,
+        shuffle: String? = Mixer.shuffleScheme
+    ) throws -> String {
         // Dictionaries iterate in a per-process order in Swift: encode with sorted keys.
         let sortedEncoder = JSONEncoder()
         sortedEncoder.outputFormatting = [.sortedKeys]
@@ -14,10 +19,11 @@ extension Build {
         }
         let sourceSignatures = try manifest.sources.map { try catalog.sourceState($0.name)?.signature ?? "" }
             .joined(separator: ",")
-        let parts = [
+        var parts = [
             schedule.digest, String(seed), tokenizer.modelHash, String(tokenizer.sentinelCount),
             sourceSignatures, String(options.shardSizeBytes ?? 0), objectives.joined(separator: ";"),
         ]
+        if let shuffle { parts.append("shuffle \(shuffle)") }
         return XXH64.hex(XXH64.hash(Array(parts.joined(separator: "\n").utf8)))
     }
 }

@@ -1,0 +1,207 @@
+import Foundation
+import MDS
+import PackedFormat
+
+/// Read-only access to a source's documents in shuffled order.
+///
+/// The documents are numbered 0..<count in canonical order: the index's shards in index order,
+/// each shard's samples in order (ingest writes them by source, file, record). They are cut into
+/// windows of `windowDocs` consecutive documents, and the windows into blocks of `blockWindows`
+/// consecutive windows (the last window and block possibly short). Each epoch permutes the blocks;
+/// within a block the windows follow in order, each one's documents permuted. Where the shards
+/// start plays no part, so a source ingested as one task or as N (the same documents cut into
+/// other shards) gives the same stream.
+///
+/// This is the order of before with shards replaced by blocks: shards of 64 MiB hold from a few
+/// thousand to some tens of thousands of documents, and a block of 32 windows (131,072 documents)
+/// covers a few of them, so reading a block in window order decompresses each of its shards once
+/// (a shard cut by a block boundary once more). Permuting the windows themselves would decompress
+/// a shard once for every window in it, 3 to 4 times slower on documents of a few hundred tokens.
+///
+/// Memory stays bounded by one window: only the decompressed shards that the current window
+/// touches are kept (those it shares with the next window stay), the others are dropped.
+///
+/// A class because the caches are shared by copies of the mixer; they only memoize a pure
+/// function of (epoch, position), so sharing them cannot change what any copy reads.
+final class SourceDocuments {
+    struct Document {
+        let id: String
+        let tokens: [UInt32]
+    }
+
+    /// The name of this order, recorded in mixer states and build signatures: a state saved under
+    /// another order (before: shards shuffled, windows of a shard) must never be resumed with this
+    /// one. Give it a new name whenever the order changes, `defaultBlockWindows` included.
+    static let shuffleScheme = "canonical-blocks-1"
+    static let defaultBlockWindows = 32
+    /// Mixed into the key of a window's document order, after (name, epoch), so that it can never
+    /// draw the stream of the block order, keyed (name, epoch) alone.
+    static let windowKeyTag: UInt64 = 0x7769_6E64_6F77_646F  // "windowdo"
+
+    let name: String
+    let dataset: MDSDataset
+    let seed: UInt64
+    let windowDocs: Int
+    let blockWindows: Int
+    let count: Int
+    /// Canonical number of each shard's first document, then `count`.
+    private let shardStarts: [Int]
+    private let blockDocs: Int
+    private let blockCount: Int
+
+    // The block order of `orderEpoch`, and where its short last block (if any) falls in it.
+    private var orderEpoch = -1
+    private var blockOrder: [Int] = []
+    private var shortOrdinal = 0
+    // The window being read, its document permutation, and the decompressed shards it has touched.
+    private var currentWindow: (epoch: Int, window: Int)?
+    private var windowPermutation: [Int] = []
+    private var loadedShards: [Int: MDSShard] = [:]
+    private var shardHint = 0
+    private var lastDoc: (epoch: Int, position: Int, doc: Document)?
+    private let tokensColumn: Int
+    private let docIdColumn: Int
+
+    /// Shards decompressed so far (for tests of the memory and decoding bounds).
+    private(set) var shardLoads = 0
+    /// The shards held in memory now, in index order.
+    var loadedShardIndices: [Int] { loadedShards.keys.sorted() }
+    /// The shards the current window's documents lie in.
+    private(set) var currentWindowShards: ClosedRange<Int> = 0...0
+
+    init(
+        name: String, directory: URL, seed: UInt64, windowDocs: Int,
+        blockWindows: Int = SourceDocuments.defaultBlockWindows
+    ) throws {
+        self.name = name
+        self.seed = seed
+        self.windowDocs = windowDocs
+        self.blockWindows = blockWindows
+        do { dataset = try MDSDataset(directory: directory) } catch {
+            throw MoeDataError("\(directory.path): cannot open the token dataset of source '\(name)': \(error)")
+        }
+        var starts = [0]
+        for shard in dataset.index.shards { starts.append(starts[starts.count - 1] + shard.samples) }
+        shardStarts = starts
+        count = starts[starts.count - 1]
+        blockDocs = windowDocs * blockWindows
+        blockCount = (count + blockDocs - 1) / blockDocs
+        (tokensColumn, docIdColumn) = try SourceDocuments.columns(of: dataset, name: name)
+    }
+
+    /// Positions of the `tokens` and `doc_id` columns, the same in every shard.
+    private static func columns(of dataset: MDSDataset, name: String) throws -> (tokens: Int, docId: Int) {
+        let path = dataset.directory.path
+        guard let columns = dataset.index.shards.first?.columns else { return (0, 0) }
+        guard
+            let t = columns.firstIndex(where: { $0.name == "tokens" && $0.encoding == .ndarray(.uint32, count: nil) }),
+            let d = columns.firstIndex(where: { $0.name == "doc_id" && $0.encoding == .str })
+        else {
+            throw MoeDataError(
+                "\(path)/index.json: source '\(name)' needs columns doc_id (str) and tokens (ndarray:uint32)")
+        }
+        if let odd = dataset.index.shards.firstIndex(where: { $0.columns != columns }) {
+            throw MoeDataError("\(path)/index.json: shard \(odd) of source '\(name)' has other columns than shard 0")
+        }
+        return (t, d)
+    }
+
+    func document(epoch: Int, position: Int) throws -> Document {
+        if let last = lastDoc, last.epoch == epoch, last.position == position { return last.doc }
+        let (window, offset) = locate(epoch: epoch, position: position)
+        if currentWindow.map({ $0 != (epoch, window) }) ?? true { enter(window: window, epoch: epoch) }
+        let canonical = window * windowDocs + windowPermutation[offset]
+        let shard = shardIndex(of: canonical)
+        let doc = try read(shard: shard, sample: canonical - shardStarts[shard])
+        lastDoc = (epoch, position, doc)
+        return doc
+    }
+
+    /// (window, offset in the window's permutation) of `position` in `epoch`'s order.
+    private func locate(epoch: Int, position: Int) -> (Int, Int) {
+        if orderEpoch != epoch {
+            var rng = KeyedRandom(seed: seed, KeyedRandom.key(name), UInt64(epoch))
+            blockOrder = SourceDocuments.permutation(blockCount, &rng)
+            // Every block holds blockDocs documents but the last one, which may hold fewer.
+            let lastIsShort = count % blockDocs != 0
+            shortOrdinal = lastIsShort ? blockOrder.firstIndex(of: blockCount - 1) ?? blockCount : blockCount
+            orderEpoch = epoch
+        }
+        // The block at `position`, and the position's offset in it.
+        let block: Int
+        let inBlock: Int
+        let shortStart = shortOrdinal * blockDocs
+        let shortSize = count - (blockCount - 1) * blockDocs
+        if position < shortStart {
+            (block, inBlock) = (blockOrder[position / blockDocs], position % blockDocs)
+        } else if position < shortStart + shortSize {
+            (block, inBlock) = (blockOrder[shortOrdinal], position - shortStart)
+        } else {
+            let full = position - shortSize
+            (block, inBlock) = (blockOrder[full / blockDocs + 1], full % blockDocs)
+        }
+        return (block * blockWindows + inBlock / windowDocs, inBlock % windowDocs)
+    }
+
+    /// Makes `window` current: draws its document order and drops the shards it does not touch.
+    private func enter(window: Int, epoch: Int) {
+        let start = window * windowDocs
+        let size = min(windowDocs, count - start)
+        var rng = KeyedRandom(
+            seed: seed, KeyedRandom.key(name), UInt64(epoch), SourceDocuments.windowKeyTag, UInt64(window))
+        windowPermutation = SourceDocuments.permutation(size, &rng)
+        let touched = shardIndex(of: start)...shardIndex(of: start + size - 1)
+        loadedShards = loadedShards.filter { touched.contains($0.key) }
+        currentWindowShards = touched
+        currentWindow = (epoch, window)
+    }
+
+    /// The shard holding canonical document `n` (shards without samples never do).
+    private func shardIndex(of n: Int) -> Int {
+        // Neighbouring documents usually share a shard.
+        if shardStarts[shardHint] <= n && n < shardStarts[shardHint + 1] { return shardHint }
+        // The last shard whose start is ≤ n: it is not empty, as the next one starts after n.
+        var lo = 0
+        var hi = shardStarts.count - 2
+        while lo < hi {
+            let mid = (lo + hi + 1) / 2
+            if shardStarts[mid] <= n { lo = mid } else { hi = mid - 1 }
+        }
+        shardHint = lo
+        return lo
+    }
+
+    private func read(shard index: Int, sample: Int) throws -> Document {
+        let shard: MDSShard
+        if let loaded = loadedShards[index] {
+            shard = loaded
+        } else {
+            do { shard = try dataset.shard(index) } catch {
+                throw MoeDataError("source '\(name)': \(error)")
+            }
+            loadedShards[index] = shard
+            shardLoads += 1
+        }
+        let values: [MDSValue]
+        do { values = try shard.sample(sample) } catch {
+            throw MoeDataError("source '\(name)': \(error)")
+        }
+        guard let tokens = values[tokensColumn].uint32s, let id = values[docIdColumn].string else {
+            throw MoeDataError("\(dataset.directory.path): shard \(index) sample \(sample) lacks tokens or doc_id")
+        }
+        return Document(id: id, tokens: tokens)
+    }
+
+    /// Fisher–Yates with our own index draw (multiply-high), so the order can never change
+    /// with the standard library's shuffle or random-range algorithms.
+    static func permutation(_ n: Int, _ rng: inout KeyedRandom) -> [Int] {
+        var p = Array(0..<n)
+        var i = n - 1
+        while i > 0 {
+            let j = Int(rng.next().multipliedFullWidth(by: UInt64(i + 1)).high)
+            p.swapAt(i, j)
+            i -= 1
+        }
+        return p
+    }
+}
