@@ -9,17 +9,15 @@ enum ParquetLayout {
         return file.rowGroupStarts
     }
 
-    /// Uncompressed bytes of the columns a source reads (`plan`'s size): the text, kept and id
-    /// columns' chunk sizes from the footer; the file's size when the footer cannot be read.
+    /// Uncompressed bytes of the text column (`plan`'s size, to which it applies the bytes per token
+    /// measured on the texts read), from the footer; the file's size when the footer cannot be read.
     static func uncompressedBytes(path: String, size: Int, source: SourceSpec) -> Int {
         guard let input = try? PositionalFile(path: path), let file = try? ParquetFile(input: input),
             let columns = try? ParquetColumns(file.schema, source: source)
         else { return size }
         var total = 0
         for group in file.metadata.rowGroups {
-            for leaf in columns.leaves {
-                total += Int(clamping: max(0, group.columns[leaf].meta?.totalUncompressedSize ?? 0))
-            }
+            total += Int(clamping: max(0, group.columns[columns.text].meta?.totalUncompressedSize ?? 0))
         }
         return total
     }

@@ -30,7 +30,8 @@ struct ParquetRecordReader: RecordReader {
     private var group: ParquetRowGroupCursors?
     private var lost: LostRows?
     private var bytesBeforeGroup = 0
-    var bytesRead: Int { bytesBeforeGroup + (group?.uncompressedBytes ?? 0) }
+    /// Text bytes read (uncompressed): comparable with `ParquetLayout.uncompressedBytes`.
+    var bytesRead: Int { bytesBeforeGroup + (group?.textBytes ?? 0) }
 
     /// Reads the row groups whose start lies in `byteRange` (a piece of a partition; all when nil),
     /// from row `fromRow` on (rows before it are not decoded when they fill whole row groups).
@@ -105,7 +106,7 @@ struct ParquetRecordReader: RecordReader {
     }
 
     private mutating func openGroup() throws {
-        bytesBeforeGroup += group?.uncompressedBytes ?? 0
+        bytesBeforeGroup += group?.textBytes ?? 0
         group = nil
         let g = rowGroups[nextGroup]
         nextGroup += 1
@@ -127,7 +128,7 @@ struct ParquetRecordReader: RecordReader {
     private mutating func lose(_ error: ParquetError) {
         guard let g = group else { return }
         lost = LostRows(next: g.nextRow, end: g.endRow, reason: error.reason)
-        bytesBeforeGroup += g.uncompressedBytes
+        bytesBeforeGroup += g.textBytes
         group = nil
     }
 }

@@ -32,7 +32,9 @@ struct ParquetRowGroupCursors {
     static let maxPageBytes = 1 << 30
 
     var rowsLeft: Int { endRow - nextRow }
-    var uncompressedBytes: Int { ([text] + keep + (id.map { [$0] } ?? [])).reduce(0) { $0 + $1.uncompressedBytes } }
+    /// Bytes of the texts read so far (the measure of `plan`'s estimate, whose size is the text
+    /// column's uncompressed size).
+    private(set) var textBytes = 0
 
     /// Passes over `count` rows without building documents.
     mutating func skip(_ count: Int) throws {
@@ -56,6 +58,7 @@ struct ParquetRowGroupCursors {
                 problem = "null text"
                 return nil
             }
+            textBytes += bytes.count
             guard bytes.count <= maxDocumentBytes else {
                 problem = "text of \(bytes.count) bytes exceeds max_document_bytes (\(maxDocumentBytes))"
                 return nil
