@@ -78,17 +78,24 @@ extension FileMetadata: ThriftDecodable {
 extension SchemaElement: ThriftDecodable {
     mutating func decodeField(_ id: Int16, _ type: ThriftCompactReader.FieldType,
                               from r: inout ThriftCompactReader) throws {
-        switch (id, type) {
-        case (1, .i32): self.type = try r.readI32()
-        case (2, .i32): typeLength = try r.readI32()
-        case (3, .i32): repetition = Repetition(rawValue: try r.readI32())
-        case (4, .binary): name = try r.readString()
-        case (5, .i32): numChildren = try r.readI32()
-        case (6, .i32): convertedType = try r.readI32()
-        case (7, .i32): scale = try r.readI32()
-        case (8, .i32): precision = try r.readI32()
-        case (10, .structure): logicalType = try LogicalType.read(&r)
-        default: try r.skip(type)
+        if type == .i32, (1...8).contains(id) {
+            let value = try r.readI32()
+            switch id {
+            case 1: self.type = value
+            case 2: typeLength = value
+            case 3: repetition = Repetition(rawValue: value)
+            case 5: numChildren = value
+            case 6: convertedType = value
+            case 7: scale = value
+            case 8: precision = value
+            default: break  // field 4 is the name, a string
+            }
+        } else if id == 4, type == .binary {
+            name = try r.readString()
+        } else if id == 10, type == .structure {
+            logicalType = try LogicalType.read(&r)
+        } else {
+            try r.skip(type)
         }
     }
 }
@@ -121,16 +128,23 @@ extension ColumnChunk: ThriftDecodable {
 extension ColumnMetadata: ThriftDecodable {
     mutating func decodeField(_ id: Int16, _ type: ThriftCompactReader.FieldType,
                               from r: inout ThriftCompactReader) throws {
+        guard type != .i64 else {
+            let value = try r.readI64()
+            switch id {
+            case 5: numValues = value
+            case 6: totalUncompressedSize = value
+            case 7: totalCompressedSize = value
+            case 9: dataPageOffset = value
+            case 11: dictionaryPageOffset = value
+            default: break  // index page, bloom filter offsets: not used
+            }
+            return
+        }
         switch (id, type) {
         case (1, .i32): self.type = try r.readI32()
         case (2, .list): encodings = try r.readI32List()
         case (3, .list): pathInSchema = try r.readStringList()
         case (4, .i32): codec = CompressionCodec(code: try r.readI32())
-        case (5, .i64): numValues = try r.readI64()
-        case (6, .i64): totalUncompressedSize = try r.readI64()
-        case (7, .i64): totalCompressedSize = try r.readI64()
-        case (9, .i64): dataPageOffset = try r.readI64()
-        case (11, .i64): dictionaryPageOffset = try r.readI64()
         default: try r.skip(type)
         }
     }

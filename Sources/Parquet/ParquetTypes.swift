@@ -22,7 +22,7 @@ public struct Encoding: Hashable, Sendable, CustomStringConvertible {
     public static let plain = Encoding(code: 0)
     public static let plainDictionary = Encoding(code: 2)
     public static let rle = Encoding(code: 3)
-    public static let bitPacked = Encoding(code: 4)
+    // 4 BIT_PACKED: deprecated levels, named in errors only.
     public static let deltaBinaryPacked = Encoding(code: 5)
     public static let deltaLengthByteArray = Encoding(code: 6)
     public static let deltaByteArray = Encoding(code: 7)
@@ -40,20 +40,15 @@ public struct Encoding: Hashable, Sendable, CustomStringConvertible {
 /// Page compression (parquet.thrift `CompressionCodec`); unknown codes are kept so errors can name them.
 public struct CompressionCodec: Hashable, Sendable, CustomStringConvertible {
     public var code: Int32
-    public static let uncompressed = CompressionCodec(code: 0)
-    public static let snappy = CompressionCodec(code: 1)
-    public static let gzip = CompressionCodec(code: 2)
-    public static let lzo = CompressionCodec(code: 3)
-    public static let brotli = CompressionCodec(code: 4)
-    public static let lz4Hadoop = CompressionCodec(code: 5)
-    public static let zstd = CompressionCodec(code: 6)
-    public static let lz4Raw = CompressionCodec(code: 7)
+    public static let uncompressed = Self(code: 0), snappy = Self(code: 1), gzip = Self(code: 2)
+    // 3 LZO, 4 BROTLI and 5 LZ4 (Hadoop's framing, deprecated) are named in errors only.
+    public static let zstd = Self(code: 6), lz4Raw = Self(code: 7)
 
-    static let names: [Int32: String] = [
-        0: "UNCOMPRESSED", 1: "SNAPPY", 2: "GZIP", 3: "LZO", 4: "BROTLI", 5: "LZ4", 6: "ZSTD", 7: "LZ4_RAW",
-    ]
-
-    public var description: String { Self.names[code] ?? "codec \(code)" }
+    /// The name in parquet.thrift (LZ4 is the deprecated Hadoop-framed codec, LZ4_RAW the block).
+    public var description: String {
+        let names = ["UNCOMPRESSED", "SNAPPY", "GZIP", "LZO", "BROTLI", "LZ4", "ZSTD", "LZ4_RAW"]
+        return names.indices.contains(Int(code)) ? names[Int(code)] : "codec \(code)"
+    }
 }
 
 /// Decompresses pages. The Parquet target holds no C library: the caller supplies the codecs (the

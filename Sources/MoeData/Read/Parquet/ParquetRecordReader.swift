@@ -17,11 +17,12 @@ extension PositionalFile: ParquetInput {}
 struct ParquetRecordReader: RecordReader {
     let file: InputFile
     let fileIndex: Int
+    let codecs = ParquetCodecs()
     let maxDocumentBytes: Int
+    /// Opened once: every column chunk is read from it with `pread`.
     let input: PositionalFile
     let parquet: ParquetFile
     let columns: ParquetColumns
-    let codecs = ParquetCodecs()
     /// Row groups to read, in order, and the next one to open.
     let rowGroups: [Int]
     private var nextGroup = 0
