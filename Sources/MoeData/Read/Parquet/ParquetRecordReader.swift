@@ -93,7 +93,7 @@ struct ParquetRecordReader: RecordReader {
                 return .skip(skip)
             }
             lost = nil
-            if let g = group, g.rowsLeft > 0 {
+            if (group?.rowsLeft ?? 0) > 0 {  // not `if let`: a copy of the cursors would cost every row
                 do {
                     return try group?.nextRow(file: file, fileIndex: fileIndex, maxDocumentBytes: maxDocumentBytes)
                 } catch let error as ParquetError {
