@@ -35,8 +35,16 @@ public enum ParquetBenchmark {
         return result
     }
 
-    /// The process's peak resident memory so far, in bytes.
+    /// The process's peak resident memory so far, in bytes: Linux's VmHWM of this program's own
+    /// memory. (`getrusage`'s ru_maxrss is carried across `exec`: a child of a large test process
+    /// would report its parent's size.)
     public static var peakResidentBytes: Int {
+        // Read to the end: /proc files say they are empty.
+        let data = FileHandle(forReadingAtPath: "/proc/self/status")?.readDataToEndOfFile() ?? Data()
+        let status = String(decoding: data, as: UTF8.self)
+        let line = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") } ?? ""
+        let words = line.split { $0 == " " || $0 == "\t" }
+        if let kilobytes = words.dropFirst().first.flatMap({ Int($0) }) { return kilobytes * 1024 }
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         return usage.ru_maxrss * 1024
