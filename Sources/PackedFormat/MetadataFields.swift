@@ -31,6 +31,17 @@ struct MetadataFields {
         return value
     }
 
+    /// The `layout` key (format_version 2), one of `PackedRowLayout`'s names.
+    func layout() throws -> PackedRowLayout {
+        let name = try string(.layout)
+        guard let layout = PackedRowLayout(rawValue: name) else {
+            throw PackedFormatError(
+                "\(file): layout '\(name)' is not one this moe-data reads (\(PackedRowLayout.names)); "
+                    + "a newer moe-data wrote it, or the file was edited: rebuild it with `moe-data build`")
+        }
+        return layout
+    }
+
     func phases() throws -> [PackedMetadata.Phase] {
         guard let entries = value(.phases)?.arrayValue else { throw problem(.phases, "an array") }
         return try entries.enumerated().map { i, entry in

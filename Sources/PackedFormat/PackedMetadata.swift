@@ -4,11 +4,21 @@ import JSON
 
 /// `packed/moe-data.json`: what a packed dataset holds, written by `moe-data build` next to the
 /// rows and read by the trainer, `inspect` and `analyze`. `format_version` says which layout of
-/// the rows and of this file it describes; readers refuse any other version.
+/// the rows and of this file it describes; readers refuse a version they do not know.
 public struct PackedMetadata: Sendable, Equatable {
-    /// The version this moe-data writes and reads. Raise it whenever a column or key changes
-    /// name, type or meaning; version 1 is the first one recorded (earlier files have none).
-    public static let formatVersion = 1
+    /// The newest version this moe-data writes and reads. Raise it whenever a column or key changes
+    /// name, type or meaning. Version 1 is the first one recorded (earlier files have none): explicit
+    /// rows. Version 2 adds the `layout` key, which names the rows' `PackedRowLayout`.
+    public static let formatVersion = 2
+    /// Every version this moe-data reads.
+    public static let readableVersions = 1...formatVersion
+
+    /// The version written for `layout`: explicit rows keep version 1 (byte for byte what earlier
+    /// builds wrote, and what earlier readers read); compact rows need version 2, so that a reader
+    /// from before the compact layout refuses them by their version instead of missing columns.
+    public static func formatVersion(for layout: PackedRowLayout) -> Int {
+        layout == .explicit ? 1 : 2
+    }
 
     /// One mixture phase, in order.
     public struct Phase: Sendable, Equatable {
@@ -46,11 +56,13 @@ public struct PackedMetadata: Sendable, Equatable {
     public var rows: Int
     public var mixture: String
     public var phases: [Phase]
+    /// How the rows store their per-token columns.
+    public var layout: PackedRowLayout
 
     public init(
         vocabSize: Int, paddedVocabSize: Int, pieces: Int, sentinels: Int, eosId: Int, padId: Int,
         seqLen: Int, tokenizer: String, tokenizerXXH64: String, seed: UInt64, rows: Int, mixture: String,
-        phases: [Phase]
+        phases: [Phase], layout: PackedRowLayout = .explicit
     ) {
         self.vocabSize = vocabSize
         self.paddedVocabSize = paddedVocabSize
@@ -65,20 +77,21 @@ public struct PackedMetadata: Sendable, Equatable {
         self.rows = rows
         self.mixture = mixture
         self.phases = phases
+        self.layout = layout
     }
 
     /// The file's keys.
     enum Key: String {
         case formatVersion = "format_version", vocabSize = "vocab_size", paddedVocabSize = "padded_vocab_size"
         case pieces, sentinels, eosId = "eos_id", padId = "pad_id", seqLen = "seq_len", tokenizer
-        case tokenizerXXH64 = "tokenizer_xxh64", seed, rows, mixture, phases
+        case tokenizerXXH64 = "tokenizer_xxh64", seed, rows, mixture, phases, layout
         case index, name, objective, budget
     }
 
     public var json: JSONValue {
         func int(_ value: Int) -> JSONValue { .int(Int64(value)) }
-        let fields: [Key: JSONValue] = [
-            .formatVersion: int(PackedMetadata.formatVersion),
+        var fields: [Key: JSONValue] = [
+            .formatVersion: int(PackedMetadata.formatVersion(for: layout)),
             .vocabSize: int(vocabSize), .paddedVocabSize: int(paddedVocabSize), .pieces: int(pieces),
             .sentinels: int(sentinels), .eosId: int(eosId), .padId: int(padId), .seqLen: int(seqLen),
             .tokenizer: .string(tokenizer), .tokenizerXXH64: .string(tokenizerXXH64),
@@ -92,6 +105,7 @@ public struct PackedMetadata: Sendable, Equatable {
                     ])
                 }),
         ]
+        if layout != .explicit { fields[.layout] = .string(layout.rawValue) }
         return .object(Dictionary(uniqueKeysWithValues: fields.map { ($0.key.rawValue, $0.value) }))
     }
 
@@ -110,7 +124,7 @@ public struct PackedMetadata: Sendable, Equatable {
 
     /// Checks the format version first, then every key; `file` names the source in errors.
     public init(json: JSONValue, file: String) throws {
-        try PackedMetadata.checkVersion(json[Key.formatVersion.rawValue], file: file)
+        let version = try PackedMetadata.checkVersion(json[Key.formatVersion.rawValue], file: file)
         let fields = MetadataFields(json: json, file: file)
         self.init(
             vocabSize: try fields.count(.vocabSize), paddedVocabSize: try fields.count(.paddedVocabSize),
@@ -118,31 +132,32 @@ public struct PackedMetadata: Sendable, Equatable {
             eosId: try fields.count(.eosId), padId: try fields.count(.padId), seqLen: try fields.count(.seqLen),
             tokenizer: try fields.string(.tokenizer), tokenizerXXH64: try fields.string(.tokenizerXXH64),
             seed: UInt64(bitPattern: try fields.integer(.seed)), rows: try fields.count(.rows),
-            mixture: try fields.string(.mixture), phases: try fields.phases())
+            mixture: try fields.string(.mixture), phases: try fields.phases(),
+            layout: version == 1 ? .explicit : try fields.layout())
         guard vocabSize > 0, paddedVocabSize >= vocabSize else {
             throw PackedFormatError(
                 "\(file): padded_vocab_size \(paddedVocabSize) must be ≥ vocab_size \(vocabSize) > 0")
         }
     }
 
-    /// One sentence naming the file, the version found and the version this moe-data reads.
-    static func checkVersion(_ value: JSONValue?, file: String) throws {
-        let expected = PackedMetadata.formatVersion
+    /// One sentence naming the file, the version found and the versions this moe-data reads.
+    static func checkVersion(_ value: JSONValue?, file: String) throws -> Int {
+        let readable = PackedMetadata.readableVersions
+        let reads = "this moe-data reads format_version " + readable.map(String.init).joined(separator: " or ")
+        let rebuild = "rebuild it with `moe-data build`"
         guard let value else {
             throw PackedFormatError(
-                "\(file) was written by an older moe-data (no format_version); "
-                    + "this moe-data reads format_version \(expected): rebuild it with `moe-data build`")
+                "\(file) was written by an older moe-data (no format_version); \(reads): \(rebuild)")
         }
-        guard let found = value.intValue else {
+        guard let found = value.intValue.map({ Int($0) }) else {
             throw PackedFormatError(
-                "\(file) has format_version \(value.encoded()), not an integer; "
-                    + "this moe-data reads format_version \(expected): rebuild it with `moe-data build`")
+                "\(file) has format_version \(value.encoded()), not an integer; \(reads): \(rebuild)")
         }
-        guard found == expected else {
-            let writer = found < expected ? "an older" : "a newer"
+        guard readable.contains(found) else {
+            let writer = found < readable.lowerBound ? "an older" : "a newer"
             throw PackedFormatError(
-                "\(file) has format_version \(found), written by \(writer) moe-data, but this "
-                    + "moe-data reads format_version \(expected): rebuild it with `moe-data build`")
+                "\(file) has format_version \(found), written by \(writer) moe-data, but \(reads): \(rebuild)")
         }
+        return found
     }
 }

@@ -15,6 +15,7 @@ import Testing
         "build --seed": (["0", "9223372036854775807"], "Seed"),
         "train --seed": (["0", "9223372036854775807"], "Seed"),
         "tokenizer train --seed": (["0", "9223372036854775807"], "Seed"),
+        "slurm --seed": (["0", "9223372036854775807"], "Seed"),
         "inspect --row": (["0"], "0-based"),
         "analyze --layer": (["0"], "0-based"),
         "train --warmup": (["0"], "0 = none"),

@@ -148,7 +148,7 @@ import Testing
         }
         #expect(fields["format_version"] == .int(1))
         for (version, found) in [
-            (JSONValue.int(2), "has format_version 2, written by a newer moe-data"),
+            (JSONValue.int(3), "has format_version 3, written by a newer moe-data"),
             (.null, "was written by an older moe-data (no format_version)"),
         ] {
             fields["format_version"] = version == .null ? nil : version

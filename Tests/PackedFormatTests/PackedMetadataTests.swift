@@ -22,7 +22,7 @@ struct PackedMetadataTests {
     @Test func otherOrMissingVersionIsRefused() throws {
         guard case .object(var fields) = Self.sample.json else { Issue.record("not an object"); return }
         for (version, needle) in [
-            (JSONValue.int(2), "has format_version 2, written by a newer moe-data"),
+            (JSONValue.int(3), "has format_version 3, written by a newer moe-data"),
             (.int(0), "has format_version 0, written by an older moe-data"),
             (.string("1"), "has format_version \"1\", not an integer"),
             (.null, "was written by an older moe-data (no format_version)"),
@@ -33,9 +33,38 @@ struct PackedMetadataTests {
             } throws: { error in
                 let text = "\(error)"
                 return text.hasPrefix("/x/packed/moe-data.json ") && text.contains(needle)
-                    && text.contains("this moe-data reads format_version 1")
+                    && text.contains("this moe-data reads format_version 1 or 2: rebuild it with `moe-data build`")
             }
         }
+    }
+
+    /// Explicit rows keep version 1 and no layout key; compact rows are version 2 with the key.
+    @Test func compactLayoutIsVersionTwoWithItsName() throws {
+        var compact = Self.sample
+        compact.layout = .compact
+        let text = String(decoding: compact.encoded(), as: UTF8.self)
+        #expect(text.contains("\"format_version\": 2, ") && text.contains("\"layout\": \"compact\", "))
+        #expect(!String(decoding: Self.sample.encoded(), as: UTF8.self).contains("layout"))
+        #expect(try PackedMetadata(json: JSONValue.parse(Data(text.utf8)), file: "m.json") == compact)
+    }
+
+    /// A layout this moe-data does not know is refused with one sentence naming the file and the layout.
+    @Test func unknownLayoutIsRefused() throws {
+        var compact = Self.sample
+        compact.layout = .compact
+        guard case .object(var fields) = compact.json else { Issue.record("not an object"); return }
+        fields["layout"] = .string("bitpacked")
+        #expect {
+            try PackedMetadata(json: .object(fields), file: "/x/packed/moe-data.json")
+        } throws: { error in
+            "\(error)" == "/x/packed/moe-data.json: layout 'bitpacked' is not one this moe-data reads "
+                + "(explicit, compact); a newer moe-data wrote it, or the file was edited: rebuild it with "
+                + "`moe-data build`"
+        }
+        fields["layout"] = nil
+        #expect {
+            try PackedMetadata(json: .object(fields), file: "m.json")
+        } throws: { "\($0)" == "m.json: key 'layout' missing or not a string" }
     }
 
     @Test func missingKeysAreNamed() throws {

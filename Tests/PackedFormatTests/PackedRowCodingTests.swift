@@ -4,7 +4,8 @@ import Testing
 
 struct PackedRowCodingTests {
     static func sample(_ row: PackedRow, phase: Int) -> [String: MDSValue] {
-        Dictionary(uniqueKeysWithValues: zip(PackedColumn.storedOrder.map(\.name), row.values(phase: phase)))
+        let names = PackedRowLayout.explicit.storedOrder.map(\.name)
+        return Dictionary(uniqueKeysWithValues: zip(names, row.values(phase: phase)))
     }
 
     static let row = PackedRow(
@@ -19,7 +20,7 @@ struct PackedRowCodingTests {
     @Test func rowRoundTripsThroughAnMDSSample() throws {
         let sample = Self.sample(Self.row, phase: 2)
         #expect(
-            PackedColumn.storedOrder.map(\.name)
+            PackedRowLayout.explicit.storedOrder.map(\.name)
                 == ["loss_mask", "phase", "positions", "prefix", "provenance", "segment_ids", "tokens"])
         var back = try PackedRow(sample: sample, origin: "s row 0", withProvenance: true)
         #expect(back.origin == "s row 0" && back.padding == 1 && PackedRow.phase(of: sample) == 2)

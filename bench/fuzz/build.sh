@@ -4,8 +4,8 @@
 # Instrumenting the whole package with SwiftPM would rebuild everything (ArgumentParser, the
 # trainer, ...) twice over; instead each harness is compiled with swiftc directly, as a module
 # named MoeData holding only the source files it exercises (so it reaches internal types such
-# as LineReader), against instrumented static libraries built once: JSON, FileSupport, MDS and
-# Yams (+ its C part). Outputs are rebuilt only when one of their inputs is newer.
+# as LineReader), against instrumented static libraries built once: JSON, FileSupport, MDS,
+# PackedFormat (the manifest's packed_format names its PackedRowLayout) and Yams (+ its C part). Outputs are rebuilt only when one of their inputs is newer.
 #
 # Usage: bench/fuzz/build.sh [harness...]   (default: every harness)
 set -euo pipefail
@@ -70,6 +70,7 @@ build_libraries() {
     build_library JSON
     build_library FileSupport
     build_library MDS JSON FileSupport
+    build_library PackedFormat MDS JSON FileSupport
     build_library Parquet
 }
 
@@ -108,11 +109,11 @@ build_harness() {
         yams_flags=(-I "$(yams_dir)/Sources/CYaml/include" -Xcc -DYAML_DECLARE_STATIC -lYams -lCYaml)
     fi
     local exe=$OUT/fuzz-$h
-    stale "$exe" "$FUZZ_DIR/harness/$h.swift" "${srcs[@]}" "$OUT"/lib/lib{MDS,JSON,FileSupport,Parquet}.a "$0" \
-        || return 0
+    stale "$exe" "$FUZZ_DIR/harness/$h.swift" "${srcs[@]}" "$OUT"/lib/lib{MDS,JSON,FileSupport,PackedFormat,Parquet}.a \
+        "$0" || return 0
     say "harness $h (${#srcs[@]} source files)"
     (cd "$OUT/lib" && swiftc "${SWIFT_FLAGS[@]}" -module-name MoeData "$FUZZ_DIR/harness/$h.swift" "${srcs[@]}" \
-        -I "$OUT/lib" -L "$OUT/lib" -lMDS -lJSON -lFileSupport -lParquet "${yams_flags[@]}" \
+        -I "$OUT/lib" -L "$OUT/lib" -lPackedFormat -lMDS -lJSON -lFileSupport -lParquet "${yams_flags[@]}" \
         -I "$ROOT/Sources/CZstd" -I "$ROOT/Sources/CZlib" -lzstd -lz -o "$exe")
 }
 

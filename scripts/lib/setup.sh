@@ -32,6 +32,11 @@ TEST_PACKAGES=(
     "python3|interop checks through Python's own readers"
     "python3-pip|installs the Python packages of the interop checks"
 )
+# The one-node Slurm of scripts/slurm-local, which the tests of `moe-data slurm` start.
+SLURM_PACKAGES=(
+    "slurm-wlm|slurmctld, slurmd and the client commands (sbatch, squeue, sacct, scancel)"
+    "munge|the authentication Slurm's daemons and clients use between each other"
+)
 
 package_installed() {
     [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]

@@ -6,8 +6,9 @@ import PackedFormat
 
 /// `moe-data verify`: checks an output folder against its catalog. Every shard in tokens/ and
 /// packed/ is re-hashed (xxh64 of its bytes, as recorded), every index.json must be the one the
-/// catalog's entries give, moe-data.json's row count must match; `deep` also checks that every
-/// packed row's provenance names a document that exists. `repair` moves what is damaged to
+/// catalog's entries give, moe-data.json's row count must match; `deep` also decodes every packed
+/// row in the layout moe-data.json names (expanding compact rows) and checks that its provenance
+/// names a document that exists. `repair` moves what is damaged to
 /// `<output>/damaged/`, so the next `ingest` or `build` regenerates it byte-identically.
 public struct OutputVerifier {
     public struct Problem: Sendable, CustomStringConvertible {
@@ -89,7 +90,7 @@ public struct OutputVerifier {
         return []
     }
 
-    /// Every document a packed row's provenance names exists in tokens/.
+    /// Every packed row decodes in its layout, and every document its provenance names exists in tokens/.
     func checkProvenance() throws -> [Problem] {
         let packed = output.appendingPathComponent(PackedRows.directoryName)
         let indexPath = packed.appendingPathComponent("index.json").path
@@ -102,7 +103,14 @@ public struct OutputVerifier {
             }
         }
         var problems: [Problem] = []
+        // An unreadable moe-data.json is checkMetadata's problem; the rows are then not decoded.
+        let layout = try? PackedMetadata.read(packed.appendingPathComponent(PackedRows.metadataFile)).layout
         try forEachSample(packed) { row, s in
+            if let layout, problems.count < 20 {
+                do { _ = try PackedRow(sample: s, layout: layout, origin: "row \(row)", withProvenance: false) } catch {
+                    problems.append(Problem(path: PackedRows.directoryName, reason: "\(error)"))
+                }
+            }
             for entry in s[PackedColumn.provenance.name]?.json?.arrayValue ?? [] where problems.count < 20 {
                 guard let segment = SegmentProvenance(json: entry) else {
                     problems.append(

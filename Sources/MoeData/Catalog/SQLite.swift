@@ -6,10 +6,12 @@ final class SQLiteDatabase {
     let path: String
     private var db: OpaquePointer?
 
-    init(path: String) throws {
+    /// `readOnly` opens an existing file without writing it (status reads catalogs other processes write).
+    init(path: String, readOnly: Bool = false) throws {
         self.path = path
         var handle: OpaquePointer?
-        let rc = sqlite3_open_v2(path, &handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nil)
+        let mode = readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+        let rc = sqlite3_open_v2(path, &handle, mode | SQLITE_OPEN_FULLMUTEX, nil)
         guard rc == SQLITE_OK, let handle else {
             let msg = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "error \(rc)"
             sqlite3_close(handle)
@@ -17,6 +19,7 @@ final class SQLiteDatabase {
         }
         db = handle
         sqlite3_busy_timeout(handle, 10_000)
+        if readOnly { return }
         // WAL + synchronous=FULL: a committed transaction survives a crash or SIGKILL.
         try execute("PRAGMA journal_mode=WAL")
         try execute("PRAGMA synchronous=FULL")

@@ -35,7 +35,10 @@ public struct RowInspector {
         let origin = PackedRow.origin(directory: packed.directory, shard: packed.index.shards[shard], row: local)
         let sample = try packed.shard(shard).sampleByName(local)
         let phase = PackedRow.phase(of: sample) ?? -1
-        do { return (try PackedRow(sample: sample, origin: origin, withProvenance: true), phase) } catch {
+        do {
+            let row = try PackedRow(sample: sample, layout: metadata.layout, origin: origin, withProvenance: true)
+            return (row, phase)
+        } catch {
             throw MoeDataError("\(error)")
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import PackedFormat
 
 /// A manifest says what to read and where to write: named sources, the tokenizer, the output
 /// folder and the error policy. It is YAML; every key is checked, unknown keys are errors.
@@ -13,6 +14,8 @@ public struct Manifest: Sendable {
     public var onError: ErrorPolicy
     public var shardSizeBytes: Int
     public var compressionLevel: Int32
+    /// How `packed/` stores the rows' per-token columns (`packed_format`; default explicit).
+    public var packedFormat: PackedRowLayout = .explicit
     public var maxDocumentBytes: Int
     public var sources: [SourceSpec]
 

@@ -1,4 +1,5 @@
 import Foundation
+import PackedFormat
 import Yams
 
 /// Builds a `Manifest` from its YAML tree with `YAMLField`: every key is checked (typos are
@@ -10,7 +11,7 @@ struct ManifestReader {
 
     static let topKeys = [
         "name", "output", "tokenizer", "on_error", "shard_size", "compression_level",
-        "max_document_bytes", "sources",
+        "max_document_bytes", "sources", "packed_format",
     ]
     static let tokenizerKeys = ["model", "sentinels", "train"]
     static let trainKeys = ["vocab_size", "sample_mb", "character_coverage", "shares", "user_defined_symbols"]
@@ -52,11 +53,23 @@ struct ManifestReader {
         let manifest = Manifest(
             path: file, name: name, output: resolve(try output.nonEmptyString()),
             tokenizer: try self.tokenizer(tokenizer), onError: policy, shardSizeBytes: shardSize,
-            compressionLevel: Int32(level),
+            compressionLevel: Int32(level), packedFormat: try packedFormat(top["packed_format"]),
             maxDocumentBytes: try top["max_document_bytes"]?.size(minimum: 1) ?? 256 << 20,
             sources: try sources(top["sources"], in: root))
         try manifest.checkOutputIsolation()
         return manifest
+    }
+
+    /// `packed_format`: explicit (the default) or compact.
+    func packedFormat(_ field: YAMLField?) throws -> PackedRowLayout {
+        guard let field else { return .explicit }
+        let text = try field.nonEmptyString()
+        guard let layout = PackedRowLayout(rawValue: text) else {
+            throw field.error(
+                "'\(text)' is not a packed format; use 'explicit' (per-token columns any MDS reader uses as they "
+                    + "are) or 'compact' (two integers per segment, expanded by moe-data's readers)")
+        }
+        return layout
     }
 
     /// A path as written, with `~` expanded and relative paths taken from the manifest's folder.

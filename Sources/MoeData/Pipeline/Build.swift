@@ -73,7 +73,7 @@ public struct Build {
         }
         let rows = RowWriteStep(
             writer: try packedWriter(existing: resume?.shards ?? []), catalog: catalog,
-            signature: signature)
+            signature: signature, layout: manifest.packedFormat)
         try steps.run(writingTo: rows)
         var result = summary(steps.counters, accounting: steps.mix.accounting, upToDate: false)
         result.resumedAfterRows = resume?.checkpoint.rows
@@ -88,7 +88,8 @@ public struct Build {
         let lengths = Set(mixture.phases.map(\.seqLen))
         let writer = try MDSWriter(
             directory: publisher.partial,
-            columns: PackedRows.columns(rowLength: lengths.count == 1 ? lengths.first : nil),
+            columns: PackedRows.columns(
+                rowLength: lengths.count == 1 ? lengths.first : nil, layout: manifest.packedFormat),
             compressionLevel: manifest.compressionLevel,
             sizeLimit: options.shardSizeBytes ?? manifest.shardSizeBytes, existing: existing)
         writer.beforeRename = { try FaultPoint.packedShardTemporary.reached() }

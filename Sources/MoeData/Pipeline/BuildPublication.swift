@@ -19,6 +19,8 @@ extension Build {
 
     /// `packed/moe-data.json`, from what the catalog records.
     func metadata(tokenizer: Tokenizer, seed: UInt64, rows: Int) -> [UInt8] {
-        PackedRows.metadata(tokenizer: tokenizer, mixture: mixture, seed: seed, rows: rows).encoded()
+        PackedRows.metadata(
+            tokenizer: tokenizer, mixture: mixture, seed: seed, rows: rows, layout: manifest.packedFormat
+        ).encoded()
     }
 }

@@ -1,12 +1,13 @@
 import FileSupport
 import Foundation
 import MDS
+import PackedFormat
 
 extension Build {
     /// What must be equal for an earlier build to be reused or resumed: the schedule, the seed,
     /// the tokenizer, every source's ingest, the shard size, each phase's objective and length, and
     /// the order of documents within a source (`shuffle`; nil gives the signature of builds made
-    /// before that order was named, which therefore never match).
+    /// before that order was named, which therefore never match), and the packed format.
     func signature(
         schedule: MixSchedule, seed: UInt64, tokenizer: Tokenizer, catalog: Catalog,
         shuffle: String? = Mixer.shuffleScheme
@@ -24,6 +25,8 @@ extension Build {
             sourceSignatures, String(options.shardSizeBytes ?? 0), objectives.joined(separator: ";"),
         ]
         if let shuffle { parts.append("shuffle \(shuffle)") }
+        // The default layout adds nothing: explicit builds keep the signature they had before `packed_format`.
+        if manifest.packedFormat != .explicit { parts.append("packed_format " + manifest.packedFormat.rawValue) }
         return XXH64.hex(XXH64.hash(Array(parts.joined(separator: "\n").utf8)))
     }
 }

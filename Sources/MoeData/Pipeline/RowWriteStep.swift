@@ -1,5 +1,6 @@
 import Foundation
 import MDS
+import PackedFormat
 
 /// The build's write step: writes packed rows to MDS shards in `packed.partial/`, and commits each
 /// shard the writer completes to the catalog, together with the checkpoint that resumes after it.
@@ -7,11 +8,14 @@ struct RowWriteStep {
     let writer: MDSWriter
     let catalog: Catalog
     let signature: String
+    /// The manifest's `packed_format`.
+    let layout: PackedRowLayout
 
     /// Writes a row. `from` is the state of the steps before the example that closed it.
     func write(_ closed: PackStep.ClosedRow, from: ResumePoint) throws {
         // A completed shard holds the rows before this one: the checkpoint regenerates this row.
-        guard let shard = try writer.write(PackedRows.values(closed.row, phase: closed.phase)) else { return }
+        let values = try PackedRows.values(closed.row, phase: closed.phase, layout: layout)
+        guard let shard = try writer.write(values) else { return }
         let counters = zip(from.objectiveCounters, closed.countersBefore).map(PhaseCounters.init)
         try commit(
             shard,

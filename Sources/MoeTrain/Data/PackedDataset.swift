@@ -3,7 +3,8 @@ import JSON
 import MDS
 import PackedFormat
 
-/// The packed MDS rows written by `moe-data build`, read one shard at a time (bounded memory).
+/// The packed MDS rows written by `moe-data build`, read one shard at a time (bounded memory), in
+/// either layout: compact rows are expanded as they are read, so the trainer sees the same rows.
 public final class PackedDataset {
     public let directory: URL
     /// `moe-data.json`, its format version checked.
@@ -37,10 +38,10 @@ public final class PackedDataset {
         locator = RowLocator(shardRows: mds.index.shards.map(\.samples))
         guard rowCount > 0 else { throw TrainError("\(dir.path): the packed dataset has no rows") }
         for (i, entry) in mds.index.shards.enumerated() {
-            for column in PackedColumn.required where !entry.columns.contains(where: { $0.name == column.name }) {
+            for column in info.layout.required where !entry.columns.contains(where: { $0.name == column.name }) {
                 throw TrainError(
-                    "\(dir.path)/index.json: shard \(i) has no '\(column.name)' column; "
-                        + "is this a packed dataset?")
+                    "\(dir.path)/index.json: shard \(i) has no '\(column.name)' column, which "
+                        + "\(info.layout.rawValue) rows have; is this a packed dataset?")
             }
         }
     }
@@ -62,7 +63,9 @@ public final class PackedDataset {
         let origin = PackedRow.origin(directory: directory, shard: mds.index.shards[shard], row: row)
         let sample: [String: MDSValue]
         do { sample = try s.sampleByName(row) } catch { throw TrainError("\(origin): \(error)") }
-        do { return try PackedRow(sample: sample, origin: origin, withProvenance: withProvenance) } catch {
+        do {
+            return try PackedRow(sample: sample, layout: info.layout, origin: origin, withProvenance: withProvenance)
+        } catch {
             throw TrainError("\(error)")
         }
     }

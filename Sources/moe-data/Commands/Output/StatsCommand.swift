@@ -18,15 +18,11 @@ struct StatsCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "The output folder (the manifest's `output`).")
-    var output: String
-
-    @Flag(help: "Print JSON instead of tables.")
-    var json = false
+    @OptionGroup var report: ReportOptions
 
     func run() throws {
-        let catalog = try Catalog.openExisting(outputDirectory: output)
+        let catalog = try Catalog.openExisting(outputDirectory: report.output)
         let stats = try CatalogStats.load(catalog)
-        print(json ? stats.json.encoded() : stats.render(), terminator: json ? "\n" : "")
+        report.emit(text: stats.render, document: { stats.json })
     }
 }

@@ -8,8 +8,9 @@ struct VerifyCommand: ParsableCommand {
         abstract: "Check an output folder against its catalog: shard hashes, index.json, moe-data.json, provenance.",
         discussion: """
             Re-hashes every shard in tokens/ and packed/ (xxh64, as the catalog records it), checks each index.json \
-            against the catalog's shard list and moe-data.json's row count; --deep also checks that every packed \
-            row's provenance names a document that exists in tokens/. Names what is wrong and exits 1.
+            against the catalog's shard list and moe-data.json's row count; --deep also decodes every packed row in \
+            its layout (explicit or compact) and checks that its provenance names a document that exists in \
+            tokens/. Names what is wrong and exits 1.
 
             --repair moves damaged shards, indexes and a damaged catalog to <output>/damaged/, so that the next \
             `moe-data ingest` or `build` with the same manifest regenerates them, byte-identical.
@@ -25,7 +26,7 @@ struct VerifyCommand: ParsableCommand {
     @Argument(help: "The output folder (the manifest's `output`).")
     var output: String
 
-    @Flag(help: "Also check every packed row's provenance against the documents in tokens/.")
+    @Flag(help: "Also decode every packed row and check its provenance against the documents in tokens/.")
     var deep = false
 
     @Flag(help: "Move what is damaged to <output>/damaged/ so the next ingest or build regenerates it.")

@@ -5,23 +5,26 @@ import MoeData
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure one stage alone: the mixer, objectives + packing, or the Parquet reader (single thread).",
+        abstract: "Measure one stage alone: the mixer, objectives + packing, the trainer's row reading, or the "
+            + "Parquet reader.",
         discussion: """
             These are benchmarks, not tests: run them on a release build and compare with BENCHMARKS.md.
 
             Examples:
               moe-data bench mixer --tokens 50M
               moe-data bench objective --tokens 20M
+              moe-data bench rows --data out/sample
               moe-data bench parquet stack.parquet --text-field content
             """
     )
 
-    enum Stage: String, ExpressibleByArgument, CaseIterable { case mixer, objective, parquet }
+    enum Stage: String, ExpressibleByArgument, CaseIterable { case mixer, objective, rows, parquet }
 
     @Argument(
         help: ArgumentHelp(
             "Which stage: mixer (token shards → mixed stream), objective (UL2 / causal examples → packed rows) "
-                + "or parquet (the Parquet reader on FILES, without tokenizing)."))
+                + "rows (packed rows → the trainer's rows and batches, in either packed format) or parquet (the "
+                + "Parquet reader on FILES, without tokenizing)."))
     var stage: Stage
 
     @Argument(help: "parquet: the .parquet files to read; each gets its documents, skips and any error.")
@@ -36,6 +39,12 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Source tokens to process (e.g. 20M).")
     var tokens: String = "20M"
 
+    @Option(help: "rows: the `moe-data build` output folder (or its packed/ subfolder) to read.")
+    var data: String?
+
+    @Option(help: "rows: how many rows to read (default: all of them once).")
+    var rows: Int?
+
     @Option(help: "How many times to run; each run is reported.")
     var runs: Int = 3
 
@@ -44,6 +53,8 @@ struct BenchCommand: ParsableCommand {
         if stage != .parquet && !files.isEmpty { throw ValidationError("only bench parquet takes files") }
         _ = try OptionCheck.tokenCount(tokens, "--tokens")
         try OptionCheck.int(runs, "--runs", 1...1000)
+        if let rows { try OptionCheck.int(rows, "--rows", 1...OptionCheck.maxCount) }
+        if stage == .rows && data == nil { throw ValidationError(Self.dataRequired) }
     }
 
     func run() throws {
@@ -51,8 +62,6 @@ struct BenchCommand: ParsableCommand {
         let n = try OptionCheck.tokenCount(tokens, "--tokens") ?? 0
         for i in 1...runs {
             switch stage {
-            case .parquet:
-                runParquet(i)
             case .mixer:
                 let r = try MixerBenchmark.run(tokens: n)
                 print(
@@ -67,10 +76,14 @@ struct BenchCommand: ParsableCommand {
                             + "UL2 padding %.1f%%, %d rows; one thread)",
                         i, r.tokensPerSecond / 1e6, r.ul2TokensPerSecond / 1e6, r.causalTokensPerSecond / 1e6,
                         r.ul2PaddingShare * 100, r.rows))
+            case .rows: try benchRows(run: i)
+            case .parquet: runParquet(i)
             }
         }
     }
+}
 
+extension BenchCommand {
     /// One line a file (documents, skips, text bytes, or the error that ended it), then the total.
     func runParquet(_ run: Int) {
         let columns = keep.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
