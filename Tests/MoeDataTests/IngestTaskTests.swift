@@ -96,6 +96,14 @@ import Testing
         let manifest = try corpus.manifest("k")
         let killed = try corpus.task(manifest, 1, of: 3, environment: ["MOE_DATA_FAULT": "ingest.shard.committed:3"])
         #expect(killed.signaled, "the fault point must kill task 1 at its third commit: \(killed.stderr)")
+        // What status reads of the killed task: its committed counts, with the bytes read for them.
+        let files = IngestTaskFiles(outputDirectory: corpus.output("k").path)
+        let record = try SQLiteDatabase(path: files.catalogPath(1), readOnly: true)
+        let progress = try JSONValue.parse(
+            Data((try record.query("SELECT value FROM kv WHERE key = 'task.progress'").first?[0]?.text ?? "").utf8))
+        #expect((progress["tokens"]?.intValue ?? 0) > 0 && (progress["bytes"]?.intValue ?? 0) > 0, "\(progress)")
+        // Other hosts read a task's catalog while it is written: a rollback journal, not WAL.
+        #expect(try record.query("PRAGMA journal_mode").first?[0]?.text == "delete")
         for i in [2, 0] { #expect(try corpus.task(manifest, i, of: 3).status == 0) }
         let refused = try merge(corpus, "k")
         #expect(refused.status == 1)

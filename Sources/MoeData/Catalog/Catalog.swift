@@ -17,12 +17,13 @@ public final class Catalog {
     }
 
     /// Opens (or creates) a catalog file at `path`: the output folder's, or one task's catalog of a
-    /// partitioned ingest (`tasks/task-NNNNN.sqlite`), which has the same tables.
-    public init(path: String) throws {
+    /// partitioned ingest (`tasks/task-NNNNN.sqlite`), which has the same tables and keeps a rollback
+    /// journal (`rollbackJournal`), since other hosts read it (`moe-data status`) while it is written.
+    public init(path: String, rollbackJournal: Bool = false) throws {
         self.path = path
         let outputDirectory = (path as NSString).deletingLastPathComponent
         do {
-            db = try SQLiteDatabase(path: path)
+            db = try SQLiteDatabase(path: path, rollbackJournal: rollbackJournal)
             try createSchema()
             let check = try db.query("PRAGMA quick_check").compactMap { $0.first??.text }
             if check != ["ok"] {
@@ -113,22 +114,6 @@ public final class Catalog {
 
     public func endRun(_ id: Int64, status: String) throws {
         try db.run("UPDATE runs SET ended_at = ?, status = ? WHERE id = ?", [.text(isoNow()), .text(status), .int(id)])
-    }
-
-    // MARK: key-value (settings the output was made with)
-
-    public func value(_ key: String) throws -> String? {
-        try db.query("SELECT value FROM kv WHERE key = ?", [.text(key)]).first?.first??.text
-    }
-
-    public func setValue(_ key: String, _ value: String) throws {
-        try db.run(
-            "INSERT INTO kv(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            [.text(key), .text(value)])
-    }
-
-    public func deleteValue(_ key: String) throws {
-        try db.run("DELETE FROM kv WHERE key = ?", [.text(key)])
     }
 
     // MARK: ingest state

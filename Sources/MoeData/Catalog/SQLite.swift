@@ -7,7 +7,9 @@ final class SQLiteDatabase {
     private var db: OpaquePointer?
 
     /// `readOnly` opens an existing file without writing it (status reads catalogs other processes write).
-    init(path: String, readOnly: Bool = false) throws {
+    /// `rollbackJournal` keeps SQLite's rollback journal instead of WAL: WAL's shared memory works only
+    /// between processes of one host, and a task's catalog is read from other hosts while it is written.
+    init(path: String, readOnly: Bool = false, rollbackJournal: Bool = false) throws {
         self.path = path
         var handle: OpaquePointer?
         let mode = readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
@@ -20,8 +22,8 @@ final class SQLiteDatabase {
         db = handle
         sqlite3_busy_timeout(handle, 10_000)
         if readOnly { return }
-        // WAL + synchronous=FULL: a committed transaction survives a crash or SIGKILL.
-        try execute("PRAGMA journal_mode=WAL")
+        // WAL (or the rollback journal) + synchronous=FULL: a committed transaction survives a crash or SIGKILL.
+        try execute(rollbackJournal ? "PRAGMA journal_mode=DELETE" : "PRAGMA journal_mode=WAL")
         try execute("PRAGMA synchronous=FULL")
         try execute("PRAGMA foreign_keys=ON")
     }

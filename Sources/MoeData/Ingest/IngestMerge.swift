@@ -40,7 +40,8 @@ public struct IngestMerge {
         }
         var counts = Set(markers.map(\.tasks))
         for name in names where name.hasPrefix("task-") && name.hasSuffix(".sqlite") {
-            let catalog = try Catalog(path: (files.directory as NSString).appendingPathComponent(name))
+            let path = (files.directory as NSString).appendingPathComponent(name)
+            let catalog = try Catalog(path: path, rollbackJournal: true)
             if let n = try catalog.value(IngestTaskKeys.count).flatMap({ Int($0) }) { counts.insert(n) }
         }
         guard let count = counts.first else {
@@ -80,7 +81,7 @@ public struct IngestMerge {
             return "\(name) was done from other input (input digest \(marker.partition), the others \(digest))"
         }
         guard FileManager.default.fileExists(atPath: files.catalogPath(index)) else { return "\(name) not started" }
-        let catalog = try Catalog(path: files.catalogPath(index))
+        let catalog = try Catalog(path: files.catalogPath(index), rollbackJournal: true)
         if let error = try catalog.value(IngestTaskKeys.error) { return "\(name) failed: \(error)" }
         return "\(name) started but did not finish (running, or killed)"
     }
@@ -115,7 +116,7 @@ public struct IngestMerge {
 
     func merge(into catalog: Catalog, count: Int, digest: String, done: [IngestTaskDone]) throws -> Summary {
         let started = Date()
-        let first = try Catalog(path: files.catalogPath(0))
+        let first = try Catalog(path: files.catalogPath(0), rollbackJournal: true)
         guard let sourcesJSON = try first.value(IngestTaskKeys.sources),
             let names = try JSONValue.parse(Data(sourcesJSON.utf8)).arrayValue?.compactMap(\.stringValue)
         else { throw MoeDataError("\(first.path): no \(IngestTaskKeys.sources) recorded; run task 0 again") }

@@ -85,7 +85,7 @@ extension IngestMerge {
     /// shard that is not there.
     func taskShards(_ index: Int) throws -> [TaskShard] {
         let name = IngestTask.name(index)
-        let catalog = try Catalog(path: files.catalogPath(index))
+        let catalog = try Catalog(path: files.catalogPath(index), rollbackJournal: true)
         let rows = try catalog.db.query(
             "SELECT dataset, entry_json, documents, tokens FROM shards ORDER BY dataset, shard_index")
         return try rows.map { row in

@@ -17,14 +17,15 @@ struct IngestSteps {
             let bytesBefore = progress.bytesRead
             let resumeRecord = unit.fileIndex == start.fileIndex ? start.record : 0
             let (rest, problem) = try read.read(unit, from: resumeRecord) { batch, bytesRead in
-                try pass(batch)
+                // Before the batch is written: a shard committed in it records the bytes read so far.
                 progress.bytesRead = bytesBefore + min(unit.bytes, bytesRead)
+                try pass(batch)
                 progress.update()
             }
+            progress.bytesRead = bytesBefore + unit.bytes
             try pass(rest)
             write.finishFile(unit, hash: hash, error: problem)
             progress.filesDone += 1
-            progress.bytesRead = bytesBefore + unit.bytes
             progress.update()
         }
         try write.finish()

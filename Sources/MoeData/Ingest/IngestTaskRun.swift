@@ -85,7 +85,7 @@ public struct IngestTaskRun {
     /// new ones. Says so on stderr.
     func openCatalog(digest: String) throws -> Catalog {
         let path = files.catalogPath(task.index)
-        var catalog = try Catalog(path: path)
+        var catalog = try Catalog(path: path, rollbackJournal: true)
         let recorded = try catalog.value(IngestTaskKeys.partition)
         let count = try catalog.value(IngestTaskKeys.count)
         if let recorded, recorded != digest || count != String(task.count) || ingest.options.restart {
@@ -116,6 +116,6 @@ public struct IngestTaskRun {
         for source in ingest.manifest.sources {
             try? FileManager.default.removeItem(at: ingest.shardDirectory(source))
         }
-        return try Catalog(path: path)
+        return try Catalog(path: path, rollbackJournal: true)
     }
 }

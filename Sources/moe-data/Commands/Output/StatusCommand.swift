@@ -16,7 +16,8 @@ struct StatusCommand: ParsableCommand {
             and job ids `moe-data slurm` recorded in catalog.sqlite, and, when Slurm's commands are on PATH, \
             the jobs' states: `squeue -t all` (finished jobs stay there for the cluster's MinJobAge), then \
             `sacct` where the cluster keeps accounting (without slurmdbd, as on scripts/slurm-local, sacct knows \
-            no job), then the jobcomp/filetxt log (`scontrol show config`: JobCompLoc). A task whose catalog says running while Slurm no longer runs its job was killed \
+            no job), then the jobcomp/filetxt log (`scontrol show config`: JobCompLoc). A task whose catalog \
+            says running while Slurm no longer runs its job was killed \
             (cancelled, out of time or memory): it shows as failed, with Slurm's state.
 
             Examples:
