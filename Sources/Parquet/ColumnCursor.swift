@@ -1,5 +1,6 @@
 /// Reads one flat column of one row group value by value (one value per row), in any supported
-/// encoding. Memory: the column chunk as stored, one decompressed page and the dictionary.
+/// encoding. Memory: one page as stored and decompressed (pages are read as they come, not the
+/// whole chunk), and the dictionary.
 ///
 /// Errors name the row group and the column, and the page's file offset when a page is at fault.
 public struct ColumnCursor {
@@ -12,7 +13,7 @@ public struct ColumnCursor {
     /// Values the chunk's metadata promises and that were not read yet.
     private var chunkValuesLeft: Int
 
-    /// Reads the chunk of leaf `column` in row group `rowGroup` (one `pread`). The codec must be
+    /// Reads the chunk of leaf `column` in row group `rowGroup`, page by page. The codec must be
     /// one `decompressor` supports; the column must be flat.
     public init(
         file: ParquetFile, input: some ParquetInput, rowGroup: Int, column: Int,
@@ -31,14 +32,8 @@ public struct ColumnCursor {
             throw ParquetError("\(place): the chunk holds \(meta.numValues) values for "
                 + "\(file.metadata.rowGroups[rowGroup].numRows) rows")
         }
-        let chunk = OwnedBytes(count: range.count)
-        let read = try input.read(at: range.lowerBound, into: chunk.buffer)
-        guard read == range.count else {
-            throw ParquetError("\(place): the file ends inside the column chunk (bytes \(range.lowerBound) to "
-                + "\(range.upperBound))")
-        }
-        pages = PageReader(chunk: chunk, chunkStart: range.lowerBound, codec: meta.codec,
-                           decompressor: decompressor, maxPageBytes: maxPageBytes)
+        pages = PageReader(input: input, chunk: range, codec: meta.codec, decompressor: decompressor,
+                           maxPageBytes: maxPageBytes)
         state = PageDecoder()
         chunkValuesLeft = Int(meta.numValues)
     }

@@ -1,6 +1,7 @@
 /// A column chunk's dictionary page, decoded (PLAIN): the values that dictionary indices name.
 struct ColumnDictionary {
-    /// Keeps `values` alive.
+    /// Keep `values` alive.
+    let stored: OwnedBytes?
     let owner: OwnedBytes?
     let values: UnsafeRawBufferPointer
     let type: PhysicalType
@@ -15,6 +16,7 @@ struct ColumnDictionary {
         guard page.header.encoding == .plain || page.header.encoding == .plainDictionary else {
             throw ParquetError("a dictionary page in \(page.header.encoding), not PLAIN")
         }
+        stored = page.stored
         owner = page.owner
         values = page.values
         type = column.physicalType
@@ -63,24 +65,5 @@ struct ColumnDictionary {
             return try body(.bytes(UnsafeRawBufferPointer(rebasing: values[start..<(start + lengths[index])])))
         }
         return try body(PlainValues.fixed(values, at: index * width, type: type, width: width))
-    }
-}
-
-/// Reading PLAIN values of fixed-size types.
-enum PlainValues {
-    /// The value of `type` at byte `offset` (the caller has checked `width` bytes are there).
-    @inline(__always)
-    static func fixed(_ bytes: UnsafeRawBufferPointer, at offset: Int, type: PhysicalType, width: Int) -> ParquetValue {
-        switch type {
-        case .int32: .int32(Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: Int32.self)))
-        case .int64: .int64(Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: Int64.self)))
-        case .float: .float(Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset,
-                                                                                          as: UInt32.self))))
-        case .double: .double(Double(bitPattern: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset,
-                                                                                             as: UInt64.self))))
-        case .int96: .int96(UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + 12)]))
-        case .fixedLenByteArray, .byteArray: .bytes(UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + width)]))
-        case .boolean: .boolean(bytes[offset] != 0)
-        }
     }
 }

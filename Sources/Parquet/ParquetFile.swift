@@ -1,10 +1,3 @@
-/// Random access to a file's bytes (`pread`): the reader never depends on a file position.
-public protocol ParquetInput {
-    var size: Int { get }
-    /// Reads up to `buffer.count` bytes at `offset`; fewer only at the end of the file.
-    func read(at offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws -> Int
-}
-
 /// A Parquet file's footer, decoded and checked: the schema, the row groups and where every
 /// column chunk lies. Opening reads only the last bytes of the file.
 public struct ParquetFile: Sendable {

@@ -1,11 +1,3 @@
-/// A Thrift struct this reader decodes: it starts empty and takes its fields one by one (a field it
-/// does not know it skips).
-protocol ThriftDecodable {
-    init()
-    mutating func decodeField(_ id: Int16, _ type: ThriftCompactReader.FieldType,
-                              from reader: inout ThriftCompactReader) throws
-}
-
 /// A decoder of the Thrift compact protocol over untrusted bytes, the encoding of Parquet's footer
 /// and page headers. Every length is checked against the bytes that remain before anything is read
 /// or reserved, nesting is limited, and varints longer than their type allows are errors, so no

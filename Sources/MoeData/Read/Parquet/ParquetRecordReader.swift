@@ -9,9 +9,9 @@ extension PositionalFile: ParquetInput {}
 /// column of ids. Rows are numbered from 1 across the file (row groups in order): the record
 /// number of a row, and the `<file>:<row>` of default document ids.
 ///
-/// Only the needed columns of one row group are in memory at a time. A row group whose pages
-/// cannot be read (truncated, corrupt, an unsupported encoding) gives one counted skip for each of
-/// its rows not yet read, with the reason; the next row group is read as usual. A file whose
+/// Only the needed columns of one row group are read, page by page (`ColumnCursor`). A row group
+/// whose pages cannot be read (truncated, corrupt, an unsupported encoding) gives one counted skip
+/// for each of its rows not yet read, with the reason; the next row group is read as usual. A file whose
 /// footer or schema cannot serve (bad magic, a missing or non-string text column, an unsupported
 /// codec) is a fault of the whole file, thrown.
 struct ParquetRecordReader: RecordReader {
@@ -131,22 +131,5 @@ struct ParquetRecordReader: RecordReader {
         lost = LostRows(next: g.nextRow, end: g.endRow, reason: error.reason)
         bytesBeforeGroup += g.textBytes
         group = nil
-    }
-}
-
-/// Rows of a row group that cannot be read, handed out as one skip each. The reason names the
-/// row group, the column and the page offset at fault.
-struct LostRows {
-    var next: Int
-    let end: Int
-    let reason: String
-
-    var isDone: Bool { next >= end }
-
-    mutating func next(file: InputFile, fileIndex: Int) -> SkipRecord? {
-        guard next < end else { return nil }
-        defer { next += 1 }
-        return SkipRecord(kind: .record, file: file.path, line: next, offset: nil, reason: reason,
-                          position: RecordPosition(fileIndex: fileIndex, record: next))
     }
 }
