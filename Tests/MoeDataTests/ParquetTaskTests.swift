@@ -115,13 +115,26 @@ import Testing
         #expect(models.count == 2 && models[0] == models[1] && models[0].count > 1000)
     }
 
-    /// `plan` sizes a Parquet source from its footer (the text column's uncompressed size: 2.33 MB
-    /// for 2.30 MB of text here) and the bytes per token measured on its first 1 MiB of texts. On
-    /// this small corpus of unlike files (the tests' 1000-piece model) the first half tokenizes 16%
-    /// denser than the whole: within 25% of what ingest then counts.
+    /// `plan` sizes a Parquet source from its footer (the text column's uncompressed size, with its
+    /// 4-byte length prefixes and page headers) and the bytes per token measured on its first 1 MiB
+    /// of texts. Here the texts (60 rows, no nulls) are under 1 MiB, so the measure covers them all
+    /// and the estimate is exact: footer size / (text bytes / tokens ingested), to the token.
     @Test func planEstimatesAParquetSourceFromItsFooter() throws {
-        let dir = try corpus("parquet-plan")
+        let dir = try TestSupport.tempDir("parquet-plan")
         defer { TempFolder.remove(dir) }
+        try ParquetFixtures.make("clean", in: dir, rows: 60)
+        let sizes = try Python.run("""
+            import sys, pyarrow.parquet as pq
+            f = pq.ParquetFile(sys.argv[1])
+            c = f.schema_arrow.get_field_index("content")
+            footer = sum(f.metadata.row_group(g).column(c).total_uncompressed_size for g in range(f.num_row_groups))
+            text = sum(len(t.encode("utf-8")) for t in f.read(columns=["content"]).column(0).to_pylist())
+            print(footer, text)
+            """, [dir.appendingPathComponent("parquet/small.parquet").path])
+        let numbers = sizes.stdout.split(whereSeparator: \.isWhitespace).compactMap { Int($0) }
+        #expect(sizes.status == 0 && numbers.count == 2, "\(sizes.stderr)")
+        let (footerBytes, textBytes) = (numbers.first ?? 0, numbers.last ?? 0)
+        #expect(textBytes > 500_000 && textBytes < 1 << 20 && footerBytes > textBytes, "\(numbers)")
         let manifest = try TestSupport.manifest(
             in: dir,
             sources: """
@@ -143,9 +156,13 @@ import Testing
         let guess = try #require(estimate, "\(plan.stdout)")
         let ingest = try TestSupport.moeData(["ingest", manifest, "--quiet"])
         #expect(ingest.status == 0, "\(ingest.stderr)")
-        let stats = try CatalogStats.load(try Catalog.openExisting(outputDirectory: dir.appendingPathComponent("out").path))
+        let out = dir.appendingPathComponent("out").path
+        let stats = try CatalogStats.load(try Catalog.openExisting(outputDirectory: out))
         let exact = try #require(stats.sources.first?.tokens)
-        #expect(abs(Double(guess - exact)) / Double(exact) < 0.25, "estimate \(guess), ingested \(exact)")
-        #expect(plan.stdout.contains("docs: 2.3"), "the text column's size: \(plan.stdout)")
+        #expect(try #require(stats.sources.first?.skipped) == 0)
+        let bytesPerToken = Double(textBytes) / Double(exact)
+        #expect(guess == Int((Double(footerBytes) / bytesPerToken).rounded()),
+                "estimate \(guess), ingested \(exact) tokens of \(textBytes) bytes, footer \(footerBytes) bytes")
+        #expect(plan.stdout.contains(String(format: "%.2f bytes per token", bytesPerToken)), "\(plan.stdout)")
     }
 }
