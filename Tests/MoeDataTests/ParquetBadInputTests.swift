@@ -163,4 +163,36 @@ import Testing
         defer { TempFolder.remove(c.dir) }
         try c.expectFileError("compression codec BROTLI is not supported")
     }
+
+    /// Text that is not UTF-8 (a BYTE_ARRAY column without the STRING type may hold any bytes):
+    /// under skip a counted skip naming the row group and column, under fail an error naming the
+    /// file and row too. The source is given as a glob.
+    @Test func invalidUTF8TextIsACountedSkipNamingItsPlace() throws {
+        let dir = try TestSupport.tempDir("parquet-bad-utf8")
+        defer { TempFolder.remove(dir) }
+        if let missing = try Python.missing(ParquetFixtures.requirements) { Issue.record("\(missing)"); return }
+        let folder = dir.appendingPathComponent("parquet")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let r = try Python.run("""
+            import sys, pyarrow as pa, pyarrow.parquet as pq
+            texts = [b"a fine text, number %d" % i for i in range(12)]
+            texts[7] = b"not \\xff\\xfe UTF-8"
+            pq.write_table(pa.table({"content": pa.array(texts, pa.binary())}), sys.argv[1], row_group_size=5)
+            """, [folder.appendingPathComponent("bytes.parquet").path])
+        #expect(r.status == 0, "\(r.stderr)")
+        let skip = try ParquetFixtures.ingest(dir, name: "skip", format: "parquet", folder: "parquet/*.parquet")
+        #expect(skip.status == 0, "\(skip.stderr)")
+        let stats = try ParquetFixtures.stats(dir, "skip")
+        #expect(stats.sources.first?.documents == 11 && stats.sources.first?.skipped == 1)
+        let reasons = stats.skipReasons.map(\.reason)
+        #expect(reasons.count == 1 && reasons.allSatisfy {
+            $0.contains("invalid UTF-8") && $0.contains("column 'content'") && $0.contains("row group 1")
+        }, "\(reasons)")
+        let fail = try ParquetFixtures.ingest(dir, name: "fail", format: "parquet", folder: "parquet/*.parquet",
+                                              onError: "fail")
+        #expect(fail.status != 0 && !fail.signaled)
+        for part in ["bytes.parquet:8", "row group 1", "column 'content'", "invalid UTF-8"] {
+            #expect(fail.stderr.contains(part), "\(part) missing from: \(fail.stderr)")
+        }
+    }
 }
