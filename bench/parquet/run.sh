@@ -3,15 +3,19 @@
 #  1. the reader alone: `moe-data bench parquet` (text column decoded, copied, checked as UTF-8)
 #     against pyarrow's `pq.ParquetFile(f).iter_batches(columns=['content'], use_threads=False)`;
 #  2. `moe-data ingest` of the Parquet file against the same text as .jsonl.zst.
-# Each pair alternates, 3 times; medians of wall time, and peak RSS, from /usr/bin/time -v.
+# Each pair alternates, $BENCH_ROUNDS times (3); medians of wall time and of CPU time (user + system:
+# what the work costs, less swayed by other loads than wall time), and the largest peak RSS, all from
+# /usr/bin/time -v.
 #
 #   bash bench/parquet/run.sh                 # the file is cached in $BENCH_WORK/parquet
 #   BENCH_MB=50 bash bench/parquet/run.sh     # a smaller file
+#   BENCH_ROUNDS=5 bash bench/parquet/run.sh  # more rounds on a busy machine
 set -euo pipefail
 
 HERE="$(cd "$(dirname "$0")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
 WORK="${BENCH_WORK:-/work/bench-data}"
+ROUNDS="${BENCH_ROUNDS:-3}"
 DATA="$WORK/parquet"                                   # the file and its JSONL twin, kept between runs
 RUN="$WORK/parquet-run-$(date -u +%Y%m%dT%H%M%SZ)"   # this run's logs, times and outputs
 mkdir -p "$DATA" "$RUN"
@@ -43,6 +47,7 @@ seconds() {  # "Elapsed (wall clock) time (h:mm:ss or m:ss): 0:01.23" in seconds
   awk -F': ' '/Elapsed \(wall clock\)/ {
     n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s }' "$1"
 }
+cpu_seconds() { awk -F': ' '/User time|System time/ { s += $2 } END { printf "%.2f\n", s }' "$1"; }
 rss_mb() { awk -F': ' '/Maximum resident set size/ { printf "%.0f\n", $2 / 1024 }' "$1"; }
 
 # The read alone is timed inside the process too (wall time includes Python's start and imports).
@@ -72,7 +77,7 @@ sources:
 YAML
 done
 
-for i in 1 2 3; do
+for i in $(seq "$ROUNDS"); do
   log "round $i: reader alone"
   timed "reader-moe-$i" "$MOE" bench parquet "$DATA/stack.parquet" --text-field content --runs 1
   timed "reader-pyarrow-$i" python3 "$RUN/pyarrow_read.py" "$DATA/stack.parquet"
@@ -83,16 +88,16 @@ for i in 1 2 3; do
   done
 done
 
-median() { sort -n | sed -n 2p; }
+median() { sort -n | sed -n "$(( (ROUNDS + 1) / 2 ))p"; }
+each() { local f="$1" name="$2" i; for i in $(seq "$ROUNDS"); do "$f" "$RUN/$name-$i.time"; done; }
 row() {
-  local label="$1" name="$2" s r
-  s=$(for i in 1 2 3; do seconds "$RUN/$name-$i.time"; done | median)
-  r=$(for i in 1 2 3; do rss_mb "$RUN/$name-$i.time"; done | sort -n | tail -1)
-  echo "| $label | $s | $(for i in 1 2 3; do seconds "$RUN/$name-$i.time"; done | tr '\n' ' ')| $r |"
+  local label="$1" name="$2"
+  echo "| $label | $(each seconds "$name" | median) | $(each seconds "$name" | tr '\n' ' ')|" \
+    "$(each cpu_seconds "$name" | median) | $(each rss_mb "$name" | sort -n | tail -1) |"
 }
 {
-  echo "| what | median s | runs s | peak RSS MB |"
-  echo "| --- | --- | --- | --- |"
+  echo "| what | median s | runs s | median CPU s | peak RSS MB |"
+  echo "| --- | --- | --- | --- | --- |"
   row "moe-data bench parquet (text column)" reader-moe
   row "pyarrow iter_batches(columns=['content'], use_threads=False)" reader-pyarrow
   row "moe-data ingest, Parquet source" ingest-parquet
