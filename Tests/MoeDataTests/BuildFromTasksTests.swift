@@ -7,31 +7,11 @@ import Testing
 /// The promise of issue 13: `packed/` from `build` is byte-identical whether ingest ran as one
 /// process or as N tasks (merged by `build` itself), whatever order the tasks finished in.
 @Suite(.serialized) struct BuildFromTasksTests {
-    static func mixture(_ dir: URL) throws -> String {
-        let path = dir.appendingPathComponent("mix.yaml").path
-        try """
-        name: tasks
-        total_tokens: 90000
-        seed: 5
-        phases:
-          - name: ul2
-            budget: 50000
-            weights: {web: 50, code: 50}
-            objective: {type: ul2, inputs_length: 256, targets_length: 256}
-            seq_len: 512
-          - name: lm
-            budget: rest
-            weights: {web: 60, code: 40}
-            objective: {type: causal}
-            seq_len: 512
-        """.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
-    }
-
     @Test func packedRowsAreTheSameFromOneProcessAndFromTasks() throws {
         let corpus = try TaskCorpus("build-tasks")
         defer { corpus.remove() }
-        let mixture = try Self.mixture(corpus.dir)
+        let mixture = try corpus.mixture(
+            "tasks", total: 90000, ul2Budget: 50000, seed: 5, lmWeights: "{web: 60, code: 40}")
         let one = try TestSupport.moeData(["build", try corpus.manifest("one"), "--mixture", mixture, "--quiet"])
         #expect(one.status == 0, "\(one.stderr)")
         let reference = try TestSupport.tree(corpus.output("one").appendingPathComponent("packed"))
@@ -44,6 +24,15 @@ import Testing
             #expect(build.stderr.contains("merged \(n) ingest tasks"), "build merges the tasks: \(build.stderr)")
             let tokens = try corpus.documents(name)
             #expect(tokens == (try corpus.documents("one")))
+            // The merge carries each shard's document lengths (a build slice simulates from them).
+            for source in ["web", "code"] {
+                let lengths = { (out: String) throws -> [UInt32] in
+                    try Catalog(path: corpus.output(out).appendingPathComponent(Catalog.fileName).path)
+                        .documentLengths(source: source).flatMap { $0 ?? [] }
+                }
+                #expect(try lengths(name) == (try lengths("one")), "N=\(n): document lengths of \(source)")
+                #expect(try lengths(name).count == tokens[source]?.count, "N=\(n): one length per document")
+            }
             let packed = try TestSupport.tree(corpus.output(name).appendingPathComponent("packed"))
             #expect(packed.keys.sorted() == reference.keys.sorted(), "N=\(n)")
             let differing = reference.filter { packed[$0.key] != $0.value }.map(\.key).sorted()

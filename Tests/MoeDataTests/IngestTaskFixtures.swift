@@ -61,6 +61,33 @@ struct TaskCorpus {
 
     func output(_ name: String) -> URL { dir.appendingPathComponent(name).appendingPathComponent("out") }
 
+    /// A mixture of two phases of 512-token rows over both sources (UL2 on `ul2Budget` tokens, then
+    /// causal LM with `lmWeights`), written to `<dir>/<name>.yaml`; `sources` adds a `sources:` line.
+    func mixture(
+        _ name: String, total: Int, ul2Budget: Int, seed: Int, lmWeights: String = "{web: 50, code: 50}",
+        sources: String? = nil
+    ) throws -> String {
+        let path = dir.appendingPathComponent(name + ".yaml").path
+        try """
+        name: \(name)
+        total_tokens: \(total)
+        seed: \(seed)
+        \(sources.map { "sources: " + $0 } ?? "")
+        phases:
+          - name: ul2
+            budget: \(ul2Budget)
+            weights: {web: 50, code: 50}
+            objective: {type: ul2, inputs_length: 256, targets_length: 256}
+            seq_len: 512
+          - name: lm
+            budget: rest
+            weights: \(lmWeights)
+            objective: {type: causal}
+            seq_len: 512
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
     /// Every document of every source of an output, in order: id and tokens.
     func documents(_ name: String) throws -> [String: [String]] {
         var all: [String: [String]] = [:]

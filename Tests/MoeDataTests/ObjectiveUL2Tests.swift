@@ -185,6 +185,22 @@ import Testing
         #expect(ea != (try c.makeExample(raw: raw, pieces: pieces, source: "s", denoiser: 2, exampleIndex: 41)))
     }
 
+    /// What a simulated build packs (`exampleLength`) is the length of the example made, for every
+    /// chunk length of every denoiser, the 1-token chunk included.
+    @Test func exampleLengthIsTheLengthOfTheExampleMade() throws {
+        let ul2 = try Self.objective()
+        for d in 0..<6 {
+            for n in 1...ul2.rawLength(denoiser: d) {
+                let e = try ul2.makeExample(
+                    raw: ObjectiveTestVocab.raw(n, seed: UInt64(n)),
+                    pieces: [RawPiece(docId: "a", offset: 0, count: n)], source: "s", denoiser: d,
+                    exampleIndex: UInt64(n))
+                #expect(try ul2.exampleLength(raw: n, denoiser: d) == e.tokens.count, "denoiser \(d), \(n) tokens")
+            }
+        }
+        #expect(throws: MoeDataError.self) { try ul2.exampleLength(raw: 0, denoiser: 0) }
+    }
+
     @Test func shortChunksShrinkInsteadOfCrashing() throws {
         let ul2 = try Self.objective()
         for d in 0..<6 {

@@ -42,14 +42,7 @@ MB="${BENCH_MB:-210}" SKIP_DOUBLE=1 HERE_INGEST="$PWD/bench/ingest"
 source bench/ingest/prepare.sh
 
 for layout in explicit compact; do
-  cat > "$RUN/$layout.yaml" <<EOF
-name: bench
-output: $OUT
-on_error: skip
-packed_format: $layout
-tokenizer: {model: $MODEL, sentinels: 300}
-sources: [{name: corpus, format: jsonl, paths: ["$C1/jsonl/*.jsonl.zst"], domain: web}]
-EOF
+  corpus_manifest "$C1" "$OUT" "" "packed_format: $layout" > "$RUN/$layout.yaml"
 done
 cat > "$RUN/mixture.yaml" <<EOF
 name: bench-compact

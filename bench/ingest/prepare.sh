@@ -3,6 +3,9 @@
 # makes, once, the corpora of bench/ingest/make_corpus.py and a SentencePiece unigram 32k model trained
 # on a ~20 MB sample of them. Needs WORK (the work folder), HERE_INGEST (this folder), MB (text
 # megabytes at scale 1), SKIP_DOUBLE (1: no doubled corpus) and a `log` function. Sets C1 and MODEL.
+# shellcheck source=bench/ingest/manifest.sh source-path=SCRIPTDIR/../..
+source "$HERE_INGEST/manifest.sh"
+
 # 2. Corpora (cached: delete the folder to rebuild).
 for scale in 1 2; do
   [ "$scale" = 2 ] && [ "$SKIP_DOUBLE" = 1 ] && continue

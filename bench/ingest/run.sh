@@ -72,22 +72,7 @@ rm -rf "$RUN/peer-out"
 timed peer python3 "$HERE/python_peer.py" --corpus "$C1" --model "$MODEL" --out "$RUN/peer-out" > "$RUN/peer.json"
 du -sb "$RUN/peer-out" | cut -f1 > "$RUN/peer.outbytes"; rm -rf "$RUN/peer-out"
 
-manifest() {  # $1 corpus, $2 output folder
-  cat <<EOF
-name: bench
-output: $2
-on_error: skip
-tokenizer:
-  model: $MODEL
-  sentinels: 300
-sources:
-  - name: corpus
-    format: jsonl
-    paths: ["$1/jsonl/*.jsonl.zst"]
-    domain: web
-EOF
-}
-manifest "$C1" "$RUN/moe-out" > "$RUN/moe.yaml"
+corpus_manifest "$C1" "$RUN/moe-out" > "$RUN/moe.yaml"
 log "moe-data ingest --jobs 2"
 rm -rf "$RUN/moe-out"
 timed moe "$MOE" ingest "$RUN/moe.yaml" --jobs 2 --quiet
@@ -101,7 +86,7 @@ du -sb "$RUN/moe-out/tokens" | cut -f1 > "$RUN/moe.outbytes"; rm -rf "$RUN/moe-o
 
 if [ "$EXTRA_JOBS1" = 1 ]; then
   log "moe-data ingest --jobs 1"
-  manifest "$C1" "$RUN/moe1-out" > "$RUN/moe1.yaml"
+  corpus_manifest "$C1" "$RUN/moe1-out" > "$RUN/moe1.yaml"
   timed moe1 "$MOE" ingest "$RUN/moe1.yaml" --jobs 1 --quiet
   rm -rf "$RUN/moe1-out"
 fi
@@ -109,7 +94,7 @@ fi
 if [ "$SKIP_DOUBLE" != 1 ]; then
   log "moe-data ingest --jobs 2 on the doubled corpus"
   cat "$WORK/corpus-x2"/jsonl/* > /dev/null
-  manifest "$WORK/corpus-x2" "$RUN/moe2x-out" > "$RUN/moe2x.yaml"
+  corpus_manifest "$WORK/corpus-x2" "$RUN/moe2x-out" > "$RUN/moe2x.yaml"
   timed moe2x "$MOE" ingest "$RUN/moe2x.yaml" --jobs 2 --quiet
   rm -rf "$RUN/moe2x-out"
 fi

@@ -15,6 +15,8 @@ HERE="$(cd "$(dirname "$0")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
 WORK="${BENCH_WORK:-/work/bench-data}"
 C1="$WORK/corpus-x1"
+# shellcheck source=bench/ingest/manifest.sh source-path=SCRIPTDIR/../..
+source "$(dirname "$0")/../ingest/manifest.sh"
 MODEL="${MODEL:-$WORK/spm/unigram32k.model}"
 PEER="${PEER:-$REPO/bench/ingest/python_peer.py}"
 RUN="$WORK/native-$(date -u +%Y%m%dT%H%M%SZ)"
@@ -40,24 +42,9 @@ for engine in library native; do
 done
 
 # 2. Identity on every document of the corpus, for the benchmark model (and any in $EXTRA_MODELS).
-manifest() {  # $1 model, $2 output folder
-  cat <<YAML
-name: bench
-output: $2
-on_error: skip
-tokenizer:
-  model: $1
-  sentinels: 300
-sources:
-  - name: corpus
-    format: jsonl
-    paths: ["$C1/jsonl/*.jsonl.zst"]
-    domain: web
-YAML
-}
 if [ "${SKIP_VERIFY:-0}" != 1 ]; then
   for m in "$MODEL" ${EXTRA_MODELS:-}; do
-    manifest "$m" "$RUN/verify-out" > "$RUN/verify.yaml"
+    corpus_manifest "$C1" "$RUN/verify-out" "$m" > "$RUN/verify.yaml"
     log "tokenizer verify (every document) with $m"
     echo "verify $(basename "$m"): $("$MOE" tokenizer verify "$RUN/verify.yaml" --every 1 --max-mb 100000 --jobs 2 --quiet | tail -1)"
   done
@@ -80,7 +67,7 @@ if [ "${SKIP_INGEST:-0}" != 1 ]; then
     rm -rf "$RUN/peer-out"
   fi
   for engine in native library; do
-    manifest "$MODEL" "$RUN/ingest-$engine" > "$RUN/ingest-$engine.yaml"
+    corpus_manifest "$C1" "$RUN/ingest-$engine" > "$RUN/ingest-$engine.yaml"
     log "moe-data ingest --jobs 2 --tokenizer-engine $engine"
     timed "ingest-$engine" "$MOE" ingest "$RUN/ingest-$engine.yaml" --jobs 2 --quiet --tokenizer-engine "$engine"
   done

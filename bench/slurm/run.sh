@@ -50,26 +50,11 @@ log "starting the local Slurm ($MOE_DATA_SLURM_DIR)"
 source "$MOE_DATA_SLURM_DIR/env"
 trap '"$REPO/scripts/slurm-local" stop > /dev/null 2>&1 || true' EXIT
 
-manifest() {  # $1 output folder
-  cat <<EOF
-name: bench
-output: $1
-on_error: skip
-tokenizer:
-  model: $MODEL
-  sentinels: 300
-sources:
-  - name: corpus
-    format: jsonl
-    paths: ["$C1/jsonl/*.jsonl.zst"]
-    domain: web
-EOF
-}
 cat "$C1"/jsonl/* > /dev/null   # warm the page cache for both
 
 one_process() {  # $1 rep
   local out="$RUN/one-$1"; rm -rf "$out"
-  manifest "$out" > "$RUN/one-$1.yaml"
+  corpus_manifest "$C1" "$out" > "$RUN/one-$1.yaml"
   cut -d" " -f1 /proc/loadavg > "$RUN/one-$1.load"
   local s e; s=$(now)
   "$MOE" ingest "$RUN/one-$1.yaml" --jobs 2 --quiet
@@ -80,7 +65,7 @@ one_process() {  # $1 rep
 
 slurm_run() {  # $1 rep
   local out="$RUN/slurm-$1"; rm -rf "$out"
-  manifest "$out" > "$RUN/slurm-$1.yaml"
+  corpus_manifest "$C1" "$out" > "$RUN/slurm-$1.yaml"
   cut -d" " -f1 /proc/loadavg > "$RUN/slurm-$1.load"
   local s; s=$(now)
   "$MOE" slurm "$RUN/slurm-$1.yaml" --tasks 2 --cpus-per-task 1 > "$RUN/slurm-$1.submit"

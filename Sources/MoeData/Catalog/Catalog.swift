@@ -19,12 +19,14 @@ public final class Catalog {
     /// Opens (or creates) a catalog file at `path`: the output folder's, or one task's catalog of a
     /// partitioned ingest (`tasks/task-NNNNN.sqlite`), which has the same tables and keeps a rollback
     /// journal (`rollbackJournal`), since other hosts read it (`moe-data status`) while it is written.
-    public init(path: String, rollbackJournal: Bool = false) throws {
+    /// `readOnly` opens an existing catalog without writing it (a build slice reads the output's
+    /// catalog while other slices read it too).
+    public init(path: String, rollbackJournal: Bool = false, readOnly: Bool = false) throws {
         self.path = path
         let outputDirectory = (path as NSString).deletingLastPathComponent
         do {
-            db = try SQLiteDatabase(path: path, rollbackJournal: rollbackJournal)
-            try createSchema()
+            db = try SQLiteDatabase(path: path, readOnly: readOnly, rollbackJournal: rollbackJournal)
+            if !readOnly { try createSchema() }
             let check = try db.query("PRAGMA quick_check").compactMap { $0.first??.text }
             if check != ["ok"] {
                 throw MoeDataError("\(path): integrity check failed: \(check.prefix(3).joined(separator: "; "))")
@@ -97,6 +99,7 @@ public final class Catalog {
                 INTEGER NOT NULL,
                 cumulative_target INTEGER NOT NULL, cumulative_realized INTEGER NOT NULL);
             """)
+        try addDocumentLengthsColumn()
     }
 
     // MARK: runs
@@ -255,6 +258,8 @@ public final class Catalog {
         public var entry: MDSShardEntry
         public var documents: Int
         public var tokens: Int
+        /// Tokens of each document, in order (token shards; `shards.document_lengths`).
+        public var documentLengths: [UInt32]? = nil
     }
 
     /// Commits, in one transaction, a shard just written, the skips and finished files before the
@@ -297,20 +302,22 @@ public final class Catalog {
     }
 
     /// Records a shard of any dataset (`tokens/<source>` or `packed`).
-    public func recordShard(dataset: String, _ shard: ShardRecord) throws {
+    /// `index` replaces the number in the shard's name (a merge numbers shards across folders).
+    public func recordShard(dataset: String, _ shard: ShardRecord, index: Int? = nil) throws {
         let e = shard.entry
         try db.run(
             """
             INSERT OR REPLACE INTO shards(dataset, shard_index, path, documents, tokens, raw_bytes, zip_bytes, \
-            raw_xxh64, zip_xxh64, entry_json)
-            VALUES(?,?,?,?,?,?,?,?,?,?)
+            raw_xxh64, zip_xxh64, entry_json, document_lengths)
+            VALUES(?,?,?,?,?,?,?,?,?,?,?)
             """,
             [
-                .text(dataset), .int(Int64(Int(e.rawBasename.split(separator: ".")[1]) ?? 0)),
+                .text(dataset), .int(Int64(index ?? Int(e.rawBasename.split(separator: ".")[1]) ?? 0)),
                 .text(dataset + "/" + (e.zipBasename ?? e.rawBasename)), .int(Int64(shard.documents)),
                 .int(Int64(shard.tokens)),
                 .int(Int64(e.rawBytes)), e.zipBytes.map { .int(Int64($0)) }, .text(e.rawHashes["xxh64"] ?? ""),
                 e.zipHashes?["xxh64"].map { .text($0) }, .text(e.json.encoded()),
+                shard.documentLengths.map { .text(DocumentLengths.encode($0)) },
             ])
     }
 

@@ -39,3 +39,15 @@ extension Catalog {
         }
     }
 }
+
+extension Catalog {
+    /// Records `entries` as the build's shards 0, 1, ... in one transaction (a merge of slices,
+    /// whose shard names repeat from one slice folder to the next).
+    func recordBuildShards(_ entries: [MDSShardEntry], dataset: String) throws {
+        try db.transaction {
+            for (i, e) in entries.enumerated() {
+                try recordShard(dataset: dataset, ShardRecord(entry: e, documents: e.samples, tokens: 0), index: i)
+            }
+        }
+    }
+}

@@ -61,7 +61,7 @@ extension IngestMerge {
                 try db.run(
                     """
                     INSERT INTO shards(dataset, shard_index, path, documents, tokens, raw_bytes, zip_bytes,
-                        raw_xxh64, zip_xxh64, entry_json) VALUES(?,?,?,?,?,?,?,?,?,?)
+                        raw_xxh64, zip_xxh64, entry_json, document_lengths) VALUES(?,?,?,?,?,?,?,?,?,?,?)
                     """,
                     [
                         .text(shard.dataset), .int(Int64(number)),
@@ -69,6 +69,7 @@ extension IngestMerge {
                         .int(Int64(shard.documents)), .int(Int64(shard.tokens)), .int(Int64(entry.rawBytes)),
                         entry.zipBytes.map { .int(Int64($0)) }, .text(entry.rawHashes["xxh64"] ?? ""),
                         entry.zipHashes?["xxh64"].map { .text($0) }, .text(entry.json.encoded()),
+                        shard.documentLengths.map { .text($0) },
                     ])
             }
         }
@@ -79,6 +80,8 @@ extension IngestMerge {
         var entry: MDSShardEntry
         var documents: Int
         var tokens: Int
+        /// `shards.document_lengths` as the task's catalog holds it.
+        var documentLengths: String?
     }
 
     /// A task's shards in order, each checked on disk (name and size): a merge never indexes a
@@ -87,7 +90,10 @@ extension IngestMerge {
         let name = IngestTask.name(index)
         let catalog = try Catalog(path: files.catalogPath(index), rollbackJournal: true)
         let rows = try catalog.db.query(
-            "SELECT dataset, entry_json, documents, tokens FROM shards ORDER BY dataset, shard_index")
+            """
+            SELECT dataset, entry_json, documents, tokens, document_lengths FROM shards
+                ORDER BY dataset, shard_index
+            """)
         return try rows.map { row in
             let dataset = row[0]?.text ?? ""
             let entry = try MDSShardEntry(json: try JSONValue.parse(Data((row[1]?.text ?? "").utf8)))
@@ -99,7 +105,9 @@ extension IngestMerge {
                         + "this shard but it is missing or has another size; delete \(files.donePath(index)) and "
                         + "run the task again")
             }
-            return TaskShard(dataset: dataset, entry: entry, documents: row[2]?.int ?? 0, tokens: row[3]?.int ?? 0)
+            return TaskShard(
+                dataset: dataset, entry: entry, documents: row[2]?.int ?? 0, tokens: row[3]?.int ?? 0,
+                documentLengths: row[4]?.text)
         }
     }
 

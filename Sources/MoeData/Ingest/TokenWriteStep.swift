@@ -17,6 +17,8 @@ struct TokenWriteStep {
     var completedFiles: [Catalog.CompletedFile] = []
     var shardDocuments = 0
     var shardTokens = 0
+    /// Tokens of each document not yet committed, for the catalog (`Catalog.documentLengths`).
+    var shardLengths: [UInt32] = []
     /// `id_field` values of documents not yet committed.
     var shardIds: Set<String> = []
     /// In a task of a partitioned ingest, the totals of the task's sources before this one: each
@@ -72,6 +74,7 @@ struct TokenWriteStep {
                 if source.idField != nil { shardIds.insert(d.docId) }
                 shardDocuments += 1
                 shardTokens += ids.count
+                shardLengths.append(UInt32(ids.count))
                 totals.documents += 1
                 totals.tokens += ids.count
                 fileCounters.documents += 1
@@ -126,7 +129,8 @@ struct TokenWriteStep {
         totals.bytesOut += shard.zipBytes ?? shard.rawBytes
         try catalog.commit(
             source: source.name,
-            shard: Catalog.ShardRecord(entry: shard, documents: shardDocuments, tokens: shardTokens),
+            shard: Catalog.ShardRecord(
+                entry: shard, documents: shardDocuments, tokens: shardTokens, documentLengths: shardLengths),
             skips: pendingSkips, completedFiles: completedFiles,
             cursor: Catalog.Cursor(position: cursor, totals: totals, file: fileCountersAt(cursor)),
             documentIds: shardIds)
@@ -135,6 +139,7 @@ struct TokenWriteStep {
         completedFiles.removeAll()
         shardDocuments = 0
         shardTokens = 0
+        shardLengths.removeAll(keepingCapacity: true)
         try recordTaskProgress()
         try FaultPoint.tokenShardCommitted.reached()
     }

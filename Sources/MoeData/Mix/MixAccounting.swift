@@ -36,7 +36,7 @@ public struct MixAccounting: Codable, Sendable, Equatable {
 
     /// Counts a chunk's tokens; a chunk that straddles window boundaries is split across them.
     public mutating func record(_ chunk: MixedChunk) throws {
-        try record(source: chunk.source, phase: chunk.phase, tokens: chunk.tokens.count)
+        try record(source: chunk.source, phase: chunk.phase, tokens: chunk.length)
     }
 
     public mutating func record(source: String, phase: Int, tokens: Int) throws {

@@ -7,15 +7,19 @@ public struct MixedChunk: Sendable, Equatable {
     /// Phase the tokens count toward.
     public var phase: Int
     public var tokens: [UInt32]
-    /// Provenance of `tokens`, in order.
+    /// Raw tokens in the chunk: `tokens.count`, except from a mixer that counts (`documentLengths`),
+    /// whose chunks hold no tokens.
+    public var length: Int
+    /// Provenance of the raw tokens, in order.
     public var pieces: [RawPiece]
-    /// Offsets in `tokens` where a document ends (where causal LM appends EOS); may include `tokens.count`.
+    /// Offsets in the raw tokens where a document ends (where causal LM appends EOS); may include `length`.
     public var docEnds: [Int]
 
     public init(source: String, phase: Int, tokens: [UInt32] = [], pieces: [RawPiece] = [], docEnds: [Int] = []) {
         self.source = source
         self.phase = phase
         self.tokens = tokens
+        length = tokens.count
         self.pieces = pieces
         self.docEnds = docEnds
     }
@@ -79,6 +83,8 @@ public struct Mixer {
 
     public let mixture: Mixture
     public let schedule: MixSchedule
+    /// `schedule.digest`, computed once: every state (one per example) carries it.
+    private let scheduleDigest: String
     public let seed: UInt64
     public let windowDocs: Int
     /// Phase of the next chunk; equals the number of phases once the mixture is complete.
@@ -94,15 +100,19 @@ public struct Mixer {
     ///   - seed: replaces the mixture's `seed` when given.
     ///   - windowDocs: documents per shuffle window (consecutive documents in canonical order).
     ///   - resumeFrom: a `state` saved earlier from a mixer over the same mixture and inputs.
+    ///   - documentLengths: per source, each token shard's document lengths: the mixer then counts,
+    ///     handing over chunks with pieces, document ends and lengths but no tokens, read from no
+    ///     shard (`SourceDocuments`), for a simulation of the build (`CountedBuildSteps`).
     public init(
         mixture: Mixture, tokensDirectory: URL, seed: UInt64? = nil, windowDocs: Int = 4096,
-        resumeFrom: MixerState? = nil
+        resumeFrom: MixerState? = nil, documentLengths: [String: [[UInt32]?]]? = nil
     ) throws {
         guard windowDocs > 0 else {
             throw MoeDataError("the shuffle window must hold at least one document, got \(windowDocs)")
         }
         self.mixture = mixture
         schedule = try MixSchedule(mixture)
+        scheduleDigest = schedule.digest
         self.seed = seed ?? mixture.seed
         self.windowDocs = windowDocs
         var streams: [SourceStream] = []
@@ -117,7 +127,9 @@ public struct Mixer {
                         + "the manifest, and was it ingested?"
                 )
             }
-            let docs = try SourceDocuments(name: source, directory: dir, seed: self.seed, windowDocs: windowDocs)
+            let docs = try SourceDocuments(
+                name: source, directory: dir, seed: self.seed, windowDocs: windowDocs,
+                lengths: documentLengths.map { $0[source] ?? [] })
             streams.append(SourceStream(documents: docs, maxEpochs: mixture.maxEpochs(source), cursor: SourceCursor()))
         }
         self.streams = streams
@@ -130,7 +142,7 @@ public struct Mixer {
 
     public var state: MixerState {
         MixerState(
-            schedule: schedule.digest, seed: seed, shuffle: Mixer.shuffleScheme, windowDocs: windowDocs,
+            schedule: scheduleDigest, seed: seed, shuffle: Mixer.shuffleScheme, windowDocs: windowDocs,
             phase: phase,
             sources: schedule.sources.indices.map {
                 MixerState.Source(
@@ -208,7 +220,7 @@ public struct Mixer {
         precondition(best >= 0, "phase \(phase) unfinished with every source at its target")
         let count = min(maxTokens, targets[best] - consumedInPhase[best])
         var chunk = MixedChunk(source: schedule.sources[best], phase: phase)
-        chunk.tokens.reserveCapacity(count)
+        if !streams[best].documents.counting { chunk.tokens.reserveCapacity(count) }
         var stream = streams[best]
         do { try stream.take(count, into: &chunk) } catch let e as SourceStream.Exhausted {
             throw exhaustedError(source: best, delivered: e.taken)

@@ -26,7 +26,21 @@ import PackedFormat
 final class SourceDocuments {
     struct Document {
         let id: String
+        /// Empty when the source counts (`counting`).
         let tokens: [UInt32]
+        let length: Int
+
+        init(id: String, tokens: [UInt32]) {
+            self.id = id
+            self.tokens = tokens
+            length = tokens.count
+        }
+
+        init(length: Int) {
+            id = ""
+            tokens = []
+            self.length = length
+        }
     }
 
     /// The name of this order, recorded in mixer states and build signatures: a state saved under
@@ -61,6 +75,12 @@ final class SourceDocuments {
     private var lastDoc: (epoch: Int, position: Int, doc: Document)?
     private let tokensColumn: Int
     private let docIdColumn: Int
+    /// In a simulation (`CountedBuildSteps`), each shard's document lengths from the catalog: a
+    /// document is then its length alone (no id, no tokens), and no shard is read. A shard the
+    /// catalog has no lengths for (or lengths that do not match its sample count) is read instead.
+    private let lengths: [[UInt32]?]?
+    /// Whether documents are lengths alone (`lengths` given): the stream then counts tokens.
+    var counting: Bool { lengths != nil }
 
     /// Shards decompressed so far (for tests of the memory and decoding bounds).
     private(set) var shardLoads = 0
@@ -71,7 +91,7 @@ final class SourceDocuments {
 
     init(
         name: String, directory: URL, seed: UInt64, windowDocs: Int,
-        blockWindows: Int = SourceDocuments.defaultBlockWindows
+        blockWindows: Int = SourceDocuments.defaultBlockWindows, lengths: [[UInt32]?]? = nil
     ) throws {
         self.name = name
         self.seed = seed
@@ -87,6 +107,10 @@ final class SourceDocuments {
         blockDocs = windowDocs * blockWindows
         blockCount = (count + blockDocs - 1) / blockDocs
         (tokensColumn, docIdColumn) = try SourceDocuments.columns(of: dataset, name: name)
+        let shards = dataset.index.shards
+        self.lengths = lengths.map { lengths in
+            shards.indices.map { i in i < lengths.count && lengths[i]?.count == shards[i].samples ? lengths[i] : nil }
+        }
     }
 
     /// Positions of the `tokens` and `doc_id` columns, the same in every shard.
@@ -112,7 +136,13 @@ final class SourceDocuments {
         if currentWindow.map({ $0 != (epoch, window) }) ?? true { enter(window: window, epoch: epoch) }
         let canonical = window * windowDocs + windowPermutation[offset]
         let shard = shardIndex(of: canonical)
-        let doc = try read(shard: shard, sample: canonical - shardStarts[shard])
+        let sample = canonical - shardStarts[shard]
+        let doc: Document
+        if let shardLengths = lengths?[shard] {
+            doc = Document(length: Int(shardLengths[sample]))
+        } else {
+            doc = try read(shard: shard, sample: sample)
+        }
         lastDoc = (epoch, position, doc)
         return doc
     }

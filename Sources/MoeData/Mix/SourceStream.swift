@@ -43,15 +43,18 @@ struct SourceStream {
                 continue
             }
             let doc = try documents.document(epoch: cursor.epoch, position: cursor.position)
-            let k = min(doc.tokens.count - cursor.offset, remaining)
+            let k = min(doc.length - cursor.offset, remaining)
             if k > 0 {
-                chunk.tokens.append(contentsOf: doc.tokens[cursor.offset..<(cursor.offset + k)])
+                if !documents.counting {
+                    chunk.tokens.append(contentsOf: doc.tokens[cursor.offset..<(cursor.offset + k)])
+                }
+                chunk.length += k
                 chunk.pieces.append(RawPiece(docId: doc.id, offset: cursor.offset, count: k))
                 cursor.offset += k
                 remaining -= k
             }
-            if cursor.offset >= doc.tokens.count {
-                chunk.docEnds.append(chunk.tokens.count)
+            if cursor.offset >= doc.length {
+                chunk.docEnds.append(chunk.length)
                 cursor.position += 1
                 cursor.offset = 0
             }

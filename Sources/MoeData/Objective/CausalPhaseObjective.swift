@@ -23,9 +23,46 @@ extension CausalObjective: PhaseObjective {
             start = end
         }
         if let tail = chunker.finish() { examples.append(tail) }
-        counters.sourceTokens += chunk.tokens.count
-        counters.eosTokens += chunk.docEnds.count
-        counters.examples += examples.count
+        count(chunk, examples: examples.count, into: &counters)
         return examples
+    }
+
+    /// The chunker's cuts on counts: each piece's tokens, then an EOS where it ends a document,
+    /// filling examples of the open row's space one after the other.
+    func exampleLengths(
+        from chunk: MixedChunk, exampleIndex: UInt64, openRowTokens: Int,
+        counting counters: inout ObjectiveCounters
+    ) throws -> [Int] {
+        let space = seqLen - openRowTokens
+        guard space >= 1 else { throw MoeDataError("causal: sequence length \(space) must be at least 1") }
+        var lengths: [Int] = []
+        var open = 0
+        func fill(_ count: Int) {
+            var left = count
+            while left > 0 {
+                let take = min(left, space - open)
+                open += take
+                left -= take
+                if open == space {
+                    lengths.append(open)
+                    open = 0
+                }
+            }
+        }
+        var end = 0
+        for piece in chunk.pieces {
+            end += piece.count
+            fill(piece.count)
+            if piece.count > 0 && chunk.docEnds.contains(end) { fill(1) }
+        }
+        if open > 0 { lengths.append(open) }
+        count(chunk, examples: lengths.count, into: &counters)
+        return lengths
+    }
+
+    private func count(_ chunk: MixedChunk, examples: Int, into counters: inout ObjectiveCounters) {
+        counters.sourceTokens += chunk.length
+        counters.eosTokens += chunk.docEnds.count
+        counters.examples += examples
     }
 }

@@ -12,6 +12,14 @@ protocol PhaseObjective: Sendable {
         from chunk: MixedChunk, exampleIndex: UInt64, openRowTokens: Int,
         counting counters: inout ObjectiveCounters
     ) throws -> [Example]
+
+    /// The lengths of the examples `examples(from:...)` makes from `chunk`, from its length,
+    /// pieces and document ends alone (a counting mixer's chunks hold no tokens); counts what it
+    /// would make as `examples` does. A simulation of the build runs on these (`CountedBuildSteps`).
+    func exampleLengths(
+        from chunk: MixedChunk, exampleIndex: UInt64, openRowTokens: Int,
+        counting counters: inout ObjectiveCounters
+    ) throws -> [Int]
 }
 
 /// What an objective needs before its next example.

@@ -94,6 +94,14 @@ public enum SpanCorruption {
         return Array(mask.prefix(length))
     }
 
+    /// How many tokens `corrupt` appends for a chunk of `length` tokens, suffixes left out: every
+    /// raw token, and per noise span a sentinel in the inputs and one in the targets. A 1-token
+    /// chunk loses its noise run and with it the inputs' sentinel.
+    public static func corruptedLength(_ length: Int, noiseDensity: Double, meanSpan: Double) -> Int {
+        let spans = counts(length: length, noiseDensity: noiseDensity, meanSpan: meanSpan).spans
+        return length + 2 * spans - (length == 1 ? 1 : 0)
+    }
+
     /// Corrupts `tokens` and appends `inputs` then `inputsSuffix`, then `targets` then
     /// `targetsSuffix`, to `out`. Returns the number of tokens appended for the inputs part
     /// (inputs + suffix), so the caller can place the loss mask.

@@ -149,6 +149,27 @@ public struct UL2Objective: Sendable {
     /// Raw tokens to pull from the source stream for a full example of this denoiser.
     public func rawLength(denoiser: Int) -> Int { plans[denoiser].rawLength }
 
+    /// The length of the example `makeExample` builds from `raw` raw tokens, without the tokens:
+    /// the mode prefix, the raw tokens, a sentinel in the inputs and one in the targets per noise
+    /// span (`SpanCorruption.corruptedLength`), and two EOS.
+    public func exampleLength(raw: Int, denoiser: Int) throws -> Int {
+        guard plans.indices.contains(denoiser) else {
+            throw MoeDataError("ul2: denoiser index \(denoiser) out of range 0..<\(plans.count)")
+        }
+        let plan = plans[denoiser]
+        guard raw >= 1, raw <= plan.rawLength else {
+            throw MoeDataError(
+                "ul2: a chunk of \(raw) raw tokens is outside 1...\(plan.rawLength) for denoiser "
+                    + "'\(plan.denoiser.name)'")
+        }
+        switch plan.denoiser.kind {
+        case .spanCorruption(let mu, let r):
+            return plan.modeTokens.count + SpanCorruption.corruptedLength(raw, noiseDensity: r, meanSpan: mu) + 2
+        case .prefixLM:
+            return plan.modeTokens.count + raw + 2
+        }
+    }
+
     /// Builds the example for `raw` (at most `rawLength(denoiser:)` tokens; shorter at a phase end).
     /// The span mask or prefix split is keyed by `exampleIndex`.
     public func makeExample(

@@ -12,11 +12,25 @@ extension UL2Objective: PhaseObjective {
         let example = try makeExample(
             raw: chunk.tokens, pieces: chunk.pieces, source: chunk.source,
             denoiser: denoiser, exampleIndex: exampleIndex)
-        counters.examples += 1
-        counters.sourceTokens += chunk.tokens.count
-        counters.eosTokens += 2
-        counters.specialTokens += example.tokens.count - chunk.tokens.count - 2
-        counters.examplesByDenoiser[plans[denoiser].denoiser.name, default: 0] += 1
+        count(raw: chunk.length, example: example.tokens.count, denoiser: denoiser, into: &counters)
         return [example]
+    }
+
+    func exampleLengths(
+        from chunk: MixedChunk, exampleIndex: UInt64, openRowTokens: Int,
+        counting counters: inout ObjectiveCounters
+    ) throws -> [Int] {
+        let denoiser = denoiserIndex(forExample: exampleIndex)
+        let length = try exampleLength(raw: chunk.length, denoiser: denoiser)
+        count(raw: chunk.length, example: length, denoiser: denoiser, into: &counters)
+        return [length]
+    }
+
+    private func count(raw: Int, example: Int, denoiser: Int, into counters: inout ObjectiveCounters) {
+        counters.examples += 1
+        counters.sourceTokens += raw
+        counters.eosTokens += 2
+        counters.specialTokens += example - raw - 2
+        counters.examplesByDenoiser[plans[denoiser].denoiser.name, default: 0] += 1
     }
 }

@@ -58,7 +58,11 @@ public struct Build {
             schedule: try MixSchedule(mixture), seed: seed, tokenizer: tokenizer,
             catalog: catalog)
         if let finished = try finishedBuild(signature: signature, catalog: catalog, tokenizer: tokenizer, seed: seed) {
+            try BuildSliceFiles(outputDirectory: manifest.output).remove()
             return finished
+        }
+        if let merged = try mergeSlices(signature: signature, catalog: catalog, tokenizer: tokenizer, seed: seed) {
+            return merged
         }
         let resume = try interruptedBuild(signature: signature, catalog: catalog)
         // Opened before anything is removed: a source without tokens is refused with the old rows intact.
@@ -71,10 +75,10 @@ public struct Build {
             try publisher.remove(publisher.partial)
             try catalog.startBuild(signature: signature, dataset: PackedRows.directoryName)
         }
-        let rows = RowWriteStep(
-            writer: try packedWriter(existing: resume?.shards ?? []), catalog: catalog,
+        var rows = RowWriteStep(
+            writer: try packedWriter(in: publisher.partial, existing: resume?.shards ?? []), catalog: catalog,
             signature: signature, layout: manifest.packedFormat)
-        try steps.run(writingTo: rows)
+        try steps.run(writingTo: &rows)
         var result = summary(steps.counters, accounting: steps.mix.accounting, upToDate: false)
         result.resumedAfterRows = resume?.checkpoint.rows
         try finish(
@@ -83,11 +87,12 @@ public struct Build {
         return result
     }
 
-    /// The writer of `packed.partial/`, after the shards an interrupted build committed.
-    func packedWriter(existing: [MDSShardEntry]) throws -> MDSWriter {
+    /// The writer of `directory` (`packed.partial/`, or a slice's folder), after the shards an
+    /// interrupted build committed.
+    func packedWriter(in directory: URL, existing: [MDSShardEntry]) throws -> MDSWriter {
         let lengths = Set(mixture.phases.map(\.seqLen))
         let writer = try MDSWriter(
-            directory: publisher.partial,
+            directory: directory,
             columns: PackedRows.columns(
                 rowLength: lengths.count == 1 ? lengths.first : nil, layout: manifest.packedFormat),
             compressionLevel: manifest.compressionLevel,

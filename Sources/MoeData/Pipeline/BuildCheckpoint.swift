@@ -21,9 +21,20 @@ struct BuildCheckpoint: Codable {
     var rows: Int { phases.reduce(0) { $0 + $1.packing.rows } }
 }
 
+extension BuildCheckpoint {
+    /// The checkpoint that makes `closed` again: the steps' state `from` before the example that
+    /// closed it, with the packer's state and counts from before the row.
+    init(regenerating closed: PackStep.ClosedRow, from: ResumePoint, signature: String) {
+        self.init(
+            signature: signature, exampleIndex: from.exampleIndex, mixer: from.mixer, packer: closed.packerState,
+            packerPhase: closed.phase, accounting: from.accounting,
+            phases: zip(from.objectiveCounters, closed.countersBefore).map(PhaseCounters.init))
+    }
+}
+
 /// One phase's counts as the build summary and the checkpoint store them: the example step's and
 /// the pack step's, in one flat JSON object (the catalog's `build.summary` has always been that).
-struct PhaseCounters: Codable {
+struct PhaseCounters: Codable, Equatable {
     var objective = ObjectiveCounters()
     var packing = RowCounters()
 

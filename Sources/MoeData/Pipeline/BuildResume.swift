@@ -25,8 +25,9 @@ extension Build {
     }
 
     /// An interrupted build with this signature: its checkpoint and the shards committed before
-    /// it. Nil when there is none, or a shard it counts on is gone (the build starts again).
-    func interruptedBuild(signature: String, catalog: Catalog) throws -> (
+    /// it (in `directory`, by default `packed.partial/`). Nil when there is none, or a shard it
+    /// counts on is gone (the build starts again).
+    func interruptedBuild(signature: String, catalog: Catalog, directory: URL? = nil) throws -> (
         checkpoint: BuildCheckpoint,
         shards: [MDSShardEntry]
     )? {
@@ -41,7 +42,7 @@ extension Build {
                     + "rebuild from the start")
         }
         let shards = try catalog.shardEntries(dataset: PackedRows.directoryName)
-        guard PackedPublisher.holdsShards(publisher.partial, shards, hashing: false) else { return nil }
+        guard PackedPublisher.holdsShards(directory ?? publisher.partial, shards, hashing: false) else { return nil }
         let phase = min(checkpoint.packerPhase, mixture.phases.count - 1)
         guard phase >= 0,
             (try? Packer(rowLength: mixture.phases[phase].seqLen, resumingFrom: checkpoint.packer)) != nil

@@ -34,27 +34,31 @@ struct BuildSteps {
             objectiveCounters: examples.counters)
     }
 
-    /// Runs every phase to its end.
-    mutating func run(writingTo rows: RowWriteStep) throws {
+    /// Runs every phase to its end, or until `rows` refuses a row. Returns false when it stopped early.
+    @discardableResult
+    mutating func run(writingTo rows: inout some RowSink) throws -> Bool {
         while pack.phase < pack.rowLengths.count {
             let from = resumePoint
             if mix.phase != pack.phase {
                 // The mixer finished the packer's phase: close its last row, go on with the next.
-                if let closed = pack.closeRow() { try rows.write(closed, from: from) }
+                if let closed = pack.closeRow() {
+                    guard try rows.take(closed, from: from) else { return false }
+                }
                 try pack.start(phase: mix.phase)
                 continue
             }
-            try nextExample(from: from, rows: rows)
+            guard try nextExample(from: from, rows: &rows) else { return false }
         }
+        return true
     }
 
-    private mutating func nextExample(from: ResumePoint, rows: RowWriteStep) throws {
+    private mutating func nextExample(from: ResumePoint, rows: inout some RowSink) throws -> Bool {
         let phase = pack.phase
         switch examples.nextDraw(phase: phase, openRowTokens: pack.openRowTokens) {
         case .closeRow:
-            if let closed = pack.closeRow() { try rows.write(closed, from: from) }
+            if let closed = pack.closeRow() { return try rows.take(closed, from: from) }
         case .rawTokens(let count):
-            guard let chunk = try mix.next(maxTokens: count) else { return }
+            guard let chunk = try mix.next(maxTokens: count) else { return true }
             let made = try examples.examples(from: chunk, phase: phase, openRowTokens: pack.openRowTokens)
             // Only the first example can close a row (it fits the open row by construction, the rest
             // go to a fresh row), so `from` regenerates any row closed here.
@@ -63,8 +67,11 @@ struct BuildSteps {
                 if i > 0 && !closed.isEmpty {
                     throw MoeDataError("internal error: a causal chunk completed a row after its first piece")
                 }
-                for row in closed { try rows.write(row, from: from) }
+                for row in closed {
+                    guard try rows.take(row, from: from) else { return false }
+                }
             }
         }
+        return true
     }
 }

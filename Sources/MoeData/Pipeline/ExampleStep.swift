@@ -17,4 +17,12 @@ struct ExampleStep {
         exampleIndex += 1
         return examples
     }
+
+    /// The lengths of the examples `examples(from:...)` would make (a simulation of the build).
+    mutating func exampleLengths(from chunk: MixedChunk, phase: Int, openRowTokens: Int) throws -> [Int] {
+        let lengths = try objectives[phase].exampleLengths(
+            from: chunk, exampleIndex: exampleIndex, openRowTokens: openRowTokens, counting: &counters[phase])
+        exampleIndex += 1
+        return lengths
+    }
 }

@@ -16,12 +16,7 @@ struct RowWriteStep {
         // A completed shard holds the rows before this one: the checkpoint regenerates this row.
         let values = try PackedRows.values(closed.row, phase: closed.phase, layout: layout)
         guard let shard = try writer.write(values) else { return }
-        let counters = zip(from.objectiveCounters, closed.countersBefore).map(PhaseCounters.init)
-        try commit(
-            shard,
-            checkpoint: BuildCheckpoint(
-                signature: signature, exampleIndex: from.exampleIndex, mixer: from.mixer, packer: closed.packerState,
-                packerPhase: closed.phase, accounting: from.accounting, phases: counters))
+        try commit(shard, checkpoint: BuildCheckpoint(regenerating: closed, from: from, signature: signature))
     }
 
     /// Writes the last, partly filled shard (nil when there is none).

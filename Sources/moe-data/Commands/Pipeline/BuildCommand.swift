@@ -41,12 +41,36 @@ struct BuildCommand: ParsableCommand {
     @Flag(help: "Forget earlier work (ingest and build) and start again.")
     var restart = false
 
+    @Option(
+        help: ArgumentHelp(
+            "Cut the rows into this many slices that separate processes build (with --slice); a later "
+                + "`moe-data build` without --slice merges them into packed/.",
+            valueName: "k"))
+    var slices: Int?
+
+    @Option(
+        help: ArgumentHelp(
+            "Build only this slice (0 to k-1) of --slices k, after the ingest; it writes <output>/slices/ "
+                + "only, so slices run at once, on any hosts that share the output folder.",
+            valueName: "i"))
+    var slice: Int?
+
+    func validate() throws {
+        if (slices == nil) != (slice == nil) {
+            throw ValidationError("--slices and --slice go together: --slices k --slice i builds slice i of k")
+        }
+    }
+
     func run() throws {
         let m = try outputOption.manifest(manifest)
         let mix = try mixtureOptions.load().overridingSeed(seed)
         // Refuse a mixture before the lock, the catalog or anything else is written; the
         // tokenizer-dependent checks run again in Build.run, once the tokenizer is loaded (or trained).
         try mix.validateForBuild(knownSources: Set(m.sources.map(\.name)), tokenizer: nil)
+        if let slices, let slice {
+            try runSlice(slice, of: slices, manifest: m, mixture: mix)
+            return
+        }
         try RecordedRun.perform("build", outputDirectory: m.output) { catalog in
             let tokenizer = try common.tokenizer(for: m, seed: seed)
             var options = Build.Options()
@@ -63,6 +87,30 @@ struct BuildCommand: ParsableCommand {
                 }
                 print("\(summary.rows) rows in \(summary.packedDirectory)\(summary.upToDate ? " (up to date)" : "")")
             }
+        }
+    }
+
+    func runSlice(_ index: Int, of count: Int, manifest m: Manifest, mixture mix: Mixture) throws {
+        var options = Build.Options()
+        // A slice reads the ingest and never redoes it: --restart restarts the slice alone.
+        options.ingest = common.ingestOptions(restart: false)
+        options.restart = restart
+        let build = Build(manifest: m, mixture: mix, options: options)
+        let slice = try BuildSlice(build: build, index: index, count: count)
+        let outcome = try slice.run(tokenizer: try common.tokenizer(for: m, seed: seed))
+        guard !common.quiet else { return }
+        let name = "slice \(index) of \(count)"
+        switch outcome {
+        case .upToDate(let rows):
+            print("\(name): \(rows) rows (up to date)")
+        case .built(let rows, let resumed, let tokens, let seconds):
+            if let resumed { print("\(name): resumed an interrupted slice after \(resumed) rows") }
+            if tokens > 0 {
+                print(
+                    "\(name): found its start by simulating the build over \(TokenCount.grouped(tokens)) source "
+                        + "tokens in \(String(format: "%.2f", seconds)) s")
+            }
+            print("\(name): \(rows) rows in \(BuildSliceFiles(outputDirectory: m.output).rowsDirectory(index).path)")
         }
     }
 }

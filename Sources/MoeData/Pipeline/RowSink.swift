@@ -1,0 +1,14 @@
+/// Where the build steps hand the rows they close: the write step, a slice's writer (which
+/// drops what lies outside its slice), or the search for a slice's start in a simulation.
+protocol RowSink {
+    /// Takes a closed row; `from` is the state of the steps before the example that closed it.
+    /// Returns false to stop the build before this row (which is then not taken).
+    mutating func take(_ closed: PackStep.ClosedRow, from: ResumePoint) throws -> Bool
+}
+
+extension RowWriteStep: RowSink {
+    func take(_ closed: PackStep.ClosedRow, from: ResumePoint) throws -> Bool {
+        try write(closed, from: from)
+        return true
+    }
+}
