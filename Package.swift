@@ -25,6 +25,8 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CSnappy", pkgConfig: "snappy", providers: [.apt(["libsnappy-dev"])]),
+        .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .target(
@@ -35,10 +37,14 @@ let package = Package(
         .target(name: "FileSupport"),
         .target(name: "MDS", dependencies: ["JSON", "FileSupport", "CZstd"]),
         .target(name: "PackedFormat", dependencies: ["MDS", "JSON"]),
+        // Parquet's file format alone, in pure Swift: the codecs come from its caller (MoeData's
+        // wrappers of libsnappy, libzstd, zlib and liblz4), so it builds and fuzzes without C.
+        .target(name: "Parquet"),
         .target(
             name: "MoeData",
             dependencies: [
-                "MDS", "PackedFormat", "JSON", "FileSupport", "CZstd", "CZlib", "CSQLite", "CSentencePiece",
+                "MDS", "PackedFormat", "JSON", "FileSupport", "Parquet", "CZstd", "CZlib", "CSnappy", "CLZ4", "CSQLite",
+                "CSentencePiece",
                 .product(name: "Yams", package: "Yams"),
             ],
             // Embeds mixtures/*.yaml (see the plugin).
@@ -70,7 +76,9 @@ let package = Package(
         .testTarget(name: "PackedFormatTests", dependencies: ["PackedFormat", "MDS", "JSON"]),
         .testTarget(
             name: "MoeDataTests",
-            dependencies: ["MoeData", "MDS", "PackedFormat", "JSON", "FileSupport", "CZstd", "MoeTestSupport"]
+            dependencies: [
+                "MoeData", "MDS", "PackedFormat", "JSON", "FileSupport", "Parquet", "CZstd", "MoeTestSupport",
+            ]
         ),
         .testTarget(
             name: "MoeTrainTests", dependencies: ["MoeTrain", "MDS", "PackedFormat", "JSON", "MoeTestSupport"]

@@ -199,9 +199,9 @@ import Testing
                 "sources[0].txt_field: unknown key (did you mean 'text_field'?)"
             ),
             (
-                "name: x\noutput: o\ntokenizer: {model: m.model}\nsources:\n  - {name: a, format: parquet, paths: "
+                "name: x\noutput: o\ntokenizer: {model: m.model}\nsources:\n  - {name: a, format: orc, paths: "
                     + "[x], domain: web}\n",
-                "sources[0].format: 'parquet' is not a format"
+                "sources[0].format: 'orc' is not a format"
             ),
             (
                 "name: x\noutput: o\non_error: ignore\ntokenizer: {model: m.model}\nsources:\n  - {name: a, "

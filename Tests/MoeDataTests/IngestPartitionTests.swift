@@ -192,7 +192,7 @@ import Testing
             for (f, file) in source.files.enumerated() {
                 let bounds: [Int]
                 switch file.kind {
-                case .whole: continue
+                case .whole, .rowGroups: continue
                 case .lines: bounds = Array(stride(from: 0, to: file.size, by: file.size > 1_000 ? 997 : 1))
                 case .frames(let starts): bounds = starts
                 }
@@ -234,7 +234,8 @@ import Testing
                     #expect(mine.allSatisfy { !$0.bytes.isEmpty } || (file.size == 0 && mine.count == 1))
                     switch file.kind {
                     case .whole: #expect(mine.count == 1)
-                    case .frames(let starts): #expect(mine.allSatisfy { starts.contains($0.bytes.lowerBound) })
+                    case .frames(let starts), .rowGroups(let starts):
+                        #expect(mine.allSatisfy { starts.contains($0.bytes.lowerBound) })
                     case .lines: break
                     }
                 }
@@ -255,7 +256,8 @@ import Testing
             switch file.kind {
             case .lines: return 0
             case .whole: return file.size
-            case .frames(let starts): return zip(starts, starts.dropFirst() + [file.size]).map { $1 - $0 }.max() ?? 0
+            case .frames(let starts), .rowGroups(let starts):
+                return zip(starts, starts.dropFirst() + [file.size]).map { $1 - $0 }.max() ?? 0
             }
         }.max() ?? 0
         let huge = try #require(files.first { $0.path.hasSuffix("c-huge.jsonl") })

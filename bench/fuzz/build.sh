@@ -29,7 +29,7 @@ sources_for() {
     local manifest="$M/Manifest/*.swift $M/Read/InputFiles.swift $M/Support/FileErrors.swift $M/Support/MoeDataError.swift"
     manifest+=" $M/Support/ByteSize.swift $M/Support/ScaledNumber.swift $M/Support/TokenCount.swift"
     case $1 in
-        json) ;;
+        json|parquet) ;;
         jsonl) echo "$S $M/Read/ByteSource.swift $M/Read/LineReader.swift $M/Read/RecordReaders.swift" \
             "$M/Read/Document.swift $manifest" ;;
         zstd|gzip) echo "$S $M/Read/ByteSource.swift $M/Read/LineReader.swift $manifest" ;;
@@ -71,6 +71,7 @@ build_libraries() {
     build_library FileSupport
     build_library MDS JSON FileSupport
     build_library PackedFormat MDS JSON FileSupport
+    build_library Parquet
 }
 
 yams_dir() {
@@ -108,14 +109,15 @@ build_harness() {
         yams_flags=(-I "$(yams_dir)/Sources/CYaml/include" -Xcc -DYAML_DECLARE_STATIC -lYams -lCYaml)
     fi
     local exe=$OUT/fuzz-$h
-    stale "$exe" "$FUZZ_DIR/harness/$h.swift" "${srcs[@]}" "$OUT"/lib/lib{MDS,JSON,FileSupport,PackedFormat}.a "$0" || return 0
+    stale "$exe" "$FUZZ_DIR/harness/$h.swift" "${srcs[@]}" "$OUT"/lib/lib{MDS,JSON,FileSupport,PackedFormat,Parquet}.a \
+        "$0" || return 0
     say "harness $h (${#srcs[@]} source files)"
     (cd "$OUT/lib" && swiftc "${SWIFT_FLAGS[@]}" -module-name MoeData "$FUZZ_DIR/harness/$h.swift" "${srcs[@]}" \
-        -I "$OUT/lib" -L "$OUT/lib" -lPackedFormat -lMDS -lJSON -lFileSupport "${yams_flags[@]}" \
+        -I "$OUT/lib" -L "$OUT/lib" -lPackedFormat -lMDS -lJSON -lFileSupport -lParquet "${yams_flags[@]}" \
         -I "$ROOT/Sources/CZstd" -I "$ROOT/Sources/CZlib" -lzstd -lz -o "$exe")
 }
 
-ALL=(json jsonl zstd gzip mds spm_model manifest mixture)
+ALL=(json jsonl zstd gzip mds spm_model manifest mixture parquet)
 HARNESSES=("${@:-${ALL[@]}}")
 [[ $# -gt 0 ]] || HARNESSES=("${ALL[@]}")
 build_libraries

@@ -23,7 +23,7 @@ while [[ $# -gt 0 ]]; do
 done
 [[ ${#limit[@]} -gt 0 ]] || limit=(-max_total_time=60)
 HARNESSES=("$@")
-[[ $# -gt 0 ]] || HARNESSES=(json jsonl zstd gzip mds spm_model manifest mixture)
+[[ $# -gt 0 ]] || HARNESSES=(json jsonl zstd gzip mds spm_model manifest mixture parquet)
 
 start=$(date +%s)
 "$ROOT/bench/fuzz/build.sh" "${HARNESSES[@]}"

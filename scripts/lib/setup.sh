@@ -18,7 +18,9 @@ SYSTEM_PACKAGES=(
     "libsentencepiece-dev|the SentencePiece tokenizer library (encode, train)"
     "libsqlite3-dev|the catalog (catalog.sqlite)"
     "libopenblas-dev|matrix products of the MoE trainer"
-    "zlib1g-dev|.jsonl.gz input"
+    "zlib1g-dev|.jsonl.gz input and GZIP Parquet pages"
+    "libsnappy-dev|SNAPPY Parquet pages (format: parquet)"
+    "liblz4-dev|LZ4_RAW Parquet pages (format: parquet)"
     "python3-doc|the built-in sample's prose (Python's documentation sources)"
     "python3-dev|the built-in sample's code (CPython's headers; the standard library)"
 )
@@ -94,6 +96,8 @@ PYTHON_PACKAGES=(
     "zstd||mosaicml-streaming's zstd decompression of shards"
     "filelock||imported by mosaicml-streaming's reader modules"
     "typing_extensions||imported by mosaicml-streaming's reader modules"
+    "pyarrow||writes the Parquet files the Parquet tests read, and their JSONL export (ParquetFixtures)"
+    "duckdb||a second, independent Parquet writer for the Parquet tests"
 )
 
 # The Python the tests run: MOE_DATA_PYTHON, else python3 on PATH.

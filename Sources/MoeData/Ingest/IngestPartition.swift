@@ -28,6 +28,9 @@ public struct IngestPartition: Sendable, Equatable {
         case lines
         /// zstd with several frames: only at these frame starts (file offsets, ascending, the first 0).
         case frames([Int])
+        /// Parquet with several row groups: only where a row group starts (file offsets, ascending,
+        /// the first 0; `ParquetFile.rowGroupStarts`). A piece reads the row groups starting in it.
+        case rowGroups([Int])
         /// Gzip, single-frame zstd, text and code files: never; the file goes whole to one task.
         case whole
     }
@@ -124,6 +127,9 @@ public struct IngestPartition: Sendable, Equatable {
                 case .frames(let starts):
                     add("frames \(file.size) \(starts.count) " + JSONValue.string(file.path).encoded())
                     starts.map { UInt64($0).littleEndian }.withUnsafeBytes { hasher.update($0) }
+                case .rowGroups(let starts):
+                    add("rowgroups \(file.size) \(starts.count) " + JSONValue.string(file.path).encoded())
+                    starts.map { UInt64($0).littleEndian }.withUnsafeBytes { hasher.update($0) }
                 }
             }
         }
@@ -135,9 +141,14 @@ public struct IngestPartition: Sendable, Equatable {
 extension IngestPartition.Kind {
     /// How a file of a source in `format` may be cut. JSONL: `.zst`/`.zstd` files with several frames
     /// split at frame starts, other zstd and gzip files stay whole, plain files split anywhere.
-    /// Text and code files are one document each: whole. A zstd file whose frames cannot be walked
-    /// (corrupt, truncated) stays whole, so its reader reports the fault as a one-task ingest does.
+    /// Text and code files are one document each: whole. Parquet files split where row groups start.
+    /// A zstd or Parquet file that cannot be walked (corrupt, truncated) stays whole, so its reader
+    /// reports the fault as a one-task ingest does.
     public static func of(path: String, format: SourceFormat) -> Self {
+        if format == .parquet {
+            guard let starts = ParquetLayout.rowGroupStarts(path: path), starts.count > 1 else { return .whole }
+            return .rowGroups(starts)
+        }
         guard format == .jsonl else { return .whole }
         let lower = path.lowercased()
         if lower.hasSuffix(".zst") || lower.hasSuffix(".zstd") {
@@ -172,11 +183,15 @@ private struct Layout {
 
     static func check(_ file: IngestPartition.File) throws {
         guard file.size >= 0 else { throw MoeDataError("\(file.path): negative size \(file.size)") }
-        guard case .frames(let starts) = file.kind else { return }
+        let starts: [Int]
+        switch file.kind {
+        case .frames(let s), .rowGroups(let s): starts = s
+        case .lines, .whole: return
+        }
         let ascending = zip(starts, starts.dropFirst()).allSatisfy { $0 < $1 }
         guard starts.first == 0, ascending, (starts.last ?? 0) < max(file.size, 1) else {
-            throw MoeDataError("\(file.path): frame starts must ascend from 0 and lie inside the file's "
-                + "\(file.size) bytes")
+            throw MoeDataError("\(file.path): frame and row group starts must ascend from 0 and lie inside the "
+                + "file's \(file.size) bytes")
         }
     }
 
@@ -200,7 +215,7 @@ private struct Layout {
         switch file.kind {
         case .lines: return target
         case .whole: return bases[i] + file.size
-        case .frames(let starts):
+        case .frames(let starts), .rowGroups(let starts):
             var low = 0, high = starts.count  // first start at or after inside
             while low < high {
                 let mid = (low + high) / 2

@@ -136,15 +136,22 @@ struct IngestUnit {
     /// Input bytes of the unit (on disk): the file's size, or the piece's.
     let bytes: Int
 
+    /// A Parquet piece: the file bytes in which its row groups start.
+    var rowGroupBytes: Range<Int>? {
+        guard let piece, case .rowGroups = planned?.kind else { return nil }
+        return piece.bytes
+    }
+
     static func whole(_ files: [InputFile]) -> [IngestUnit] {
         files.enumerated().map {
             IngestUnit(fileIndex: $0.offset, file: $0.element, piece: nil, planned: nil, bytes: $0.element.size)
         }
     }
 
-    /// The reader's input for a piece (its owned lines and what precedes them); nil for a whole file.
+    /// The reader's input for a piece of a line-based file (its owned lines and what precedes
+    /// them); nil for a whole file and for a Parquet piece (see `rowGroupBytes`).
     func recordInput() throws -> RecordInput? {
-        guard let piece, let planned else { return nil }
+        guard let piece, let planned, rowGroupBytes == nil else { return nil }
         let prefix = try PieceByteSource.prefix(of: piece, in: planned)
         return RecordInput(
             bytes: try PieceByteSource(piece: piece, file: planned), linesBefore: prefix.lines,

@@ -35,7 +35,8 @@ struct RecordReadStep {
             bytesBefore = input?.bytesBefore ?? 0
             reader = try makeRecordReader(
                 file: file, fileIndex: fileIndex, source: source,
-                maxDocumentBytes: maxDocumentBytes, input: input)
+                maxDocumentBytes: maxDocumentBytes, input: input, rowGroupBytes: unit.rowGroupBytes,
+                fromRecord: resumeRecord)
         } catch {
             problem = fault(error, file: file, fileIndex: fileIndex)
         }

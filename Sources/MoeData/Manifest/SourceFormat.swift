@@ -6,4 +6,6 @@ public enum SourceFormat: String, Sendable, CaseIterable {
     case text
     /// A folder tree of source files: one document a file, language from the extension.
     case code
+    /// Parquet files (`.parquet`): one document a row (`Read/Parquet/`).
+    case parquet
 }

@@ -112,18 +112,23 @@ struct ZstdByteSource: ByteSource {
     }
 }
 
-/// Streaming gzip decompression with zlib (concatenated members are read as one stream).
+/// Streaming gzip decompression with zlib (concatenated members are read as one stream), of a
+/// file or of any byte source (a Parquet page).
 struct GzipByteSource: ByteSource {
     let path: String
-    private var file: FileByteSource
+    private var file: any ByteSource
     private let stream: ZlibStreamBox
     private var eof = false
     private var memberDone = false
     private var sawData = false
 
     init(path: String) throws {
+        try self.init(path: path, input: FileByteSource(path: path))
+    }
+
+    init(path: String, input: any ByteSource) throws {
         self.path = path
-        file = try FileByteSource(path: path)
+        file = input
         stream = try ZlibStreamBox(path: path)
     }
 

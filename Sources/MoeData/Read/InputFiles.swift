@@ -114,6 +114,8 @@ public enum InputFiles {
         switch source.format {
         case .jsonl:
             return jsonlSuffixes.contains { lower.hasSuffix($0) }
+        case .parquet:
+            return lower.hasSuffix(".parquet")
         case .text, .code:
             if source.extensions.isEmpty { return true }
             return source.extensions.keys.contains { lower.hasSuffix($0.lowercased()) }

@@ -242,19 +242,3 @@ struct RecordInput {
     var linesBefore: Int
     var bytesBefore: Int
 }
-
-/// Opens the right reader for a file of a source, or for part of a JSONL file (`input`; text
-/// and code files are never split).
-func makeRecordReader(
-    file: InputFile, fileIndex: Int, source: SourceSpec, maxDocumentBytes: Int, input: RecordInput? = nil
-) throws
-    -> any RecordReader
-{
-    switch source.format {
-    case .jsonl:
-        return try JSONLReader(
-            file: file, fileIndex: fileIndex, source: source, maxDocumentBytes: maxDocumentBytes, input: input)
-    case .text, .code:
-        return WholeFileReader(file: file, fileIndex: fileIndex, source: source, maxDocumentBytes: maxDocumentBytes)
-    }
-}

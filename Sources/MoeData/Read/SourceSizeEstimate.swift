@@ -23,7 +23,11 @@ public struct SourceSizeEstimate: Sendable {
         maxDocumentBytes: Int
     ) -> SourceSizeEstimate {
         let files = InputFiles.list(source).files
-        let bytes = files.reduce(0) { $0 + uncompressedSize(path: $1.path, size: $1.size) }
+        let bytes = files.reduce(0) {
+            $0 + (source.format == .parquet
+                ? ParquetLayout.uncompressedBytes(path: $1.path, size: $1.size, source: source)
+                : uncompressedSize(path: $1.path, size: $1.size))
+        }
         guard let tokenizer,
             let perToken = measureBytesPerToken(
                 source, files: files, tokenizer: tokenizer,

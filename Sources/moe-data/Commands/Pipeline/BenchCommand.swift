@@ -5,7 +5,8 @@ import MoeData
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure one stage alone: the mixer, objectives + packing, or the trainer's row reading.",
+        abstract: "Measure one stage alone: the mixer, objectives + packing, the trainer's row reading, or the "
+            + "Parquet reader.",
         discussion: """
             These are benchmarks, not tests: run them on a release build and compare with BENCHMARKS.md.
 
@@ -13,16 +14,27 @@ struct BenchCommand: ParsableCommand {
               moe-data bench mixer --tokens 50M
               moe-data bench objective --tokens 20M
               moe-data bench rows --data out/sample
+              moe-data bench parquet stack.parquet --text-field content
             """
     )
 
-    enum Stage: String, ExpressibleByArgument, CaseIterable { case mixer, objective, rows }
+    enum Stage: String, ExpressibleByArgument, CaseIterable { case mixer, objective, rows, parquet }
 
     @Argument(
         help: ArgumentHelp(
             "Which stage: mixer (token shards → mixed stream), objective (UL2 / causal examples → packed rows) "
-                + "or rows (packed rows → the trainer's rows and batches, in either packed format)."))
+                + "rows (packed rows → the trainer's rows and batches, in either packed format) or parquet (the "
+                + "Parquet reader on FILES, without tokenizing)."))
     var stage: Stage
+
+    @Argument(help: "parquet: the .parquet files to read; each gets its documents, skips and any error.")
+    var files: [String] = []
+
+    @Option(help: "parquet: the text column.")
+    var textField: String = "text"
+
+    @Option(help: "parquet: columns to keep into each document's meta, comma-separated.")
+    var keep: String = ""
 
     @Option(help: "Source tokens to process (e.g. 20M).")
     var tokens: String = "20M"
@@ -37,6 +49,8 @@ struct BenchCommand: ParsableCommand {
     var runs: Int = 3
 
     func validate() throws {
+        if stage == .parquet && files.isEmpty { throw ValidationError("bench parquet needs the files to read") }
+        if stage != .parquet && !files.isEmpty { throw ValidationError("only bench parquet takes files") }
         _ = try OptionCheck.tokenCount(tokens, "--tokens")
         try OptionCheck.int(runs, "--runs", 1...1000)
         if let rows { try OptionCheck.int(rows, "--rows", 1...OptionCheck.maxCount) }
@@ -63,7 +77,28 @@ struct BenchCommand: ParsableCommand {
                         i, r.tokensPerSecond / 1e6, r.ul2TokensPerSecond / 1e6, r.causalTokensPerSecond / 1e6,
                         r.ul2PaddingShare * 100, r.rows))
             case .rows: try benchRows(run: i)
+            case .parquet: runParquet(i)
             }
         }
+    }
+}
+
+extension BenchCommand {
+    /// One line a file (documents, skips, text bytes, or the error that ended it), then the total.
+    func runParquet(_ run: Int) {
+        let columns = keep.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let start = Date()
+        var documents = 0, bytes = 0
+        for path in files {
+            let r = ParquetBenchmark.read(path: path, textField: textField, keep: columns)
+            documents += r.documents
+            bytes += r.textBytes
+            print("\(path): \(r.documents) documents, \(r.skipped) skipped, \(r.textBytes) text bytes"
+                + (r.error.map { "; error: " + $0.replacingOccurrences(of: "\n", with: " ") } ?? ""))
+        }
+        let seconds = Date().timeIntervalSince(start)
+        print(String(format: "run %d: parquet %d documents, %.1f MB of text in %.3f s: %.1f MB/s; peak memory %.1f MB",
+                     run, documents, Double(bytes) / 1e6, seconds, Double(bytes) / 1e6 / max(seconds, 1e-9),
+                     Double(ParquetBenchmark.peakResidentBytes) / 1e6))
     }
 }
