@@ -87,15 +87,20 @@ public struct BuildSlice {
                     simulationSeconds: simulated.seconds)
             }
         }
+        let jobs = build.options.ingest.jobs
         var steps = try BuildSteps(
             mixture: mixture, objectives: objectives, tokensDirectory: ingest.tokensDirectory,
-            seed: mixture.seed, resumingFrom: checkpoint)
+            seed: mixture.seed, resumingFrom: checkpoint, readAhead: jobs > 1)
         let writer = try build.packedWriter(in: rowsDirectory, existing: resume?.shards ?? [])
         var sink = SliceRowWriter(
             rows: RowWriteStep(
-                writer: writer, catalog: catalog, signature: signature, layout: build.manifest.packedFormat),
+                writer: writer, catalog: catalog, signature: signature, layout: build.manifest.packedFormat,
+                jobs: jobs),
             dropFirst: dropFirst, slice: index, slicing: slicing)
-        try steps.run(writingTo: &sink)
+        do { try steps.run(writingTo: &sink) } catch {
+            sink.rows.abandon()
+            throw error
+        }
         try finish(
             catalog: catalog, lastShard: try sink.rows.flush(),
             state: SimulatedEnd(
