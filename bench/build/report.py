@@ -27,6 +27,8 @@ medians = {j: statistics.median(walls[j]) for j in (1, 2)}
 cpus = {j: statistics.median(sum(map(float, load(f"build-{j}-{r}.cpu").split())) for r in range(1, reps + 1))
         for j in (1, 2)}
 rows = {load(f"build-{j}-{r}.rows") for j in (1, 2) for r in range(1, reps + 1)}
+sliced = [wall("s2", r) for r in range(1, reps + 1)]
+sliced_rows = {int(load(f"build-s2-{r}.rowcount")) for r in range(1, reps + 1)}
 
 print(f"# Multi-core build (issue 18.1), {date}\n")
 print(f"Corpus: {info['text_bytes'] / 1e6:.1f} MB of real text and code ({documents:,} documents, "
@@ -39,11 +41,16 @@ print("|---|" + "---:|" * (reps + 3))
 for j in (1, 2):
     cells = " | ".join(f"{w:.2f}" for w in walls[j])
     print(f"| `--jobs {j}` | {cells} | {medians[j]:.2f} | {source_tokens / medians[j]:,.0f} | {cpus[j]:.2f} |")
+cells = " | ".join(f"{w:.2f}" for w in sliced)
+print(f"| 2 slices x 1 CPU, local Slurm | {cells} | {statistics.median(sliced):.2f} | "
+      f"{source_tokens / statistics.median(sliced):,.0f} | |")
 speedup = medians[1] / medians[2]
 print("\n| ratio | measured | target | met |")
 print("|---|---:|---:|---|")
 print(f"| `--jobs 1` time / `--jobs 2` time | {speedup:.2f} | >= 1.80 | {'yes' if speedup >= 1.8 else 'no'} |")
-loads = ", ".join(f"jobs{j}-{r} {load(f'build-{j}-{r}.load')}" for r in range(1, reps + 1) for j in (1, 2))
+loads = ", ".join(f"{j}-{r} {load(f'build-{j}-{r}.load')}" for r in range(1, reps + 1) for j in (1, 2, "s2"))
+print(f"\nRows of the sliced builds: {', '.join(map(str, sorted(sliced_rows)))} (one process: {meta['rows']:,}; "
+      "the tests compare them row by row).")
 print(f"\nRows the same in every build (sha256 of packed/): {'yes' if len(rows) == 1 else 'NO'}. "
       f"Load average (1 min) before each build: {loads}.")
 node_hours = 1.1e12 / (source_tokens / medians[2]) / 3600

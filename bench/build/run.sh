@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
-# The multi-core build (issue 18.1): `moe-data build --jobs 1` against `--jobs 2`, in ONE run on the
+# The multi-core build (issue 18.1) and exact slices (18.2): `moe-data build --jobs 1` against `--jobs 2`
+# and against K = 2 slices of 1 CPU each through the local Slurm (scripts/slurm-local: `moe-data slurm
+# --build-slices 2`, timed from the submission to the end of the build job that merges the slices,
+# Slurm's scheduling included; the ingest is done before, as a 1-task partitioned ingest), in ONE run on the
 # same rows: bench/ingest's corpus made at 300 MB of real text and code (BENCH_MB), SentencePiece
 # unigram 32k, ingested once, then built with 20M source tokens (TOKENS) in two phases, UL2 then
 # causal LM (OpenMoE-8B's 780/1100 split). `--jobs` does not change the build's signature, so
@@ -57,9 +60,38 @@ build() {  # $1 jobs, $2 rep
   (cd "$OUT/packed" && sha256sum -- * | sha256sum | cut -c1-16) > "$RUN/build-$1-$2.rows"
 }
 
+# K = 2 slices through the local Slurm, on a second output ingested as one task and merged (so the
+# Slurm run submits only the merge job, the slice array and the build job).
+SL="$RUN/slices-out"
+corpus_manifest "$C1" "$SL" > "$RUN/slices.yaml"
+export MOE_DATA_SLURM_DIR="$BASE/slurm-state"
+log "starting the local Slurm ($MOE_DATA_SLURM_DIR)"
+scripts/slurm-local start > "$RUN/slurm-start.log"
+# shellcheck disable=SC1091
+source "$MOE_DATA_SLURM_DIR/env"
+trap 'scripts/slurm-local stop > /dev/null 2>&1 || true' EXIT
+"$MOE" ingest "$RUN/slices.yaml" --task 0 --tasks 1 --quiet
+"$MOE" merge "$SL" --quiet
+
+slices() {  # $1 rep: the build as 2 slices of 1 CPU through Slurm
+  rm -rf "$SL/packed" "$SL/slices"
+  cut -d" " -f1 /proc/loadavg > "$RUN/build-s2-$1.load"
+  local s e; s=$(now)
+  "$MOE" slurm "$RUN/slices.yaml" --tasks 1 --cpus-per-task 1 --mixture "$RUN/mixture.yaml" \
+    --build-slices 2 > "$RUN/build-s2-$1.submit"
+  while squeue -h -o %i | grep -q .; do sleep 0.05; done
+  e=$(now); echo "$s $e" > "$RUN/build-s2-$1.wall"
+  [ -f "$SL/packed/index.json" ] || { echo "the sliced build did not finish; see $SL/slurm/logs" >&2; exit 1; }
+  python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['rows'])" "$SL/packed/moe-data.json" \
+    > "$RUN/build-s2-$1.rowcount"
+}
+
 for rep in $(seq 1 "$REPS"); do
-  if [ $((rep % 2)) = 1 ]; then order="1 2"; else order="2 1"; fi
-  for jobs in $order; do log "rep $rep: build --jobs $jobs"; build "$jobs" "$rep"; done
+  if [ $((rep % 2)) = 1 ]; then order="1 2 s2"; else order="s2 2 1"; fi
+  for jobs in $order; do
+    if [ "$jobs" = s2 ]; then log "rep $rep: 2 slices through Slurm"; slices "$rep"; continue; fi
+    log "rep $rep: build --jobs $jobs"; build "$jobs" "$rep"
+  done
 done
 cp "$OUT/packed/index.json" "$OUT/packed/moe-data.json" "$RUN/"
 sqlite3 "$OUT/catalog.sqlite" "select sum(documents), sum(tokens) from sources" > "$RUN/corpus.counts"
@@ -69,5 +101,5 @@ RESULT="$HERE/results-$DATE.md"; k=2
 while [ -e "$RESULT" ]; do RESULT="$HERE/results-$DATE-$k.md"; k=$((k + 1)); done
 cp "$RUN/results.md" "$RESULT"
 cat "$RUN/results.md"
-rm -rf "$OUT"
+rm -rf "$OUT" "$SL"
 log "written $RESULT (run folder $RUN)"
