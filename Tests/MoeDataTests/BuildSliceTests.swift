@@ -192,6 +192,12 @@ import Testing
         let restarted = try TestSupport.moeData(
             ["build", sliced.manifest, "--mixture", fixture.mixture, "--slices", "3", "--slice", "0", "--restart"])
         #expect(restarted.status == 0 && restarted.stdout.contains("slice 0 of 3:"), "\(restarted.stderr)")
+        // A slice killed as slice 1 of 2 is not resumed as slice 1 of 3 (the signature is the same).
+        let killed = try fixture.slice(
+            sliced.manifest, 1, of: 2, environment: ["MOE_DATA_FAULT": "build.shard.committed:2"])
+        #expect(killed.status != 0 && killed.stderr.contains("fault point"), "\(killed.stderr)")
+        let other3 = try fixture.slice(sliced.manifest, 1, of: 3)
+        #expect(other3.status == 0 && !other3.stdout.contains("resumed"), "\(other3.stdout) \(other3.stderr)")
         let bad = try fixture.slice(sliced.manifest, 3, of: 3)
         #expect(bad.status != 0 && bad.stderr.contains("is not a slice of --slices 3"), "\(bad.stderr)")
     }

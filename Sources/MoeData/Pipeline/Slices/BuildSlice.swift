@@ -57,7 +57,12 @@ public struct BuildSlice {
         let catalog = try Catalog(path: files.catalogPath(index), rollbackJournal: true)
         if let rows = try finishedRows(catalog: catalog, signature: signature) { return .upToDate(rows: rows) }
         let rowsDirectory = files.rowsDirectory(index)
-        let resume = try build.interruptedBuild(signature: signature, catalog: catalog, directory: rowsDirectory)
+        // The signature does not hold the slicing: a killed slice resumes only as the same slice of as many.
+        let sameSlice =
+            try catalog.value("slice.count") == String(count) && catalog.value("slice.index") == String(index)
+        let resume =
+            sameSlice
+            ? try build.interruptedBuild(signature: signature, catalog: catalog, directory: rowsDirectory) : nil
         let objectives = checked.map(\.objective)
         var dropFirst = false
         var simulated = (tokens: 0, seconds: 0.0)
