@@ -1,5 +1,5 @@
 /// Where the build steps hand the rows they close: the write step, a slice's writer (which
-/// drops what lies outside its slice), or the search for a slice's start in a simulation.
+/// drops what lies outside its slice), or a test's recorder of the steps' states.
 protocol RowSink {
     /// Takes a closed row; `from` is the state of the steps before the example that closed it.
     /// Returns false to stop the build before this row (which is then not taken).

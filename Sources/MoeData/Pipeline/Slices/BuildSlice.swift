@@ -108,7 +108,7 @@ public struct BuildSlice {
         }
         try finish(
             catalog: catalog, lastShard: try sink.rows.flush(),
-            state: SimulatedEnd(
+            state: StepsEnd(
                 mixer: steps.mix.mixer.state, counters: steps.counters, accounting: steps.mix.accounting))
         let kept = try catalog.shardEntries(dataset: PackedRows.directoryName).reduce(0) { $0 + $1.samples }
         return .built(
@@ -125,7 +125,7 @@ public struct BuildSlice {
     /// steps' counters and accounting too, where they stopped.
     func searchStart(
         slicing: BuildSlicing, objectives: [any PhaseObjective], signature: String, main: Catalog
-    ) throws -> (SliceStartSearch.Start, SimulatedEnd?) {
+    ) throws -> (SliceStartSearch.Start, StepsEnd?) {
         if index == 0 { return (.atFirstRow, nil) }
         var lengths: [String: [[UInt32]?]] = [:]
         for source in slicing.schedule.sources { lengths[source] = try main.documentLengths(source: source) }
@@ -134,7 +134,7 @@ public struct BuildSlice {
             tokensDirectory: Ingest(manifest: build.manifest, options: build.options.ingest).tokensDirectory,
             seed: build.mixture.seed, documentLengths: lengths)
         let start = try SliceStartSearch(slice: index, slicing: slicing, signature: signature).run(&steps)
-        let end = SimulatedEnd(mixer: steps.mix.mixer.state, counters: steps.counters, accounting: steps.mix.accounting)
+        let end = StepsEnd(mixer: steps.mix.mixer.state, counters: steps.counters, accounting: steps.mix.accounting)
         return (start, end)
     }
 
@@ -150,14 +150,15 @@ public struct BuildSlice {
 
     /// Records the slice as done: its last shard, and the steps' counters and accounting where it
     /// stopped (for the last slice, the whole build's, which the merge reports).
-    /// Where a simulation stopped: the mixer, and the counters and accounting so far.
-    struct SimulatedEnd {
+    /// Where the steps stopped (a simulation, or the slice's own build): the mixer's state, and the
+    /// counters and accounting so far.
+    struct StepsEnd {
         var mixer: MixerState
         var counters: [PhaseCounters]
         var accounting: MixAccounting
     }
 
-    func finish(catalog: Catalog, lastShard: MDSShardEntry?, state: SimulatedEnd?) throws {
+    func finish(catalog: Catalog, lastShard: MDSShardEntry?, state: StepsEnd?) throws {
         let encoder = JSONEncoder()
         let counters = state?.counters ?? []
         let accounting = try state.map { String(decoding: try encoder.encode($0.accounting), as: UTF8.self) }
