@@ -76,8 +76,8 @@ extension Build {
             else {
                 throw MoeDataError(
                     "\(path): slice \(k) was built for other settings (mixture, seed, sources or slice count) "
-                        + "than this build; \(again) \(k) --restart`, or remove \(files.directory.path) to build in one "
-                        + "process")
+                        + "than this build; \(again) \(k) --restart`, or remove \(files.directory.path) to "
+                        + "build in one process")
             }
             guard try catalog.value("build.status") == "done" else {
                 throw MoeDataError("\(path): slice \(k) of \(count) has not finished; \(again) \(k)` (it resumes)")
