@@ -39,9 +39,21 @@ final class BoundedQueue<Item>: @unchecked Sendable {
         if head == items.count {
             items.removeAll(keepingCapacity: true)
             head = 0
+        } else if head >= max(capacity, 64) {
+            // A producer that never lets the queue run empty would otherwise grow the array by a
+            // slot per item for the whole build; dropping the taken slots keeps it near `capacity`.
+            items.removeFirst(head)
+            head = 0
         }
         condition.broadcast()
         return item
+    }
+
+    /// Slots the queue holds, taken ones included (for the test of its memory bound).
+    var storedSlots: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return items.count
     }
 
     /// Refuses further pushes and wakes every waiting thread.
