@@ -9,7 +9,7 @@ extension ModeTokenEncoding {
     public func ids(forPrefix prefix: String, tokenizer: Tokenizer, keyPath: String) throws -> [UInt32] {
         switch self {
         case .text:
-            return try tokenizer.encode(prefix)
+            return try tokenizer.encodeShort(prefix)
         case .reserved:
             let symbol = prefix.trimmingCharacters(in: .whitespaces)
             guard let id = tokenizer.pieceId(symbol) else {

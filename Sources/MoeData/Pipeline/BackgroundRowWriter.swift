@@ -20,7 +20,8 @@ final class BackgroundRowWriter: @unchecked Sendable {
     private let writer: MDSWriter
     private let layout: PackedRowLayout
     private let committer: ShardCommitter
-    private let rows = BoundedQueue<RowToWrite>(capacity: BackgroundRowWriter.rowQueueCapacity)
+    private let rows = BoundedQueue<RowToWrite>(
+        capacity: BackgroundRowWriter.rowQueueCapacity, wakeBatch: BackgroundRowWriter.rowQueueCapacity / 8)
     private let shardJobs: BoundedQueue<ShardJob>
     private let maxInFlight: Int
     private let threads = DispatchGroup()

@@ -33,7 +33,7 @@ public final class Tokenizer: @unchecked Sendable {
     // ENGINE HOOK (issue 8): the native unigram encoder when chosen; libsentencepiece otherwise.
     // Decoding and piece lookups always use libsentencepiece.
     public let engine: TokenizerEngine
-    private let native: NativeUnigramEncoder?
+    private let native: LazyNativeEncoder?
     /// Ids of "a" and their decoding, used to decode a run of pieces that follows a sentinel.
     private var continuationPrefix: [UInt32] = []
     private var continuationText = ""
@@ -67,7 +67,8 @@ public final class Tokenizer: @unchecked Sendable {
         padId = try Tokenizer.requiredId(processor.padId, "pad", modelPath)
         unkId = try Tokenizer.requiredId(processor.unkId, "unk", modelPath)
         try validateSentinels()
-        continuationPrefix = try encode("a")
+        // libsentencepiece's ids are the native encoder's, and this leaves that one unmade.
+        continuationPrefix = try encodeShort("a")
         continuationText = try decodeRaw(ArraySlice(continuationPrefix))
     }
 
@@ -181,6 +182,9 @@ public final class Tokenizer: @unchecked Sendable {
         }
     }
 
+    /// True once the native encoder was made (it is made when the first text is encoded).
+    var nativeEncoderIsMade: Bool { native?.isMade ?? false }
+
     /// True when the model has byte-fallback pieces `<0x00>`...`<0xFF>`.
     public var hasByteFallback: Bool {
         guard let id = modelPieceId("<0x00>") else { return false }
@@ -219,8 +223,15 @@ public final class Tokenizer: @unchecked Sendable {
     }
 
     func encodeWhole(utf8 bytes: UnsafeRawBufferPointer) throws -> [UInt32] {
-        if let native { return native.encode(utf8: bytes) }
+        if let native { return native.encoder.encode(utf8: bytes) }
         return try libraryEncode(utf8: bytes)
+    }
+
+    /// A short text (a mode prefix, a prompt) encoded by libsentencepiece: the ids either engine
+    /// gives, without making the native encoder, which a build that ingests nothing never needs.
+    public func encodeShort(_ text: String) throws -> [UInt32] {
+        var text = text
+        return try text.withUTF8 { try libraryEncode(utf8: UnsafeRawBufferPointer($0)) }
     }
 
     /// Encodes with libsentencepiece whatever the engine (the reference for `verify`).

@@ -37,16 +37,36 @@ public final class NativeUnigramEncoder: @unchecked Sendable {
     let whitespaceAsSuffix: Bool
     private let pool = ScratchPool()
 
-    public init(model: SentencePieceModelFile, path: String) throws {
+    /// What the encoder is made of once the model is checked: everything that can refuse a model.
+    struct CheckedModel: @unchecked Sendable {
+        let model: SentencePieceModelFile
+        let table: UnigramPieceTable
+        let charsMap: PrecompiledCharsMap?
+    }
+
+    /// Refuses a model the encoder cannot serve, with the reason; cheap next to building the
+    /// encoder (its tries), which `LazyNativeEncoder` leaves until the first text is encoded.
+    static func check(_ model: SentencePieceModelFile, path: String) throws -> CheckedModel {
         guard model.modelType == .unigram else {
             throw MoeDataError(
                 "tokenizer model \(path) is a \(model.modelType) model; the native encoder handles unigram models only")
         }
         let table = try UnigramPieceTable(model: model, path: path)
-        // Everything that can throw comes before the buffers below are allocated: a throwing
-        // initializer does not run deinit, so a bad charsmap leaked them (LeakSanitizer, fuzzing).
         let rules = model.precompiledCharsMap
         let charsMap = rules.isEmpty ? nil : try PrecompiledCharsMap(rules, path: path)
+        return CheckedModel(model: model, table: table, charsMap: charsMap)
+    }
+
+    public convenience init(model: SentencePieceModelFile, path: String) throws {
+        // Everything that can throw comes before the buffers are allocated: a throwing
+        // initializer does not run deinit, so a bad charsmap leaked them (LeakSanitizer, fuzzing).
+        self.init(checked: try NativeUnigramEncoder.check(model, path: path))
+    }
+
+    init(checked: CheckedModel) {
+        let model = checked.model
+        let table = checked.table
+        let charsMap = checked.charsMap
         self.charsMap = charsMap
         if let ids = table.byteIds {
             let buffer = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: ids.count)

@@ -11,7 +11,7 @@ public enum TokenizerEngine: String, Sendable, CaseIterable {
     case library
 
     static func resolve(_ requested: TokenizerEngine, modelBytes: Data, modelPath: String) throws
-        -> (TokenizerEngine, NativeUnigramEncoder?)
+        -> (TokenizerEngine, LazyNativeEncoder?)
     {
         if requested == .library { return (.library, nil) }
         let model = try SentencePieceModelFile(bytes: [UInt8](modelBytes), path: modelPath)
@@ -23,6 +23,32 @@ public enum TokenizerEngine: String, Sendable, CaseIterable {
             }
             return (.library, nil)
         }
-        return (.native, try NativeUnigramEncoder(model: model, path: modelPath))
+        return (.native, LazyNativeEncoder(try NativeUnigramEncoder.check(model, path: modelPath)))
     }
+}
+
+/// The native encoder of a checked model, made when the first text is encoded. Making it (its
+/// tries) takes 50 ms for a 32k model, the largest part of starting a build whose ingest is
+/// done and which never encodes a text; the model was checked already, so nothing is refused
+/// late. Thread-safe: the first caller makes it, under a lock every caller takes once per text.
+final class LazyNativeEncoder: @unchecked Sendable {
+    private let checked: NativeUnigramEncoder.CheckedModel
+    private let lock = NSLock()
+    private var made: NativeUnigramEncoder?
+
+    init(_ checked: NativeUnigramEncoder.CheckedModel) {
+        self.checked = checked
+    }
+
+    var encoder: NativeUnigramEncoder {
+        lock.withLock {
+            if let made { return made }
+            let encoder = NativeUnigramEncoder(checked: checked)
+            made = encoder
+            return encoder
+        }
+    }
+
+    /// True once a text was encoded (for the test that a build with nothing to ingest never makes it).
+    var isMade: Bool { lock.withLock { made != nil } }
 }

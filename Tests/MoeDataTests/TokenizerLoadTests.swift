@@ -1,0 +1,54 @@
+import Foundation
+import Testing
+
+@testable import MoeData
+
+/// The native encoder is made when the first text is encoded, not when the tokenizer is loaded:
+/// making its tries took 50 ms of the 140 ms a build whose ingest is done spends in all, and a
+/// multi-core build waited for it before anything could run in parallel.
+@Suite(.serialized) struct TokenizerLoadTests {
+    @Test func theNativeEncoderIsMadeByTheFirstTextAndGivesTheLibrarysIds() throws {
+        let dir = try TestSupport.tempDir("lazy-encoder")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let manifest = try Manifest.load(path: try FaultPointTests.manifest(in: dir))
+        let tokenizer = try Tokenizer(modelPath: manifest.tokenizer.model, sentinelCount: manifest.tokenizer.sentinels)
+        #expect(tokenizer.engine == .native)
+        #expect(!tokenizer.nativeEncoderIsMade)
+        let prefix = try ModeTokenEncoding.text.ids(forPrefix: "[NLU] ", tokenizer: tokenizer, keyPath: "test")
+        #expect(!tokenizer.nativeEncoderIsMade, "a mode prefix needs no native encoder")
+        let text = "def mixture(weights):\n    return {k: v / sum(weights) for k, v in weights.items()}  # [NLU] é"
+        let ids = try tokenizer.encode(text)
+        #expect(tokenizer.nativeEncoderIsMade)
+        var copy = text
+        let library = try copy.withUTF8 { try tokenizer.libraryEncode(utf8: UnsafeRawBufferPointer($0)) }
+        #expect(ids == library)
+        #expect(try tokenizer.encode("[NLU] ") == prefix, "the prefix's ids are the native encoder's too")
+    }
+
+    /// A build over an output whose ingest is done encodes nothing, so it never makes the encoder;
+    /// one that ingests does.
+    @Test func aBuildWithNothingToIngestNeverMakesTheNativeEncoder() throws {
+        let dir = try TestSupport.tempDir("lazy-encoder-build")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let manifest = try Manifest.load(path: try FaultPointTests.manifest(in: dir))
+        let mixture = try MixtureParser.load(path: try FaultPointTests.mixture(in: dir))
+        func build(_ options: Build.Options) throws -> (Build.Summary, Tokenizer) {
+            let tokenizer = try Tokenizer(
+                modelPath: manifest.tokenizer.model, sentinelCount: manifest.tokenizer.sentinels)
+            let catalog = try Catalog(outputDirectory: manifest.output)
+            let summary = try Build(manifest: manifest, mixture: mixture, options: options)
+                .run(catalog: catalog, tokenizer: tokenizer, progress: ProgressLine(quiet: true))
+            return (summary, tokenizer)
+        }
+        let (first, ingesting) = try build(Build.Options())
+        #expect(first.rows > 0)
+        #expect(ingesting.nativeEncoderIsMade, "the ingest encodes the documents")
+        let packed = URL(fileURLWithPath: manifest.output).appendingPathComponent("packed")
+        let rows = try TestSupport.tree(packed)
+        try FileManager.default.removeItem(at: packed)
+        let (second, building) = try build(Build.Options())
+        #expect(second.rows == first.rows)
+        #expect(try TestSupport.tree(packed) == rows)
+        #expect(!building.nativeEncoderIsMade, "nothing was ingested, so nothing was encoded")
+    }
+}
