@@ -13,8 +13,8 @@ import Testing
         #expect(zero.status == 0 && zero.stdout.contains("sentinels: 0"), "\(zero.stderr)")
         let own = try TestSupport.moeData(["tokenizer", "info", "-m", model, "--sentinels", "from_model", "--json"])
         #expect(own.status == 0, "\(own.stderr)")
-        #expect(own.stdout.contains("\"sentinels\":100") && own.stdout.contains("\"sentinels_from_model\":true"))
-        #expect(own.stdout.contains("\"vocab_size\":1000"), "\(own.stdout)")
+        #expect(own.stdout.contains("\"sentinels\": 100") && own.stdout.contains("\"sentinels_from_model\": true"))
+        #expect(own.stdout.contains("\"vocab_size\": 1000"), "\(own.stdout)")
         let refused = try TestSupport.moeData(["tokenizer", "info", "-m", model])
         #expect(refused.status == 1 && refused.stderr.contains("--sentinels from_model"), "\(refused.stderr)")
         let decoded = try TestSupport.moeData(

@@ -62,7 +62,7 @@ enum ModelSentinelFixtures {
         let path = dir.appendingPathComponent(name).path
         let ul2 = "{type: ul2, inputs_length: 256, targets_length: 256, mode_tokens: reserved}"
         let phases =
-            objective.map { "  - {name: only, budget: 20000, weights: {web: 50, code: 50}, objective: \($0)}" }
+            objective.map { "  - {name: only, budget: rest, weights: {web: 50, code: 50}, objective: \($0)}" }
             ?? """
               - {name: ul2, budget: 15000, weights: {web: 50, code: 50}, objective: \(ul2)}
               - {name: lm, budget: rest, weights: {web: 70, code: 30}, objective: {type: causal}}

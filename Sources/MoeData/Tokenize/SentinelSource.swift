@@ -39,3 +39,8 @@ public enum SentinelSource: Sendable, Equatable, CustomStringConvertible {
         }
     }
 }
+
+/// `sentinels: 300` in code means 300 appended, as the count it replaced did.
+extension SentinelSource: ExpressibleByIntegerLiteral {
+    public init(integerLiteral count: Int) { self = .appended(count) }
+}
