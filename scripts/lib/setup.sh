@@ -98,6 +98,7 @@ PYTHON_PACKAGES=(
     "typing_extensions||imported by mosaicml-streaming's reader modules"
     "pyarrow||writes the Parquet files the Parquet tests read, and their JSONL export (ParquetFixtures)"
     "duckdb||a second, independent Parquet writer for the Parquet tests"
+    "tokenizers==0.22.1||Hugging Face tokenizers loads what tokenizer export-hf writes (TokenizerExportHFTests)"
 )
 
 # The Python the tests run: MOE_DATA_PYTHON, else python3 on PATH.

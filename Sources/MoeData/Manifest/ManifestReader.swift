@@ -84,7 +84,7 @@ struct ManifestReader {
         guard let model = keys["model"] else { throw field.missing("model") }
         return TokenizerSpec(
             model: resolve(try model.nonEmptyString()),
-            sentinels: try keys["sentinels"].map(sentinels) ?? .appended(Tokenizer.defaultSentinelCount),
+            sentinels: try keys["sentinels"].map(sentinels) ?? .appended(SentinelSource.defaultAppendedCount),
             train: try keys["train"].map(trainSpec))
     }
 

@@ -9,6 +9,10 @@ public enum SentinelSource: Sendable, Equatable, CustomStringConvertible {
     case appended(Int)
     case fromModel
 
+    /// Sentinels appended when a manifest or option does not say: umT5's count as OpenMoE
+    /// configured it (seqio `extra_ids = 300`).
+    public static let defaultAppendedCount = 300
+
     /// The spelling of `fromModel` in manifests and on the command line.
     public static let fromModelName = "from_model"
 

@@ -17,7 +17,7 @@ import Foundation
 /// into libsentencepiece) may be used from many threads at once, so one instance serves every worker.
 public final class Tokenizer: @unchecked Sendable {
     /// Sentinel count of umT5 as OpenMoE configured it (seqio `extra_ids = 300`).
-    public static let defaultSentinelCount = 300
+    public static let defaultSentinelCount = SentinelSource.defaultAppendedCount
     /// Embedding tables are padded to a multiple of this (t5x `NUM_EMBEDDINGS` = 256,384).
     public static let embeddingMultiple = 128
 
