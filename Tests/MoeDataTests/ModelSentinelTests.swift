@@ -7,13 +7,10 @@ import Testing
 /// `sentinels: 0` alike, and the message suggested the refused `--sentinels 0`. Now `from_model`
 /// takes the model's own pieces, and 0 means none.
 @Suite struct ModelSentinelTests {
-    func error(_ body: () throws -> Void) -> String {
-        do {
-            try body()
-            return "no error"
-        } catch {
-            return String(describing: error)
-        }
+    /// The message of the error `body` must throw.
+    func message(_ body: () throws -> Void) -> String {
+        let thrown = #expect(throws: (any Error).self) { try body() }
+        return thrown.map { String(describing: $0) } ?? "no error"
     }
 
     @Test func fromModelTakesTheModelsOwnPiecesInT5Order() throws {
@@ -31,9 +28,9 @@ import Testing
             #expect(t.sentinelIndex(id) == k)
             #expect(t.pieceKind(id) == .sentinel)
         }
-        #expect(error { _ = try t.sentinel(100) }.contains("out of range"))
+        #expect(message { _ = try t.sentinel(100) }.contains("out of range"))
         #expect(t.sentinelIndex(t.eosId) == nil && t.sentinelIndex(999) == nil)
-        #expect(error { _ = try t.decode([5, 1000]) }.contains("id 1000 at position 1 is outside the vocabulary"))
+        #expect(message { _ = try t.decode([5, 1000]) }.contains("id 1000 at position 1 is outside the vocabulary"))
 
         // A sentinel decodes to its name between the texts around it, spaces kept.
         let hello = try t.encode("hello there")
@@ -50,7 +47,7 @@ import Testing
 
     @Test func appendedSentinelsOnSuchAModelAreRefusedWithAValueThatWorks() throws {
         let model = try ModelSentinelFixtures.model()
-        let message = error { _ = try Tokenizer(modelPath: model, sentinels: .appended(300)) }
+        let message = message { _ = try Tokenizer(modelPath: model, sentinels: .appended(300)) }
         #expect(message.contains("\(model) already has a piece <extra_id_0>"), "\(message)")
         #expect(message.contains("sentinels: from_model") && !message.contains("--sentinels 0 to"), "\(message)")
         // 0 appends nothing, so nothing collides: the model's pieces are then ordinary pieces.
@@ -61,16 +58,16 @@ import Testing
 
     @Test func fromModelStatesWhatItNeeds() throws {
         let plain = TestSupport.model
-        let missing = error { _ = try Tokenizer(modelPath: plain, sentinels: .fromModel) }
+        let missing = message { _ = try Tokenizer(modelPath: plain, sentinels: .fromModel) }
         #expect(missing.contains("\(plain) has no sentinel pieces") && missing.contains("sentinels: 300"), "\(missing)")
 
         let gap = try ModelSentinelFixtures.train(
             "gap-sentinels", symbols: ["<extra_id_0>", "<extra_id_1>", "<extra_id_3>"])
-        let message = error { _ = try Tokenizer(modelPath: gap, sentinels: .fromModel) }
+        let message = message { _ = try Tokenizer(modelPath: gap, sentinels: .fromModel) }
         #expect(message.contains("\(gap) has 3 sentinel pieces up to <extra_id_3> but no <extra_id_2>"), "\(message)")
         #expect(message.contains("sentinels: 0"), "\(message)")
         // Appending cannot work either; the message says what does.
-        let appended = error { _ = try Tokenizer(modelPath: gap, sentinels: .appended(300)) }
+        let appended = message { _ = try Tokenizer(modelPath: gap, sentinels: .appended(300)) }
         #expect(appended.contains("Use sentinels: 0") && !appended.contains("from_model"), "\(appended)")
     }
 
@@ -84,7 +81,7 @@ import Testing
         let fromModel = try Manifest.load(
             path: try ModelSentinelFixtures.manifest(in: dir, model: model, sentinels: "from_model"))
         #expect(fromModel.tokenizer.sentinels == .fromModel)
-        let bad = error {
+        let bad = message {
             _ = try Manifest.load(path: try ModelSentinelFixtures.manifest(in: dir, model: model, sentinels: "model"))
         }
         #expect(bad.contains("tokenizer.sentinels: expected a whole number") && bad.contains("from_model"), "\(bad)")
