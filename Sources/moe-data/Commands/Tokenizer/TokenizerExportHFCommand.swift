@@ -17,7 +17,8 @@ struct TokenizerExportHFCommand: ParsableCommand {
             arithmetic and tokenizers' float64 may pick different orders of the same pieces.
 
             Example:
-              moe-data tokenizer export-hf out/sample/tokenizer/sample.model --to out/sample/tokenizer.json
+              moe-data tokenizer export-hf out/sample/tokenizer/sample.model \\
+                --to out/sample/tokenizer.json
             """
     )
 
