@@ -47,9 +47,9 @@ import Testing
 
     @Test func appendedSentinelsOnSuchAModelAreRefusedWithAValueThatWorks() throws {
         let model = try ModelSentinelFixtures.model()
-        let message = message { _ = try Tokenizer(modelPath: model, sentinels: .appended(300)) }
-        #expect(message.contains("\(model) already has a piece <extra_id_0>"), "\(message)")
-        #expect(message.contains("sentinels: from_model") && !message.contains("--sentinels 0 to"), "\(message)")
+        let refused = message { _ = try Tokenizer(modelPath: model, sentinels: .appended(300)) }
+        #expect(refused.contains("\(model) already has a piece <extra_id_0>"), "\(refused)")
+        #expect(refused.contains("sentinels: from_model") && !refused.contains("--sentinels 0 to"), "\(refused)")
         // 0 appends nothing, so nothing collides: the model's pieces are then ordinary pieces.
         let none = try Tokenizer(modelPath: model, sentinels: .appended(0))
         #expect(none.sentinelCount == 0 && none.vocabSize == 1000)
@@ -63,9 +63,9 @@ import Testing
 
         let gap = try ModelSentinelFixtures.train(
             "gap-sentinels", symbols: ["<extra_id_0>", "<extra_id_1>", "<extra_id_3>"])
-        let message = message { _ = try Tokenizer(modelPath: gap, sentinels: .fromModel) }
-        #expect(message.contains("\(gap) has 3 sentinel pieces up to <extra_id_3> but no <extra_id_2>"), "\(message)")
-        #expect(message.contains("sentinels: 0"), "\(message)")
+        let gapped = message { _ = try Tokenizer(modelPath: gap, sentinels: .fromModel) }
+        #expect(gapped.contains("\(gap) has 3 sentinel pieces up to <extra_id_3> but no <extra_id_2>"), "\(gapped)")
+        #expect(gapped.contains("sentinels: 0"), "\(gapped)")
         // Appending cannot work either; the message says what does.
         let appended = message { _ = try Tokenizer(modelPath: gap, sentinels: .appended(300)) }
         #expect(appended.contains("Use sentinels: 0") && !appended.contains("from_model"), "\(appended)")
