@@ -86,6 +86,43 @@ import Testing
         #expect(shown.stdout.contains("[NLU]") || shown.stdout.contains("[NLG]") || shown.stdout.contains("[S2S]"))
     }
 
+    /// OpenMoE's UL2 objective as the sample's openmoe-8b schedule runs it (six denoisers, 1024 + 1024,
+    /// up to 255 noise spans): refused with the model's 100 sentinels, built with 300 of its own.
+    @Test func openMoEsUL2TakesThreeHundredOfTheModelsOwnSentinels() throws {
+        let dir = try TestSupport.tempDir("openmoe-ul2-own")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let mixture = dir.appendingPathComponent("ul2.yaml").path
+        try """
+        name: openmoe-ul2
+        total_tokens: 50000
+        seed: 5
+        phases:
+          - {name: v1-ul2, budget: rest, weights: {web: 70, code: 30}, objective: {type: ul2, mode_tokens: text}}
+        """.write(toFile: mixture, atomically: true, encoding: .utf8)
+        let own = try ModelSentinelFixtures.model()
+        let hundred = try ModelSentinelFixtures.manifest(
+            in: dir.appendingPathComponent("hundred"), model: own, sentinels: "from_model")
+        let refused = try TestSupport.moeData(["plan", hundred, "--mixture", mixture])
+        #expect(refused.status == 1 && refused.stderr.contains("only 100 sentinels"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("more <extra_id_k> pieces for from_model"), "\(refused.stderr)")
+
+        let model = try ModelSentinelFixtures.train(
+            "own-300-sentinels", symbols: (0..<300).map(Tokenizer.sentinelPiece) + ModeToken.symbols)
+        let manifest = try ModelSentinelFixtures.manifest(
+            in: dir.appendingPathComponent("three-hundred"), model: model, sentinels: "from_model")
+        let built = try TestSupport.moeData(["build", manifest, "--mixture", mixture, "--quiet"])
+        #expect(built.status == 0, "\(built.stderr)")
+        let inspector = try RowInspector(outputDirectory: dir.appendingPathComponent("three-hundred/out").path)
+        let t = try Tokenizer(modelPath: model, sentinels: .fromModel)
+        var highest = -1
+        for n in 0..<inspector.rowCount {
+            let tokens = try inspector.row(n).row.tokens
+            #expect(tokens.allSatisfy { Int($0) < t.pieceCount })
+            highest = max(highest, tokens.compactMap { t.sentinelIndex($0) }.max() ?? -1)
+        }
+        #expect(highest >= 100, "the longest span corruption used sentinels up to \(highest)")
+    }
+
     /// A build made with appended sentinels (here 0) is not up to date for `from_model`, nor the reverse:
     /// the signature names the sentinels' source.
     @Test func theSignatureNamesTheSentinelSource() throws {
