@@ -71,10 +71,16 @@ public final class MDSPendingShard: @unchecked Sendable {
 final class MDSShardBuffers: @unchecked Sendable {
     private let lock = NSLock()
     private var free: [[UInt8]] = []
+    /// Buffers made because none was given back (for the test of the writer's memory).
+    private(set) var made = 0
 
     /// An empty buffer with room for `capacity` bytes: a given-back one when there is one.
     func take(capacity: Int) -> [UInt8] {
-        var buffer = lock.withLock { free.popLast() } ?? []
+        var buffer = lock.withLock {
+            if let given = free.popLast() { return given }
+            made += 1
+            return []
+        }
         buffer.reserveCapacity(capacity)
         return buffer
     }

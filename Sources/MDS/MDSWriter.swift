@@ -109,7 +109,7 @@ public final class MDSWriter {
     private let configData: [UInt8]
     private var sampleData: [UInt8] = []
     /// Buffers of written shards, for the next ones.
-    private let buffers = MDSShardBuffers()
+    let buffers = MDSShardBuffers()
     private var sampleEnds: [Int] = []
     private var shardSize: Int
     /// Shards cut so far, the ones given at `init` included: the number of the next one.
@@ -190,18 +190,25 @@ public final class MDSWriter {
     }
 
     func append(encodedSample: [UInt8]) throws -> MDSShardEntry? {
-        try place(encodedSample).map(writeAndRecord)
+        // The full shard is written before the sample goes into a buffer: the written shard gives
+        // its buffer back for it, so one shard buffer is resident instead of two.
+        let entry = try cutIfFull(adding: encodedSample).map(writeAndRecord)
+        add(encodedSample)
+        return entry
     }
 
-    /// Adds one encoded sample to the pending ones, first cutting them as a shard when the sample
-    /// would push its size over `sizeLimit`; returns that shard.
-    private func place(_ encodedSample: [UInt8]) throws -> MDSPendingShard? {
-        let size = encodedSample.count + 4
-        let closed = sizeLimit < shardSize + size && !sampleEnds.isEmpty ? try cut() : nil
+    /// Cuts the pending samples as a shard when `encodedSample` would push their size over
+    /// `sizeLimit`; returns that shard.
+    private func cutIfFull(adding encodedSample: [UInt8]) throws -> MDSPendingShard? {
+        sizeLimit < shardSize + encodedSample.count + 4 && !sampleEnds.isEmpty ? try cut() : nil
+    }
+
+    /// Adds one encoded sample to the pending ones (in a buffer taken now, not at the last cut).
+    private func add(_ encodedSample: [UInt8]) {
+        if sampleData.capacity == 0 { sampleData = buffers.take(capacity: min(sizeLimit, 1 << 27)) }
         sampleData.append(contentsOf: encodedSample)
         sampleEnds.append(sampleData.count)
-        shardSize += size
-        return closed
+        shardSize += encodedSample.count + 4
     }
 
     /// Writes the pending samples as a shard (nothing if none are pending).
@@ -241,7 +248,7 @@ public final class MDSWriter {
                 directory: directory, columns: columns, compressionLevel: compressionLevel, sizeLimit: sizeLimit,
                 configData: configData, beforeRename: beforeRename))
         shardsCut += 1
-        sampleData = buffers.take(capacity: min(sizeLimit, 1 << 27))
+        sampleData = []  // the next sample takes a buffer (see `add`)
         sampleEnds.removeAll(keepingCapacity: true)
         shardSize = 8 + configData.count
         return shard
@@ -255,7 +262,10 @@ public final class MDSWriter {
     /// Appends one sample (its values in the writer's sorted column order) and returns the shard
     /// it closed, if any, cut but not written: `write(_:)` without the write.
     public func append(_ values: [MDSValue]) throws -> MDSPendingShard? {
-        try place(try encode(values))
+        let encoded = try encode(values)
+        let closed = try cutIfFull(adding: encoded)
+        add(encoded)
+        return closed
     }
 
     /// Flushes and writes `index.json`.

@@ -55,4 +55,21 @@ import Testing
         let ds = try MDSDataset(directory: dir)
         #expect(throws: MDSError.self) { try ds.shard(0) }
     }
+
+    /// A writer that writes its shards itself makes one shard buffer for all of them: the full shard
+    /// is written, and gives its buffer back, before the next sample needs one. It made two (the
+    /// next shard's buffer was taken at the cut, before the write), 64 MiB more of resident memory
+    /// in every ingest.
+    @Test func shardsWrittenInTurnShareOneBuffer() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let writer = try MDSWriter(
+            directory: dir, columns: [MDSColumn("tokens", .ndarray(.uint32, count: nil))], sizeLimit: 1 << 16)
+        for i in 0..<200 { try writer.write(["tokens": .uint32s((0..<1000).map { UInt32($0 + i) })]) }
+        try writer.finish()
+        #expect(writer.entries.count > 5)
+        #expect(writer.buffers.made == 1, "\(writer.buffers.made) buffers for \(writer.entries.count) shards")
+        let ds = try MDSDataset(directory: dir)
+        #expect(ds.sampleCount == 200)
+    }
 }
