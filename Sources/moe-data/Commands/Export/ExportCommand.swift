@@ -13,7 +13,8 @@ struct ExportCommand: ParsableCommand {
 
             Examples:
               moe-data export megatron out/sample --to out/megatron
+              moe-data export olmo out/sample --to out/olmo
             """,
-        subcommands: [ExportMegatronCommand.self]
+        subcommands: [ExportMegatronCommand.self, ExportOLMoCommand.self]
     )
 }
