@@ -146,4 +146,24 @@ import Testing
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
         #expect(leftovers == ["wide.bin", "wide.idx"])
     }
+
+    /// The README's `--data-path` line of the built-in sample is what the export prints for it.
+    @Test func readmeDataPathLineIsTheSamplesExport() throws {
+        let out = try ReadmeFiguresTests.build.get()
+        let dir = try TestSupport.tempDir("export-readme")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let to = dir.appendingPathComponent("megatron")
+        let r = try TestSupport.moeData(["export", "megatron", out.path, "--to", to.path, "--phase", "v2-causal"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let printed = try String(contentsOf: to.appendingPathComponent("v2-causal.data-path.txt"), encoding: .utf8)
+        // The README's block: "--data-path w1 $PWD/out/megatron/s1 ..." over indented lines, $PWD spelled out.
+        let readme = ReadmeFiguresTests.readme
+        let start = try #require(readme.range(of: "  --data-path "))
+        let end = try #require(readme.range(of: "  ```", range: start.upperBound..<readme.endIndex))
+        let words = readme[start.upperBound..<end.lowerBound].split(whereSeparator: \.isWhitespace)
+        let expected = printed.split(whereSeparator: \.isWhitespace).map {
+            $0.replacingOccurrences(of: to.path, with: "$PWD/out/megatron")
+        }
+        #expect(words.map(String.init) == expected, "the README's --data-path line is not the sample's")
+    }
 }
