@@ -73,7 +73,7 @@ import Testing
         let r = try TestSupport.moeData(["export", "megatron", out.path, "--to", to.path])
         #expect(r.status == 0, "\(r.stderr)")
         let plan = try ExportFixtures.plan(out)
-        let sources = ["web", "code"]
+        let sources = ExportFixtures.sources
         let phases = ["ul2", "lm"]
         let read = try Self.read(
             prefixes: sources.map { to.appendingPathComponent($0).path } + [to.appendingPathComponent("rows/lm").path],

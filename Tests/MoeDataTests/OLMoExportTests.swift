@@ -65,7 +65,7 @@ import Testing
             fileStart += count * 2048
         }
         #expect(windowsAndTails == stream, "the windows and tails are not the phase's rows without padding")
-        let documents = try ["web", "code"].reduce(into: [String: [UInt32]]()) { all, source in
+        let documents = try ExportFixtures.sources.reduce(into: [String: [UInt32]]()) { all, source in
             for doc in try ExportFixtures.documents(out, source: source) { all["\(source)\t\(doc.id)"] = doc.tokens }
         }
         for (k, file) in files.enumerated() {

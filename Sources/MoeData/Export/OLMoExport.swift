@@ -86,14 +86,21 @@ public struct OLMoExport {
         let parts = try folder.folder(phase.name)
         var done = 0
         var start = (row: 0, skip: 0)
+        var open: OLMoPartStream.OpenDocument?
         while let state = folder.state(of: OLMoExport.partName(done)) {
             summary.files.append(OLMoExport.partName(done))
             summary.tokens += Int(state["tokens"]?.intValue ?? 0)
             start = (Int(state["row"]?.intValue ?? 0), Int(state["skip"]?.intValue ?? 0))
+            open = state["open"].flatMap { open in
+                guard let id = open["doc_id"]?.stringValue, let source = open["source"]?.stringValue,
+                    let offset = open["offset"]?.intValue
+                else { return nil }
+                return OLMoPartStream.OpenDocument(docId: id, source: source, offset: Int(offset))
+            }
             done += 1
         }
         summary.resumed = done
-        var stream = OLMoPartStream(export: self, folder: parts, next: done)
+        var stream = OLMoPartStream(export: self, folder: parts, next: done, open: open)
         defer { stream.discard() }
         try PackedRowReader(output: output).forEachRow(of: phase.index, from: start.row, withProvenance: true) {
             number, row in
@@ -122,14 +129,20 @@ public struct OLMoExport {
 
     static func partName(_ index: Int) -> String { String(format: "part-%05d", index) }
 
-    /// Records a finished file with where the next one starts.
-    func record(_ name: String, tokens: Int, nextRow: Int, skip: Int) throws {
+    /// Records a finished file with where the next one starts: the row, its tokens already written,
+    /// and the document left open at the cut.
+    func record(_ name: String, tokens: Int, nextRow: Int, skip: Int, open: OLMoPartStream.OpenDocument?) throws {
         let files = ["npy", "csv.gz"].map { JSONValue.string("\(phase.name)/\(name).\($0)") }
+        let openJSON = open.map { open in
+            JSONValue.object([
+                "doc_id": .string(open.docId), "source": .string(open.source), "offset": .int(Int64(open.offset)),
+            ])
+        }
         try folder.record(
             name,
             state: .object([
                 "files": .array(files), "tokens": .int(Int64(tokens)), "row": .int(Int64(nextRow)),
-                "skip": .int(Int64(skip)),
+                "skip": .int(Int64(skip)), "open": openJSON ?? .null,
             ]))
     }
 

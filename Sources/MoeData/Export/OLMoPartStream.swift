@@ -11,11 +11,21 @@ struct OLMoPartStream {
     /// The files this run wrote, with their tokens.
     private(set) var written: [(name: String, tokens: Int)] = []
     private var lastRow = -1
+    /// The document whose last run so far did not end it, and where it goes on: an `endsPrevious`
+    /// run is its EOS.
+    private(set) var open: OpenDocument?
 
-    init(export: OLMoExport, folder: URL, next: Int) {
+    struct OpenDocument: Equatable {
+        var docId: String
+        var source: String
+        var offset: Int
+    }
+
+    init(export: OLMoExport, folder: URL, next: Int, open: OpenDocument?) {
         self.export = export
         self.folder = folder
         self.next = next
+        self.open = open
     }
 
     /// Adds row `number`'s runs, leaving out its first `skip` tokens (written before a resume).
@@ -24,12 +34,22 @@ struct OLMoPartStream {
     ) throws {
         lastRow = number
         var position = 0
-        for run in runs {
-            var rest = run
-            if position + rest.tokenCount <= skip {
-                position += rest.tokenCount
+        for var run in runs {
+            // Runs written before a resume are skipped first: the open document is the one at the cut.
+            if position + run.tokenCount <= skip {
+                position += run.tokenCount
                 continue
             }
+            if run.endsPrevious {
+                guard let open, open.source == run.source else {
+                    throw MoeDataError(
+                        "\(row.origin): a segment of source \(run.source) starts with an EOS that ends no document "
+                            + "of that source; rebuild the output")
+                }
+                run = DocumentRun(
+                    docId: open.docId, source: open.source, offset: open.offset, count: 0, endsDocument: true)
+            }
+            var rest = run
             if position < skip {
                 rest = OLMoPartStream.split(rest, at: skip - position).tail
                 position = skip
@@ -43,6 +63,11 @@ struct OLMoPartStream {
                 let (head, tail) = OLMoPartStream.split(
                     rest, at: min(export.fileTokens - current.tokenCount, rest.tokenCount))
                 try current.append(row.tokens[position..<(position + head.tokenCount)], of: head)
+                open =
+                    head.endsDocument
+                    ? nil
+                    : OpenDocument(
+                        docId: head.docId, source: head.source, offset: head.offset + head.count)
                 position += head.tokenCount
                 rest = tail
                 if current.tokenCount == export.fileTokens {
@@ -65,7 +90,7 @@ struct OLMoPartStream {
         guard let current = part else { return }
         try current.commit()
         let name = OLMoExport.partName(next)
-        try export.record(name, tokens: current.tokenCount, nextRow: nextRow, skip: skip)
+        try export.record(name, tokens: current.tokenCount, nextRow: nextRow, skip: skip, open: open)
         written.append((name, current.tokenCount))
         part = nil
         next += 1
