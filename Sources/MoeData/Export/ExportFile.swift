@@ -7,8 +7,9 @@ final class ExportFile {
     let url: URL
     let temporary: URL
     private var fd: Int32
-    private var buffer: [UInt8] = []
-    private static let bufferBytes = 1 << 20
+    /// Bytes not yet written, `filled` of them in use.
+    private let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 8)
+    private var filled = 0
     /// Bytes written so far (buffered ones included).
     private(set) var byteCount = 0
 
@@ -16,12 +17,15 @@ final class ExportFile {
         self.url = url
         temporary = ExportFile.temporaryURL(of: url)
         fd = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw ExportFile.error(temporary, "cannot create") }
-        buffer.reserveCapacity(ExportFile.bufferBytes)
+        guard fd >= 0 else {
+            buffer.deallocate()
+            throw ExportFile.error(temporary, "cannot create")
+        }
     }
 
     deinit {
         if fd >= 0 { close(fd) }
+        buffer.deallocate()
     }
 
     /// Where `url` is written until it is complete.
@@ -34,11 +38,14 @@ final class ExportFile {
     }
 
     func write(_ bytes: UnsafeRawBufferPointer) throws {
-        if buffer.count + bytes.count > ExportFile.bufferBytes { try flush() }
-        if bytes.count >= ExportFile.bufferBytes {
-            try writeAll(bytes)
-        } else {
-            buffer.append(contentsOf: bytes)
+        var done = 0
+        while done < bytes.count {
+            if filled == buffer.count { try flush() }
+            let n = min(bytes.count - done, buffer.count - filled)
+            UnsafeMutableRawBufferPointer(rebasing: buffer[filled..<(filled + n)])
+                .copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[done..<(done + n)]))
+            filled += n
+            done += n
         }
         byteCount += bytes.count
     }
@@ -46,11 +53,27 @@ final class ExportFile {
     func write(_ bytes: [UInt8]) throws { try bytes.withUnsafeBytes { try write($0) } }
 
     /// Integers in little-endian order, as every format written here stores them.
-    func write<T: FixedWidthInteger>(littleEndian values: [T]) throws {
-        try values.map(\.littleEndian).withUnsafeBytes { try write($0) }
+    func write<T: FixedWidthInteger>(littleEndian value: T) throws {
+        try withUnsafeBytes(of: value.littleEndian) { try write($0) }
     }
 
-    func write<T: FixedWidthInteger>(littleEndian value: T) throws { try write(littleEndian: [value]) }
+    /// Token ids as little-endian `T` (UInt16, UInt32 or Int32), converted straight into the buffer.
+    func write<T: FixedWidthInteger>(_ tokens: ArraySlice<UInt32>, as type: T.Type) throws {
+        let width = MemoryLayout<T>.size
+        var next = tokens.startIndex
+        while next < tokens.endIndex {
+            if buffer.count - filled < width { try flush() }
+            let n = min(tokens.endIndex - next, (buffer.count - filled) / width)
+            for k in 0..<n {
+                buffer.storeBytes(
+                    of: T(truncatingIfNeeded: tokens[next + k]).littleEndian, toByteOffset: filled + k * width,
+                    as: T.self)
+            }
+            filled += n * width
+            next += n
+        }
+        byteCount += tokens.count * width
+    }
 
     /// Appends the whole content of the file at `other` (a spool), in 1 MiB reads.
     func append(contentsOf other: URL) throws {
@@ -58,7 +81,7 @@ final class ExportFile {
         let input = open(other.path, O_RDONLY)
         guard input >= 0 else { throw ExportFile.error(other, "cannot open") }
         defer { close(input) }
-        var chunk = [UInt8](repeating: 0, count: ExportFile.bufferBytes)
+        var chunk = [UInt8](repeating: 0, count: buffer.count)
         while true {
             let n = chunk.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
             if n < 0 { throw ExportFile.error(other, "cannot read") }
@@ -69,9 +92,9 @@ final class ExportFile {
     }
 
     func flush() throws {
-        guard !buffer.isEmpty else { return }
-        try buffer.withUnsafeBytes { try writeAll($0) }
-        buffer.removeAll(keepingCapacity: true)
+        guard filled > 0 else { return }
+        try writeAll(UnsafeRawBufferPointer(rebasing: buffer[0..<filled]))
+        filled = 0
     }
 
     private func writeAll(_ bytes: UnsafeRawBufferPointer) throws {

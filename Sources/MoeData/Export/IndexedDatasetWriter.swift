@@ -58,13 +58,11 @@ final class IndexedDatasetWriter {
         }
         switch tokenType {
         case .uint16:
-            var narrow = tokens.map { UInt16(truncatingIfNeeded: $0) }
-            if let extra { narrow.append(UInt16(truncatingIfNeeded: extra)) }
-            try bin.write(littleEndian: narrow)
+            try bin.write(tokens, as: UInt16.self)
+            if let extra { try bin.write(littleEndian: UInt16(truncatingIfNeeded: extra)) }
         case .int32:
-            var wide = tokens.map { Int32(bitPattern: $0) }
-            if let extra { wide.append(Int32(bitPattern: extra)) }
-            try bin.write(littleEndian: wide)
+            try bin.write(tokens, as: Int32.self)
+            if let extra { try bin.write(littleEndian: Int32(bitPattern: extra)) }
         }
         try lengths.write(littleEndian: Int32(count))
         try pointers.write(littleEndian: binBytes)

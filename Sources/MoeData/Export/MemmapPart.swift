@@ -25,9 +25,9 @@ final class MemmapPart {
     /// Appends `tokens`, which are `run`'s (document tokens, then EOS when the run ends the document).
     func append(_ tokens: ArraySlice<UInt32>, of run: DocumentRun) throws {
         if itemWidth == 2 {
-            try npy.write(littleEndian: tokens.map { UInt16(truncatingIfNeeded: $0) })
+            try npy.write(tokens, as: UInt16.self)
         } else {
-            try npy.write(littleEndian: Array(tokens))
+            try npy.write(tokens, as: UInt32.self)
         }
         let end = tokenCount + tokens.count
         if var current = line, current.open, current.docId == run.docId, current.source == run.source,

@@ -2,8 +2,8 @@ import Foundation
 import MDS
 import PackedFormat
 
-/// Reads a build's packed rows in row order, one decompressed shard in memory at a time, and
-/// hands over those of one phase.
+/// Reads a build's packed rows in row order and hands over those of one phase; in memory, the
+/// decompressed shard being read and the next one.
 struct PackedRowReader {
     let output: BuiltOutput
 
@@ -17,10 +17,14 @@ struct PackedRowReader {
         guard let (first, _) = locator.locate(start) else { return }
         var row = locator.firstRow(ofShard: first)
         var seenPhase = false
+        // The next shard is decompressed on another thread while this one is read.
+        let ahead = ShardReadAhead(dataset: packed, limit: 1)
+        defer { ahead.close() }
         for index in first..<packed.shardCount {
             let entry = packed.index.shards[index]
             let shard: MDSShard
-            do { shard = try packed.shard(index) } catch { throw MoeDataError("\(error)") }
+            do { shard = try ahead.shard(index) } catch { throw MoeDataError("\(error)") }
+            ahead.request([index + 1].filter { $0 < packed.shardCount })
             for local in 0..<shard.count {
                 defer { row += 1 }
                 if row < start { continue }

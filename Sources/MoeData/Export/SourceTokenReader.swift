@@ -2,8 +2,8 @@ import Foundation
 import MDS
 
 /// Reads one source's documents from its token shards (`tokens/<source>/`) in canonical order:
-/// the index's shards in order, each shard's samples in order, one decompressed shard in memory
-/// at a time.
+/// the index's shards in order, each shard's samples in order; in memory, the decompressed shard
+/// being read and the next one.
 struct SourceTokenReader {
     let source: String
     let dataset: MDSDataset
@@ -25,11 +25,15 @@ struct SourceTokenReader {
         idColumn = id
     }
 
-    /// Calls `body` with each document's id and tokens, in canonical order.
+    /// Calls `body` with each document's id and tokens, in canonical order. The next shard is
+    /// decompressed on another thread while this one is read.
     func forEachDocument(_ body: (String, [UInt32]) throws -> Void) throws {
+        let ahead = ShardReadAhead(dataset: dataset, limit: 1)
+        defer { ahead.close() }
         for index in 0..<dataset.shardCount {
             let shard: MDSShard
-            do { shard = try dataset.shard(index) } catch { throw MoeDataError("source '\(source)': \(error)") }
+            do { shard = try ahead.shard(index) } catch { throw MoeDataError("source '\(source)': \(error)") }
+            ahead.request([index + 1].filter { $0 < dataset.shardCount })
             for sample in 0..<shard.count {
                 let values = try shard.sample(sample)
                 guard let tokens = values[tokensColumn].uint32s, let id = values[idColumn].string else {
