@@ -15,7 +15,8 @@ struct SourceTokenReader {
         do { dataset = try MDSDataset(directory: directory) } catch {
             throw MoeDataError("\(directory.path): cannot open the token shards of source '\(source)': \(error)")
         }
-        let columns = dataset.index.shards.first?.columns ?? []
+        // A source without documents has no shards, hence no columns: it exports as an empty dataset.
+        let columns = dataset.index.shards.first?.columns ?? TokenShard.columns
         guard let tokens = columns.firstIndex(where: { $0.name == "tokens" }),
             let id = columns.firstIndex(where: { $0.name == "doc_id" })
         else {

@@ -8,7 +8,8 @@ struct ExportCommand: ParsableCommand {
         discussion: """
             `packed/` already serves mosaicml-streaming users. These exports read a finished build (its token \
             shards, its packed rows and the plan in its catalog) and write what the other two ecosystems read, \
-            without changing the build. Both stream with memory bounded by one shard, resume after a kill, \
+            without changing the build. Both stream with memory bounded by two shards (the one read, the next \
+            decompressed ahead), resume after a kill, \
             write the same bytes when run again, and need --force to overwrite a finished export.
 
             Examples:
