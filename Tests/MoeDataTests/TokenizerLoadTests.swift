@@ -51,4 +51,21 @@ import Testing
         #expect(try TestSupport.tree(packed) == rows)
         #expect(!building.nativeEncoderIsMade, "nothing was ingested, so nothing was encoded")
     }
+
+    /// A long text is cut into pieces that cover it exactly, in order, each at most `maxEncodeBytes`;
+    /// a window of UTF-8 continuation bytes alone (not text, but a document can hold it) used to
+    /// give an empty piece and the cut never moved on: the ingest hung on such a document.
+    @Test func encodePiecesCoverTheTextAndAlwaysMoveOn() throws {
+        let limit = Tokenizer.maxEncodeBytes
+        let lines = [UInt8](String(repeating: "a line of prose, then a break\n", count: limit / 15).utf8)
+        let continuation = [UInt8](repeating: 0x80, count: 2 * limit + 17)
+        for text in [lines, continuation, lines + continuation + lines] {
+            let pieces = text.withUnsafeBytes { Tokenizer.encodePieces(utf8: $0) }
+            #expect(pieces.first?.lowerBound == 0 && pieces.last?.upperBound == text.count)
+            #expect(zip(pieces, pieces.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound })
+            #expect(pieces.allSatisfy { !$0.isEmpty && $0.count <= limit })
+        }
+        let cutAtLines = lines.withUnsafeBytes { Tokenizer.encodePieces(utf8: $0) }
+        #expect(cutAtLines.count > 1 && cutAtLines.dropLast().allSatisfy { lines[$0.upperBound - 1] == 0x0A })
+    }
 }

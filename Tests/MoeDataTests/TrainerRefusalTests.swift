@@ -169,4 +169,22 @@ import Testing
             Self.expectRefused(inspect, sentence, "inspect on \(version)")
         }
     }
+
+    /// `--dry-run --data` counts with the data's padded vocabulary, the one the run uses: it used the
+    /// 8,192 of no data, and printed 4.3M parameters for `tiny` where the run had 4.4M (issue 20).
+    @Test func aDryRunWithDataCountsTheDatasVocabulary() throws {
+        let (_, output, _) = try Self.setup.get()
+        let meta = try JSONSerialization.jsonObject(
+            with: Data(contentsOf: output.appendingPathComponent("packed/moe-data.json"))) as? [String: Any]
+        let padded = try #require(meta?["padded_vocab_size"] as? Int)
+        #expect(padded != 8192, "the fixture's vocabulary must differ from the no-data default")
+        let dry = try TestSupport.moeData(["train", "--dry-run", "--data", output.path])
+        #expect(dry.status == 0, "\(dry.stderr)")
+        #expect(dry.stdout.contains("vocabulary \(padded)"), "\(dry.stdout)")
+        // The run itself: its config.json holds the vocabulary it used.
+        let config = try JSONSerialization.jsonObject(
+            with: Data(contentsOf: try Self.setup.get().run.appendingPathComponent("config.json"))) as? [String: Any]
+        let model = try #require(config?["model"] as? [String: Any])
+        #expect(model["vocabSize"] as? Int == padded, "\(String(describing: config))")
+    }
 }

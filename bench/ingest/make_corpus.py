@@ -145,6 +145,7 @@ def main():
             jf.close()
             tf.close()
 
+    largest = over_1mb = 0
     for cat, path, text in stream(args.max_doc_kb * 1024, set()):
         if shard_bytes >= shard_target:
             close()
@@ -160,6 +161,8 @@ def main():
         zw.write(json.dumps(record, ensure_ascii=False).encode("utf-8") + b"\n")
         tf.write(raw + b"\n")
         n = len(raw)
+        largest = max(largest, n)
+        over_1mb += n > 1 << 20
         shard_bytes += n
         total += n
         shards[-1]["text_bytes"] += n
@@ -183,7 +186,8 @@ def main():
     with open(os.path.join(out, "halves.json"), "w") as f:
         json.dump({"halves": [sorted(h) for h in halves], "text_bytes": weight}, f, indent=1)
     summary = {"text_bytes": total, "documents": sum(s["documents"] for s in shards), "shards": len(shards),
-               "categories": stats, "scale": args.scale, "max_doc_kb": args.max_doc_kb}
+               "categories": stats, "scale": args.scale, "max_doc_kb": args.max_doc_kb,
+               "max_doc_bytes": largest, "documents_over_1mib": over_1mb}
     with open(os.path.join(out, "corpus.json"), "w") as f:
         json.dump(summary, f, indent=1)
     print(json.dumps(summary, indent=1))

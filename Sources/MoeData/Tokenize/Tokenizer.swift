@@ -205,23 +205,39 @@ public final class Tokenizer: @unchecked Sendable {
     public func encode(utf8 bytes: UnsafeRawBufferPointer) throws -> [UInt32] {
         guard bytes.count > Tokenizer.maxEncodeBytes else { return try encodeWhole(utf8: bytes) }
         var ids: [UInt32] = []
-        var start = 0
-        while start < bytes.count {
-            var end = min(start + Tokenizer.maxEncodeBytes, bytes.count)
-            if end < bytes.count {
-                // Cut after the last newline in the window, else at a UTF-8 character boundary.
-                if let nl = bytes[start..<end].lastIndex(of: 0x0A), nl > start {
-                    end = nl + 1
-                } else {
-                    while end > start && bytes[end] & 0xC0 == 0x80 { end -= 1 }
-                }
-            }
-            ids.append(contentsOf: try encodeWhole(utf8: UnsafeRawBufferPointer(rebasing: bytes[start..<end])))
-            start = end
+        for piece in Tokenizer.encodePieces(utf8: bytes) {
+            ids.append(contentsOf: try encodeWhole(utf8: UnsafeRawBufferPointer(rebasing: bytes[piece])))
         }
         return ids
     }
 
+    /// Where `encode(utf8:)` cuts a text: pieces of at most `maxEncodeBytes`, each ending after the
+    /// last line break in its window, else at a UTF-8 character boundary. A text's ids are its
+    /// pieces' ids, each encoded by `encodeWhole`, one after the other (so pieces can be encoded on
+    /// different threads).
+    static func encodePieces(utf8 bytes: UnsafeRawBufferPointer) -> [Range<Int>] {
+        guard bytes.count > maxEncodeBytes else { return [0..<bytes.count] }
+        var pieces: [Range<Int>] = []
+        var start = 0
+        while start < bytes.count {
+            var end = min(start + maxEncodeBytes, bytes.count)
+            if end < bytes.count {
+                if let nl = bytes[start..<end].lastIndex(of: 0x0A), nl > start {
+                    end = nl + 1
+                } else {
+                    while end > start && bytes[end] & 0xC0 == 0x80 { end -= 1 }
+                    // A window of continuation bytes only (not UTF-8) has no boundary: cut it whole
+                    // (an empty piece would never move on).
+                    if end == start { end = min(start + maxEncodeBytes, bytes.count) }
+                }
+            }
+            pieces.append(start..<end)
+            start = end
+        }
+        return pieces
+    }
+
+    /// One piece of `encodePieces`, encoded by the engine.
     func encodeWhole(utf8 bytes: UnsafeRawBufferPointer) throws -> [UInt32] {
         if let native { return native.encoder.encode(utf8: bytes) }
         return try libraryEncode(utf8: bytes)

@@ -24,6 +24,7 @@ public enum RoutingCollector {
         }
         let model = try MoEModel<Float>(
             config: config.model, options: config.moe, seed: config.seed, initStd: config.initStd)
+        model.threads = .shared
         for t in model.layout.tensors {
             let values = try file.floats(t.name, shape: t.shape)
             values.withUnsafeBufferPointer { buffer in

@@ -15,10 +15,14 @@ public struct Attention<T: TrainScalar> {
     /// Queries per block; tests use small blocks to exercise the multi-block path on short segments.
     public let blockSize: Int
 
-    public init(heads: Int, headDim: Int, blockSize: Int = 256) {
+    /// The threads that run (segment, head) pairs side by side; scratch is sized for them.
+    public let threads: TrainThreads
+
+    public init(heads: Int, headDim: Int, blockSize: Int = 256, threads: TrainThreads = .single) {
         self.heads = heads
         self.headDim = headDim
         self.blockSize = blockSize
+        self.threads = threads
     }
 
     var innerDim: Int { heads * headDim }
@@ -65,18 +69,20 @@ public struct Attention<T: TrainScalar> {
     }
 
     /// `out[n, A]` from post-rotary `qkv[n, 3A]`; `lse[n, heads]` is kept for the backward.
-    /// `scratch` must hold `blockSize × longest segment` scalars.
+    /// `scratch` must hold `scratchSize(segments)` scalars.
     @_specialize(where T == Float)
     public func forward(
         out: UnsafeMutablePointer<T>, lse: UnsafeMutablePointer<T>, qkv: UnsafePointer<T>,
         segments: [Range<Int>], prefix: [UInt8]?, scratch: UnsafeMutablePointer<T>
     ) {
-        let a = innerDim, ld = 3 * a, bs = blockSize
+        let a = innerDim, ld = 3 * a, bs = blockSize, perWorker = scratchPerWorker(segments)
+        let prefixEnds = segments.map { Self.prefixEnd(prefix, $0) }
         prefix.withOptionalPointer { prefixBase in
-            for seg in segments {
-                let s0 = seg.lowerBound, len = seg.count
-                let pEnd = Self.prefixEnd(prefix, seg)
-                for h in 0..<heads {
+            // Each (segment, head) writes only its own rows and columns of `out` and `lse`.
+            threads.parallelFor(segments.count * heads) { unit, worker in
+                let seg = segments[unit / heads], h = unit % heads, scratch = scratch + worker * perWorker
+                let s0 = seg.lowerBound, len = seg.count, pEnd = prefixEnds[unit / heads]
+                do {
                     let q = qkv + s0 * ld + h * headDim, k = q + a, v = q + 2 * a
                     for q0 in stride(from: 0, to: len, by: bs) {
                         let q1 = min(len, q0 + bs), kEnd = min(len, Self.keyEnd(q1: q1, prefixEnd: pEnd))
@@ -100,19 +106,22 @@ public struct Attention<T: TrainScalar> {
     }
 
     /// Accumulates into `dqkv[n, 3A]` (pre-rotary-backward gradients of the post-rotary q, k, v).
-    /// `scratchP` and `scratchD` must each hold `blockSize × longest segment` scalars.
+    /// `scratchP` and `scratchD` must each hold `scratchSize(segments)` scalars.
     @_specialize(where T == Float)
     public func backward(
         dqkv: UnsafeMutablePointer<T>, dOut: UnsafePointer<T>, out: UnsafePointer<T>,
         lse: UnsafePointer<T>, qkv: UnsafePointer<T>, segments: [Range<Int>], prefix: [UInt8]?,
         scratchP: UnsafeMutablePointer<T>, scratchD: UnsafeMutablePointer<T>
     ) {
-        let a = innerDim, ld = 3 * a, bs = blockSize
+        let a = innerDim, ld = 3 * a, bs = blockSize, perWorker = scratchPerWorker(segments)
+        let prefixEnds = segments.map { Self.prefixEnd(prefix, $0) }
         prefix.withOptionalPointer { prefixBase in
-            for seg in segments {
-                let s0 = seg.lowerBound, len = seg.count
-                let pEnd = Self.prefixEnd(prefix, seg)
-                for h in 0..<heads {
+            // Each (segment, head) adds only into its own rows and columns of `dqkv`.
+            threads.parallelFor(segments.count * heads) { unit, worker in
+                let seg = segments[unit / heads], h = unit % heads
+                let scratchP = scratchP + worker * perWorker, scratchD = scratchD + worker * perWorker
+                let s0 = seg.lowerBound, len = seg.count, pEnd = prefixEnds[unit / heads]
+                do {
                     let q = qkv + s0 * ld + h * headDim, k = q + a, v = q + 2 * a
                     let dq = dqkv + s0 * ld + h * headDim, dk = dq + a, dv = dq + 2 * a
                     let dO = dOut + s0 * a + h * headDim, o = out + s0 * a + h * headDim
@@ -152,8 +161,12 @@ public struct Attention<T: TrainScalar> {
         }
     }
 
-    /// Scalars each scratch buffer needs for these segments.
+    /// Scalars each scratch buffer needs for these segments: one block of scores per thread.
     public func scratchSize(_ segments: [Range<Int>]) -> Int {
+        scratchPerWorker(segments) * threads.count
+    }
+
+    func scratchPerWorker(_ segments: [Range<Int>]) -> Int {
         let longest = segments.map(\.count).max() ?? 1
         return min(blockSize, longest) * longest
     }

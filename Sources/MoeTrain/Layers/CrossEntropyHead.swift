@@ -22,30 +22,41 @@ public enum CrossEntropyHead {
     public static func run<T: TrainScalar>(
         hidden: UnsafePointer<T>, weight: UnsafePointer<T>, rows: [Int32],
         targets: [Int32], vocab: Int, d: Int, ceScale: T, outputZScale: T,
-        dhidden: UnsafeMutablePointer<T>?, dweight: UnsafeMutablePointer<T>?
+        dhidden: UnsafeMutablePointer<T>?, dweight: UnsafeMutablePointer<T>?, threads: TrainThreads = .single
     ) -> HeadStats {
         var stats = HeadStats()
         let chunk = chunkRows(vocab: vocab)
         let h = Buffer<T>(count: min(chunk, max(rows.count, 1)) * d)
         let logits = Buffer<T>(count: min(chunk, max(rows.count, 1)) * vocab)
         let dh = Buffer<T>(count: min(chunk, max(rows.count, 1)) * d)
+        let rowLosses = Buffer<Double>(count: chunk), rowZ = Buffer<Double>(count: chunk)
+        let rowsPerUnit = 16
         for c0 in stride(from: 0, to: rows.count, by: chunk) {
             let m = min(chunk, rows.count - c0)
             for i in 0..<m { (h.pointer + i * d).update(from: hidden + Int(rows[c0 + i]) * d, count: d) }
             Linear.forward(
                 y: logits.pointer, ldy: vocab, x: h.pointer, ldx: d, w: weight, n: m, inDim: d, outDim: vocab)
+            // Rows are independent: blocks of them run on every thread; each row's loss terms are
+            // kept and summed afterwards in row order, as one thread sums them.
+            let logitsBase = logits.pointer, losses = rowLosses.pointer, zTerms = rowZ.pointer
+            threads.parallelFor((m + rowsPerUnit - 1) / rowsPerUnit) { unit, _ in
+                for i in (unit * rowsPerUnit)..<min(m, (unit + 1) * rowsPerUnit) {
+                    let z = logitsBase + i * vocab, y = Int(targets[Int(rows[c0 + i])])
+                    var mx = z[0]
+                    for v in 1..<vocab { mx = max(mx, z[v]) }
+                    let target = z[y]
+                    let sum = T.expShiftedSum(z, count: vocab, shift: mx)
+                    let lse = mx + T.log(sum)
+                    losses[i] = Double(lse - target)
+                    zTerms[i] = Double(lse) * Double(lse)
+                    let k = (ceScale + 2 * outputZScale * lse) / sum
+                    for v in 0..<vocab { z[v] *= k }
+                    z[y] -= ceScale
+                }
+            }
             for i in 0..<m {
-                let z = logits.pointer + i * vocab, y = Int(targets[Int(rows[c0 + i])])
-                var mx = z[0]
-                for v in 1..<vocab { mx = max(mx, z[v]) }
-                let target = z[y]
-                let sum = T.expShiftedSum(z, count: vocab, shift: mx)
-                let lse = mx + T.log(sum)
-                stats.ceSum += Double(lse - target)
-                stats.outputZSum += Double(lse) * Double(lse)
-                let k = (ceScale + 2 * outputZScale * lse) / sum
-                for v in 0..<vocab { z[v] *= k }
-                z[y] -= ceScale
+                stats.ceSum += losses[i]
+                stats.outputZSum += zTerms[i]
             }
             stats.targets += m
             guard let dhidden, let dweight else { continue }

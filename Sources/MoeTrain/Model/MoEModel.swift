@@ -85,6 +85,8 @@ public final class MoEModel<T: TrainScalar> {
     /// Called with (MoE layer index among the MoE layers, its routing) after each MoE layer's forward;
     /// the routing analysis records token → expert decisions through it. Nil (the default) costs nothing.
     public var routingObserver: ((Int, Routing<T>) -> Void)?
+    /// The threads of attention and the vocabulary softmax (`TrainThreads`); one unless set.
+    public var threads: TrainThreads = .single
 
     /// Random initialisation keyed by `seed` and each tensor's name: N(0, initStd) for matrices, with the
     /// residual output projections scaled by 1/√(2·layers) (GPT-2); the router N(0, 0.02) as OpenMoE;
@@ -157,7 +159,7 @@ public final class MoEModel<T: TrainScalar> {
             rotaryCache = Rotary<T>(headDim: c.headDim, maxPosition: max(batch.maxPosition + 1, 2048), base: c.ropeBase)
         }
         guard let rotary = rotaryCache else { return stats }
-        let attention = Attention<T>(heads: c.heads, headDim: c.headDim)
+        let attention = Attention<T>(heads: c.heads, headDim: c.headDim, threads: threads)
         let scratch = Buffer<T>(count: attention.scratchSize(batch.segments))
         let moeCount = Double(max(1, c.moeLayerCount))
         let pass = Pass(
@@ -188,7 +190,7 @@ public final class MoEModel<T: TrainScalar> {
             hidden: finalHidden.pointer, weight: param(layout.head), rows: rows,
             targets: batch.targets, vocab: c.vocabSize, d: d,
             ceScale: 1 / denominator, outputZScale: T(options.outputZLossWeight) / denominator,
-            dhidden: dFinal?.pointer, dweight: computeGradients ? grad(layout.head) : nil)
+            dhidden: dFinal?.pointer, dweight: computeGradients ? grad(layout.head) : nil, threads: threads)
         stats.flops += 2 * Double(rows.count) * Double(d * c.vocabSize)
         if computeGradients { stats.flops *= 3 }  // the backward costs two forwards
         guard let dFinal else { return stats }

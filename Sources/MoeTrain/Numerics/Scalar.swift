@@ -69,13 +69,22 @@ func scaleMatrix<T: TrainScalar>(_ c: UnsafeMutablePointer<T>, m: Int, n: Int, l
     for i in 0..<m { for j in 0..<n { c[i * ldc + j] = beta == 0 ? 0 : c[i * ldc + j] * beta } }
 }
 
-/// The threading scheme: OpenBLAS owns the threads, every Swift loop runs on the calling thread.
-///
-/// Matrix products are ~90% of a step's FLOPs and OpenBLAS parallelises them well; running our own
-/// parallel loops as well would either nest inside BLAS threads or fight with OpenBLAS's spinning
-/// workers on a 2-core machine. Serial elementwise code also keeps every reduction in one fixed order.
+/// The threading scheme: OpenBLAS parallelises the large matrix products (~90% of a step's FLOPs);
+/// `TrainThreads` runs the loops over independent units that OpenBLAS does not see (attention per
+/// segment and head, the vocabulary softmax per row), with OpenBLAS at one thread meanwhile, so the
+/// two never fight for the cores. Reductions keep one fixed order.
 public enum BLASThreads {
-    public static func set(_ count: Int) { openblas_set_num_threads(Int32(max(1, count))) }
+    /// OpenBLAS's threads and the size of `TrainThreads.shared`.
+    public static func set(_ count: Int) {
+        let n = max(1, count)
+        setOpenBLASOnly(n)
+        if TrainThreads.shared.count != n {
+            TrainThreads.shared.stop()
+            TrainThreads.shared = TrainThreads(count: n)
+        }
+    }
+    /// OpenBLAS's threads alone (around a `TrainThreads` loop).
+    static func setOpenBLASOnly(_ count: Int) { openblas_set_num_threads(Int32(max(1, count))) }
     public static var current: Int { Int(openblas_get_num_threads()) }
     /// OpenBLAS's own description of the loaded library ("OpenBLAS 0.3.21 DYNAMIC_ARCH ... Haswell ...").
     public static var configuration: String {

@@ -65,6 +65,7 @@ public enum TrainBenchmark {
     {
         BLASThreads.set(threads)
         let model = try MoEModel<Float>(config: config, options: MoEOptions(), seed: 1)
+        model.threads = .shared
         let optimizer = AdamW<Float>(count: model.layout.total, settings: AdamWSettings())
         let rows = syntheticRows(count: rowsPerStep * (steps + 1), seqLen: seqLen, vocab: config.vocabSize, seed: 7)
         let clock = ContinuousClock()

@@ -91,6 +91,7 @@ public final class Trainer {
         self.config = config
         model = try MoEModel<Float>(
             config: config.model, options: config.moe, seed: config.seed, initStd: config.initStd)
+        model.threads = .shared
         optimizer = AdamW<Float>(count: model.layout.total, settings: config.optimizer)
         stream = RowStream(
             dataset: dataset, shuffle: config.shuffle, seed: config.seed,

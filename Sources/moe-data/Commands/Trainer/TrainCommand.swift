@@ -162,9 +162,16 @@ struct TrainCommand: ParsableCommand {
                 100 * r.modelGFLOPS / r.sgemmModelShapeGFLOPS))
     }
 
+    /// The data vocabulary `--dry-run` counts with: the one the run would take from `--data` (its
+    /// padded vocabulary), else `--vocab-size`, else 8192.
+    private func dryRunDataVocabulary() throws -> Int {
+        if let data { return try PackedDataset(path: URL(fileURLWithPath: data)).info.paddedVocabSize }
+        return model.vocabSize ?? 8192
+    }
+
     /// `--dry-run`: the model's parameter counts, next to the OpenMoE paper's for its presets.
     private func printCounts() throws {
-        let model = try self.model.model(dataVocab: self.model.vocabSize ?? 8192)
+        let model = try self.model.model(dataVocab: try dryRunDataVocabulary())
         try model.validate()
         let p = ParameterLayout(model)
         let m = LiveOutput.millions
