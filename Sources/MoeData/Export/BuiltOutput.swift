@@ -1,5 +1,6 @@
 import FileSupport
 import Foundation
+import JSON
 import MDS
 import PackedFormat
 
@@ -17,6 +18,9 @@ struct BuiltOutput {
     let sources: [String]
     /// Names the exact build: an export made from another build (or after a rebuild) is not resumed.
     let fingerprint: String
+    /// Rows of each phase (by index) as the build's statistics recorded them; empty when they are
+    /// missing, and the phases' rows are then found by reading from the first row.
+    let phaseRows: [Int: Int]
 
     init(_ path: String) throws {
         directory = URL(fileURLWithPath: path).standardizedFileURL
@@ -40,6 +44,14 @@ struct BuiltOutput {
         do { metadata = try PackedMetadata.read(metadataURL) } catch { throw MoeDataError("\(error)") }
         packed = try MDSDataset(directory: packedURL)
         phaseTargets = try catalog.phaseTargets()
+        let statistics = try catalog.value("stats.mixture").flatMap { try? JSONValue.parse(Data($0.utf8)) }
+        var rows: [Int: Int] = [:]
+        for phase in statistics?["phases"]?.arrayValue ?? [] {
+            if let index = phase["index"]?.intValue, let count = phase["rows"]?.intValue {
+                rows[Int(index)] = Int(count)
+            }
+        }
+        phaseRows = rows
         var seen = Set<String>()
         sources = phaseTargets.map(\.source).filter { seen.insert($0).inserted }
         var hash: [UInt8] = []
@@ -59,6 +71,13 @@ struct BuiltOutput {
 
     /// The phases whose rows are causal LM: the ones Megatron's and OLMo's causal training can read.
     var causalPhases: [PackedMetadata.Phase] { metadata.phases.filter { $0.objective == "causal" } }
+
+    /// The first row of `phase` (phases follow each other in row order), or 0 when the rows per
+    /// phase are not known: the shards before it need not be read.
+    func firstRow(of phase: Int) -> Int {
+        guard (0..<phase).allSatisfy({ phaseRows[$0] != nil }) else { return 0 }
+        return (0..<phase).reduce(0) { $0 + (phaseRows[$1] ?? 0) }
+    }
 
     /// `tokens/<source>/`, the source's MDS token shards.
     func tokensDirectory(_ source: String) -> URL {

@@ -14,6 +14,8 @@ struct PackedRowReader {
     ) throws {
         let packed = output.packed
         let locator = RowLocator(shardRows: packed.index.shards.map(\.samples))
+        // Rows before the phase's first one are neither read nor decompressed.
+        let start = max(start, output.firstRow(of: phase))
         guard let (first, _) = locator.locate(start) else { return }
         var row = locator.firstRow(ofShard: first)
         var seenPhase = false
