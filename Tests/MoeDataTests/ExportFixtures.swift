@@ -14,14 +14,13 @@ enum ExportFixtures {
             let dir = try TestSupport.tempDir("export-build")
             let manifest = try manifest(in: dir)
             let mixture = dir.appendingPathComponent("mix.yaml").path
-            try """
-            name: exports
-            total_tokens: 40000
-            seed: 3
-            phases:
-              - {name: ul2, budget: 15000, weights: {web: 40, code: 40, lines: 20}, objective: {type: ul2}}
-              - {name: lm, budget: rest, weights: {web: 30, code: 20, lines: 50}, objective: {type: causal}}
-            """.write(toFile: mixture, atomically: true, encoding: .utf8)
+            // Two phases, UL2 then causal LM, the causal one mostly one-line documents.
+            let phases = [
+                "{name: ul2, budget: 15000, weights: {web: 40, code: 40, lines: 20}, objective: {type: ul2}}",
+                "{name: lm, budget: rest, weights: {web: 30, code: 20, lines: 50}, objective: {type: causal}}",
+            ]
+            let text = "name: exports\ntotal_tokens: 40000\nseed: 3\nphases:\n" + phases.map { "  - \($0)\n" }.joined()
+            try text.write(toFile: mixture, atomically: true, encoding: .utf8)
             let r = try TestSupport.moeData(["build", manifest, "--mixture", mixture, "--quiet"])
             guard r.status == 0 else { return .failure(ExportFixtureError("build failed: \(r.stderr)")) }
             return .success(dir.appendingPathComponent("out"))
@@ -34,24 +33,20 @@ enum ExportFixtures {
 
     static let sources = ["web", "code", "lines"]
 
-    /// Real prose and code, small shards, and a source of one-line documents: a causal row then
+    /// `FaultPointTests`' prose and code, small shards, and a source of one-line documents: a causal row then
     /// holds many document ends, so the EOS tokens of a chunk overflow into the next row.
     static func manifest(in dir: URL) throws -> String {
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let manifest = try FaultPointTests.manifest(in: dir)
         let lines = dir.appendingPathComponent("lines.jsonl")
         try TestSupport.realLines(3000).enumerated().map {
-            "{\"id\": \"line,\\\"\($0.offset)\", \"text\": "
-                + TestSupport.jsonString($0.element) + "}"
-        }.joined(separator: "\n").write(
-            to: lines, atomically: true, encoding: .utf8)
-        return try TestSupport.manifest(
-            in: dir, shardSize: "32KiB",
-            sources: """
-                  - {name: web, format: text, paths: ["\(TestSupport.docsRoot)/tutorial"], domain: web}
-                  - {name: code, format: code, paths: ["\(TestSupport.codeRoot)/json"], extensions: {.py: \
-                  Python}, domain: code}
-                  - {name: lines, format: jsonl, paths: ["\(lines.path)"], domain: web, id_field: id}
-                """)
+            "{\"id\": \"line,\\\"\($0.offset)\", \"text\": " + TestSupport.jsonString($0.element) + "}"
+        }.joined(separator: "\n").write(to: lines, atomically: true, encoding: .utf8)
+        let source = "\n  - {name: lines, format: jsonl, paths: [\"\(lines.path)\"], domain: web, id_field: id}\n"
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: manifest))
+        defer { try? handle.close() }
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data(source.utf8))
+        return manifest
     }
 
     static let eos: UInt32 = 1
