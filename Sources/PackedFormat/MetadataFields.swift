@@ -42,6 +42,15 @@ struct MetadataFields {
         return layout
     }
 
+    /// `sentinel_source`: absent (sentinels appended after the pieces) or `from_model`.
+    func sentinelsFromModel() throws -> Bool {
+        guard value(.sentinelSource) != nil else { return false }
+        guard try string(.sentinelSource) == PackedMetadata.sentinelsFromModelName else {
+            throw problem(.sentinelSource, "'\(PackedMetadata.sentinelsFromModelName)'")
+        }
+        return true
+    }
+
     func phases() throws -> [PackedMetadata.Phase] {
         guard let entries = value(.phases)?.arrayValue else { throw problem(.phases, "an array") }
         return try entries.enumerated().map { i, entry in

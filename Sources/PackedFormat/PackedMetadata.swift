@@ -6,6 +6,9 @@ import JSON
 /// rows and read by the trainer, `inspect` and `analyze`. `format_version` says which layout of
 /// the rows and of this file it describes; readers refuse a version they do not know.
 public struct PackedMetadata: Sendable, Equatable {
+    /// `sentinel_source` of an output whose sentinels are the tokenizer model's own pieces.
+    public static let sentinelsFromModelName = "from_model"
+
     /// The newest version this moe-data writes and reads. Raise it whenever a column or key changes
     /// name, type or meaning. Version 1 is the first one recorded (earlier files have none): explicit
     /// rows. Version 2 adds the `layout` key, which names the rows' `PackedRowLayout`.
@@ -45,6 +48,9 @@ public struct PackedMetadata: Sendable, Equatable {
     public var paddedVocabSize: Int
     public var pieces: Int
     public var sentinels: Int
+    /// True when the sentinels are the tokenizer model's own `<extra_id_k>` pieces (`from_model`,
+    /// key `sentinel_source`), false when appended after its pieces (the key is then absent).
+    public var sentinelsFromModel: Bool
     public var eosId: Int
     public var padId: Int
     /// The longest row length over the phases.
@@ -62,7 +68,7 @@ public struct PackedMetadata: Sendable, Equatable {
     public init(
         vocabSize: Int, paddedVocabSize: Int, pieces: Int, sentinels: Int, eosId: Int, padId: Int,
         seqLen: Int, tokenizer: String, tokenizerXXH64: String, seed: UInt64, rows: Int, mixture: String,
-        phases: [Phase], layout: PackedRowLayout = .explicit
+        phases: [Phase], layout: PackedRowLayout = .explicit, sentinelsFromModel: Bool = false
     ) {
         self.vocabSize = vocabSize
         self.paddedVocabSize = paddedVocabSize
@@ -78,6 +84,7 @@ public struct PackedMetadata: Sendable, Equatable {
         self.mixture = mixture
         self.phases = phases
         self.layout = layout
+        self.sentinelsFromModel = sentinelsFromModel
     }
 
     /// The file's keys.
@@ -85,6 +92,7 @@ public struct PackedMetadata: Sendable, Equatable {
         case formatVersion = "format_version", vocabSize = "vocab_size", paddedVocabSize = "padded_vocab_size"
         case pieces, sentinels, eosId = "eos_id", padId = "pad_id", seqLen = "seq_len", tokenizer
         case tokenizerXXH64 = "tokenizer_xxh64", seed, rows, mixture, phases, layout
+        case sentinelSource = "sentinel_source"
         case index, name, objective, budget
     }
 
@@ -106,6 +114,7 @@ public struct PackedMetadata: Sendable, Equatable {
                 }),
         ]
         if layout != .explicit { fields[.layout] = .string(layout.rawValue) }
+        if sentinelsFromModel { fields[.sentinelSource] = .string(PackedMetadata.sentinelsFromModelName) }
         return .object(Dictionary(uniqueKeysWithValues: fields.map { ($0.key.rawValue, $0.value) }))
     }
 
@@ -133,7 +142,7 @@ public struct PackedMetadata: Sendable, Equatable {
             tokenizer: try fields.string(.tokenizer), tokenizerXXH64: try fields.string(.tokenizerXXH64),
             seed: UInt64(bitPattern: try fields.integer(.seed)), rows: try fields.count(.rows),
             mixture: try fields.string(.mixture), phases: try fields.phases(),
-            layout: version == 1 ? .explicit : try fields.layout())
+            layout: version == 1 ? .explicit : try fields.layout(), sentinelsFromModel: try fields.sentinelsFromModel())
         guard vocabSize > 0, paddedVocabSize >= vocabSize else {
             throw PackedFormatError(
                 "\(file): padded_vocab_size \(paddedVocabSize) must be ≥ vocab_size \(vocabSize) > 0")

@@ -58,7 +58,7 @@ import Testing
         let (dir, manifest, output) = try Self.prepared("property")
         defer { try? FileManager.default.removeItem(at: dir) }
         let m = try Manifest.load(path: manifest)
-        let tokenizer = try Tokenizer(modelPath: m.tokenizer.model, sentinelCount: m.tokenizer.sentinels)
+        let tokenizer = try Tokenizer(modelPath: m.tokenizer.model, sentinels: m.tokenizer.sentinels)
         let catalog = try Catalog(outputDirectory: m.output)
         var available: [String: Int] = [:]
         for s in m.sources { available[s.name] = try catalog.sourceState(s.name)?.cursor?.totals.tokens ?? 0 }

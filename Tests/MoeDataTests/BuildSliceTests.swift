@@ -96,7 +96,7 @@ import Testing
         let output = fixture.corpus.output("base")
         let manifest = try Manifest.load(path: try fixture.corpus.manifest("base"))
         let mixture = try MixtureParser.load(path: fixture.mixture)
-        let tokenizer = try Tokenizer(modelPath: manifest.tokenizer.model, sentinelCount: manifest.tokenizer.sentinels)
+        let tokenizer = try Tokenizer(modelPath: manifest.tokenizer.model, sentinels: manifest.tokenizer.sentinels)
         let objectives = try mixture.validateForBuild(
             knownSources: Set(manifest.sources.map(\.name)), tokenizer: tokenizer, seed: mixture.seed
         ).map(\.objective)

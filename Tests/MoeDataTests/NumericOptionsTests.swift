@@ -31,6 +31,7 @@ import Testing
         "tokenizer decode --sentinels": (["0"], "0 = none"),
         "tokenizer info --sentinels": (["0"], "0 = none"),
         "tokenizer bench --sentinels": (["0"], "0 = none"),
+        "tokenizer export-hf --sentinels": (["0"], "0 = none"),
     ]
 
     /// Options typed as strings that hold numbers, checked like the typed ones.

@@ -12,7 +12,7 @@ import Testing
     static func makeEarlier(manifest: String, mixture: String) throws {
         let m = try Manifest.load(path: manifest)
         let mix = try MixtureParser.load(path: mixture)
-        let tokenizer = try Tokenizer(modelPath: m.tokenizer.model, sentinelCount: m.tokenizer.sentinels)
+        let tokenizer = try Tokenizer(modelPath: m.tokenizer.model, sentinels: m.tokenizer.sentinels)
         let catalog = try Catalog(outputDirectory: m.output)
         let build = Build(manifest: m, mixture: mix, options: Build.Options())
         func signature(_ shuffle: String?) throws -> String {

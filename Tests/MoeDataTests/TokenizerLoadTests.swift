@@ -11,7 +11,7 @@ import Testing
         let dir = try TestSupport.tempDir("lazy-encoder")
         defer { try? FileManager.default.removeItem(at: dir) }
         let manifest = try Manifest.load(path: try FaultPointTests.manifest(in: dir))
-        let tokenizer = try Tokenizer(modelPath: manifest.tokenizer.model, sentinelCount: manifest.tokenizer.sentinels)
+        let tokenizer = try Tokenizer(modelPath: manifest.tokenizer.model, sentinels: manifest.tokenizer.sentinels)
         #expect(tokenizer.engine == .native)
         #expect(!tokenizer.nativeEncoderIsMade)
         let prefix = try ModeTokenEncoding.text.ids(forPrefix: "[NLU] ", tokenizer: tokenizer, keyPath: "test")
@@ -34,7 +34,7 @@ import Testing
         let mixture = try MixtureParser.load(path: try FaultPointTests.mixture(in: dir))
         func build(_ options: Build.Options) throws -> (Build.Summary, Tokenizer) {
             let tokenizer = try Tokenizer(
-                modelPath: manifest.tokenizer.model, sentinelCount: manifest.tokenizer.sentinels)
+                modelPath: manifest.tokenizer.model, sentinels: manifest.tokenizer.sentinels)
             let catalog = try Catalog(outputDirectory: manifest.output)
             let summary = try Build(manifest: manifest, mixture: mixture, options: options)
                 .run(catalog: catalog, tokenizer: tokenizer, progress: ProgressLine(quiet: true))

@@ -38,6 +38,22 @@ struct PackedMetadataTests {
         }
     }
 
+    /// Sentinels that are the model's own pieces are recorded; appended ones add no key (the files
+    /// written before `from_model` stay byte for byte the same); another value is refused.
+    @Test func sentinelSourceIsRecordedOnlyForTheModelsOwn() throws {
+        var own = Self.sample
+        own.sentinelsFromModel = true
+        let text = String(decoding: own.encoded(), as: UTF8.self)
+        #expect(text.contains("\"sentinel_source\": \"from_model\""))
+        #expect(!String(decoding: Self.sample.encoded(), as: UTF8.self).contains("sentinel_source"))
+        #expect(try PackedMetadata(json: JSONValue.parse(Data(text.utf8)), file: "m.json") == own)
+        guard case .object(var fields) = own.json else { Issue.record("not an object"); return }
+        fields["sentinel_source"] = .string("appended")
+        #expect {
+            try PackedMetadata(json: .object(fields), file: "m.json")
+        } throws: { "\($0)".contains("key 'sentinel_source' missing or not 'from_model'") }
+    }
+
     /// Explicit rows keep version 1 and no layout key; compact rows are version 2 with the key.
     @Test func compactLayoutIsVersionTwoWithItsName() throws {
         var compact = Self.sample

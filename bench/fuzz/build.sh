@@ -28,6 +28,7 @@ S=$FUZZ_DIR/harness/Support.swift
 sources_for() {
     local manifest="$M/Manifest/*.swift $M/Read/InputFiles.swift $M/Support/FileErrors.swift $M/Support/MoeDataError.swift"
     manifest+=" $M/Support/ByteSize.swift $M/Support/ScaledNumber.swift $M/Support/TokenCount.swift"
+    manifest+=" $M/Tokenize/SentinelSource.swift"
     case $1 in
         json|parquet) ;;
         jsonl) echo "$S $M/Read/ByteSource.swift $M/Read/LineReader.swift $M/Read/RecordReaders.swift" \

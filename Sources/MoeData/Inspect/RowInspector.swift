@@ -22,7 +22,9 @@ public struct RowInspector {
         do { metadata = try PackedMetadata.read(metaURL) } catch { throw MoeDataError("\(error)") }
         packed = try MDSDataset(directory: dir)
         locator = RowLocator(shardRows: packed.index.shards.map(\.samples))
-        tokenizer = try Tokenizer(modelPath: metadata.tokenizer, sentinelCount: metadata.sentinels)
+        tokenizer = try Tokenizer(
+            modelPath: metadata.tokenizer,
+            sentinels: metadata.sentinelsFromModel ? .fromModel : .appended(metadata.sentinels))
     }
 
     public var rowCount: Int { locator.rowCount }
@@ -86,8 +88,8 @@ public struct RowInspector {
         for id in ids {
             if id == tokenizer.eosId {
                 try flush(); out += "</s>"
-            } else if Int(id) >= tokenizer.pieceCount {
-                try flush(); out += "<extra_id_\(tokenizer.vocabSize - 1 - Int(id))>"
+            } else if let k = tokenizer.sentinelIndex(id) {
+                try flush(); out += Tokenizer.sentinelPiece(k)
             } else {
                 run.append(id)
             }

@@ -84,8 +84,19 @@ struct ManifestReader {
         guard let model = keys["model"] else { throw field.missing("model") }
         return TokenizerSpec(
             model: resolve(try model.nonEmptyString()),
-            sentinels: try keys["sentinels"]?.size(minimum: 0) ?? 300,
+            sentinels: try keys["sentinels"].map(sentinels) ?? .appended(SentinelSource.defaultAppendedCount),
             train: try keys["train"].map(trainSpec))
+    }
+
+    /// `sentinels`: a whole number of sentinels appended after the pieces, or `from_model`.
+    func sentinels(_ field: YAMLField) throws -> SentinelSource {
+        if case .scalar = field.node, try field.string() == SentinelSource.fromModelName { return .fromModel }
+        guard case .scalar = field.node, let count = try? field.int(minimum: 0) else {
+            throw field.error(
+                "expected a whole number of sentinels to append (OpenMoE: 300; 0 for a causal-only mixture) "
+                    + "or from_model (the model's own <extra_id_k> pieces), got \(field.found)")
+        }
+        return .appended(count)
     }
 
     func trainSpec(_ field: YAMLField) throws -> TokenizerSpec.TrainSpec {

@@ -2,7 +2,8 @@
 public struct TokenizerSpec: Sendable {
     /// Path of the SentencePiece `.model`.
     public var model: String
-    public var sentinels: Int
+    /// `sentinels`: a count appended after the pieces (default 300), or `from_model`.
+    public var sentinels: SentinelSource
     /// When set and the model file is missing, `build` trains one with these settings.
     public var train: TrainSpec?
 

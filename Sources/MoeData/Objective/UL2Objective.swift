@@ -106,7 +106,8 @@ public struct UL2Objective: Sendable {
                 throw MoeDataError(
                     "ul2: denoiser '\(d.name)' (mean span \(mu), noise density \(r)) cuts a \(raw)-token chunk into "
                         + "\(c.spans) noise spans but the vocabulary has only \(sentinelCount) sentinels; "
-                        + "T5 would silently reuse ordinary token ids. Use more sentinels or a shorter inputs_length")
+                        + "T5 would silently reuse ordinary token ids. Use more sentinels (tokenizer.sentinels: "
+                        + "300, or a model with more <extra_id_k> pieces for from_model) or a shorter inputs_length")
             }
             return Plan(
                 denoiser: d, modeTokens: mode, rawLength: raw, maxInputs: mode.count + inputs(raw),

@@ -5,9 +5,10 @@ import PackedFormat
 
 extension Build {
     /// What must be equal for an earlier build to be reused or resumed: the schedule, the seed,
-    /// the tokenizer, every source's ingest, the shard size, each phase's objective and length, and
-    /// the order of documents within a source (`shuffle`; nil gives the signature of builds made
-    /// before that order was named, which therefore never match), and the packed format.
+    /// the tokenizer and where its sentinels come from, every source's ingest, the shard size, each
+    /// phase's objective and length, and the order of documents within a source (`shuffle`; nil gives
+    /// the signature of builds made before that order was named, which therefore never match), and
+    /// the packed format.
     func signature(
         schedule: MixSchedule, seed: UInt64, tokenizer: Tokenizer, catalog: Catalog,
         shuffle: String? = Mixer.shuffleScheme
@@ -20,8 +21,13 @@ extension Build {
         }
         let sourceSignatures = try manifest.sources.map { try catalog.sourceState($0.name)?.signature ?? "" }
             .joined(separator: ",")
+        // Appended sentinels sign as their count, as before `from_model`; the model's own differ from
+        // any count, so a build made with one is never reused or resumed with the other.
+        let sentinels =
+            tokenizer.sentinelSource == .fromModel
+            ? "\(SentinelSource.fromModelName) \(tokenizer.sentinelCount)" : String(tokenizer.sentinelCount)
         var parts = [
-            schedule.digest, String(seed), tokenizer.modelHash, String(tokenizer.sentinelCount),
+            schedule.digest, String(seed), tokenizer.modelHash, sentinels,
             sourceSignatures, String(options.shardSizeBytes ?? 0), objectives.joined(separator: ";"),
         ]
         if let shuffle { parts.append("shuffle \(shuffle)") }

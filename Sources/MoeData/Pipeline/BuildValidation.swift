@@ -9,12 +9,13 @@ extension Mixture {
 
     /// Checks the mixture against the manifest's sources and, when given, the tokenizer (UL2's
     /// lengths depend on how many tokens each mode prefix takes, and on the sentinel count).
-    /// Every error names the mixture file and the key to change.
+    /// Every error names the mixture file and the key to change. Without a tokenizer, the manifest's
+    /// `sentinels` (when given) are checked against UL2 phases.
     /// - Returns: each phase's objective, ready to use (empty when `tokenizer` is nil).
     @discardableResult
     public func validateForBuild(
         knownSources: Set<String>, tokenizer: Tokenizer?,
-        seed: UInt64 = 0
+        seed: UInt64 = 0, sentinels: SentinelSource? = nil
     ) throws -> [PhaseObjectiveCheck] {
         try validate(knownSources: knownSources)
         guard !phases.isEmpty else { throw MoeDataError("\(file): phases: the mixture has no phases") }
@@ -34,7 +35,10 @@ extension Mixture {
                 "\(file): \(options.keyPath): max_epochs of '\(source)' is \(options.maxEpochs); it must be at least 1")
         }
         _ = try MixSchedule(self)
-        guard let tokenizer else { return [] }
+        guard let tokenizer else {
+            if let sentinels { try phases.forEach { try $0.checkSentinels(sentinels, mixtureFile: file) } }
+            return []
+        }
         return try phases.map { phase in
             PhaseObjectiveCheck(
                 objective: try phase.objective.phaseObjective(

@@ -1,26 +1,31 @@
 import FileSupport
 import Foundation
 
-/// The pipeline's one tokenizer: a SentencePiece model plus `sentinelCount` T5-style sentinel
-/// ids appended after its pieces.
+/// The pipeline's one tokenizer: a SentencePiece model plus `sentinelCount` T5-style sentinels,
+/// appended after its pieces or the model's own (`SentinelSource`).
 ///
-/// Id layout (umT5 / seqio `SentencePieceVocabulary(extra_ids:)`):
+/// Id layout with appended sentinels (umT5 / seqio `SentencePieceVocabulary(extra_ids:)`):
 ///
 ///     0 ..< pieceCount                 the model's pieces (pad 0, eos 1, unk 2 in umT5)
 ///     pieceCount ..< vocabSize         sentinels, <extra_id_0> = vocabSize - 1, counting down
 ///     vocabSize ..< paddedVocabSize    embedding rows that no token ever uses
 ///
+/// With `from_model` sentinels, vocabSize = pieceCount and sentinel k is the id of the model's
+/// piece `<extra_id_k>`, wherever the model put it.
+///
 /// Thread-safe: the model never changes after loading, and `SentencePieceProcessor` (every call
 /// into libsentencepiece) may be used from many threads at once, so one instance serves every worker.
 public final class Tokenizer: @unchecked Sendable {
     /// Sentinel count of umT5 as OpenMoE configured it (seqio `extra_ids = 300`).
-    public static let defaultSentinelCount = 300
+    public static let defaultSentinelCount = SentinelSource.defaultAppendedCount
     /// Embedding tables are padded to a multiple of this (t5x `NUM_EMBEDDINGS` = 256,384).
     public static let embeddingMultiple = 128
 
     public let modelPath: String
     public let pieceCount: Int
     public let sentinelCount: Int
+    /// Where the sentinels come from; `sentinelCount` of them either way.
+    public let sentinelSource: SentinelSource
     public let eosId: UInt32
     public let padId: UInt32
     public let unkId: UInt32
@@ -37,16 +42,23 @@ public final class Tokenizer: @unchecked Sendable {
     /// Ids of "a" and their decoding, used to decode a run of pieces that follows a sentinel.
     private var continuationPrefix: [UInt32] = []
     private var continuationText = ""
+    /// `from_model`: the model's ids of `<extra_id_0>`, `<extra_id_1>`, ... and the way back.
+    private let modelSentinelIds: [UInt32]
+    private let modelSentinelIndex: [UInt32: Int]
 
-    public var vocabSize: Int { pieceCount + sentinelCount }
+    public var vocabSize: Int { pieceCount + sentinelSource.appendedCount }
     public var paddedVocabSize: Int {
         (vocabSize + Tokenizer.embeddingMultiple - 1) / Tokenizer.embeddingMultiple * Tokenizer.embeddingMultiple
     }
 
-    public init(
+    public convenience init(
         modelPath: String, sentinelCount: Int = Tokenizer.defaultSentinelCount,
         engine requested: TokenizerEngine = .auto
     ) throws {
+        try self.init(modelPath: modelPath, sentinels: .appended(sentinelCount), engine: requested)
+    }
+
+    public init(modelPath: String, sentinels: SentinelSource, engine requested: TokenizerEngine = .auto) throws {
         guard let data = FileManager.default.contents(atPath: modelPath) else {
             let why = FileManager.default.fileExists(atPath: modelPath) ? "cannot be read" : "does not exist"
             throw MoeDataError("tokenizer model \(modelPath) \(why)")
@@ -61,12 +73,18 @@ public final class Tokenizer: @unchecked Sendable {
         modelBytes = data.count
         modelHash = XXH64.hex(XXH64.hash(data))
         pieceCount = processor.pieceCount
-        self.sentinelCount = sentinelCount
+        sentinelSource = sentinels
+        let modelIds = sentinels == .fromModel ? try ModelSentinelPieces.ids(in: processor, modelPath: modelPath) : []
+        modelSentinelIds = modelIds
+        modelSentinelIndex = Dictionary(uniqueKeysWithValues: modelIds.enumerated().map { ($1, $0) })
+        sentinelCount = sentinels == .fromModel ? modelIds.count : sentinels.appendedCount
 
         eosId = try Tokenizer.requiredId(processor.eosId, "eos", modelPath)
         padId = try Tokenizer.requiredId(processor.padId, "pad", modelPath)
         unkId = try Tokenizer.requiredId(processor.unkId, "unk", modelPath)
-        try validateSentinels()
+        if case .appended = sentinels {
+            try ModelSentinelPieces.checkAppended(sentinelCount, to: processor, modelPath: modelPath)
+        }
         // libsentencepiece's ids are the native encoder's, and this leaves that one unmade.
         continuationPrefix = try encodeShort("a")
         continuationText = try decodeRaw(ArraySlice(continuationPrefix))
@@ -81,43 +99,14 @@ public final class Tokenizer: @unchecked Sendable {
         return UInt32(id)
     }
 
-    /// Sentinels are appended after the pieces, so they can only collide with the model if the
-    /// count is nonsensical or the model already spells a sentinel as a piece of its own
-    /// (then `<extra_id_k>` would have two ids and decoding would be ambiguous).
-    private func validateSentinels() throws {
-        guard sentinelCount >= 0 else {
-            throw MoeDataError(
-                "sentinel count \(sentinelCount) for \(modelPath) is negative; use 0 or more (OpenMoE: 300)")
-        }
-        guard sentinelCount <= pieceCount else {
-            throw MoeDataError(
-                "sentinel count \(sentinelCount) for \(modelPath) exceeds its \(pieceCount) pieces; "
-                    + "sentinel ids count down from the top of the vocabulary and would outnumber the text pieces")
-        }
-        guard vocabSize <= Int(Int32.max) else {
-            throw MoeDataError(
-                "vocabulary of \(modelPath) (\(pieceCount) pieces + \(sentinelCount) sentinels) does not fit in "
-                    + "31-bit ids"
-            )
-        }
-        for k in [0, sentinelCount - 1] where k >= 0 {
-            let name = Tokenizer.sentinelPiece(k)
-            if let id = modelPieceId(name) {
-                throw MoeDataError(
-                    "tokenizer model \(modelPath) already has a piece \(name) (id \(id)); the \(sentinelCount) "
-                        + "sentinels appended after its \(pieceCount) pieces would collide with it. "
-                        + "Use --sentinels 0 to rely on the model's own sentinel pieces, or a model without them")
-            }
-        }
-    }
-
     // MARK: Sentinels
 
     /// `<extra_id_k>`, the name seqio and Hugging Face give sentinel k.
     public static func sentinelPiece(_ k: Int) -> String { "<extra_id_\(k)>" }
 
-    /// The id of sentinel `k` (T5: sentinel 0 is the highest id, counting down). Throws for `k`
-    /// outside `0..<sentinelCount`, where T5's code would silently run into ordinary pieces.
+    /// The id of sentinel `k` (appended as in T5: sentinel 0 is the highest id, counting down; else
+    /// the model's `<extra_id_k>`). Throws for `k` outside `0..<sentinelCount`, where T5's code
+    /// would silently run into ordinary pieces.
     public func sentinel(_ k: Int) throws -> UInt32 {
         guard k >= 0 && k < sentinelCount else {
             throw MoeDataError(
@@ -125,11 +114,12 @@ public final class Tokenizer: @unchecked Sendable {
                     + "(0..<\(sentinelCount))"
             )
         }
-        return UInt32(vocabSize - 1 - k)
+        return modelSentinelIds.isEmpty ? UInt32(vocabSize - 1 - k) : modelSentinelIds[k]
     }
 
     /// The sentinel index of `id`, or nil when `id` is not a sentinel.
     public func sentinelIndex(_ id: UInt32) -> Int? {
+        if !modelSentinelIds.isEmpty { return modelSentinelIndex[id] }
         let i = Int(id)
         guard i >= pieceCount && i < vocabSize else { return nil }
         return vocabSize - 1 - i
@@ -144,18 +134,12 @@ public final class Tokenizer: @unchecked Sendable {
             let k = Int(piece.dropFirst("<extra_id_".count).dropLast()), k >= 0, k < sentinelCount,
             Tokenizer.sentinelPiece(k) == piece
         {
-            return UInt32(vocabSize - 1 - k)
+            return try? sentinel(k)
         }
         return nil
     }
 
-    private func modelPieceId(_ piece: String) -> UInt32? {
-        let id = processor.id(of: piece)
-        // libsentencepiece answers unk for anything it does not know; only the unk piece
-        // itself may map to it.
-        guard id >= 0, id != processor.unkId || self.piece(UInt32(id)) == piece else { return nil }
-        return UInt32(id)
-    }
+    private func modelPieceId(_ piece: String) -> UInt32? { processor.knownId(of: piece) }
 
     /// The piece of `id` (`<extra_id_k>` for sentinels), or nil outside the vocabulary.
     public func piece(_ id: UInt32) -> String? {
@@ -273,11 +257,13 @@ public final class Tokenizer: @unchecked Sendable {
     public func decode(_ ids: [UInt32]) throws -> String {
         var text = ""
         var runStart = 0
-        for (i, id) in ids.enumerated() where Int(id) >= pieceCount {
+        // The model's own sentinels may be control pieces, which libsentencepiece decodes to nothing.
+        let splitsModelIds = !modelSentinelIds.isEmpty
+        for (i, id) in ids.enumerated() where Int(id) >= pieceCount || (splitsModelIds && sentinelIndex(id) != nil) {
             guard let k = sentinelIndex(id) else {
                 throw MoeDataError(
                     "id \(id) at position \(i) is outside the vocabulary of \(modelPath) (\(vocabSize) ids: "
-                        + "\(pieceCount) pieces + \(sentinelCount) sentinels)")
+                        + "\(pieceCount) pieces + \(sentinelSource.appendedCount) sentinels)")
             }
             text += try decodePieces(ids[runStart..<i], continuing: runStart > 0)
             text += Tokenizer.sentinelPiece(k)

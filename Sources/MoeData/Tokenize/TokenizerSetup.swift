@@ -18,7 +18,7 @@ public enum TokenizerSetup {
             }
             try trainFromManifest(manifest, train: train, quiet: quiet, seed: seed)
         }
-        return try Tokenizer(modelPath: spec.model, sentinelCount: spec.sentinels, engine: engine)
+        return try Tokenizer(modelPath: spec.model, sentinels: spec.sentinels, engine: engine)
     }
 
     /// Draws a sample of `sample_mb` from the sources (per-source shares; equal by default), in

@@ -33,6 +33,6 @@ public enum PackedRows {
                 PackedMetadata.Phase(
                     index: i, name: phase.name, objective: phase.objective.type.rawValue,
                     seqLen: phase.seqLen, budget: phase.budget)
-            }, layout: layout)
+            }, layout: layout, sentinelsFromModel: tokenizer.sentinelSource == .fromModel)
     }
 }

@@ -41,6 +41,14 @@ final class SentencePieceProcessor: @unchecked Sendable {
         return piece.withUTF8 { spm_piece_to_id(pointer, $0.baseAddress, $0.count) }
     }
 
+    /// The id of `piece`, or nil when the model has no such piece: only the unk piece itself
+    /// may map to the unk id (that `id(of:)` answers for anything unknown).
+    func knownId(of piece: String) -> UInt32? {
+        let id = id(of: piece)
+        guard id >= 0, id != unkId || self.piece(of: id) == piece else { return nil }
+        return UInt32(id)
+    }
+
     /// The piece of a model id (`0..<pieceCount`).
     func piece(of id: Int32) -> String {
         var buffer = [UInt8](repeating: 0, count: 64)

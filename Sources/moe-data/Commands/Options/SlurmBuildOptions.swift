@@ -60,7 +60,8 @@ struct SlurmBuildOptions: ParsableArguments {
     func step(for manifest: Manifest) throws -> SlurmBuildStep? {
         guard let options = try mixtureOptions() else { return nil }
         let mix = try options.load().overridingSeed(seed)
-        try mix.validateForBuild(knownSources: Set(manifest.sources.map(\.name)), tokenizer: nil)
+        try mix.validateForBuild(
+            knownSources: Set(manifest.sources.map(\.name)), tokenizer: nil, sentinels: manifest.tokenizer.sentinels)
         // The merge job runs in the output folder: a mixture file goes by its absolute path.
         let isFile = FileManager.default.fileExists(atPath: options.mixture)
         return SlurmBuildStep(

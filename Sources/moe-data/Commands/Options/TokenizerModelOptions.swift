@@ -6,17 +6,21 @@ struct TokenizerModelOptions: ParsableArguments {
     @Option(name: [.short, .long], help: "SentencePiece .model file.")
     var model: String
 
-    @Option(help: "Sentinel ids appended after the pieces (T5 extra_ids; OpenMoE: 300; 0 = none).")
-    var sentinels: Int = 300
+    @Option(
+        help: ArgumentHelp(
+            "Sentinel ids appended after the pieces (T5 extra_ids; OpenMoE: 300; 0 = none), or from_model "
+                + "for the model's own <extra_id_0>, <extra_id_1>, ... pieces.",
+            valueName: "n|from_model"))
+    var sentinels: SentinelSource = .appended(Tokenizer.defaultSentinelCount)
 
     @OptionGroup var engine: EngineOption
 
     func validate() throws {
-        try OptionCheck.int(sentinels, "--sentinels", 0...1_000_000)
+        try OptionCheck.int(sentinels.appendedCount, "--sentinels", 0...1_000_000)
     }
 
     /// The model, with the sentinels and the encoder asked for.
     func load() throws -> Tokenizer {
-        try Tokenizer(modelPath: model, sentinelCount: sentinels, engine: engine.tokenizerEngine)
+        try Tokenizer(modelPath: model, sentinels: sentinels, engine: engine.tokenizerEngine)
     }
 }

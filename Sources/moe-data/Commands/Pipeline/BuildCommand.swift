@@ -66,7 +66,8 @@ struct BuildCommand: ParsableCommand {
         let mix = try mixtureOptions.load().overridingSeed(seed)
         // Refuse a mixture before the lock, the catalog or anything else is written; the
         // tokenizer-dependent checks run again in Build.run, once the tokenizer is loaded (or trained).
-        try mix.validateForBuild(knownSources: Set(m.sources.map(\.name)), tokenizer: nil)
+        try mix.validateForBuild(
+            knownSources: Set(m.sources.map(\.name)), tokenizer: nil, sentinels: m.tokenizer.sentinels)
         if let slices, let slice {
             try runSlice(slice, of: slices, manifest: m, mixture: mix)
             return

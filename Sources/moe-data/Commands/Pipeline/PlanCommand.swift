@@ -35,8 +35,9 @@ struct PlanCommand: ParsableCommand {
         let modelExists = FileManager.default.fileExists(atPath: m.tokenizer.model)
         let tokenizer =
             modelExists
-            ? try Tokenizer(modelPath: m.tokenizer.model, sentinelCount: m.tokenizer.sentinels) : nil
-        try mix.validateForBuild(knownSources: Set(m.sources.map(\.name)), tokenizer: tokenizer)
+            ? try Tokenizer(modelPath: m.tokenizer.model, sentinels: m.tokenizer.sentinels) : nil
+        try mix.validateForBuild(
+            knownSources: Set(m.sources.map(\.name)), tokenizer: tokenizer, sentinels: m.tokenizer.sentinels)
         var available: [String: Int] = [:]
         var estimates: [String: SourceSizeEstimate] = [:]
         let catalogPath = (m.output as NSString).appendingPathComponent(Catalog.fileName)

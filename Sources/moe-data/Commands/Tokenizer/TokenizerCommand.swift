@@ -19,6 +19,7 @@ struct TokenizerCommand: ParsableCommand {
         subcommands: [
             TokenizerTrainCommand.self, TokenizerInfoCommand.self, TokenizerEncodeCommand.self,
             TokenizerDecodeCommand.self, TokenizerBenchCommand.self, TokenizerVerifyCommand.self,
+            TokenizerExportHFCommand.self,
         ]
     )
 }

@@ -9,7 +9,8 @@ struct TokenizerInfoCommand: ParsableCommand {
         abstract: "Show a model's sizes and special ids (pieces, sentinels, padded embedding size).",
         discussion: """
             Example (umT5): pieces 256000, sentinels 300, vocab_size 256300, padded_vocab_size 256384, \
-            sentinel 0 = 256299, sentinel 299 = 256000.
+            sentinel 0 = 256299, sentinel 299 = 256000. With --sentinels from_model, the sentinels are the \
+            model's own <extra_id_k> pieces and vocab_size is its piece count.
 
             Example:
               moe-data tokenizer info -m out/sample/tokenizer/sample.model --json
@@ -29,6 +30,7 @@ struct TokenizerInfoCommand: ParsableCommand {
             ("xxh64", .string(t.modelHash)),
             ("pieces", .int(Int64(t.pieceCount))),
             ("sentinels", .int(Int64(t.sentinelCount))),
+            ("sentinels_from_model", .bool(t.sentinelSource == .fromModel)),
             ("vocab_size", .int(Int64(t.vocabSize))),
             ("padded_vocab_size", .int(Int64(t.paddedVocabSize))),
             ("pad_id", .int(Int64(t.padId))),

@@ -154,9 +154,14 @@ struct TokenizerTrainCommand: ParsableCommand {
                         + "\(s.bytesKept) of \(s.bytesSeen) bytes (budget \(s.budgetBytes))")
             }
         }
-        let tokenizer = try Tokenizer(modelPath: output)
+        // A model trained with its own sentinel pieces is shown with them (`from_model`).
+        let ownSentinels = training.options.userDefinedSymbols.contains(Tokenizer.sentinelPiece(0))
+        let tokenizer = try Tokenizer(
+            modelPath: output, sentinels: ownSentinels ? .fromModel : .appended(Tokenizer.defaultSentinelCount))
+        let count = tokenizer.sentinelCount
+        let sentinels = ownSentinels ? "\(count) of its own sentinels" : "+\(count) sentinels"
         print(
-            "wrote \(output): \(tokenizer.pieceCount) pieces, +\(tokenizer.sentinelCount) sentinels = "
+            "wrote \(output): \(tokenizer.pieceCount) pieces, \(sentinels) = "
                 + "\(tokenizer.vocabSize) ids (padded \(tokenizer.paddedVocabSize)), xxh64 \(tokenizer.modelHash)")
         print(
             "time: sample \(formatDuration(report.sampleTime)), train \(formatDuration(report.trainTime)); "
