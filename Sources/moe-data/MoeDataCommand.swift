@@ -17,6 +17,7 @@ struct MoeDataCommand: ParsableCommand {
             BenchCommand.self,
             AnalyzeCommand.self,
             BuildCommand.self,
+            ExportCommand.self,
             FaultPointsCommand.self,
             IngestCommand.self,
             MergeCommand.self,

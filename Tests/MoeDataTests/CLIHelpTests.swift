@@ -76,7 +76,7 @@ import Testing
         return words.split(separator: "|").map(Array.init)
     }
 
-    static let outputOptions: Set<String> = ["--out", "--output", "-o", ">"]
+    static let outputOptions: Set<String> = ["--out", "--output", "-o", ">", "--to"]
     /// Option values and positional words that are paths to read.
     static func looksLikePath(_ w: String) -> Bool {
         let suffixes = [".yaml", ".md", ".model", ".txt", ".jsonl"]

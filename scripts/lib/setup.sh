@@ -99,6 +99,7 @@ PYTHON_PACKAGES=(
     "pyarrow||writes the Parquet files the Parquet tests read, and their JSONL export (ParquetFixtures)"
     "duckdb||a second, independent Parquet writer for the Parquet tests"
     "tokenizers==0.22.1||Hugging Face tokenizers loads what tokenizer export-hf writes (TokenizerExportHFTests)"
+    "megatron-core==0.16.1|--no-deps|its IndexedDataset reads what \`moe-data export megatron\` writes (MegatronExportTests); --no-deps: reading needs only numpy, not torch"
 )
 
 # The Python the tests run: MOE_DATA_PYTHON, else python3 on PATH.

@@ -28,6 +28,9 @@ public enum FaultPoint: String, CaseIterable, Sendable {
     case packedMetadataWritten = "build.metadata.written"
     case packedSwapped = "build.packed.swapped"
     case packedOldRemoved = "build.old.removed"
+    // Exports (`moe-data export`), once per dataset or file.
+    case exportFileWritten = "export.file.written"
+    case exportProgressRecorded = "export.progress.recorded"
 
     /// What each point is, for `moe-data fault-points`.
     public var summary: String {
@@ -48,6 +51,8 @@ public enum FaultPoint: String, CaseIterable, Sendable {
         case .packedMetadataWritten: "build: packed.partial/moe-data.json is written from the catalog"
         case .packedSwapped: "build: packed.partial/ and packed/ are exchanged, the old rows not yet removed"
         case .packedOldRemoved: "build: the previous packed rows are removed"
+        case .exportFileWritten: "export: a dataset's or file's bytes have their final names, not yet recorded as done"
+        case .exportProgressRecorded: "export: the progress file records one more finished dataset or file"
         }
     }
 
