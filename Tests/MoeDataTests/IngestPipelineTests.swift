@@ -14,7 +14,8 @@ import Testing
         let lines = try TestSupport.realLines(3000)
         var short = ""
         for i in 0..<12_000 {
-            short += i % 997 == 5 ? "{\"text\": broken\n" : "{\"text\": \(TestSupport.jsonString(lines[i % lines.count]))}\n"
+            let text = TestSupport.jsonString(lines[i % lines.count])
+            short += i % 997 == 5 ? "{\"text\": broken\n" : "{\"text\": \(text)}\n"
         }
         try short.write(to: dir.appendingPathComponent("a-short.jsonl"), atomically: true, encoding: .utf8)
         var long = lines.joined(separator: "\n")
@@ -46,7 +47,8 @@ import Testing
             #expect(run.status == 0, "\(run.stderr)")
             let out = dir.appendingPathComponent("jobs\(jobs)/out")
             trees.append(try TestSupport.tree(out.appendingPathComponent("tokens")))
-            let totals = try #require(try Catalog.openExisting(outputDirectory: out.path).sourceState("a")?.cursor?.totals)
+            let catalog = try Catalog.openExisting(outputDirectory: out.path)
+            let totals = try #require(try catalog.sourceState("a")?.cursor?.totals)
             counts.append("\(totals.documents) \(totals.tokens) \(totals.skipped)")
             #expect(totals.skipped == 13, "the 13 broken lines are counted: \(totals)")
             #expect(totals.documents == 12_000 - 13 + 3)

@@ -34,7 +34,8 @@ struct IngestSteps {
             let bytesBefore = progress.bytesRead
             let resumeRecord = unit.fileIndex == start.fileIndex ? start.record : 0
             let (rest, problem) = try read.read(unit, from: resumeRecord) { batch, bytesRead in
-                try take(batch, encoded: try tokenize.encode(batch), bytesRead: bytesBefore + min(unit.bytes, bytesRead))
+                let read = bytesBefore + min(unit.bytes, bytesRead)
+                try take(batch, encoded: try tokenize.encode(batch), bytesRead: read)
             }
             try take(rest, encoded: try tokenize.encode(rest), bytesRead: bytesBefore + unit.bytes)
             finish(unit, contentHash: hash, problem: problem)
