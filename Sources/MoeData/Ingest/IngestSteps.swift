@@ -18,11 +18,11 @@ struct IngestSteps {
     /// killed run, or the first record). Records are numbered by their line in the whole file, so
     /// a cursor inside a piece works as one inside a file.
     mutating func run(_ units: [IngestUnit], from start: RecordPosition) throws {
-        let todo = units.filter { $0.fileIndex >= start.fileIndex }
+        let remaining = units.filter { $0.fileIndex >= start.fileIndex }
         if tokenize.jobs > 1 {
-            try run(pipelined: todo, from: start)
+            try run(pipelined: remaining, from: start)
         } else {
-            try run(inOrder: todo, from: start)
+            try run(inOrder: remaining, from: start)
         }
         try write.finish()
     }
