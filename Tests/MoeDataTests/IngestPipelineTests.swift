@@ -26,13 +26,7 @@ import Testing
     }
 
     func manifest(_ dir: URL, _ name: String) throws -> String {
-        let sub = dir.appendingPathComponent(name)
-        try FileManager.default.createDirectory(at: sub, withIntermediateDirectories: true)
-        return try TestSupport.manifest(
-            in: sub, shardSize: "256KiB",
-            sources: """
-                  - {name: a, format: jsonl, paths: ["\(dir.path)/*.jsonl"], domain: web}
-                """)
+        try TestSupport.jsonlManifest(dir, name, pattern: "*.jsonl", shardSize: "256KiB")
     }
 
     @Test func shardsAndCountsAreTheSameForOneTwoAndThreeJobs() throws {

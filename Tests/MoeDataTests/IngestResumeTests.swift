@@ -22,13 +22,7 @@ import Testing
     }
 
     func manifest(_ dir: URL, _ name: String) throws -> String {
-        let sub = dir.appendingPathComponent(name)
-        try FileManager.default.createDirectory(at: sub, withIntermediateDirectories: true)
-        return try TestSupport.manifest(
-            in: sub, shardSize: "32KiB",
-            sources: """
-                  - {name: a, format: jsonl, paths: ["\(dir.path)/part*.jsonl"], domain: web}
-                """)
+        try TestSupport.jsonlManifest(dir, name, pattern: "part*.jsonl", shardSize: "32KiB")
     }
 
     /// Inode and modification time: a shard rewritten, even with the same bytes, changes one of them.

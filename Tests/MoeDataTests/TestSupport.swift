@@ -100,6 +100,17 @@ enum TestSupport {
         return path
     }
 
+    /// A manifest in `dir/name/` (made here) whose one JSONL source `a` reads `dir/<pattern>`.
+    static func jsonlManifest(_ dir: URL, _ name: String, pattern: String, shardSize: String) throws -> String {
+        let sub = dir.appendingPathComponent(name)
+        try FileManager.default.createDirectory(at: sub, withIntermediateDirectories: true)
+        return try manifest(
+            in: sub, shardSize: shardSize,
+            sources: """
+                  - {name: a, format: jsonl, paths: ["\(dir.path)/\(pattern)"], domain: web}
+                """)
+    }
+
     /// A JSON string literal.
     static func jsonString(_ s: String) -> String { JSONValue.string(s).encoded() }
 
