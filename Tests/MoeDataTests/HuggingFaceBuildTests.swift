@@ -1,0 +1,184 @@
+import Foundation
+import JSON
+import MDS
+import PackedFormat
+import Testing
+
+@testable import MoeData
+
+/// A tokenizer.json through the real binary: ingest and build give `tokenizers`' ids, with a
+/// vocabulary over 65,536 ids (uint32 end to end), the manifest's EOS, and 300 sentinels appended
+/// after the vocabulary; the tokenizer commands, train and analyze take it too.
+@Suite(.serialized) struct HuggingFaceBuildTests {
+    static let fillerCount = 70_000
+
+    /// The llama3 fixture with filler pieces up to 70,000 ids and `<|eod|>`, an added token that gets
+    /// the id after them (70,000): so EOS and the sentinels are beyond 16 bits.
+    static func largeVocabulary(in dir: URL) throws -> String {
+        let data = try Data(contentsOf: URL(fileURLWithPath: try HuggingFaceFixtures.path("llama3")))
+        guard case .object(var file) = try JSONValue.parse(data), case .object(var model)? = file["model"],
+            case .object(var vocab)? = model["vocab"], case .array(var added)? = file["added_tokens"]
+        else { throw MoeDataError("unexpected fixture layout") }
+        var next = vocab.count
+        while next < fillerCount {
+            vocab["<filler_\(next)>"] = .int(Int64(next))
+            next += 1
+        }
+        model["vocab"] = .object(vocab)
+        file["model"] = .object(model)
+        added.append(
+            .object([
+                "id": .int(Int64(fillerCount)), "content": .string("<|eod|>"), "single_word": .bool(false),
+                "lstrip": .bool(false), "rstrip": .bool(false), "normalized": .bool(false), "special": .bool(true),
+            ]))
+        file["added_tokens"] = .array(added)
+        let path = dir.appendingPathComponent("tokenizer.json").path
+        try Data(JSONValue.object(file).encoded().utf8).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    static let sources = ["web": TestSupport.docsRoot + "/tutorial", "code": TestSupport.codeRoot + "/json"]
+
+    static func manifest(in dir: URL, model: String) throws -> String {
+        let path = dir.appendingPathComponent("manifest.yaml").path
+        try """
+        name: hf
+        output: out
+        shard_size: 32KiB
+        tokenizer:
+          model: \(model)
+          sentinels: 300
+          eos: "<|eod|>"
+        sources:
+          - {name: web, format: text, paths: ["\(sources["web"] ?? "")"], domain: web}
+          - {name: code, format: code, paths: ["\(sources["code"] ?? "")"], extensions: {.py: Python}, domain: code}
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        let mixture = dir.appendingPathComponent("mix.yaml").path
+        let ul2 = "{type: ul2, inputs_length: 256, targets_length: 256, mode_tokens: text}"
+        try """
+        name: hf-mix
+        total_tokens: 30000
+        seed: 3
+        phases:
+          - {name: ul2, budget: 12000, weights: {web: 50, code: 50}, objective: \(ul2)}
+          - {name: lm, budget: rest, weights: {web: 70, code: 30}, objective: {type: causal}}
+        """.write(toFile: mixture, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    /// `tokenizers`' ids of every document of the sources, by source and document id.
+    static func libraryIds(_ model: String, tokens: URL) throws -> [String: [String: [UInt32]]] {
+        var ids: [String: [String: [UInt32]]] = [:]
+        for (source, folder) in sources {
+            let docIds = try TestSupport.samples(tokens.appendingPathComponent(source)).compactMap {
+                $0["doc_id"]?.string
+            }
+            let texts = try docIds.map { try String(contentsOfFile: folder + "/" + $0, encoding: .utf8) }
+            ids[source] = Dictionary(
+                uniqueKeysWithValues: zip(docIds, try HuggingFaceFixtures.libraryIds(model, texts)))
+        }
+        return ids
+    }
+
+    @Test func ingestAndBuildGiveTheLibrarysIdsBeyondSixteenBits() throws {
+        let dir = try TestSupport.tempDir("hf-build")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = try Self.largeVocabulary(in: dir)
+        let manifest = try Self.manifest(in: dir, model: model)
+        let ingest = try TestSupport.moeData(["ingest", manifest, "--quiet"])
+        #expect(ingest.status == 0, "\(ingest.stderr)")
+        let build = try TestSupport.moeData(
+            ["build", manifest, "--mixture", dir.appendingPathComponent("mix.yaml").path, "--quiet"])
+        #expect(build.status == 0, "\(build.stderr)")
+
+        let tokens = dir.appendingPathComponent("out/tokens")
+        let expected = try Self.libraryIds(model, tokens: tokens)
+        for source in Self.sources.keys {
+            let docs = try TestSupport.samples(tokens.appendingPathComponent(source))
+            #expect(!docs.isEmpty)
+            for doc in docs {
+                let id = doc["doc_id"]?.string ?? ""
+                #expect(doc["tokens"]?.uint32s == expected[source]?[id], "\(source) \(id)")
+            }
+        }
+
+        let inspector = try RowInspector(outputDirectory: dir.appendingPathComponent("out").path)
+        let eod = UInt32(Self.fillerCount)
+        #expect(inspector.metadata.eosId == Int(eod) && inspector.metadata.pieces == Self.fillerCount + 1)
+        #expect(inspector.metadata.vocabSize == Self.fillerCount + 1 + 300)
+        var sentinels = 0
+        var causalSegments = 0
+        for n in 0..<inspector.rowCount {
+            let (row, _) = try inspector.row(n)
+            #expect(row.tokens.allSatisfy { Int($0) < inspector.metadata.vocabSize })
+            sentinels += row.tokens.filter { $0 > eod }.count
+            for segment in row.segments where segment.objective == "causal" {
+                causalSegments += 1
+                let ids = zip(row.tokens, row.segmentIds).filter { Int($0.1) == segment.segment && $0.0 != eod }
+                let slices = segment.pieces.flatMap { piece -> [UInt32] in
+                    let doc = expected[segment.source]?[piece.docId] ?? []
+                    return piece.offset + piece.count <= doc.count
+                        ? Array(doc[piece.offset..<(piece.offset + piece.count)]) : []
+                }
+                #expect(ids.map(\.0) == slices, "row \(n) segment \(segment.segment)")
+            }
+        }
+        #expect(sentinels > 0 && causalSegments > 0, "\(sentinels) sentinel ids, \(causalSegments) causal segments")
+        let shown = try TestSupport.moeData(["inspect", dir.appendingPathComponent("out").path, "--row", "0"])
+        #expect(shown.status == 0 && shown.stdout.contains("<extra_id_"), "\(shown.stderr)")
+
+        // The MoE trainer embeds all 70,400 padded ids, and analyze names the pieces of frequent ids.
+        let out = dir.appendingPathComponent("out").path
+        let runs = dir.appendingPathComponent("runs").path
+        let train = try TestSupport.moeData(
+            ["train", "--data", out, "--config", "tiny", "--steps", "2", "--batch-rows", "2", "--out", runs])
+        #expect(train.status == 0, "\(train.stderr)")
+        let analyze = try TestSupport.moeData(
+            ["analyze", runs + "/checkpoint.safetensors", "--data", out, "--rows", "4", "--out", runs + "/report"])
+        #expect(analyze.status == 0, "\(analyze.stderr)")
+    }
+
+    /// `tokenizer info`, `encode`, `decode` and `verify` take a tokenizer.json; `verify` checks it
+    /// against Python's tokenizers.
+    @Test func tokenizerCommandsTakeATokenizerJSON() throws {
+        let dir = try TestSupport.tempDir("hf-commands")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = try Self.largeVocabulary(in: dir)
+        let info = try TestSupport.moeData(["tokenizer", "info", "-m", model, "--eos", "<|eod|>", "--json"])
+        #expect(info.status == 0, "\(info.stderr)")
+        for field in ["\"vocab_size\": 70301", "\"eos_id\": 70000", "\"unk_id\": null", "\"first_sentinel_id\": 70300"]
+        {
+            #expect(info.stdout.contains(field), "\(info.stdout) lacks \(field)")
+        }
+        let text = "def f(x):\n    return x  # It's 12345 ünïcödé <|endoftext|>"
+        let encoded = try TestSupport.moeData(["tokenizer", "encode", "-m", model, "--format", "json", text])
+        #expect(encoded.status == 0, "\(encoded.stderr)")
+        let ids = try HuggingFaceFixtures.libraryIds(model, [text])
+        #expect(
+            encoded.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+                == JSONValue.array(
+                    (ids.first ?? []).map { .int(Int64($0)) }
+                ).encoded().replacingOccurrences(of: " ", with: ""))
+        let decoded = try TestSupport.moeData(
+            ["tokenizer", "decode", "-m", model] + (ids.first ?? []).map(String.init))
+        #expect(decoded.stdout == text + "\n", "\(decoded.stderr)")
+        let manifest = try Self.manifest(in: dir, model: model)
+        let verify = try TestSupport.moeData(["tokenizer", "verify", manifest, "--quiet"])
+        #expect(verify.status == 0 && verify.stdout.contains("identical ids"), "\(verify.stdout)\(verify.stderr)")
+        let library = try TestSupport.moeData(["tokenizer", "info", "-m", model, "--tokenizer-engine", "library"])
+        #expect(library.status == 1 && library.stderr.contains("only the native encoder"), "\(library.stderr)")
+    }
+
+    /// A manifest whose tokenizer.json names no EOS is refused by `build`, saying what to add.
+    @Test func aTokenizerJSONWithoutEOSNeedsTheManifestToNameOne() throws {
+        let dir = try TestSupport.tempDir("hf-no-eos")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let manifest = try Self.manifest(in: dir, model: try HuggingFaceFixtures.path("gpt2"))
+        let text = try String(contentsOfFile: manifest, encoding: .utf8).replacingOccurrences(
+            of: "  eos: \"<|eod|>\"\n", with: "")
+        try text.write(toFile: manifest, atomically: true, encoding: .utf8)
+        let r = try TestSupport.moeData(["ingest", manifest, "--quiet"])
+        #expect(
+            r.status == 1 && r.stderr.contains("tokenizer.eos") && r.stderr.contains("<|endoftext|>"), "\(r.stderr)")
+    }
+}
