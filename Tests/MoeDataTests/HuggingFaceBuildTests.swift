@@ -181,4 +181,36 @@ import Testing
         #expect(
             r.status == 1 && r.stderr.contains("tokenizer.eos") && r.stderr.contains("<|endoftext|>"), "\(r.stderr)")
     }
+
+    /// The whole built-in sample through ingest with the GPT-2-like tokenizer.json: every document's
+    /// ids are `tokenizers`' ids of its text (byte-level BPE loses nothing, so the text is the ids decoded).
+    @Test func theBuiltInSampleGivesTheLibrarysIds() throws {
+        let dir = try TestSupport.tempDir("hf-sample")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = try HuggingFaceFixtures.path("gpt2")
+        var text = try String(
+            contentsOf: BuildTests.repo.appendingPathComponent("manifests/sample.yaml"), encoding: .utf8)
+        let tokenizer = try #require(text.range(of: "tokenizer:")).lowerBound
+        let sources = try #require(text.range(of: "sources:")).lowerBound
+        text.replaceSubrange(
+            tokenizer..<sources, with: "tokenizer:\n  model: \(model)\n  sentinels: 300\n  eos: \"<|endoftext|>\"\n")
+        text = text.replacingOccurrences(
+            of: "output: ../out/sample", with: "output: \(dir.appendingPathComponent("out").path)")
+        let manifest = dir.appendingPathComponent("sample.yaml").path
+        try text.write(toFile: manifest, atomically: true, encoding: .utf8)
+        let r = try TestSupport.moeData(["ingest", manifest, "--quiet"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let t = try Tokenizer(modelPath: model, sentinels: 300, eos: .piece("<|endoftext|>"))
+        var ours: [[UInt32]] = []
+        for source in try Manifest.load(path: manifest).sources {
+            for doc in try TestSupport.samples(dir.appendingPathComponent("out/tokens/\(source.name)")) {
+                ours.append(doc["tokens"]?.uint32s ?? [])
+            }
+        }
+        #expect(ours.count > 500)
+        let texts = try ours.map { try t.decode($0) }
+        let theirs = try HuggingFaceFixtures.libraryIds(model, texts)
+        let differing = zip(ours, theirs).filter { $0.0 != $0.1 }.count
+        #expect(theirs.count == ours.count && differing == 0, "\(differing) of \(ours.count) documents differ")
+    }
 }
