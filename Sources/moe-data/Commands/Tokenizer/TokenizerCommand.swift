@@ -5,7 +5,7 @@ import MoeData
 struct TokenizerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tokenizer",
-        abstract: "Train, inspect and run the tokenizer: SentencePiece (umT5 layout, with sentinels) or tokenizer.json.",
+        abstract: "Train, inspect and run the tokenizer: SentencePiece (umT5 layout, sentinels) or tokenizer.json.",
         discussion: """
             OpenMoE used the umT5 tokenizer: 256,000 SentencePiece pieces with byte fallback (pad 0, eos 1, \
             unk 2, no bos) plus 300 sentinel ids appended for span corruption (<extra_id_0> is the highest id), \
