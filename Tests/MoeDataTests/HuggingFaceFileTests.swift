@@ -101,4 +101,16 @@ import Testing
         }
         #expect(bad?.description.contains("merges[0]") == true)
     }
+
+    /// serde_json's default float parsing, which the library's Unigram scores go through.
+    @Test func scoresAreParsedAsSerdeJSONParsesThem() {
+        func parse(_ text: String) -> Double? { SerdeFloat.parse(Array(text.utf8)[...]) }
+        // Correctly rounded: -7.2463350191813864; serde_json: 1 ULP away.
+        #expect(parse("-7.2463350191813864") == -7.246335019181386)
+        #expect(Double("-7.2463350191813864") != -7.246335019181386)
+        #expect(parse("-8.573709212675514") == -8.573709212675514)
+        #expect(parse("0") == 0 && parse("-5") == -5 && parse("1e-05") == 1e-05 && parse("-1000000.0") == -1e6)
+        #expect(parse("12345678901234567890123.5") == 12_345_678_901_234_567_000_000.0)
+        #expect(parse("1.") == nil && parse("e5") == nil && parse("1x") == nil)
+    }
 }

@@ -15,8 +15,10 @@ enum HuggingFaceFixtures {
     /// - neox: NFKC, `ByteLevel` with `add_prefix_space`, added tokens with lstrip, rstrip, single_word
     ///   and normalized set;
     /// - chars: no pre-tokenizer, a BPE over characters with byte fallback, a fused unknown piece and
-    ///   the subword prefix `##`.
-    static let kinds = ["gpt2", "llama3", "qwen2", "neox", "chars"]
+    ///   the subword prefix `##`;
+    /// - unigram: NFKC, `Metaspace` (prepend always), a Unigram model;
+    /// - unigram-bytes: NFC, `Metaspace` (prepend first), a Unigram model with byte fallback.
+    static let kinds = ["gpt2", "llama3", "qwen2", "neox", "chars", "unigram", "unigram-bytes"]
 
     static let trainScript = #"""
         import sys
@@ -30,7 +32,15 @@ enum HuggingFaceFixtures {
             return pre_tokenizers.Sequence([
                 pre_tokenizers.Split(Regex(pattern), behavior="isolated"),
                 pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)])
-        if kind == "chars":
+        if kind.startswith("unigram"):
+            tok = Tokenizer(models.Unigram())
+            fallback = ["<0x%02X>" % b for b in range(256)] if kind == "unigram-bytes" else []
+            trainer = trainers.UnigramTrainer(vocab_size=1000, special_tokens=["<unk>"] + specials + fallback,
+                unk_token="<unk>", show_progress=False)
+            first = kind == "unigram-bytes"
+            tok.normalizer = normalizers.NFC() if first else normalizers.Sequence([normalizers.NFKC()])
+            tok.pre_tokenizer = pre_tokenizers.Metaspace(prepend_scheme="first" if first else "always")
+        elif kind == "chars":
             tok = Tokenizer(models.BPE(unk_token="<unk>", fuse_unk=True, byte_fallback=True,
                 continuing_subword_prefix="##"))
             fallback = ["<0x%02X>" % b for b in range(256)]
@@ -58,6 +68,11 @@ enum HuggingFaceFixtures {
                 AddedToken("word", single_word=True), AddedToken("ﬁx", normalized=True)])
             tok.add_special_tokens([AddedToken("<|pad|>", special=True)])
         tok.save(out)
+        if kind == "unigram-bytes":
+            import json
+            data = json.load(open(out, encoding="utf-8"))
+            data["model"]["byte_fallback"] = True
+            json.dump(data, open(out, "w", encoding="utf-8"))
         """#
 
     /// Trains every kind once; the path of each tokenizer.json by kind.
@@ -106,7 +121,13 @@ enum HuggingFaceFixtures {
     /// The corpus every tokenizer.json is checked on: real prose and code, the typed multilingual
     /// lines, and the corner cases.
     static func corpus() throws -> [String] {
-        try TokenizerFixtures.realLines(count: 1200) + cornerCases
+        try TokenizerFixtures.realLines(count: 1200) + cornerCases + repeatedCharacters
+    }
+
+    /// Runs of one character, 2 to 60 long: their segmentations tie in exact arithmetic, so the
+    /// rounding of each score decides (Unigram scores as the library parses them, `SerdeFloat`).
+    static let repeatedCharacters: [String] = Array("^*=-~#_.").flatMap { c in
+        (2...60).map { String(repeating: c, count: $0) }
     }
 
     /// The library's ids for each line (`encode_batch`), without the post-processor's tokens.

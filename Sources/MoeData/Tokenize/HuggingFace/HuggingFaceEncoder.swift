@@ -4,22 +4,28 @@
 ///
 /// 1. added tokens that are not `normalized` are cut out of the text as given;
 /// 2. each stretch between them is normalized, and the `normalized` added tokens cut out of that;
-/// 3. each remaining stretch gets `ByteLevel`'s prefix space, is cut into words by the Split pattern,
-///    and each word is encoded by the model.
+/// 3. each remaining stretch gets `ByteLevel`'s prefix space and is cut into words by the Split
+///    pattern, or gets `Metaspace`'s `▁`s and is cut before each, and each word is encoded by the model
+///    (BPE or Unigram).
 ///
 /// Text that is not valid UTF-8 is first decoded as Swift and Python decode it (each maximal
 /// invalid sequence becomes U+FFFD). Thread-safe: the tables are immutable and per-call buffers come
 /// from a pool.
 final class HuggingFaceEncoder: Sendable {
+    enum Model: Sendable {
+        case bpe(BPEModel)
+        case unigram(UnigramModel)
+    }
+
     let normalizer: HuggingFaceNormalizer
     let preTokenizer: HuggingFacePreTokenizer
-    let model: BPEModel
+    let model: Model
     /// Tokens matched in the text as given / in the normalized text.
     let rawTokens: AddedTokenMatcher
     let normalizedTokens: AddedTokenMatcher
     private let pool = HuggingFaceScratch.Pool()
 
-    init(_ file: HuggingFaceTokenizerFile, model: BPEModel) {
+    init(_ file: HuggingFaceTokenizerFile, model: Model) {
         normalizer = file.normalizer
         preTokenizer = file.preTokenizer
         self.model = model
@@ -62,8 +68,9 @@ final class HuggingFaceEncoder: Sendable {
                 continue
             }
             let stretch = UnsafeBufferPointer(rebasing: text[segment.range])
+            let atStart = segment.range.lowerBound == 0
             if normalizer.isIdentity && normalizedTokens.isEmpty {
-                encodeStretch(stretch, into: &ids, scratch)
+                encodeStretch(stretch, atStart: atStart, into: &ids, scratch)
                 continue
             }
             normalizer.normalize(stretch, into: &scratch.normalized, scratch: scratch.normalizer)
@@ -74,19 +81,33 @@ final class HuggingFaceEncoder: Sendable {
                     if let id = inner.id {
                         ids.append(id)
                     } else {
-                        encodeStretch(UnsafeBufferPointer(rebasing: normalized[inner.range]), into: &ids, scratch)
+                        encodeStretch(
+                            UnsafeBufferPointer(rebasing: normalized[inner.range]),
+                            atStart: atStart && inner.range.lowerBound == 0, into: &ids, scratch)
                     }
                 }
             }
         }
     }
 
-    /// The pre-tokenizer and the model on one stretch of normalized text between added tokens.
+    /// The pre-tokenizer and the model on one stretch of normalized text between added tokens
+    /// (`atStart`: the stretch begins the text, for Metaspace's `first`).
     private func encodeStretch(
-        _ stretch: UnsafeBufferPointer<UInt8>, into ids: inout [UInt32], _ scratch: HuggingFaceScratch
+        _ stretch: UnsafeBufferPointer<UInt8>, atStart: Bool, into ids: inout [UInt32], _ scratch: HuggingFaceScratch
     ) {
         guard let base = stretch.baseAddress, stretch.count > 0 else { return }
-        if preTokenizer.addPrefixSpace && stretch[0] != 0x20 {
+        if let metaspace = preTokenizer.metaspace {
+            metaspace.apply(stretch, atStart: atStart, into: &scratch.prefixed)
+            let replaced = scratch.prefixed
+            replaced.withUnsafeBufferPointer { text in
+                var i = 0
+                while i < text.count {
+                    let end = metaspace.wordEnd(text, from: i)
+                    word(text.baseAddress! + i, end - i, into: &ids, scratch)
+                    i = end
+                }
+            }
+        } else if preTokenizer.addPrefixSpace && stretch[0] != 0x20 {
             scratch.prefixed.removeAll(keepingCapacity: true)
             scratch.prefixed.append(0x20)
             scratch.prefixed.append(contentsOf: stretch)
@@ -97,19 +118,30 @@ final class HuggingFaceEncoder: Sendable {
         }
     }
 
+    /// The Split pattern's words of a stretch (or the stretch as one word), each encoded by the model.
     private func words(
         _ text: UnsafePointer<UInt8>, _ count: Int, into ids: inout [UInt32], _ scratch: HuggingFaceScratch
     ) {
         guard let pattern = preTokenizer.split else {
-            model.encode(word: text, count: count, into: &ids, scratch: scratch.bpe)
+            word(text, count, into: &ids, scratch)
             return
         }
         let scanner = SplitScanner(text: text, end: count)
         var i = 0
         while i < count {
             let end = scanner.pieceEnd(from: i, pattern: pattern)
-            model.encode(word: text + i, count: end - i, into: &ids, scratch: scratch.bpe)
+            word(text + i, end - i, into: &ids, scratch)
             i = end
+        }
+    }
+
+    @inline(__always)
+    private func word(
+        _ text: UnsafePointer<UInt8>, _ count: Int, into ids: inout [UInt32], _ scratch: HuggingFaceScratch
+    ) {
+        switch model {
+        case .bpe(let bpe): bpe.encode(word: text, count: count, into: &ids, scratch: scratch.bpe)
+        case .unigram(let unigram): unigram.encode(word: text, count: count, into: &ids, scratch: scratch.unigram)
         }
     }
 }

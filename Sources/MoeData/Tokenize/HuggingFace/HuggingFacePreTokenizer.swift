@@ -4,7 +4,8 @@
 ///   `add_prefix_space`, a space before each stretch of text that does not start with one;
 /// - `Sequence` of `Split` (a known pattern, `Isolated`, not inverted) and `ByteLevel` without regex
 ///   and prefix space (Llama 3, Qwen2);
-/// - none (a BPE over the characters themselves).
+/// - `Metaspace` (SentencePiece-style models; `MetaspaceSpec`);
+/// - none (each stretch of text is one word).
 ///
 /// Anything else is refused with the component's name.
 struct HuggingFacePreTokenizer: Sendable, Equatable {
@@ -14,15 +15,17 @@ struct HuggingFacePreTokenizer: Sendable, Equatable {
     var byteLevel: Bool
     /// `ByteLevel`'s `add_prefix_space`.
     var addPrefixSpace: Bool
+    var metaspace: MetaspaceSpec?
 
     static let supported =
         "ByteLevel; a Sequence of Split (the regex of GPT-2, Llama 3 or Qwen2, behavior Isolated, not inverted) "
-        + "and ByteLevel (use_regex false, add_prefix_space false); none"
+        + "and ByteLevel (use_regex false, add_prefix_space false); Metaspace; none"
 
-    init(split: SplitPattern?, byteLevel: Bool, addPrefixSpace: Bool) {
+    init(split: SplitPattern?, byteLevel: Bool, addPrefixSpace: Bool, metaspace: MetaspaceSpec? = nil) {
         self.split = split
         self.byteLevel = byteLevel
         self.addPrefixSpace = addPrefixSpace
+        self.metaspace = metaspace
     }
 
     init(_ object: TokenizerJSONObject?) throws {
@@ -30,6 +33,8 @@ struct HuggingFacePreTokenizer: Sendable, Equatable {
         guard let object else { return }
         let steps = try object.type() == "Sequence" ? try object.objects("pretokenizers") : [object]
         switch steps.count {
+        case 1 where try steps[0].type() == "Metaspace":
+            metaspace = try MetaspaceSpec(steps[0])
         case 1:
             try readByteLevel(steps[0], afterSplit: false)
         case 2:

@@ -9,6 +9,7 @@ final class HuggingFaceScratch {
     var prefixed: [UInt8] = []
     var repaired: [UInt8] = []
     let bpe = BPEScratch()
+    let unigram = UnigramScratch()
     let normalizer = NormalizerScratch()
 
     /// The pool a `HuggingFaceEncoder` takes scratches from.

@@ -20,6 +20,8 @@ final class HuggingFaceTokenizer: TokenizerModel {
     /// Ids of added tokens: decoded as their text, not through the byte-level alphabet.
     private let addedIds: Set<UInt32>
     let byteLevel: Bool
+    /// Decoding turns its replacement character back into spaces.
+    let metaspace: MetaspaceSpec?
     let eosId: Int32
     let padId: Int32
     let unkId: Int32
@@ -29,9 +31,17 @@ final class HuggingFaceTokenizer: TokenizerModel {
     init(data: Data, path: String, eos: EOSChoice) throws {
         let file = try HuggingFaceTokenizerFile(data: data, path: path)
         self.path = path
-        let modelObject = try TokenizerJSONObject(.object([:]), path: path, component: "model")
-        let model = try BPEModel(file.model, byteLevel: file.preTokenizer.byteLevel, component: modelObject)
-        encoder = HuggingFaceEncoder(file, model: model)
+        switch file.model {
+        case .bpe(let bpeFile):
+            let component = try TokenizerJSONObject(.object([:]), path: path, component: "model")
+            let bpe = try BPEModel(bpeFile, byteLevel: file.preTokenizer.byteLevel, component: component)
+            encoder = HuggingFaceEncoder(file, model: .bpe(bpe))
+            unkId = bpe.unknownId.map { Int32($0) } ?? -1
+        case .unigram(let unigramFile):
+            encoder = HuggingFaceEncoder(file, model: .unigram(UnigramModel(unigramFile)))
+            unkId = Int32(unigramFile.unkId)
+        }
+        metaspace = file.preTokenizer.metaspace
         byteLevel = file.preTokenizer.byteLevel
         var byPiece: [String: UInt32] = [:]
         for (piece, id) in file.model.vocab { byPiece[piece] = id }
@@ -47,7 +57,6 @@ final class HuggingFaceTokenizer: TokenizerModel {
         fallbackIds =
             file.model.byteFallback
             ? Set((0..<256).compactMap { byPiece[BPEModel.fallbackPiece(UInt8($0))] }) : []
-        unkId = model.unknownId.map { Int32($0) } ?? -1
         let eosId = try Self.resolve(eos, file: file, ids: byPiece, count: count)
         self.eosId = Int32(eosId)
         padId = file.padToken.flatMap { byPiece[$0] }.map { Int32($0) } ?? Int32(eosId)
@@ -123,6 +132,11 @@ final class HuggingFaceTokenizer: TokenizerModel {
                 bytes.append(contentsOf: piece.utf8)
             }
         }
-        return String(decoding: bytes, as: UTF8.self)
+        guard let metaspace else { return String(decoding: bytes, as: UTF8.self) }
+        // Metaspace's decoder: the replacement character is a space, and the prefix it put first goes.
+        var text = String(decoding: bytes, as: UTF8.self).replacingOccurrences(
+            of: String(decoding: metaspace.replacement, as: UTF8.self), with: " ")
+        if metaspace.prepend != .never && text.hasPrefix(" ") { text.removeFirst() }
+        return text
     }
 }

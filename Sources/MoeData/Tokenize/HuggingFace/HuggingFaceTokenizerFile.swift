@@ -5,14 +5,14 @@ import JSON
 /// that changes ids is one the native encoder reproduces exactly, else reading fails naming it.
 ///
 /// Components read: `normalizer` (`HuggingFaceNormalizer`), `pre_tokenizer`
-/// (`HuggingFacePreTokenizer`), `model` (BPE), `added_tokens`, and the post-processor for its
-/// end-of-sequence token. `truncation` and `padding` are ignored (moe-data never truncates or pads
+/// (`HuggingFacePreTokenizer`), `model` (`HuggingFaceModelFile`: BPE or Unigram), `added_tokens`,
+/// and the post-processor for its end-of-sequence token. `truncation` and `padding` are ignored (moe-data never truncates or pads
 /// a document), and so is `decoder` (`HuggingFaceTokenizer` decodes by the model's alphabet).
 struct HuggingFaceTokenizerFile: Sendable {
     let path: String
     let normalizer: HuggingFaceNormalizer
     let preTokenizer: HuggingFacePreTokenizer
-    let model: BPEModelFile
+    let model: HuggingFaceModelFile
     /// In the order the file lists them, with the ids the library gives them.
     let addedTokens: [HuggingFaceAddedToken]
     /// The token the post-processor appends after a sequence (TemplateProcessing, RoBERTa, BERT), if any.
@@ -37,24 +37,20 @@ struct HuggingFaceTokenizerFile: Sendable {
             throw file.error("version \(version) is not 1.0, the format the tokenizers library reads")
         }
         guard let modelObject = try file.object("model") else { throw file.error("\"model\" is missing") }
-        let type = try modelObject.optionalString("type") ?? "BPE"
-        guard type == "BPE" else {
-            throw modelObject.unsupported("model \(type)", supported: "BPE")
-        }
+        model = try HuggingFaceModelFile(modelObject, data: data)
         normalizer = try HuggingFaceNormalizer(try file.object("normalizer"))
         preTokenizer = try HuggingFacePreTokenizer(try file.object("pre_tokenizer"))
-        model = try BPEModelFile(modelObject)
-        addedTokens = try Self.addedTokens(file, modelVocab: model.vocab)
+        addedTokens = try Self.addedTokens(file, model: model)
         postProcessorEOS = try Self.endOfSequence(try file.object("post_processor"))
         padToken = try file.object("padding")?.optionalString("pad_token")
     }
 
     /// `added_tokens`, with the ids the tokenizers library gives them (`AddedVocabulary::add_tokens`):
     /// a token the model has keeps the model's id; the others count up from the vocabulary's size.
-    private static func addedTokens(_ file: TokenizerJSONObject, modelVocab: [(piece: String, id: UInt32)]) throws
+    private static func addedTokens(_ file: TokenizerJSONObject, model: HuggingFaceModelFile) throws
         -> [HuggingFaceAddedToken]
     {
-        let modelIds = Dictionary(modelVocab.map { ($0.piece, $0.id) }, uniquingKeysWith: { first, _ in first })
+        let modelIds = Dictionary(model.vocab.map { ($0.piece, $0.id) }, uniquingKeysWith: { _, last in last })
         var byContent: [String: UInt32] = [:]
         var tokens: [HuggingFaceAddedToken] = []
         for object in try file.objects("added_tokens") {
@@ -63,7 +59,7 @@ struct HuggingFaceTokenizerFile: Sendable {
             if let id = byContent[token.content] ?? modelIds[token.content] {
                 token.id = id
             } else {
-                let size = UInt32(modelVocab.count)
+                let size = UInt32(model.count)
                 let highest = byContent.values.max()
                 token.id = highest.map { $0 >= size || size == 0 ? $0 + 1 : size } ?? size
             }
