@@ -31,7 +31,8 @@ load() { cut -d" " -f1 /proc/loadavg; }
 log "building moe-data (release)"
 (cd "$REPO" && swift build -c release --product moe-data 2>&1 | tail -1)
 MOE="$(cd "$REPO" && swift build -c release --show-bin-path)/moe-data"
-python3 -c "import tokenizers, zstandard, numpy" || { echo "pip install tokenizers==0.22.1 zstandard numpy" >&2; exit 1; }
+python3 -c "import tokenizers, zstandard, numpy" \
+  || { echo "pip install tokenizers==0.22.1 zstandard numpy" >&2; exit 1; }
 if [ ! -f "$C1/corpus.json" ]; then
   log "making the ingest corpus (bench/ingest/make_corpus.py)"
   python3 "$REPO/bench/ingest/make_corpus.py" --work "$WORK" --mb 210 --scale 1 > "$WORK/make-x1.log"
@@ -47,7 +48,8 @@ eos_of() { [ "$1" = llama3 ] && echo "<|end_of_text|>" || echo "<|endoftext|>"; 
 
 # 1. The same ids.
 for kind in gpt2 llama3; do
-  "$MOE" tokenizer encode -m "$HF/$kind.json" --sentinels 0 --eos "$(eos_of $kind)" < "$HF/lines.txt" > "$RUN/$kind.ours"
+  "$MOE" tokenizer encode -m "$HF/$kind.json" --sentinels 0 --eos "$(eos_of $kind)" \
+    < "$HF/lines.txt" > "$RUN/$kind.ours"
   RAYON_NUM_THREADS=2 python3 "$HERE/hf_ids.py" "$HF/$kind.json" "$HF/lines.txt" "$RUN/$kind.theirs"
   if cmp -s "$RUN/$kind.ours" "$RUN/$kind.theirs"; then echo identical; else echo DIFFERENT; fi > "$RUN/$kind.ids"
   echo "$(wc -l < "$RUN/$kind.ours")" >> "$RUN/$kind.ids"
@@ -61,10 +63,13 @@ for round in $(seq "$ROUNDS"); do
     log "encoder round $round: $kind"
     l=$(load); out=$(taskset -c 0 "$MOE" tokenizer bench -m "$HF/$kind.json" --sentinels 0 --eos "$(eos_of $kind)" \
       --input "$HF/lines.txt" --jobs 1 --runs 1)
-    echo "{\"round\": $round, \"kind\": \"$kind\", \"who\": \"native\", \"load\": $l, \"line\": \"$out\"}" >> "$RUN/encoder.jsonl"
+    echo "{\"round\": $round, \"kind\": \"$kind\", \"who\": \"native\", \"load\": $l, \"line\": \"$out\"}" \
+      >> "$RUN/encoder.jsonl"
     for method in encode_batch encode_batch_fast; do
-      l=$(load); out=$(RAYON_NUM_THREADS=1 taskset -c 0 python3 "$HERE/hf_encode.py" "$HF/$kind.json" "$HF/lines.txt" $method)
-      echo "{\"round\": $round, \"kind\": \"$kind\", \"who\": \"$method\", \"load\": $l, \"result\": $out}" >> "$RUN/encoder.jsonl"
+      l=$(load)
+      out=$(RAYON_NUM_THREADS=1 taskset -c 0 python3 "$HERE/hf_encode.py" "$HF/$kind.json" "$HF/lines.txt" $method)
+      echo "{\"round\": $round, \"kind\": \"$kind\", \"who\": \"$method\", \"load\": $l, \"result\": $out}" \
+        >> "$RUN/encoder.jsonl"
     done
   done
 done
@@ -90,7 +95,8 @@ for round in $(seq "$ROUNDS"); do
   log "ingest round $round: moe-data ingest --jobs 2"
   rm -rf "$RUN/moe-out"
   timed "moe-$round" "$MOE" ingest "$RUN/moe.yaml" --jobs 2 --quiet
-  python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select sum(tokens) from shards').fetchone()[0])" \
+  python3 -c "import sqlite3, sys; db = sqlite3.connect(sys.argv[1])
+print(db.execute('select sum(tokens) from shards').fetchone()[0])" \
     "$RUN/moe-out/catalog.sqlite" > "$RUN/moe-$round.tokens"
   rm -rf "$RUN/moe-out"
   log "ingest round $round: tokenizers peer, 2 threads"
@@ -101,7 +107,8 @@ for round in $(seq "$ROUNDS"); do
   if [ "$SKIP_DATATROVE" != 1 ]; then
     log "ingest round $round: datatrove DocumentTokenizer, 2 workers"
     rm -rf "$RUN/dt-out"
-    RAYON_NUM_THREADS=1 timed "datatrove-$round" "$DT" "$HERE/datatrove_peer.py" --corpus "$C1" --model "$HF/gpt2.json" \
+    RAYON_NUM_THREADS=1 timed "datatrove-$round" "$DT" "$HERE/datatrove_peer.py" --corpus "$C1" \
+      --model "$HF/gpt2.json" \
       --eos "<|endoftext|>" --out "$RUN/dt-out" > "$RUN/datatrove-$round.json" 2> "$RUN/datatrove-$round.log"
     rm -rf "$RUN/dt-out"
   fi
