@@ -9,9 +9,6 @@ public struct TokenizerSpec: Sendable {
     /// `eos`: the piece or added token that ends each document (default: the model's own; see `EOSChoice`).
     public var eos: String? = nil
 
-    /// Which token ends documents: `eos` when the manifest names one, else the model's.
-    public var eosChoice: EOSChoice { eos.map(EOSChoice.piece) ?? .model }
-
     public struct TrainSpec: Sendable {
         public var vocabSize: Int
         public var sampleMegabytes: Int

@@ -9,3 +9,8 @@ public enum EOSChoice: Sendable, Equatable {
     /// This id (a build's output records the id it used).
     case id(UInt32)
 }
+
+extension TokenizerSpec {
+    /// Which token ends documents: `eos` when the manifest names one, else the model's.
+    public var eosChoice: EOSChoice { eos.map(EOSChoice.piece) ?? .model }
+}
