@@ -39,20 +39,12 @@ import Testing
 
     static let sources = ["web": TestSupport.docsRoot + "/tutorial", "code": TestSupport.codeRoot + "/json"]
 
+    /// ModelSentinelFixtures' manifest (the sources above) with 300 sentinels and `<|eod|>` as EOS.
     static func manifest(in dir: URL, model: String) throws -> String {
-        let path = dir.appendingPathComponent("manifest.yaml").path
-        try """
-        name: hf
-        output: out
-        shard_size: 32KiB
-        tokenizer:
-          model: \(model)
-          sentinels: 300
-          eos: "<|eod|>"
-        sources:
-          - {name: web, format: text, paths: ["\(sources["web"] ?? "")"], domain: web}
-          - {name: code, format: code, paths: ["\(sources["code"] ?? "")"], extensions: {.py: Python}, domain: code}
-        """.write(toFile: path, atomically: true, encoding: .utf8)
+        let path = try ModelSentinelFixtures.manifest(in: dir, model: model, sentinels: "300")
+        let text = try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(
+            of: "  sentinels: 300\n", with: "  sentinels: 300\n  eos: \"<|eod|>\"\n")
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
         let mixture = dir.appendingPathComponent("mix.yaml").path
         let ul2 = "{type: ul2, inputs_length: 256, targets_length: 256, mode_tokens: text}"
         try """

@@ -148,4 +148,29 @@ enum HuggingFaceFixtures {
             (ids.arrayValue ?? []).compactMap { $0.intValue.flatMap(UInt32.init(exactly:)) }
         }
     }
+
+    /// Encodes the corpus with our encoder and the library and records the first lines that differ;
+    /// returns our ids and the lines.
+    @discardableResult
+    static func checkSameIds(_ path: String, _ name: String, eos: EOSChoice) throws
+        -> (ids: [[UInt32]], lines: [String], tokenizer: Tokenizer)
+    {
+        let tokenizer = try Tokenizer(modelPath: path, sentinels: 0, eos: eos)
+        let lines = try corpus()
+        let ours = try tokenizer.encodeBatch(lines, jobs: 2)
+        let theirs = try libraryIds(path, lines)
+        #expect(theirs.count == lines.count)
+        var differing = 0
+        for (i, line) in lines.enumerated() where i < theirs.count && ours[i] != theirs[i] {
+            differing += 1
+            guard differing <= 5 else { continue }
+            let k = zip(ours[i], theirs[i]).prefix { $0 == $1 }.count
+            let excerpt = String(reflecting: String(line.prefix(80)))
+            let mine = Array(ours[i][k...].prefix(8))
+            let library = Array(theirs[i][k...].prefix(8))
+            Issue.record("\(name) line \(i) \(excerpt): at id \(k): ours \(mine) tokenizers \(library)")
+        }
+        #expect(differing == 0, "\(name): \(differing) of \(lines.count) lines differ")
+        return (ours, lines, tokenizer)
+    }
 }

@@ -10,23 +10,7 @@ import Testing
 /// writes them (and as the converters of transformers lay out T5's).
 @Suite(.serialized) struct HuggingFaceUnigramTests {
     func checkSameIds(_ path: String, _ name: String, eos: EOSChoice = .id(0)) throws {
-        let tokenizer = try Tokenizer(modelPath: path, sentinels: 0, eos: eos)
-        let lines = try HuggingFaceFixtures.corpus()
-        let ours = try tokenizer.encodeBatch(lines, jobs: 2)
-        let theirs = try HuggingFaceFixtures.libraryIds(path, lines)
-        #expect(theirs.count == lines.count)
-        var differing = 0
-        for (i, line) in lines.enumerated() where i < theirs.count && ours[i] != theirs[i] {
-            differing += 1
-            if differing <= 5 {
-                let k = zip(ours[i], theirs[i]).prefix { $0 == $1 }.count
-                let excerpt = String(reflecting: String(line.prefix(80)))
-                let mine = Array(ours[i][k...].prefix(8))
-                let library = Array(theirs[i][k...].prefix(8))
-                Issue.record("\(name) line \(i) \(excerpt): at id \(k): ours \(mine) tokenizers \(library)")
-            }
-        }
-        #expect(differing == 0, "\(name): \(differing) of \(lines.count) lines differ")
+        _ = try HuggingFaceFixtures.checkSameIds(path, name, eos: eos)
     }
 
     @Test func unigramWithNFKCAndMetaspace() throws {

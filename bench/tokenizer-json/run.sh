@@ -31,8 +31,8 @@ load() { cut -d" " -f1 /proc/loadavg; }
 log "building moe-data (release)"
 (cd "$REPO" && swift build -c release --product moe-data 2>&1 | tail -1)
 MOE="$(cd "$REPO" && swift build -c release --show-bin-path)/moe-data"
-python3 -c "import tokenizers, zstandard, numpy" \
-  || { echo "pip install tokenizers==0.22.1 zstandard numpy" >&2; exit 1; }
+python3 -c "import tokenizers, zstandard, numpy, sentencepiece" \
+  || { echo "pip install tokenizers==0.22.1 zstandard numpy sentencepiece" >&2; exit 1; }
 if [ ! -f "$C1/corpus.json" ]; then
   log "making the ingest corpus (bench/ingest/make_corpus.py)"
   python3 "$REPO/bench/ingest/make_corpus.py" --work "$WORK" --mb 210 --scale 1 > "$WORK/make-x1.log"
@@ -101,8 +101,8 @@ print(db.execute('select sum(tokens) from shards').fetchone()[0])" \
   rm -rf "$RUN/moe-out"
   log "ingest round $round: tokenizers peer, 2 threads"
   rm -rf "$RUN/peer-out"
-  RAYON_NUM_THREADS=2 timed "peer-$round" python3 "$HERE/tokenizers_peer.py" --corpus "$C1" --model "$HF/gpt2.json" \
-    --out "$RUN/peer-out" > "$RUN/peer-$round.json"
+  RAYON_NUM_THREADS=2 timed "peer-$round" python3 "$HERE/tokenizers_peer.py" "$C1" "$HF/gpt2.json" "$RUN/peer-out" \
+    > "$RUN/peer-$round.json"
   rm -rf "$RUN/peer-out"
   if [ "$SKIP_DATATROVE" != 1 ]; then
     log "ingest round $round: datatrove DocumentTokenizer, 2 workers"

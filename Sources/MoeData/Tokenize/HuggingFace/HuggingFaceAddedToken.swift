@@ -4,16 +4,11 @@ struct HuggingFaceAddedToken: Sendable, Equatable {
     /// The id the tokenizers library gives it: the model's id of the same content, else the next id
     /// after the vocabulary (not necessarily the file's `id`, which the library only warns about).
     var id: UInt32
-    var content: String
-    /// Matched only where no word character touches it.
-    var singleWord: Bool
-    /// The match takes the whitespace before it.
-    var lstrip: Bool
-    /// The match takes the whitespace after it.
-    var rstrip: Bool
-    /// Matched in the normalized text (else in the text as given, before normalization).
-    var normalized: Bool
-    var special: Bool
+    let content: String
+    /// `single_word`: matched only where no word character touches it; `lstrip`, `rstrip`: the match
+    /// takes the whitespace before, after it; `normalized`: matched in the normalized text (else in the
+    /// text as given); `special`: a control token (skipped when decoding by the library, kept by us).
+    let singleWord, lstrip, rstrip, normalized, special: Bool
 
     init(_ object: TokenizerJSONObject, id: UInt32) throws {
         self.id = id

@@ -12,20 +12,15 @@
 /// invalid sequence becomes U+FFFD). Thread-safe: the tables are immutable and per-call buffers come
 /// from a pool.
 final class HuggingFaceEncoder: Sendable {
-    enum Model: Sendable {
-        case bpe(BPEModel)
-        case unigram(UnigramModel)
-    }
-
     let normalizer: HuggingFaceNormalizer
     let preTokenizer: HuggingFacePreTokenizer
-    let model: Model
+    let model: HuggingFaceModel
     /// Tokens matched in the text as given / in the normalized text.
     let rawTokens: AddedTokenMatcher
     let normalizedTokens: AddedTokenMatcher
     private let pool = HuggingFaceScratch.Pool()
 
-    init(_ file: HuggingFaceTokenizerFile, model: Model) {
+    init(_ file: HuggingFaceTokenizerFile, model: HuggingFaceModel) {
         normalizer = file.normalizer
         preTokenizer = file.preTokenizer
         self.model = model
@@ -139,9 +134,6 @@ final class HuggingFaceEncoder: Sendable {
     private func word(
         _ text: UnsafePointer<UInt8>, _ count: Int, into ids: inout [UInt32], _ scratch: HuggingFaceScratch
     ) {
-        switch model {
-        case .bpe(let bpe): bpe.encode(word: text, count: count, into: &ids, scratch: scratch.bpe)
-        case .unigram(let unigram): unigram.encode(word: text, count: count, into: &ids, scratch: scratch.unigram)
-        }
+        model.encode(word: text, count: count, into: &ids, scratch: scratch)
     }
 }

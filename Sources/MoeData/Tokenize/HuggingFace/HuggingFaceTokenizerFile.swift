@@ -6,8 +6,9 @@ import JSON
 ///
 /// Components read: `normalizer` (`HuggingFaceNormalizer`), `pre_tokenizer`
 /// (`HuggingFacePreTokenizer`), `model` (`HuggingFaceModelFile`: BPE or Unigram), `added_tokens`,
-/// and the post-processor for its end-of-sequence token. `truncation` and `padding` are ignored (moe-data never truncates or pads
-/// a document), and so is `decoder` (`HuggingFaceTokenizer` decodes by the model's alphabet).
+/// and the post-processor for its end-of-sequence token. `truncation` and `padding` are ignored
+/// (moe-data never truncates or pads a document), and so is `decoder` (`HuggingFaceTokenizer`
+/// decodes by the model's alphabet).
 struct HuggingFaceTokenizerFile: Sendable {
     let path: String
     let normalizer: HuggingFaceNormalizer

@@ -39,7 +39,7 @@ final class UnigramModel: Sendable {
     /// Appends the ids of `word` (UTF-8) to `out`.
     func encode(word: UnsafePointer<UInt8>, count: Int, into out: inout [UInt32], scratch: UnigramScratch) {
         guard count > 0 else { return }
-        scratch.reserve(count + 1)
+        scratch.reset(count + 1)
         viterbi(word, count, scratch)
         // Back from the end: pieces, with runs of unknown characters fused.
         scratch.pieces.removeAll(keepingCapacity: true)
@@ -79,53 +79,30 @@ final class UnigramModel: Sendable {
     }
 
     private func viterbi(_ text: UnsafePointer<UInt8>, _ size: Int, _ scratch: UnigramScratch) {
-        let units = trie.units
-        scratch.scores.withUnsafeMutableBufferPointer { best in
-            scratch.startsAt.withUnsafeMutableBufferPointer { startsAt in
-                scratch.ids.withUnsafeMutableBufferPointer { nodeIds in
-                    for i in 0...size {
-                        best[i] = 0
-                        startsAt[i] = -1
-                        nodeIds[i] = -1
-                    }
-                    scores.withUnsafeBufferPointer { scores in
-                        var start = 0
-                        while start < size {
-                            let tillHere = best[start]
-                            let lead = text[start]
-                            let characterLength = min(
-                                lead < 0xC0 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4, size - start)
-                            var single = false
-                            var node = 0
-                            var at = start
-                            while at < size {
-                                let t = Int(units[node].base) + Int(text[at])
-                                guard Int(units[t].check) == node else { break }
-                                node = t
-                                at += 1
-                                let id = units[t].value
-                                guard id >= 0 else { continue }
-                                let candidate = scores[Int(id)] + tillHere
-                                if startsAt[at] == -1 || candidate > best[at] {
-                                    best[at] = candidate
-                                    startsAt[at] = Int32(start)
-                                    nodeIds[at] = id
-                                }
-                                if at - start == characterLength { single = true }
-                            }
-                            if !single {
-                                let end = start + characterLength
-                                let candidate = unknownScore + tillHere
-                                if startsAt[end] == -1 || candidate > best[end] {
-                                    best[end] = candidate
-                                    startsAt[end] = Int32(start)
-                                    nodeIds[end] = unknownId
-                                }
-                            }
-                            start += characterLength
-                        }
-                    }
+        let best = scratch.scores
+        let startsAt = scratch.startsAt
+        let nodeIds = scratch.ids
+        scores.withUnsafeBufferPointer { scores in
+            // Keeps the first of equal candidates, as the library's `candidate > best`.
+            @inline(__always) func offer(_ end: Int, _ score: Double, from start: Int, _ id: Int32) {
+                if startsAt[end] == -1 || score > best[end] {
+                    best[end] = score
+                    startsAt[end] = Int32(start)
+                    nodeIds[end] = id
                 }
+            }
+            var start = 0
+            while start < size {
+                let tillHere = best[start]
+                let lead = text[start]
+                let characterLength = min(lead < 0xC0 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4, size - start)
+                var single = false
+                trie.forEachPiece(in: text, from: start, to: size) { end, id in
+                    offer(end, scores[Int(id)] + tillHere, from: start, id)
+                    if end - start == characterLength { single = true }
+                }
+                if !single { offer(start + characterLength, unknownScore + tillHere, from: start, unknownId) }
+                start += characterLength
             }
         }
     }
@@ -133,15 +110,37 @@ final class UnigramModel: Sendable {
 
 /// One thread's buffers for `UnigramModel`: the best path ending at each byte offset.
 final class UnigramScratch {
-    var scores: [Double] = []
-    var startsAt: [Int32] = []
-    var ids: [Int32] = []
+    private(set) var scores: UnsafeMutablePointer<Double>
+    private(set) var startsAt: UnsafeMutablePointer<Int32>
+    private(set) var ids: UnsafeMutablePointer<Int32>
+    private var capacity = 1024
     var pieces: [(Int, Int, Int32)] = []
 
-    func reserve(_ n: Int) {
-        guard scores.count < n else { return }
-        scores = Array(repeating: 0, count: n)
-        startsAt = Array(repeating: -1, count: n)
-        ids = Array(repeating: -1, count: n)
+    init() {
+        scores = .allocate(capacity: capacity)
+        startsAt = .allocate(capacity: capacity)
+        ids = .allocate(capacity: capacity)
+    }
+
+    deinit {
+        scores.deallocate()
+        startsAt.deallocate()
+        ids.deallocate()
+    }
+
+    /// Room for `n` offsets, every one without a path yet.
+    func reset(_ n: Int) {
+        if n > capacity {
+            scores.deallocate()
+            startsAt.deallocate()
+            ids.deallocate()
+            capacity = max(n, capacity * 2)
+            scores = .allocate(capacity: capacity)
+            startsAt = .allocate(capacity: capacity)
+            ids = .allocate(capacity: capacity)
+        }
+        scores.update(repeating: 0, count: n)
+        startsAt.update(repeating: -1, count: n)
+        ids.update(repeating: -1, count: n)
     }
 }
