@@ -80,8 +80,9 @@ public final class Tokenizer: @unchecked Sendable {
         if HuggingFaceTokenizerFile.looksLikeJSON(data) {
             guard requested != .library else {
                 throw MoeDataError(
-                    "tokenizer model \(modelPath) is a tokenizer.json, which only the native encoder encodes; "
-                        + "use --tokenizer-engine auto or native")
+                    "tokenizer model \(modelPath) is a Hugging Face tokenizer.json: only the native encoder "
+                        + "encodes it (--tokenizer-engine auto or native), and what needs a SentencePiece .model "
+                        + "(export-hf) does not take it")
             }
             processor = try HuggingFaceTokenizer(data: data, path: modelPath, eos: eos)
             (engine, native) = (.native, nil)
