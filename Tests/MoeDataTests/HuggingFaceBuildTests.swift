@@ -205,4 +205,48 @@ import Testing
         let differing = zip(ours, theirs).filter { $0.0 != $0.1 }.count
         #expect(theirs.count == ours.count && differing == 0, "\(differing) of \(ours.count) documents differ")
     }
+
+    /// The manifest's EOS is part of the build's signature: the same build is up to date, another EOS is not.
+    @Test func theManifestsEOSSignsTheBuild() throws {
+        let dir = try TestSupport.tempDir("hf-eos-signature")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let manifest = try Self.manifest(in: dir, model: try HuggingFaceFixtures.path("gpt2"))
+        let original = try String(contentsOfFile: manifest, encoding: .utf8)
+        let causal = try ModelSentinelFixtures.mixture(in: dir, name: "causal.yaml", objective: "{type: causal}")
+        func build(eos: String) throws -> String {
+            let text = original.replacingOccurrences(of: "eos: \"<|eod|>\"", with: "eos: \"\(eos)\"")
+            try text.write(toFile: manifest, atomically: true, encoding: .utf8)
+            let r = try TestSupport.moeData(["build", manifest, "--mixture", causal])
+            #expect(r.status == 0, "\(r.stderr)")
+            return r.stdout
+        }
+        #expect(!(try build(eos: "<|endoftext|>")).contains("(up to date)"))
+        #expect(try build(eos: "<|endoftext|>").contains("(up to date)"))
+        #expect(!(try build(eos: "<|im_end|>")).contains("(up to date)"), "a build with another EOS was reused")
+        // Built again, not only relabeled: the rows end documents with the new EOS.
+        let t = try Tokenizer(
+            modelPath: try HuggingFaceFixtures.path("gpt2"), sentinels: 300, eos: .piece("<|im_end|>"))
+        let old = try #require(t.pieceId("<|endoftext|>"))
+        let inspector = try RowInspector(outputDirectory: dir.appendingPathComponent("out").path)
+        var ends = 0
+        var oldEnds = 0
+        for n in 0..<inspector.rowCount {
+            let tokens = try inspector.row(n).row.tokens
+            ends += tokens.filter { $0 == t.eosId }.count
+            oldEnds += tokens.filter { $0 == old }.count
+        }
+        #expect(ends > 0 && oldEnds == 0, "\(ends) documents end with the new EOS, \(oldEnds) with the old one")
+    }
+
+    /// `tokenizer.train` makes SentencePiece models: with a tokenizer.json path it is refused.
+    @Test func trainingATokenizerJSONIsRefused() throws {
+        let dir = try TestSupport.tempDir("hf-train-refused")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let manifest = try Self.manifest(in: dir, model: dir.appendingPathComponent("missing.json").path)
+        let text = try String(contentsOfFile: manifest, encoding: .utf8).replacingOccurrences(
+            of: "  sentinels: 300\n", with: "  sentinels: 300\n  train: {vocab_size: 1000}\n")
+        try text.write(toFile: manifest, atomically: true, encoding: .utf8)
+        let error = #expect(throws: MoeDataError.self) { try Manifest.load(path: manifest) }
+        #expect(error?.description.contains("tokenizer.json") == true, "\(error?.description ?? "")")
+    }
 }
