@@ -231,7 +231,9 @@ import Testing
         var ends = 0
         var oldEnds = 0
         for n in 0..<inspector.rowCount {
-            let tokens = try inspector.row(n).row.tokens
+            // <|endoftext|> is id 0, which padding (segment 0) holds too.
+            let row = try inspector.row(n).row
+            let tokens = zip(row.tokens, row.segmentIds).filter { $0.1 != 0 }.map(\.0)
             ends += tokens.filter { $0 == t.eosId }.count
             oldEnds += tokens.filter { $0 == old }.count
         }
