@@ -10,7 +10,7 @@ extension BPEModel {
         }
         let first = out.count
         spell(word, count, into: &scratch.spelled)
-        let whole = ignoreMerges ? scratch.spelled.withUnsafeBufferPointer { id($0.baseAddress!, $0.count) } : nil
+        let whole = ignoreMerges ? scratch.spelled.withUnsafeBufferPointer(id) : nil
         if let whole {
             out.append(whole)
         } else {
@@ -56,7 +56,7 @@ extension BPEModel {
             if k > 0 { scratch.piece.append(contentsOf: prefix) }
             scratch.piece.append(contentsOf: scratch.spelled[range])
             if k == characters.count - 1 { scratch.piece.append(contentsOf: suffix) }
-            if let known = scratch.piece.withUnsafeBufferPointer({ id($0.baseAddress!, $0.count) }) {
+            if let known = scratch.piece.withUnsafeBufferPointer(id) {
                 if let pending = unknown { scratch.symbols.append(pending) }
                 unknown = nil
                 scratch.symbols.append(known)

@@ -70,7 +70,8 @@ final class BPEModel: Sendable {
 
     /// The id of the piece spelled `text` (UTF-8, as in the file), or nil.
     @inline(__always)
-    func id(_ text: UnsafePointer<UInt8>, _ count: Int) -> UInt32? {
-        ids.value(text, count).map { UInt32(truncatingIfNeeded: $0) }
+    func id(_ text: UnsafeBufferPointer<UInt8>) -> UInt32? {
+        guard let base = text.baseAddress else { return nil }
+        return ids.value(base, text.count).map { UInt32(truncatingIfNeeded: $0) }
     }
 }

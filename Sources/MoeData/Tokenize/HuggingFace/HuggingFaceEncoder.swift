@@ -95,10 +95,11 @@ final class HuggingFaceEncoder: Sendable {
             metaspace.apply(stretch, atStart: atStart, into: &scratch.prefixed)
             let replaced = scratch.prefixed
             replaced.withUnsafeBufferPointer { text in
+                guard let start = text.baseAddress else { return }
                 var i = 0
                 while i < text.count {
                     let end = metaspace.wordEnd(text, from: i)
-                    word(text.baseAddress! + i, end - i, into: &ids, scratch)
+                    word(start + i, end - i, into: &ids, scratch)
                     i = end
                 }
             }
@@ -107,7 +108,9 @@ final class HuggingFaceEncoder: Sendable {
             scratch.prefixed.append(0x20)
             scratch.prefixed.append(contentsOf: stretch)
             let prefixed = scratch.prefixed
-            prefixed.withUnsafeBufferPointer { words($0.baseAddress!, $0.count, into: &ids, scratch) }
+            prefixed.withUnsafeBufferPointer { text in
+                if let start = text.baseAddress { words(start, text.count, into: &ids, scratch) }
+            }
         } else {
             words(base, stretch.count, into: &ids, scratch)
         }

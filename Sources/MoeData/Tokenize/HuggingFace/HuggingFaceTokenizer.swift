@@ -33,7 +33,7 @@ final class HuggingFaceTokenizer: TokenizerModel {
         self.path = path
         switch file.model {
         case .bpe(let bpeFile):
-            let component = try TokenizerJSONObject(.object([:]), path: path, component: "model")
+            let component = TokenizerJSONObject(path: path, component: "model")
             let bpe = try BPEModel(bpeFile, byteLevel: file.preTokenizer.byteLevel, component: component)
             encoder = HuggingFaceEncoder(file, model: .bpe(bpe))
             unkId = bpe.unknownId.map { Int32($0) } ?? -1

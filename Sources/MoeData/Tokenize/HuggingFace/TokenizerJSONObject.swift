@@ -17,6 +17,13 @@ struct TokenizerJSONObject {
         self.fields = fields
     }
 
+    /// A component already read, for errors found later (its fields are not kept).
+    init(path: String, component: String) {
+        self.path = path
+        self.component = component
+        fields = [:]
+    }
+
     func error(_ why: String) -> MoeDataError {
         MoeDataError("tokenizer.json \(path): \(component): \(why)")
     }
