@@ -23,12 +23,8 @@ final class MemmapPart {
     }
 
     /// Appends `tokens`, which are `run`'s (document tokens, then EOS when the run ends the document).
-    func append(_ tokens: ArraySlice<UInt32>, of run: DocumentRun) throws {
-        if itemWidth == 2 {
-            try npy.write(tokens, as: UInt16.self)
-        } else {
-            try npy.write(tokens, as: UInt32.self)
-        }
+    func append(_ tokens: LittleEndianArray, of run: DocumentRun) throws {
+        try npy.write(tokens: tokens, width: itemWidth)
         let end = tokenCount + tokens.count
         if var current = line, current.open, current.docId == run.docId, current.source == run.source,
             current.loc + current.count == run.offset
