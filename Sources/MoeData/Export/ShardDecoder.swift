@@ -97,7 +97,11 @@ final class ShardDecoder: @unchecked Sendable {
             try decompress(fd, url, into: &piece, &check)
         }
         try check.finish()
-        if piece.count > 0 { _ = try hand(piece) } else { recycle(piece) }
+        if piece.count == 0 {
+            recycle(piece)
+        } else if !output.push(.piece(piece)) {
+            throw Stopped()
+        }
     }
 
     /// Streams the zstd file `fd` into pieces (handing each full one over).
