@@ -43,7 +43,7 @@ final class IndexedDatasetWriter {
     init(prefix: URL, tokenType: TokenType) throws {
         self.prefix = prefix
         self.tokenType = tokenType
-        bin = try ExportFile(IndexedDatasetWriter.binURL(prefix))
+        bin = try ExportFile(IndexedDatasetWriter.binURL(prefix), streamed: true)
         lengths = try ExportFile(prefix.appendingPathExtension("lengths"))
         pointers = try ExportFile(prefix.appendingPathExtension("pointers"))
         documents = try ExportFile(prefix.appendingPathExtension("documents"))

@@ -15,7 +15,7 @@ final class MemmapPart {
 
     init(folder: URL, name: String, itemWidth: Int) throws {
         self.itemWidth = itemWidth
-        npy = try ExportFile(folder.appendingPathComponent(name + ".npy"))
+        npy = try ExportFile(folder.appendingPathComponent(name + ".npy"), streamed: true)
         do { csv = try GzipFileWriter(folder.appendingPathComponent(name + ".csv.gz")) } catch {
             npy.discard()
             throw error
