@@ -31,6 +31,11 @@ final class GzipFileWriter {
 
     func write(_ text: String) throws {
         var bytes = Array(text.utf8)
+        try write(&bytes)
+    }
+
+    /// Deflates `bytes` (left as they are: zlib only reads them).
+    func write(_ bytes: inout [UInt8]) throws {
         try bytes.withUnsafeMutableBufferPointer { input in
             stream.next_in = input.baseAddress
             stream.avail_in = UInt32(input.count)

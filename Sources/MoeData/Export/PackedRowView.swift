@@ -1,5 +1,4 @@
 import Foundation
-import JSON
 import MDS
 import PackedFormat
 
@@ -86,18 +85,10 @@ struct PackedRowColumns {
         guard lengths.reduce(0, +) <= tokens.count else {
             throw MoeDataError("\(origin()): segments of \(lengths) tokens do not fit a row of \(tokens.count)")
         }
-        var parser = JSONParser(sample.column(provenance))
         let segments: [SegmentProvenance]
         do {
-            let json = try parser.parseValue()
-            try parser.expectEnd()
-            guard let entries = json.arrayValue else { throw MoeDataError("not an array") }
-            segments = try entries.map { entry in
-                guard let segment = SegmentProvenance(json: entry) else {
-                    throw MoeDataError("an entry is not {segment, source, objective, denoiser, docs}")
-                }
-                return segment
-            }
+            var reader = ProvenanceReader(sample.column(provenance))
+            segments = try reader.segments()
         } catch {
             throw MoeDataError("\(origin()): column 'provenance' cannot be read (\(error))")
         }

@@ -4,8 +4,8 @@ import MDS
 
 /// Reads some shards of an MDS dataset, in order, on a thread of its own, and hands their
 /// decompressed bytes to a `ShardSampleStream` in `ShardPiece`s: zstd decodes straight into the
-/// pieces, `pieces` of `pieceBytes` each, which come back once read. Memory is those pieces, a
-/// 1 MiB read buffer and zstd's window (2 MiB at the build's levels), whatever the shard size.
+/// pieces (`ZstdPieceDecoder`), `pieces` of `pieceBytes` each, which come back once read. Memory
+/// is those pieces, a 1 MiB read buffer and zstd's context, whatever the shard size.
 ///
 /// Each shard's file is checked against index.json (size and xxh64, as `MDSDataset.shard` does)
 /// in a first pass before any of its bytes are handed over; its decompressed bytes are checked
@@ -26,6 +26,8 @@ final class ShardDecoder: @unchecked Sendable {
     /// Pieces given back by the reader.
     private let free: BoundedQueue<ShardPiece>
     private let input = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
+    /// Made by the thread when it reads its first zstd shard.
+    private var zstdDecoder: ZstdPieceDecoder?
 
     init(dataset: MDSDataset, shards: [Int], pieces: Int, pieceBytes: Int) {
         self.dataset = dataset
@@ -94,7 +96,8 @@ final class ShardDecoder: @unchecked Sendable {
                 piece.count += n
             }
         } else {
-            try decompress(fd, url, into: &piece, &check)
+            var compressed = CompressedInput(fd: fd, url: url, buffer: input)
+            try zstd().decode(&compressed, into: &piece, hand: hand) { try check.add($0) }
         }
         try check.finish()
         if piece.count == 0 {
@@ -104,39 +107,11 @@ final class ShardDecoder: @unchecked Sendable {
         }
     }
 
-    /// Streams the zstd file `fd` into pieces (handing each full one over).
-    private func decompress(_ fd: Int32, _ url: URL, into piece: inout ShardPiece, _ check: inout RawCheck) throws {
-        let zstd: ZstdStreamDecoder
-        do { zstd = try ZstdStreamDecoder() } catch let failure as ZstdStreamDecoder.Failure {
-            throw MDSError.compression(failure.reason)
-        }
-        var read = 0
-        // The last call filled the piece and did not end a frame: zstd may hold more output.
-        var pending = false
-        while true {
-            let n = try readInput(fd, url, into: input)
-            if n == 0 && !pending { break }
-            var position = 0
-            repeat {
-                if piece.isFull { piece = try hand(piece) }
-                let room = piece.room
-                let produced: Int
-                do {
-                    produced = try zstd.decode(
-                        UnsafeRawBufferPointer(rebasing: input[0..<n]), position: &position, into: room)
-                } catch let failure as ZstdStreamDecoder.Failure {
-                    throw MDSError.compression(
-                        "\(url.path): zstd: \(failure.reason) at compressed byte \(read + position)")
-                }
-                try check.add(UnsafeRawBufferPointer(rebasing: room[0..<produced]))
-                piece.count += produced
-                pending = produced == room.count && !zstd.isAtFrameBoundary
-            } while position < n || pending
-            read += n
-        }
-        guard zstd.isAtFrameBoundary else {
-            throw MDSError.compression("\(url.path): zstd: truncated frame at compressed byte \(read)")
-        }
+    private func zstd() throws -> ZstdPieceDecoder {
+        if let zstdDecoder { return zstdDecoder }
+        let made = try ZstdPieceDecoder()
+        zstdDecoder = made
+        return made
     }
 
     /// Hands a filled piece over and takes an empty one.

@@ -10,15 +10,21 @@ import MDS
 /// A shard's structure is checked as MDSShard checks it: its sample count and offsets, the last
 /// offset at its raw size. Errors are `MDSError`s.
 final class ShardSampleStream {
-    /// Bytes of one piece, and pieces per decoding thread.
-    static let pieceBytes = 2 << 20
-    static let piecesPerDecoder = 3
+    /// Bytes of one piece: a 2 MiB window (zstd's at the build's levels) and a 128 KiB block, so
+    /// that zstd decodes straight into the pieces (`ZstdPieceDecoder`).
+    static let pieceBytes = (2 << 20) + (128 << 10)
+    /// Pieces per decoding thread: the one it fills, the reader's two (the one read and the one
+    /// before it, which the decoder may still refer to), and one ahead.
+    static let piecesPerDecoder = 4
 
     let dataset: MDSDataset
     let shards: Range<Int>
     private let decoders: [ShardDecoder]
     private var piece: ShardPiece?
     private var pieceOffset = 0
+    /// The piece read before `piece`, given back only once the one after `piece` is taken: until
+    /// then its decoder may still copy from it.
+    private var previous: ShardPiece?
     /// A sample that straddles pieces, copied whole.
     private var scratch = UnsafeMutableRawBufferPointer(start: nil, count: 0)
 
@@ -114,7 +120,8 @@ final class ShardSampleStream {
 
     /// Gives the read piece back and takes the shard's next one.
     private func nextPiece(_ decoder: ShardDecoder, _ name: String) throws {
-        if let piece { decoder.recycle(piece) }
+        if let previous { decoder.recycle(previous) }
+        previous = piece
         piece = nil
         pieceOffset = 0
         switch decoder.output.pop() {
@@ -131,6 +138,9 @@ final class ShardSampleStream {
             guard pieceOffset == piece.count else { throw MDSError.format("\(name): bytes after its last sample") }
             decoder.recycle(piece)
         }
+        // The shard's frames are decoded: nothing refers to its pieces any more.
+        if let previous { decoder.recycle(previous) }
+        previous = nil
         piece = nil
         pieceOffset = 0
         switch decoder.output.pop() {
