@@ -28,7 +28,6 @@ let package = Package(
         .systemLibrary(name: "CSnappy", pkgConfig: "snappy", providers: [.apt(["libsnappy-dev"])]),
         .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
-        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .target(
             name: "CSentencePiece",
             linkerSettings: [.linkedLibrary("sentencepiece"), .linkedLibrary("sentencepiece_train")]
@@ -58,7 +57,7 @@ let package = Package(
         // target is always built with -O, and is therefore not offered as a library product.
         .target(
             name: "MoeTrain",
-            dependencies: ["MDS", "PackedFormat", "JSON", "FileSupport", "COpenBLAS"],
+            dependencies: ["MDS", "PackedFormat", "JSON", "FileSupport"],
             swiftSettings: [.unsafeFlags(["-O"])]
         ),
         .executableTarget(

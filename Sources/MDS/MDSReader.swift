@@ -108,31 +108,37 @@ public struct MDSShard: Sendable {
 
     /// Decodes sample `i` into values in column order.
     public func sample(_ i: Int) throws -> [MDSValue] {
+        try bytes.withUnsafeBytes { try MDSShard.sample(i, of: count, in: $0, columns: columns, name: name) }
+    }
+
+    /// Sample `i` of the `count` samples of the shard file `buf` (sample count, offsets, samples),
+    /// in column order; shared with `MDSProgressiveShard`, which calls it on the bytes decoded so far.
+    static func sample(
+        _ i: Int, of count: Int, in buf: UnsafeRawBufferPointer, columns: [MDSColumn], name: String
+    ) throws -> [MDSValue] {
         guard i >= 0 && i < count else { throw MDSError.format("\(name): no sample \(i)") }
-        return try bytes.withUnsafeBytes { buf -> [MDSValue] in
-            let begin = Int(buf.readLE(UInt32.self, at: 4 + 4 * i))
-            let end = Int(buf.readLE(UInt32.self, at: 8 + 4 * i))
-            guard begin <= end, end <= buf.count else { throw MDSError.format("\(name): bad offsets for sample \(i)") }
-            var sizes: [Int] = []
-            var p = begin
-            for c in columns where c.encoding.fixedSize == nil {
-                guard p + 4 <= end else { throw MDSError.format("\(name): sample \(i) truncated") }
-                sizes.append(Int(buf.readLE(UInt32.self, at: p)))
-                p += 4
-            }
-            var values: [MDSValue] = []
-            var v = 0
-            for c in columns {
-                let size: Int
-                if let fixed = c.encoding.fixedSize { size = fixed } else { size = sizes[v]; v += 1 }
-                guard p + size <= end else {
-                    throw MDSError.format("\(name): sample \(i) column '\(c.name)' overruns the sample")
-                }
-                values.append(try MDSShard.decode(UnsafeRawBufferPointer(rebasing: buf[p..<(p + size)]), c, name))
-                p += size
-            }
-            return values
+        let begin = Int(buf.readLE(UInt32.self, at: 4 + 4 * i))
+        let end = Int(buf.readLE(UInt32.self, at: 8 + 4 * i))
+        guard begin <= end, end <= buf.count else { throw MDSError.format("\(name): bad offsets for sample \(i)") }
+        var sizes: [Int] = []
+        var p = begin
+        for c in columns where c.encoding.fixedSize == nil {
+            guard p + 4 <= end else { throw MDSError.format("\(name): sample \(i) truncated") }
+            sizes.append(Int(buf.readLE(UInt32.self, at: p)))
+            p += 4
         }
+        var values: [MDSValue] = []
+        var v = 0
+        for c in columns {
+            let size: Int
+            if let fixed = c.encoding.fixedSize { size = fixed } else { size = sizes[v]; v += 1 }
+            guard p + size <= end else {
+                throw MDSError.format("\(name): sample \(i) column '\(c.name)' overruns the sample")
+            }
+            values.append(try MDSShard.decode(UnsafeRawBufferPointer(rebasing: buf[p..<(p + size)]), c, name))
+            p += size
+        }
+        return values
     }
 
     /// Decodes sample `i` keyed by column name.

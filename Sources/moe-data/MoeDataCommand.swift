@@ -12,7 +12,9 @@ struct MoeDataCommand: ParsableCommand {
               moe-data build manifests/sample.yaml --mixture openmoe-8b --total-tokens 2M
               moe-data stats out/sample
             """,
-        version: VersionReport.text,
+        // What ArgumentParser would print; `main` prints `VersionReport.text`, which opens OpenBLAS to
+        // name it, only when asked (the configuration is made by every command).
+        version: VersionReport.short,
         subcommands: [
             BenchCommand.self,
             AnalyzeCommand.self,
@@ -37,6 +39,10 @@ struct MoeDataCommand: ParsableCommand {
     /// how the tests check that every `--help` example is a command that parses.
     static func main() {
         do {
+            if Array(CommandLine.arguments.dropFirst()) == ["--version"] {
+                print(VersionReport.text)
+                return
+            }
             var command = try parseAsRoot()
             if ProcessInfo.processInfo.environment["MOE_DATA_PARSE_ONLY"] == "1" {
                 print("parsed: \(type(of: command).configuration.commandName ?? "moe-data")")

@@ -5,6 +5,9 @@ import MoeTrain
 /// versions of the libraries loaded at run time (libsentencepiece has no run-time version call,
 /// so its version is the one pkg-config reported at build time).
 enum VersionReport {
+    /// The version alone.
+    static var short: String { "moe-data \(MoeDataVersion.version)" }
+
     static var text: String {
         let commit =
             EmbeddedBuildInfo.commit.isEmpty

@@ -69,4 +69,42 @@ import Testing
             try? FileManager.default.removeItem(at: caseDir)
         }
     }
+
+    /// With more than one job, token shards are decoded while the mixer reads them, and checked
+    /// against index.json's raw hash only when whole: a mismatch must still stop the build, naming
+    /// the shard, before the rows are published.
+    @Test func aTokenShardThatDoesNotMatchItsIndexStopsABuildWithTwoJobs() throws {
+        let dir = try TestSupport.tempDir("build-jobs-raw-hash")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let mixture = try BuildTests.smallMixture(dir)
+        let manifest = try BuildTests.sampleManifest(in: dir, shardSize: "64KiB")
+        let args = ["build", manifest, "--mixture", mixture, "--jobs", "2", "--quiet"]
+        let first = try TestSupport.moeData(args)
+        #expect(first.status == 0, "\(first.stderr)")
+        let out = dir.appendingPathComponent("out")
+        let published = try TestSupport.tree(out.appendingPathComponent("packed"))
+        let tokens = out.appendingPathComponent("tokens")
+        let source = "c4"  // one of smallMixture's sources
+        let indexURL = tokens.appendingPathComponent("\(source)/index.json")
+        let index = try JSONSerialization.jsonObject(with: Data(contentsOf: indexURL)) as? [String: Any]
+        // Every shard's: the build reads only some of them.
+        let shards = index?["shards"] as? [[String: Any]] ?? []
+        let rawHashes = shards.compactMap { (($0["raw_data"] as? [String: Any])?["hashes"] as? [String: String])?["xxh64"] }
+        #expect(!rawHashes.isEmpty && rawHashes.count == shards.count)
+        var text = try String(contentsOf: indexURL, encoding: .utf8)
+        for raw in rawHashes { text = text.replacingOccurrences(of: raw, with: "0123456789abcdef") }
+        try text.write(to: indexURL, atomically: true, encoding: .utf8)
+        // Another seed: a new build of the same tokens (the ingest is done and stays).
+        let reseeded = dir.appendingPathComponent("reseeded.yaml").path
+        try String(contentsOfFile: mixture, encoding: .utf8).replacingOccurrences(of: "seed: 11", with: "seed: 12")
+            .write(toFile: reseeded, atomically: true, encoding: .utf8)
+        let second = try TestSupport.moeData(["build", manifest, "--mixture", reseeded, "--jobs", "2"])
+        #expect(second.status != 0, "the build used a token shard whose raw hash is not index.json's")
+        #expect(
+            second.stderr.contains("source '\(source)'") && second.stderr.contains("(raw): xxh64 hash mismatch"),
+            "\(second.stderr)")
+        #expect(
+            try TestSupport.tree(out.appendingPathComponent("packed")) == published,
+            "the failed build replaced the rows of the first one")
+    }
 }

@@ -233,6 +233,12 @@ public struct Mixer {
         return chunk
     }
 
+    /// Checks the token shards read so far against index.json (`SourceDocuments.verifyLoadedShards`;
+    /// those the mixer moved past were checked then).
+    public func verifyShardsRead() throws {
+        for stream in streams { try stream.documents.verifyLoadedShards() }
+    }
+
     private func exhaustedError(source s: Int, delivered: Int) -> MoeDataError {
         let name = schedule.sources[s]
         let epochs = streams[s].maxEpochs

@@ -6,21 +6,33 @@ import MDS
 /// when it gets there. A shard's bytes are the same whoever decodes them, so the rows do not
 /// change; only the mixer's thread no longer waits for zstd.
 ///
-/// At most `limit` shards are read ahead (decoded or being decoded, not yet taken), so memory
-/// stays bounded; a shard not asked for, or not ready, is read on the calling thread as before.
+/// `progressive` (the mixer's): a compressed shard is handed over as soon as its file is read and
+/// its compressed bytes checked, and decoded in pieces while the mixer reads it
+/// (`MDSProgressiveShard`): the mixer waits for the bytes of the document it asks for, not for the
+/// whole shard. That matters for the first shard of a build, asked for when nothing was read
+/// ahead yet. Otherwise (the exports') shards are handed over whole (`shard(_:)`).
+///
+/// At most `limit` shards are read ahead (handed over or waiting to be, not yet taken), so memory
+/// stays bounded; a shard not asked for, or waiting behind another one, is read on the calling
+/// thread as before.
 final class ShardReadAhead: @unchecked Sendable {
     let dataset: MDSDataset
     let limit: Int
+    let progressive: Bool
     private let condition = NSCondition()
     /// Asked for, not yet started, oldest first.
     private var queued: [Int] = []
     /// Started or done, not yet taken.
-    private var started: [Int: Result<MDSShard, any Error>?] = [:]
+    private var started: [Int: Result<any MDSSampleSource, any Error>?] = [:]
+    /// The shard this thread is decoding (taken or not).
+    private var decoding: MDSProgressiveShard?
+    private var busy = false
     private var closed = false
 
-    init(dataset: MDSDataset, limit: Int = 2) {
+    init(dataset: MDSDataset, limit: Int = 2, progressive: Bool = false) {
         self.dataset = dataset
         self.limit = max(1, limit)
+        self.progressive = progressive
         Thread { [self] in readShards() }.start()
     }
 
@@ -36,11 +48,21 @@ final class ShardReadAhead: @unchecked Sendable {
         }
     }
 
-    /// Shard `index`: the one read ahead (waiting for it if it is being read), else read here.
+    /// Shard `index`, decoded whole: the one read ahead (waiting for it), else read here.
     func shard(_ index: Int) throws -> MDSShard {
+        guard let whole = try samples(index) as? MDSShard else {
+            throw MoeDataError("internal error: a progressive read-ahead was asked for a whole shard")
+        }
+        return whole
+    }
+
+    /// Shard `index`: the one read ahead (waiting until it is handed over), else read here.
+    func samples(_ index: Int) throws -> any MDSSampleSource {
         condition.lock()
-        if let position = queued.firstIndex(of: index) { queued.remove(at: position) }
-        guard started[index] != nil else {
+        // Next in line for an idle thread: it starts at once, and decodes while this one reads.
+        let nextForIdleThread = progressive && !busy && queued.first == index
+        if !nextForIdleThread, let position = queued.firstIndex(of: index) { queued.remove(at: position) }
+        guard started[index] != nil || nextForIdleThread else {
             condition.unlock()
             return try dataset.shard(index)
         }
@@ -55,20 +77,33 @@ final class ShardReadAhead: @unchecked Sendable {
         }
     }
 
-    /// Ends the thread (what it read and nobody took is dropped).
+    /// Ends the thread (what it read and nobody took is dropped; a shard being decoded stops).
     func close() {
         condition.withLock {
             closed = true
             queued.removeAll()
+            decoding?.stop()
             condition.broadcast()
         }
     }
 
     private func readShards() {
         while let index = nextRequest() {
-            let result = Result { try dataset.shard(index) }
+            let result = Result { () throws -> any MDSSampleSource in
+                if self.progressive, let shard = try dataset.progressiveShard(index) { return shard }
+                return try dataset.shard(index)
+            }
+            let inPieces = (try? result.get()) as? MDSProgressiveShard
             condition.withLock {
                 if started[index] != nil { started[index] = .some(result) }
+                decoding = inPieces
+                if closed { inPieces?.stop() }
+                condition.broadcast()
+            }
+            inPieces?.decode()
+            condition.withLock {
+                decoding = nil
+                busy = false
                 condition.broadcast()
             }
         }
@@ -81,6 +116,7 @@ final class ShardReadAhead: @unchecked Sendable {
         guard !closed else { return nil }
         let index = queued.removeFirst()
         started[index] = .some(nil)
+        busy = true
         return index
     }
 }

@@ -70,7 +70,7 @@ final class SourceDocuments {
     // The window being read, its document permutation, and the decompressed shards it has touched.
     private var currentWindow: (epoch: Int, window: Int)?
     private var windowPermutation: [Int] = []
-    private var loadedShards: [Int: MDSShard] = [:]
+    private var loadedShards: [Int: any MDSSampleSource] = [:]
     private var shardHint = 0
     private var lastDoc: (epoch: Int, position: Int, doc: Document)?
     private let tokensColumn: Int
@@ -120,7 +120,7 @@ final class SourceDocuments {
             shards.indices.map { i in i < lengths.count && lengths[i]?.count == shards[i].samples ? lengths[i] : nil }
         }
         // Counting from lengths reads no shard: nothing to read ahead.
-        self.readAhead = readAhead && lengths == nil ? ShardReadAhead(dataset: dataset) : nil
+        self.readAhead = readAhead && lengths == nil ? ShardReadAhead(dataset: dataset, progressive: true) : nil
     }
 
     deinit {
@@ -148,7 +148,7 @@ final class SourceDocuments {
         if let last = lastDoc, last.epoch == epoch, last.position == position { return last.doc }
         let (window, offset) = locate(epoch: epoch, position: position)
         if currentWindow.map({ $0 != (epoch, window) }) ?? true {
-            enter(window: window, epoch: epoch)
+            try enter(window: window, epoch: epoch)
             windowStart = position - offset
             windowReads = 0
             readAhead?.request(currentWindowShards.filter { loadedShards[$0] == nil })
@@ -198,14 +198,16 @@ final class SourceDocuments {
         return (block * blockWindows + inBlock / windowDocs, inBlock % windowDocs)
     }
 
-    /// Makes `window` current: draws its document order and drops the shards it does not touch.
-    private func enter(window: Int, epoch: Int) {
+    /// Makes `window` current: draws its document order and drops the shards it does not touch,
+    /// once their bytes are verified.
+    private func enter(window: Int, epoch: Int) throws {
         let start = window * windowDocs
         let size = min(windowDocs, count - start)
         var rng = KeyedRandom(
             seed: seed, KeyedRandom.key(name), UInt64(epoch), SourceDocuments.windowKeyTag, UInt64(window))
         windowPermutation = SourceDocuments.permutation(size, &rng)
         let touched = shardIndex(of: start)...shardIndex(of: start + size - 1)
+        for (index, shard) in loadedShards where !touched.contains(index) { try verify(shard, index) }
         loadedShards = loadedShards.filter { touched.contains($0.key) }
         currentWindowShards = touched
         currentWindow = (epoch, window)
@@ -237,12 +239,23 @@ final class SourceDocuments {
         return lo
     }
 
+    /// Checks every shard read so far against index.json (one decoded on another thread is
+    /// checked once it is whole): the mixer calls this when its last row is made, so no build
+    /// ends on rows from a shard that turns out not to be the one ingest wrote.
+    func verifyLoadedShards() throws {
+        for (index, shard) in loadedShards.sorted(by: { $0.key < $1.key }) { try verify(shard, index) }
+    }
+
+    private func verify(_ shard: any MDSSampleSource, _ index: Int) throws {
+        do { try shard.verify() } catch { throw MoeDataError("source '\(name)', shard \(index): \(error)") }
+    }
+
     private func read(shard index: Int, sample: Int) throws -> Document {
-        let shard: MDSShard
+        let shard: any MDSSampleSource
         if let loaded = loadedShards[index] {
             shard = loaded
         } else {
-            do { shard = try readAhead?.shard(index) ?? dataset.shard(index) } catch {
+            do { shard = try readAhead?.samples(index) ?? dataset.shard(index) } catch {
                 throw MoeDataError("source '\(name)': \(error)")
             }
             loadedShards[index] = shard

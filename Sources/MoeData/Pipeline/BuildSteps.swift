@@ -50,6 +50,7 @@ struct BuildSteps {
             }
             guard try nextExample(from: from, rows: &rows) else { return false }
         }
+        try mix.mixer.verifyShardsRead()
         return true
     }
 

@@ -1,4 +1,3 @@
-import COpenBLAS
 import Foundation
 
 /// The element type of the trainer's tensors.
@@ -20,7 +19,6 @@ public protocol TrainScalar: BinaryFloatingPoint, SIMDScalar, Codable, Sendable,
 }
 
 extension Float: TrainScalar {
-    @inlinable
     public static func gemm(
         transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
@@ -28,8 +26,9 @@ extension Float: TrainScalar {
     ) {
         if m == 0 || n == 0 { return }
         if k == 0 { scaleMatrix(c, m: m, n: n, ldc: ldc, by: beta); return }
-        cblas_sgemm(
-            CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+        OpenBLASLibrary.loaded.sgemm(
+            OpenBLASLibrary.rowMajor, transA ? OpenBLASLibrary.transpose : OpenBLASLibrary.noTranspose,
+            transB ? OpenBLASLibrary.transpose : OpenBLASLibrary.noTranspose,
             Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
     @inlinable public static func exp(_ x: Float) -> Float { expf(x) }
@@ -41,7 +40,6 @@ extension Float: TrainScalar {
 }
 
 extension Double: TrainScalar {
-    @inlinable
     public static func gemm(
         transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Double,
         a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
@@ -49,8 +47,9 @@ extension Double: TrainScalar {
     ) {
         if m == 0 || n == 0 { return }
         if k == 0 { scaleMatrix(c, m: m, n: n, ldc: ldc, by: beta); return }
-        cblas_dgemm(
-            CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+        OpenBLASLibrary.loaded.dgemm(
+            OpenBLASLibrary.rowMajor, transA ? OpenBLASLibrary.transpose : OpenBLASLibrary.noTranspose,
+            transB ? OpenBLASLibrary.transpose : OpenBLASLibrary.noTranspose,
             Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
     @inlinable public static func exp(_ x: Double) -> Double { Foundation.exp(x) }
@@ -84,11 +83,19 @@ public enum BLASThreads {
         }
     }
     /// OpenBLAS's threads alone (around a `TrainThreads` loop).
-    static func setOpenBLASOnly(_ count: Int) { openblas_set_num_threads(Int32(max(1, count))) }
-    public static var current: Int { Int(openblas_get_num_threads()) }
-    /// OpenBLAS's own description of the loaded library ("OpenBLAS 0.3.21 DYNAMIC_ARCH ... Haswell ...").
+    static func setOpenBLASOnly(_ count: Int) { OpenBLASLibrary.loaded.setNumThreads(Int32(max(1, count))) }
+    public static var current: Int { Int(OpenBLASLibrary.loaded.getNumThreads()) }
+    /// Opens OpenBLAS (see `OpenBLASLibrary`), or says why it cannot be: the commands that train
+    /// call this first.
+    public static func requireLibrary() throws { _ = try OpenBLASLibrary.require() }
+    /// OpenBLAS's own description of the loaded library ("OpenBLAS 0.3.21 DYNAMIC_ARCH ... Haswell ..."),
+    /// or why it cannot be opened.
     public static var configuration: String {
-        guard let c = openblas_get_config() else { return "unknown" }
-        return String(cString: c)
+        switch OpenBLASLibrary.opened {
+        case .failure(let error): return "OpenBLAS not available: \(error)"
+        case .success(let library):
+            guard let c = library.getConfig() else { return "unknown" }
+            return String(cString: c)
+        }
     }
 }

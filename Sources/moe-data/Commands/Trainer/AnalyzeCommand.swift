@@ -74,6 +74,7 @@ struct AnalyzeCommand: ParsableCommand {
     }
 
     func run() throws {
+        try BLASThreads.requireLibrary()
         BLASThreads.set(jobs.count)
         let dataset = try PackedDataset(path: URL(fileURLWithPath: data))
         let domainOf = try Self.domains(outputDirectory: dataset.directory.deletingLastPathComponent())

@@ -114,6 +114,7 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
+        try BLASThreads.requireLibrary()
         if dryRun { return try printCounts() }
         if benchmark { return try runBenchmark() }
         guard let data else { throw ValidationError(Self.dataRequired) }
