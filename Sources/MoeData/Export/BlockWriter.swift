@@ -1,6 +1,6 @@
 import Foundation
 
-/// Writes a large export file (a `.bin`, a `.npy`) on a thread of its own, in blocks of 4 MiB
+/// Writes a large export file (a `.bin`, a `.npy`) on a thread of its own, in blocks of 2 MiB
 /// aligned to 4 KiB, with O_DIRECT where the file system takes it: the bytes go from the block
 /// to the disk without a copy into the page cache, and the export goes on filling the next block
 /// meanwhile. Through the page cache, every byte was copied once more by the kernel into pages it
@@ -8,7 +8,7 @@ import Foundation
 /// through the page cache ran at a quarter of `dd oflag=direct` on the machine of BENCHMARKS.md).
 /// Memory: `blocks` blocks, whatever the file's size.
 final class BlockWriter: @unchecked Sendable {
-    static let blockBytes = 4 << 20
+    static let blockBytes = 2 << 20
     static let alignment = 4096
 
     private let fd: Int32

@@ -5,7 +5,7 @@ import Foundation
 /// final name over incomplete bytes, so a rerun can trust every file that has its final name.
 ///
 /// A `streamed` file (the tokens of a `.bin` or a `.npy`) is written by a `BlockWriter` thread
-/// in 4 MiB blocks, around the page cache where the file system allows it. Other files (indexes,
+/// in 2 MiB blocks, around the page cache where the file system allows it. Other files (indexes,
 /// metadata, spools) are written here through a 1 MiB buffer; every 8 MiB of them, the kernel is
 /// told to start writing them to the disk (`Writeback`), so the `fsync` of `commit()` only waits
 /// for the last few.

@@ -29,11 +29,6 @@ final class GzipFileWriter {
 
     var url: URL { file.url }
 
-    func write(_ text: String) throws {
-        var bytes = Array(text.utf8)
-        try write(&bytes)
-    }
-
     /// Deflates `bytes` (left as they are: zlib only reads them).
     func write(_ bytes: inout [UInt8]) throws {
         try bytes.withUnsafeMutableBufferPointer { input in
