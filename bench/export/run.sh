@@ -89,6 +89,32 @@ disk_once() {  # $1 kind, $2 rep, $3 direct|cached: dd of as many bytes as the e
   e=$(now); echo "$s $e $bytes" > "$RUN/dd-$3-$1-$2.wall"
 }
 
+# The shard files each export reads: every source's token shards (megatron), and the packed shards
+# from the one that holds the first causal row (both); `zstd -d` of them on one core is the CPU floor.
+python3 - "$OUT" "$RUN" <<'PY'
+import glob, json, os, sqlite3, sys
+out, run = sys.argv[1], sys.argv[2]
+stats = sqlite3.connect(f"{out}/catalog.sqlite").execute("select value from kv where key='stats.mixture'")
+phases = json.loads(next(stats)[0])["phases"]
+before = sum(p["rows"] for p in phases if p["index"] < min(q["index"] for q in phases if q["objective"] == "causal"))
+packed, row = [], 0
+for shard in json.load(open(f"{out}/packed/index.json"))["shards"]:
+    if row + shard["samples"] > before: packed.append((f"{out}/packed/{shard['zip_data']['basename']}", shard))
+    row += shard["samples"]
+tokens = []
+for index in sorted(glob.glob(f"{out}/tokens/*/index.json")):
+    for shard in json.load(open(index))["shards"]:
+        tokens.append((os.path.join(os.path.dirname(index), shard["zip_data"]["basename"]), shard))
+for kind, files in [("megatron", tokens + packed), ("olmo", packed)]:
+    open(f"{run}/shards-{kind}", "w").write("".join(f + "\n" for f, _ in files))
+    open(f"{run}/raw-{kind}", "w").write(str(sum(shard["raw_data"]["bytes"] for _, shard in files)))
+PY
+zstd_once() {  # $1 kind, $2 rep: zstd -d of the shards the export reads, one core, to /dev/null
+  local s e; s=$(now)
+  xargs -a "$RUN/shards-$1" zstd -q -d -c > /dev/null
+  e=$(now); echo "$s $e $(cat "$RUN/raw-$1")" > "$RUN/zstd-$1-$2.wall"
+}
+
 for kind in megatron olmo; do log "warm-up: $kind"; export_once "$kind" 0; done   # not counted
 for rep in $(seq 1 "$REPS"); do
   for kind in megatron olmo; do
@@ -98,6 +124,7 @@ for rep in $(seq 1 "$REPS"); do
     else
       disk_once "$kind" "$rep" direct; disk_once "$kind" "$rep" cached; export_once "$kind" "$rep"
     fi
+    zstd_once "$kind" "$rep"
   done
 done
 for kind in megatron olmo; do log "twice as large: $kind"; export_once "$kind" x2 "$OUT2"; done
@@ -126,6 +153,13 @@ for kind in ["megatron", "olmo"]:
     print(f"| {kind} | {b:,} | {es:.2f} | {b / es / 1e6:.0f} | {med(c for c, _ in cpu):.2f} "
           f"| {max(m for _, m in cpu):.0f} | {b / direct / 1e6:.0f} | {direct / es:.2f} "
           f"| {b / cached / 1e6:.0f} | {cached / es:.2f} |")
+print("\nThe CPU floor, `zstd -d` on one core of the shards each export reads (to /dev/null):\n")
+print("| export | raw MB decompressed | per MB written | `zstd -d` s | MB/s of raw | that on 2 cores, s |")
+print("|---|---:|---:|---:|---:|---:|")
+for kind in ["megatron", "olmo"]:
+    t = med(wall(f"zstd-{kind}-{r}")[0] for r in range(1, reps + 1))
+    raw, b = wall(f"zstd-{kind}-1")[1], wall(f"{kind}-1")[1]
+    print(f"| {kind} | {raw / 1e6:.0f} | {raw / b:.1f} | {t:.2f} | {raw / t / 1e6:.0f} | {t / 2:.2f} |")
 print("\nEvery rep (s): " + "; ".join(
     f"{kind} " + ", ".join(f"{wall(f'{kind}-{r}')[0]:.2f}" for r in range(1, reps + 1))
     + f" (dd direct " + ", ".join(f"{wall(f'dd-direct-{kind}-{r}')[0]:.2f}" for r in range(1, reps + 1))
