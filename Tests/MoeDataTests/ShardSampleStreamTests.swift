@@ -8,8 +8,7 @@ import Testing
 
 /// The exports' shard reader (`ShardSampleStream`) hands over exactly the samples `MDSDataset`
 /// reads, in order, for every way a shard can be stored: uncompressed, zstd's single-thread frame
-/// (decoded block by block into the pieces), its multi-threaded frame (the build's packed shards),
-/// and a frame whose window is larger than a piece (decoded by the streaming fallback); samples
+/// (decoded block by block into the pieces), and a frame whose window is larger than a piece (decoded by the streaming fallback); samples
 /// larger than a piece come whole. A shard whose file differs from index.json is refused before
 /// any of its samples is handed over.
 @Suite struct ShardSampleStreamTests {
