@@ -21,16 +21,21 @@ struct DocumentRun: Equatable {
     /// last piece's (when it ends its document) and, at the segment's start, the EOS of the document
     /// before it (`endsPrevious`), told apart by where the EOS tokens are. The EOS positions are
     /// checked against the tokens, so a row whose provenance does not match them is refused.
-    static func runs(of row: PackedRow, eosId: UInt32) throws -> [DocumentRun] {
+    static func runs(of row: PackedRowView, eosId: UInt32) throws -> [DocumentRun] {
+        guard row.segmentLengths.count == row.segments.count else {
+            throw MoeDataError(
+                "\(row.origin): \(row.segmentLengths.count) segments but \(row.segments.count) provenance entries; "
+                    + "rebuild the output")
+        }
         var runs: [DocumentRun] = []
         var position = 0
-        for (k, segment) in row.segments.enumerated() {
-            let id = UInt16(k + 1)
-            let length = row.segmentIds[position...].prefix { $0 == id }.count
+        for (k, (segment, length)) in zip(row.segments, row.segmentLengths).enumerated() {
+            let id = k + 1
             let pieces = segment.pieces
             let inner = zip(pieces, pieces.dropFirst()).filter { !continues($0, $1) }.count
             let open = length - pieces.reduce(0) { $0 + $1.count } - inner
-            let eosFirst = row.tokens[position] == eosId, eosLast = row.tokens[position + length - 1] == eosId
+            let eosFirst = row.tokens.uint32(position) == eosId
+            let eosLast = row.tokens.uint32(position + length - 1) == eosId
             let startsWithEOS = open == 2 || open == 1 && (pieces.isEmpty || eosFirst && !eosLast)
             if startsWithEOS {
                 runs.append(
@@ -45,12 +50,12 @@ struct DocumentRun: Equatable {
                     docId: piece.docId, source: segment.source, offset: piece.offset, count: piece.count,
                     endsDocument: ends)
                 used += run.tokenCount
-                guard used <= length, !ends || row.tokens[position + used - 1] == eosId else {
+                guard used <= length, !ends || row.tokens.uint32(position + used - 1) == eosId else {
                     throw mismatch(row, id, "EOS expected after document \(piece.docId)")
                 }
                 runs.append(run)
             }
-            guard used == length, !startsWithEOS || row.tokens[position] == eosId else {
+            guard used == length, !startsWithEOS || eosFirst else {
                 throw mismatch(row, id, "\(length) tokens, the provenance accounts for \(used)")
             }
             position += length
@@ -63,7 +68,7 @@ struct DocumentRun: Equatable {
         b.docId == a.docId && b.offset == a.offset + a.count
     }
 
-    private static func mismatch(_ row: PackedRow, _ segment: UInt16, _ what: String) -> MoeDataError {
+    private static func mismatch(_ row: PackedRowView, _ segment: Int, _ what: String) -> MoeDataError {
         MoeDataError(
             "\(row.origin): segment \(segment)'s provenance does not match its tokens (\(what)); rebuild the output")
     }

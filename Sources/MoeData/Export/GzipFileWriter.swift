@@ -29,8 +29,8 @@ final class GzipFileWriter {
 
     var url: URL { file.url }
 
-    func write(_ text: String) throws {
-        var bytes = Array(text.utf8)
+    /// Deflates `bytes` (left as they are: zlib only reads them).
+    func write(_ bytes: inout [UInt8]) throws {
         try bytes.withUnsafeMutableBufferPointer { input in
             stream.next_in = input.baseAddress
             stream.avail_in = UInt32(input.count)

@@ -43,7 +43,7 @@ final class IndexedDatasetWriter {
     init(prefix: URL, tokenType: TokenType) throws {
         self.prefix = prefix
         self.tokenType = tokenType
-        bin = try ExportFile(IndexedDatasetWriter.binURL(prefix))
+        bin = try ExportFile(IndexedDatasetWriter.binURL(prefix), streamed: true)
         lengths = try ExportFile(prefix.appendingPathExtension("lengths"))
         pointers = try ExportFile(prefix.appendingPathExtension("pointers"))
         documents = try ExportFile(prefix.appendingPathExtension("documents"))
@@ -52,17 +52,22 @@ final class IndexedDatasetWriter {
 
     /// Appends one sequence: `tokens`, then `extra` (EOS, or nothing).
     func addSequence(_ tokens: ArraySlice<UInt32>, then extra: UInt32? = nil) throws {
+        try tokens.map(\.littleEndian).withUnsafeBytes {
+            try addSequence(LittleEndianArray(bytes: $0, width: 4), then: extra)
+        }
+    }
+
+    /// Appends one sequence: `tokens` (uint32 where they lie in a shard), then `extra` (EOS, or nothing).
+    func addSequence(_ tokens: LittleEndianArray, then extra: UInt32? = nil) throws {
         let count = tokens.count + (extra == nil ? 0 : 1)
         guard count <= Int(Int32.max) else {
             throw MoeDataError("\(prefix.path): a sequence of \(count) tokens does not fit Megatron's int32 lengths")
         }
-        switch tokenType {
-        case .uint16:
-            try bin.write(tokens, as: UInt16.self)
-            if let extra { try bin.write(littleEndian: UInt16(truncatingIfNeeded: extra)) }
-        case .int32:
-            try bin.write(tokens, as: Int32.self)
-            if let extra { try bin.write(littleEndian: Int32(bitPattern: extra)) }
+        try bin.write(tokens: tokens, width: tokenType.byteWidth)
+        switch (tokenType, extra) {
+        case (.uint16, let extra?): try bin.write(littleEndian: UInt16(truncatingIfNeeded: extra))
+        case (.int32, let extra?): try bin.write(littleEndian: Int32(bitPattern: extra))
+        case (_, nil): break
         }
         try lengths.write(littleEndian: Int32(count))
         try pointers.write(littleEndian: binBytes)

@@ -55,7 +55,7 @@ public struct MegatronExport {
                 &summary
             ) { writer in
                 try PackedRowReader(output: output).forEachRow(of: phase.index, withProvenance: false) { _, row in
-                    try writer.addSequence(row.tokens[...])
+                    try writer.addSequence(row.tokens)
                     try writer.endDocument()
                 }
             }
@@ -113,8 +113,8 @@ public struct MegatronExport {
 
     private func writeSource(_ source: String, to writer: IndexedDatasetWriter) throws {
         let eos = UInt32(output.metadata.eosId)
-        try SourceTokenReader(source: source, directory: output.tokensDirectory(source)).forEachDocument { _, tokens in
-            try writer.addSequence(tokens[...], then: eos)
+        try SourceTokenReader(source: source, directory: output.tokensDirectory(source)).forEachDocument { tokens in
+            try writer.addSequence(tokens, then: eos)
             try writer.endDocument()
         }
     }

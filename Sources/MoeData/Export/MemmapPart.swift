@@ -12,10 +12,13 @@ final class MemmapPart {
     private(set) var tokenCount = 0
     private(set) var lineCount = 0
     private var line: (start: Int, end: Int, docId: String, source: String, loc: Int, count: Int, open: Bool)?
+    /// CSV lines not yet deflated: deflated 64 KiB at a time (zlib's output does not depend on how
+    /// its input is cut), each line written as bytes, not as an interpolated string.
+    private var csvBytes: [UInt8] = []
 
     init(folder: URL, name: String, itemWidth: Int) throws {
         self.itemWidth = itemWidth
-        npy = try ExportFile(folder.appendingPathComponent(name + ".npy"))
+        npy = try ExportFile(folder.appendingPathComponent(name + ".npy"), streamed: true)
         do { csv = try GzipFileWriter(folder.appendingPathComponent(name + ".csv.gz")) } catch {
             npy.discard()
             throw error
@@ -23,12 +26,8 @@ final class MemmapPart {
     }
 
     /// Appends `tokens`, which are `run`'s (document tokens, then EOS when the run ends the document).
-    func append(_ tokens: ArraySlice<UInt32>, of run: DocumentRun) throws {
-        if itemWidth == 2 {
-            try npy.write(tokens, as: UInt16.self)
-        } else {
-            try npy.write(tokens, as: UInt32.self)
-        }
+    func append(_ tokens: LittleEndianArray, of run: DocumentRun) throws {
+        try npy.write(tokens: tokens, width: itemWidth)
         let end = tokenCount + tokens.count
         if var current = line, current.open, current.docId == run.docId, current.source == run.source,
             current.loc + current.count == run.offset
@@ -47,6 +46,7 @@ final class MemmapPart {
     /// Writes the last line and gives both files their names.
     func commit() throws {
         try flushLine()
+        try csv.write(&csvBytes)
         try npy.commit()
         try csv.commit()
     }
@@ -59,14 +59,45 @@ final class MemmapPart {
     private func flushLine() throws {
         guard let l = line else { return }
         // Lines end in \r\n as Python's csv.writer, which dolma uses, ends them.
-        try csv.write("\(l.start),\(l.end),\(MemmapPart.field(l.docId)),\(MemmapPart.field(l.source)),\(l.loc)\r\n")
+        MemmapPart.appendDecimal(l.start, to: &csvBytes)
+        csvBytes.append(UInt8(ascii: ","))
+        MemmapPart.appendDecimal(l.end, to: &csvBytes)
+        csvBytes.append(UInt8(ascii: ","))
+        MemmapPart.appendField(l.docId, to: &csvBytes)
+        csvBytes.append(UInt8(ascii: ","))
+        MemmapPart.appendField(l.source, to: &csvBytes)
+        csvBytes.append(UInt8(ascii: ","))
+        MemmapPart.appendDecimal(l.loc, to: &csvBytes)
+        csvBytes += [UInt8(ascii: "\r"), UInt8(ascii: "\n")]
         lineCount += 1
         line = nil
+        if csvBytes.count >= 1 << 16 {
+            try csv.write(&csvBytes)
+            csvBytes.removeAll(keepingCapacity: true)
+        }
+    }
+
+    /// `value` in decimal ASCII digits.
+    static func appendDecimal(_ value: Int, to out: inout [UInt8]) {
+        if value < 0 { out.append(UInt8(ascii: "-")) }
+        let start = out.count
+        var rest = value.magnitude
+        repeat {
+            out.append(UInt8(ascii: "0") + UInt8(rest % 10))
+            rest /= 10
+        } while rest > 0
+        out[start...].reverse()
     }
 
     /// A CSV field quoted as Python's csv module quotes it (QUOTE_MINIMAL).
-    static func field(_ text: String) -> String {
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\r" || $0 == "\n" }) else { return text }
-        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    static func appendField(_ text: String, to out: inout [UInt8]) {
+        let special: (UInt8) -> Bool = { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 13 || $0 == 10 }
+        guard text.utf8.contains(where: special) else { return out.append(contentsOf: text.utf8) }
+        out.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            if byte == UInt8(ascii: "\"") { out.append(byte) }
+            out.append(byte)
+        }
+        out.append(UInt8(ascii: "\""))
     }
 }

@@ -1,5 +1,4 @@
 import Foundation
-import PackedFormat
 
 /// Cuts a causal phase's token stream into the memmap files of an OLMo export: fills a
 /// `MemmapPart` to the file size, gives it its name, records it, and opens the next one.
@@ -30,7 +29,7 @@ struct OLMoPartStream {
 
     /// Adds row `number`'s runs, leaving out its first `skip` tokens (written before a resume).
     mutating func add(
-        row: PackedRow, number: Int, runs: [DocumentRun], skip: Int, finished: (String) throws -> Void
+        row: PackedRowView, number: Int, runs: [DocumentRun], skip: Int, finished: (String) throws -> Void
     ) throws {
         lastRow = number
         var position = 0
@@ -62,7 +61,7 @@ struct OLMoPartStream {
                 part = current
                 let (head, tail) = OLMoPartStream.split(
                     rest, at: min(export.fileTokens - current.tokenCount, rest.tokenCount))
-                try current.append(row.tokens[position..<(position + head.tokenCount)], of: head)
+                try current.append(row.tokens.slice(position..<(position + head.tokenCount)), of: head)
                 open =
                     head.endsDocument
                     ? nil
