@@ -7,8 +7,8 @@ import Testing
 /// the peak resident memory of an export (the kernel's `ru_maxrss` of the child, read by a Python
 /// parent) of a build cut into 64 MiB shards, the default, is within half a shard of that of the
 /// same build cut into 4 MiB shards. When an export held the shard it read and the next one, both
-/// decompressed whole, it took two shards more: 44 MB against 157 MB (measured; 71 against 78 MB
-/// since).
+/// decompressed whole, it took two shards more: 44 MiB against 157 MiB (measured; 71 against
+/// 78 MiB since).
 @Suite(.serialized) struct ExportMemoryTests {
     /// Runs the command given as arguments; prints its peak resident memory in KiB.
     static let peak = """
