@@ -6,8 +6,6 @@ struct MDSShardFile: Sendable {
     let directory: URL
     let columns: [MDSColumn]
     let compressionLevel: Int32?
-    /// Threads of a multi-threaded zstd frame; nil for the single-thread frame (`Zstd.compress`).
-    let compressionThreads: Int?
     let sizeLimit: Int
     /// The shard header's JSON (the writer's column and compression settings).
     let configData: [UInt8]
@@ -54,7 +52,7 @@ public final class MDSPendingShard: @unchecked Sendable {
             samples: samples, rawBasename: rawName, rawBytes: raw.count, rawHashes: rawHash,
             zipBasename: nil, zipBytes: nil, zipHashes: nil)
         if let level = file.compressionLevel {
-            let zip = try raw.withUnsafeBytes { try Zstd.compress($0, level: level, threads: file.compressionThreads) }
+            let zip = try raw.withUnsafeBytes { try Zstd.compress($0, level: level) }
             entry.zipBasename = rawName + ".zstd"
             entry.zipBytes = zip.count
             entry.zipHashes = ["xxh64": XXH64.hex(XXH64.hash(zip))]

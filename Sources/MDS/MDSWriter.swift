@@ -98,10 +98,6 @@ public final class MDSWriter {
     public let directory: URL
     public let columns: [MDSColumn]  // sorted by name, as MDS stores them
     public let compressionLevel: Int32?
-    /// nil: each shard is zstd's single-thread frame (mosaicml-streaming's). n: its multi-threaded
-    /// frame, compressed on n threads, the same bytes for any n (`Zstd.compress`): the build's
-    /// packed shards, so that its last shard is not compressed on one core while the others wait.
-    public var compressionThreads: Int?
     public let sizeLimit: Int
     public let hashes = ["xxh64"]
     /// Subdirectory prefix for basenames, so a parent `index.json` can list shards of children.
@@ -249,8 +245,7 @@ public final class MDSWriter {
         let shard = MDSPendingShard(
             index: shardsCut, raw: sampleData, samples: n, buffers: buffers,
             file: MDSShardFile(
-                directory: directory, columns: columns, compressionLevel: compressionLevel,
-                compressionThreads: compressionThreads, sizeLimit: sizeLimit,
+                directory: directory, columns: columns, compressionLevel: compressionLevel, sizeLimit: sizeLimit,
                 configData: configData, beforeRename: beforeRename))
         shardsCut += 1
         sampleData = []  // the next sample takes a buffer (see `add`)

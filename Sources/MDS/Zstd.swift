@@ -3,40 +3,13 @@ import Foundation
 
 /// Whole-buffer zstd, as MDS compresses each shard: one standard frame per shard.
 public enum Zstd {
-    /// `threads`: nil makes zstd's single-thread frame (as `zstd --single-thread` and mosaicml-streaming
-    /// write); n makes its multi-threaded frame on n threads, whose bytes are the same for every n
-    /// (libzstd cuts the input into jobs by size, not by thread), but not those of nil.
-    public static func compress(_ input: UnsafeRawBufferPointer, level: Int32, threads: Int? = nil) throws -> [UInt8] {
-        if let threads { return try compressMultithreaded(input, level: level, threads: threads) }
+    public static func compress(_ input: UnsafeRawBufferPointer, level: Int32) throws -> [UInt8] {
         let bound = ZSTD_compressBound(input.count)
         var failure: Int?
         // Left uninitialised: zstd writes what it returns, and zero-filling the bound (the size of a
         // whole shard) cost as much as hashing it.
         let out = [UInt8](unsafeUninitializedCapacity: bound) { dst, count in
             let n = ZSTD_compress(dst.baseAddress, bound, input.baseAddress, input.count, level)
-            if ZSTD_isError(n) != 0 { failure = n; count = 0 } else { count = n }
-        }
-        if let failure { throw MDSError.compression(String(cString: ZSTD_getErrorName(failure))) }
-        return out
-    }
-
-    private static func compressMultithreaded(
-        _ input: UnsafeRawBufferPointer, level: Int32, threads: Int
-    ) throws -> [UInt8] {
-        guard let context = ZSTD_createCCtx() else { throw MDSError.compression("cannot allocate a zstd context") }
-        defer { ZSTD_freeCCtx(context) }
-        for (parameter, value) in [(ZSTD_c_compressionLevel, level), (ZSTD_c_nbWorkers, Int32(max(1, threads)))] {
-            let result = ZSTD_CCtx_setParameter(context, parameter, value)
-            if ZSTD_isError(result) != 0 {
-                throw MDSError.compression(
-                    "zstd: \(String(cString: ZSTD_getErrorName(result))) (multi-threaded frames need a libzstd "
-                        + "built with threads, as Debian's is)")
-            }
-        }
-        let bound = ZSTD_compressBound(input.count)
-        var failure: Int?
-        let out = [UInt8](unsafeUninitializedCapacity: bound) { dst, count in
-            let n = ZSTD_compress2(context, dst.baseAddress, bound, input.baseAddress, input.count)
             if ZSTD_isError(n) != 0 { failure = n; count = 0 } else { count = n }
         }
         if let failure { throw MDSError.compression(String(cString: ZSTD_getErrorName(failure))) }

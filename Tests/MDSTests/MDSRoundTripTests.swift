@@ -35,28 +35,6 @@ import Testing
         #expect(got == expected)
     }
 
-    /// The build's packed shards are zstd's multi-threaded frames: their bytes must not depend on the
-    /// thread count (`--jobs`), which libzstd promises (jobs are cut by size) and this checks on an
-    /// input of several of its jobs (8 MiB each at level 3).
-    @Test func multithreadedFramesAreTheSameForAnyThreadCount() throws {
-        // 12 MiB of small integers, blocks of 64 KiB that differ by a byte (made with bulk copies: a
-        // loop per byte takes seconds in a debug build).
-        let block = (0..<65_536).map { _ in UInt8.random(in: 0..<8) }
-        var input: [UInt8] = []
-        input.reserveCapacity(12 << 20)
-        for k in 0..<192 {
-            input.append(contentsOf: block)
-            input[input.count - 1 - k] = UInt8(k)
-        }
-        let frames = try [1, 2, 3].map { threads in
-            try input.withUnsafeBytes { try Zstd.compress($0, level: 3, threads: threads) }
-        }
-        #expect(frames[0] == frames[1] && frames[1] == frames[2], "multi-threaded frames differ by thread count")
-        #expect(try frames[0].withUnsafeBytes { try Zstd.decompress($0, limit: input.count) } == input)
-        let single = try input.withUnsafeBytes { try Zstd.compress($0, level: 3) }
-        #expect(single != frames[0], "the multi-threaded frame should be zstd's other layout")
-    }
-
     @Test func xxh64MatchesReferenceVectors() {
         // Reference values from the xxHash specification's test vectors (seed 0).
         #expect(XXH64.hex(XXH64.hash([UInt8]())) == "ef46db3751d8e999")

@@ -8,8 +8,7 @@ import Testing
 
 /// The exports' shard reader (`ShardSampleStream`) hands over exactly the samples `MDSDataset`
 /// reads, in order, for every way a shard can be stored: uncompressed, zstd's single-thread frame
-/// (decoded block by block into the pieces), its multi-threaded frame (the build's packed shards),
-/// and a frame whose window is larger than a piece (decoded by the streaming fallback); samples
+/// (decoded block by block into the pieces), and a frame whose window is larger than a piece (decoded by the streaming fallback); samples
 /// larger than a piece come whole. A shard whose file differs from index.json is refused before
 /// any of its samples is handed over.
 @Suite struct ShardSampleStreamTests {
@@ -31,10 +30,9 @@ import Testing
         }
     }
 
-    /// Writes the samples with zstd `level` (nil: uncompressed) on `threads`, in shards of `sizeLimit`.
-    static func dataset(_ dir: URL, level: Int32?, threads: Int?, sizeLimit: Int) throws -> MDSDataset {
+    /// Writes the samples with zstd `level` (nil: uncompressed), in shards of `sizeLimit`.
+    static func dataset(_ dir: URL, level: Int32?, sizeLimit: Int) throws -> MDSDataset {
         let writer = try MDSWriter(directory: dir, columns: columns, compressionLevel: level, sizeLimit: sizeLimit)
-        writer.compressionThreads = threads
         for sample in samples() { try writer.write(["doc_id": .string(sample.id), "tokens": .uint32s(sample.tokens)]) }
         try writer.finish()
         return try MDSDataset(directory: dir)
@@ -58,13 +56,13 @@ import Testing
 
     @Test(
         arguments: [
-            ("uncompressed", nil, nil, 4 << 20), ("zstd", 3, nil, 4 << 20), ("multi-threaded zstd", 3, 2, 4 << 20),
-            ("zstd with a 4 MiB window, larger than a piece", 9, nil, 8 << 20),
-        ] as [(String, Int32?, Int?, Int)])
-    func samplesAreMDSDatasets(_ label: String, _ level: Int32?, _ threads: Int?, _ sizeLimit: Int) throws {
+            ("uncompressed", nil, 4 << 20), ("zstd", 3, 4 << 20),
+            ("zstd with a 4 MiB window, larger than a piece", 9, 8 << 20),
+        ] as [(String, Int32?, Int)])
+    func samplesAreMDSDatasets(_ label: String, _ level: Int32?, _ sizeLimit: Int) throws {
         let dir = try TestSupport.tempDir("stream")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let dataset = try Self.dataset(dir, level: level, threads: threads, sizeLimit: sizeLimit)
+        let dataset = try Self.dataset(dir, level: level, sizeLimit: sizeLimit)
         #expect(dataset.shardCount >= 3, "\(label)")
         var expected: [(Int, Int, String, [UInt32])] = []
         for s in 0..<dataset.shardCount {
@@ -85,7 +83,7 @@ import Testing
     @Test func aChangedShardIsRefusedBeforeItsSamples() throws {
         let dir = try TestSupport.tempDir("stream-corrupt")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let dataset = try Self.dataset(dir, level: 3, threads: nil, sizeLimit: 4 << 20)
+        let dataset = try Self.dataset(dir, level: 3, sizeLimit: 4 << 20)
         let file = dir.appendingPathComponent(try #require(dataset.index.shards[1].zipBasename))
         var bytes = try [UInt8](Data(contentsOf: file))
         bytes[bytes.count / 2] ^= 0x55
@@ -106,7 +104,7 @@ import Testing
     @Test func stoppingEarlyEnds() throws {
         let dir = try TestSupport.tempDir("stream-stop")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let dataset = try Self.dataset(dir, level: 3, threads: nil, sizeLimit: 1 << 20)
+        let dataset = try Self.dataset(dir, level: 3, sizeLimit: 1 << 20)
         for _ in 0..<20 {
             var seen = 0
             let stream = ShardSampleStream(dataset: dataset, shards: 0..<dataset.shardCount)

@@ -159,9 +159,6 @@ public struct Ingest {
             compressionLevel: manifest.compressionLevel, sizeLimit: manifest.shardSizeBytes,
             existing: state.shards)
         writer.beforeRename = { try FaultPoint.tokenShardTemporary.reached() }
-        // Multi-threaded zstd frames, the same bytes whatever --jobs is: the shard written last is
-        // compressed on every core instead of one while the others have nothing left to encode.
-        writer.compressionThreads = max(1, options.jobs)
         var write = TokenWriteStep(
             source: source, files: files, catalog: catalog, writer: writer,
             policy: manifest.onError, cursor: start)

@@ -24,7 +24,8 @@ public struct RowInspector {
         locator = RowLocator(shardRows: packed.index.shards.map(\.samples))
         tokenizer = try Tokenizer(
             modelPath: metadata.tokenizer,
-            sentinels: metadata.sentinelsFromModel ? .fromModel : .appended(metadata.sentinels))
+            sentinels: metadata.sentinelsFromModel ? .fromModel : .appended(metadata.sentinels),
+            eos: .id(UInt32(clamping: metadata.eosId)))
     }
 
     public var rowCount: Int { locator.rowCount }

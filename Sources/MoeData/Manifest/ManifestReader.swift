@@ -13,7 +13,7 @@ struct ManifestReader {
         "name", "output", "tokenizer", "on_error", "shard_size", "compression_level",
         "max_document_bytes", "sources", "packed_format",
     ]
-    static let tokenizerKeys = ["model", "sentinels", "train"]
+    static let tokenizerKeys = ["model", "sentinels", "train", "eos"]
     static let trainKeys = ["vocab_size", "sample_mb", "character_coverage", "shares", "user_defined_symbols"]
     static let sourceKeys = [
         "name", "format", "paths", "text_field", "domain", "language", "keep", "extensions",
@@ -82,10 +82,17 @@ struct ManifestReader {
     func tokenizer(_ field: YAMLField) throws -> TokenizerSpec {
         let keys = try field.keyed(allowed: Self.tokenizerKeys)
         guard let model = keys["model"] else { throw field.missing("model") }
+        let path = resolve(try model.nonEmptyString())
+        // `train` makes SentencePiece models; a tokenizer.json comes from elsewhere.
+        if let train = keys["train"], path.hasSuffix(".json") {
+            throw train.error(
+                "trains a SentencePiece .model, but tokenizer.model \(path) is a tokenizer.json; "
+                    + "remove train, or name a .model file")
+        }
         return TokenizerSpec(
-            model: resolve(try model.nonEmptyString()),
+            model: path,
             sentinels: try keys["sentinels"].map(sentinels) ?? .appended(SentinelSource.defaultAppendedCount),
-            train: try keys["train"].map(trainSpec))
+            train: try keys["train"].map(trainSpec), eos: try keys["eos"]?.nonEmptyString())
     }
 
     /// `sentinels`: a whole number of sentinels appended after the pieces, or `from_model`.

@@ -103,9 +103,6 @@ public struct Build {
             compressionLevel: manifest.compressionLevel,
             sizeLimit: options.shardSizeBytes ?? manifest.shardSizeBytes, existing: existing)
         writer.beforeRename = { try FaultPoint.packedShardTemporary.reached() }
-        // Multi-threaded frames, the same bytes whatever --jobs is: a shard cut while the others are
-        // written is compressed on every core (the last one of a build, above all).
-        writer.compressionThreads = max(1, options.ingest.jobs)
         return writer
     }
 

@@ -31,6 +31,8 @@ extension Build {
             sourceSignatures, String(options.shardSizeBytes ?? 0), objectives.joined(separator: ";"),
         ]
         if let shuffle { parts.append("shuffle \(shuffle)") }
+        // A manifest's eos changes the rows; without one the model's own is part of its hash.
+        if manifest.tokenizer.eos != nil { parts.append("eos \(tokenizer.eosId)") }
         // The default layout adds nothing: explicit builds keep the signature they had before `packed_format`.
         if manifest.packedFormat != .explicit { parts.append("packed_format " + manifest.packedFormat.rawValue) }
         return XXH64.hex(XXH64.hash(Array(parts.joined(separator: "\n").utf8)))

@@ -54,7 +54,9 @@ public struct SlurmSubmitter {
             try modelExists
             ? Ingest(manifest: manifest, options: Ingest.Options()).inputDigest(
                 partition: partition,
-                tokenizer: Tokenizer(modelPath: manifest.tokenizer.model, sentinels: manifest.tokenizer.sentinels))
+                tokenizer: Tokenizer(
+                    modelPath: manifest.tokenizer.model, sentinels: manifest.tokenizer.sentinels,
+                    eos: manifest.tokenizer.eosChoice))
             : nil
         let plan = SlurmRecord.Plan(
             tasks: scripts.taskCount, partition: partition.digest, input: input,

@@ -4,7 +4,7 @@ enum ModelSentinelPieces {
     /// The ids of the model's `<extra_id_0>`, `<extra_id_1>`, ..., `<extra_id_{N-1}>`: sentinel k is
     /// the piece `<extra_id_k>` (T5's order). Requires N ≥ 1 and no gap in the numbering (no piece
     /// `<extra_id_m>` with m ≥ N), so that every span number has exactly one id.
-    static func ids(in processor: SentencePieceProcessor, modelPath: String) throws -> [UInt32] {
+    static func ids(in processor: any TokenizerModel, modelPath: String) throws -> [UInt32] {
         let numbered = numberedPieces(in: processor)
         let count = numbered.count
         let ids = (0..<count).compactMap { numbered[$0] }
@@ -31,7 +31,7 @@ enum ModelSentinelPieces {
     /// Refuses a sentinel count that cannot be appended after the model's pieces: negative, more
     /// than the pieces, beyond 31-bit ids, or naming a sentinel the model already has as a piece
     /// (then `<extra_id_k>` would have two ids and decoding would be ambiguous).
-    static func checkAppended(_ count: Int, to processor: SentencePieceProcessor, modelPath: String) throws {
+    static func checkAppended(_ count: Int, to processor: any TokenizerModel, modelPath: String) throws {
         let pieceCount = processor.pieceCount
         guard count >= 0 else {
             throw MoeDataError("sentinel count \(count) for \(modelPath) is negative; use 0 or more (OpenMoE: 300)")
@@ -59,7 +59,7 @@ enum ModelSentinelPieces {
     }
 
     /// Every piece spelled exactly `<extra_id_k>` (k without leading zeros), by k.
-    static func numberedPieces(in processor: SentencePieceProcessor) -> [Int: UInt32] {
+    static func numberedPieces(in processor: any TokenizerModel) -> [Int: UInt32] {
         let prefix = "<extra_id_"
         var numbered: [Int: UInt32] = [:]
         for id in 0..<Int32(processor.pieceCount) {

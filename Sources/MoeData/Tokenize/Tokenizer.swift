@@ -1,8 +1,9 @@
 import FileSupport
 import Foundation
 
-/// The pipeline's one tokenizer: a SentencePiece model plus `sentinelCount` T5-style sentinels,
-/// appended after its pieces or the model's own (`SentinelSource`).
+/// The pipeline's one tokenizer: a SentencePiece model or a Hugging Face tokenizer.json
+/// (`TokenizerModel`) plus `sentinelCount` T5-style sentinels, appended after its pieces or the
+/// model's own (`SentinelSource`).
 ///
 /// Id layout with appended sentinels (umT5 / seqio `SentencePieceVocabulary(extra_ids:)`):
 ///
@@ -28,15 +29,17 @@ public final class Tokenizer: @unchecked Sendable {
     public let sentinelSource: SentinelSource
     public let eosId: UInt32
     public let padId: UInt32
-    public let unkId: UInt32
+    /// nil when the model has no unknown piece (byte-level BPE models need none).
+    public let unkId: UInt32?
     /// xxh64 (hex) of the `.model` bytes: catalogs record it so a dataset names its tokenizer.
     public let modelHash: String
     /// Size in bytes of the `.model` file.
     public let modelBytes: Int
 
-    private let processor: SentencePieceProcessor
+    private let processor: any TokenizerModel
     // ENGINE HOOK (issue 8): the native unigram encoder when chosen; libsentencepiece otherwise.
-    // Decoding and piece lookups always use libsentencepiece.
+    // Decoding and piece lookups always use libsentencepiece. A tokenizer.json is its own model
+    // and encoder (`HuggingFaceTokenizer`, native).
     public let engine: TokenizerEngine
     private let native: LazyNativeEncoder?
     /// Ids of "a" and their decoding, used to decode a run of pieces that follows a sentinel.
@@ -58,17 +61,36 @@ public final class Tokenizer: @unchecked Sendable {
         try self.init(modelPath: modelPath, sentinels: .appended(sentinelCount), engine: requested)
     }
 
-    public init(modelPath: String, sentinels: SentinelSource, engine requested: TokenizerEngine = .auto) throws {
+    /// `modelPath` is a SentencePiece `.model` or a Hugging Face `tokenizer.json` (told apart by
+    /// content); `eos` says which token ends documents where the model does not (`EOSChoice`).
+    public init(
+        modelPath: String, sentinels: SentinelSource, engine requested: TokenizerEngine = .auto,
+        eos: EOSChoice = .model
+    ) throws {
         guard let data = FileManager.default.contents(atPath: modelPath) else {
             let why = FileManager.default.fileExists(atPath: modelPath) ? "cannot be read" : "does not exist"
             throw MoeDataError("tokenizer model \(modelPath) \(why)")
         }
         guard !data.isEmpty else {
-            throw MoeDataError("tokenizer model \(modelPath) is empty (0 bytes); expected a SentencePiece .model file")
+            throw MoeDataError(
+                "tokenizer model \(modelPath) is empty (0 bytes); expected a SentencePiece .model file or a "
+                    + "Hugging Face tokenizer.json")
         }
-        let processor = try SentencePieceProcessor(modelBytes: data, modelPath: modelPath)
+        let processor: any TokenizerModel
+        if HuggingFaceTokenizerFile.looksLikeJSON(data) {
+            guard requested != .library else {
+                throw MoeDataError(
+                    "tokenizer model \(modelPath) is a Hugging Face tokenizer.json: only the native encoder "
+                        + "encodes it (--tokenizer-engine auto or native), and what needs a SentencePiece .model "
+                        + "(export-hf) does not take it")
+            }
+            processor = try HuggingFaceTokenizer(data: data, path: modelPath, eos: eos)
+            (engine, native) = (.native, nil)
+        } else {
+            processor = try SentencePieceProcessor(modelBytes: data, modelPath: modelPath)
+            (engine, native) = try TokenizerEngine.resolve(requested, modelBytes: data, modelPath: modelPath)
+        }
         self.processor = processor
-        (engine, native) = try TokenizerEngine.resolve(requested, modelBytes: data, modelPath: modelPath)
         self.modelPath = modelPath
         modelBytes = data.count
         modelHash = XXH64.hex(XXH64.hash(data))
@@ -79,15 +101,34 @@ public final class Tokenizer: @unchecked Sendable {
         modelSentinelIndex = Dictionary(uniqueKeysWithValues: modelIds.enumerated().map { ($1, $0) })
         sentinelCount = sentinels == .fromModel ? modelIds.count : sentinels.appendedCount
 
-        eosId = try Tokenizer.requiredId(processor.eosId, "eos", modelPath)
+        eosId = try Tokenizer.eosId(eos, processor, modelPath)
         padId = try Tokenizer.requiredId(processor.padId, "pad", modelPath)
-        unkId = try Tokenizer.requiredId(processor.unkId, "unk", modelPath)
+        unkId = processor.unkId >= 0 ? UInt32(processor.unkId) : nil
         if case .appended = sentinels {
             try ModelSentinelPieces.checkAppended(sentinelCount, to: processor, modelPath: modelPath)
         }
         // libsentencepiece's ids are the native encoder's, and this leaves that one unmade.
         continuationPrefix = try encodeShort("a")
         continuationText = try decodeRaw(ArraySlice(continuationPrefix))
+    }
+
+    /// The eos id `eos` chooses: the model's own, or a piece or id of the model.
+    private static func eosId(_ eos: EOSChoice, _ processor: any TokenizerModel, _ path: String) throws -> UInt32 {
+        switch eos {
+        case .model:
+            return try requiredId(processor.eosId, "eos", path)
+        case .piece(let piece):
+            guard let id = processor.knownId(of: piece) else {
+                throw MoeDataError("tokenizer model \(path) has no piece \(String(reflecting: piece)) to use as eos")
+            }
+            return id
+        case .id(let id):
+            guard Int(id) < processor.pieceCount else {
+                throw MoeDataError(
+                    "tokenizer model \(path): eos id \(id) is outside its \(processor.pieceCount) pieces")
+            }
+            return id
+        }
     }
 
     private static func requiredId(_ id: Int32, _ name: String, _ path: String) throws -> UInt32 {

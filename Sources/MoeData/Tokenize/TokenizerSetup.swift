@@ -13,12 +13,12 @@ public enum TokenizerSetup {
             guard let train = spec.train else {
                 throw MoeDataError(
                     "\(manifest.path): tokenizer.model: \(spec.model) does not exist; give a SentencePiece "
-                        + ".model, or add tokenizer.train to make one"
+                        + ".model or a Hugging Face tokenizer.json, or add tokenizer.train to make a .model"
                 )
             }
             try trainFromManifest(manifest, train: train, quiet: quiet, seed: seed)
         }
-        return try Tokenizer(modelPath: spec.model, sentinels: spec.sentinels, engine: engine)
+        return try Tokenizer(modelPath: spec.model, sentinels: spec.sentinels, engine: engine, eos: spec.eosChoice)
     }
 
     /// Draws a sample of `sample_mb` from the sources (per-source shares; equal by default), in

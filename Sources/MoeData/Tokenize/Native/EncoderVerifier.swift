@@ -1,7 +1,8 @@
 import Foundation
 
-/// Encodes documents with both engines and reports where they differ: the check to run on a
-/// corpus before trusting the native encoder with it (`moe-data tokenizer verify`).
+/// Encodes documents with the native encoder and with the reference (libsentencepiece for a
+/// SentencePiece model, Python's tokenizers for a tokenizer.json) and reports where they differ: the
+/// check to run on a corpus before trusting the native encoder with it (`moe-data tokenizer verify`).
 public struct EncoderVerifier: Sendable {
     public struct Difference: Sendable, CustomStringConvertible {
         public var source: String
@@ -30,25 +31,49 @@ public struct EncoderVerifier: Sendable {
         public var differences: [Difference] = []
     }
 
+    /// What the native ids are checked against.
+    enum Reference {
+        /// libsentencepiece (`tokenizer` runs it), for a SentencePiece model and its native encoder.
+        case library(NativeUnigramEncoder)
+        /// Python's tokenizers, for a tokenizer.json (`tokenizer` runs the native encoder).
+        case huggingFace(HuggingFaceLibraryReference)
+    }
+
     let tokenizer: Tokenizer
-    let native: NativeUnigramEncoder
+    let reference: Reference
     let jobs: Int
     /// Differences kept in the report (all are counted).
     let keep: Int
 
     public init(modelPath: String, jobs: Int, keep: Int = 20) throws {
-        tokenizer = try Tokenizer(modelPath: modelPath, sentinelCount: 0, engine: .library)
-        native = try NativeUnigramEncoder(modelPath: modelPath)
+        if let data = FileManager.default.contents(atPath: modelPath), HuggingFaceTokenizerFile.looksLikeJSON(data) {
+            // Encoding needs no end-of-sequence token; any id spares a file without one the refusal.
+            tokenizer = try Tokenizer(modelPath: modelPath, sentinels: 0, eos: .id(0))
+            reference = .huggingFace(try HuggingFaceLibraryReference(modelPath: modelPath))
+        } else {
+            tokenizer = try Tokenizer(modelPath: modelPath, sentinelCount: 0, engine: .library)
+            reference = .library(try NativeUnigramEncoder(modelPath: modelPath))
+        }
         self.jobs = max(1, jobs)
         self.keep = keep
     }
 
     /// Checks one batch of documents (`first` is the index of `texts[0]` in its source).
     public func check(source: String, first: Int, texts: [[UInt8]], into report: inout Report) throws {
-        let results = try Parallel.map(texts.count, jobs: jobs) { i in
-            try compare(source: source, document: first + i, text: texts[i])
+        let pairs: [(expected: [UInt32], actual: [UInt32])]
+        switch reference {
+        case .library(let native):
+            pairs = try Parallel.map(texts.count, jobs: jobs) { i in
+                try texts[i].withUnsafeBytes { raw in (try tokenizer.libraryEncode(utf8: raw), native.encode(utf8: raw))
+                }
+            }
+        case .huggingFace(let library):
+            let expected = try library.encode(texts)
+            let actual = try tokenizer.encodeBatch(utf8: texts, jobs: jobs)
+            pairs = Array(zip(expected, actual))
         }
-        for (i, r) in results.enumerated() {
+        for (i, pair) in pairs.enumerated() {
+            let r = try compare(source: source, document: first + i, text: texts[i], pair.expected, pair.actual)
             report.documents += 1
             report.bytes += texts[i].count
             report.tokens += r.tokens
@@ -59,14 +84,15 @@ public struct EncoderVerifier: Sendable {
         }
     }
 
-    func compare(source: String, document: Int, text: [UInt8]) throws -> (tokens: Int, difference: Difference?) {
-        let (expected, actual) = try text.withUnsafeBytes { raw in
-            (try tokenizer.libraryEncode(utf8: raw), native.encode(utf8: raw))
-        }
+    func compare(source: String, document: Int, text: [UInt8], _ expected: [UInt32], _ actual: [UInt32]) throws
+        -> (tokens: Int, difference: Difference?)
+    {
         guard expected != actual else { return (expected.count, nil) }
         let k = zip(expected, actual).prefix { $0 == $1 }.count
         let before = try tokenizer.decode(Array(expected[..<k])).utf8.count
-        let offset = min(text.count, max(0, before - 1))  // the dummy-prefix space is not in the text
+        // SentencePiece's dummy-prefix space is not in the text; a tokenizer.json decodes to the text.
+        let dummyPrefix = if case .library = reference { 1 } else { 0 }
+        let offset = min(text.count, max(0, before - dummyPrefix))
         let excerpt = String(decoding: text[offset..<min(text.count, offset + 40)], as: UTF8.self)
         return (
             expected.count,

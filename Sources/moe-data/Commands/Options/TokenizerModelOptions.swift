@@ -3,7 +3,7 @@ import MoeData
 
 /// Options every command that loads a model shares.
 struct TokenizerModelOptions: ParsableArguments {
-    @Option(name: [.short, .long], help: "SentencePiece .model file.")
+    @Option(name: [.short, .long], help: "SentencePiece .model file or Hugging Face tokenizer.json.")
     var model: String
 
     @Option(
@@ -13,6 +13,13 @@ struct TokenizerModelOptions: ParsableArguments {
             valueName: "n|from_model"))
     var sentinels: SentinelSource = .appended(Tokenizer.defaultSentinelCount)
 
+    @Option(
+        help: ArgumentHelp(
+            "The piece or added token that ends each document (default: the model's eos; a tokenizer.json's "
+                + "post-processor names it, or this must).",
+            valueName: "token"))
+    var eos: String?
+
     @OptionGroup var engine: EngineOption
 
     func validate() throws {
@@ -21,6 +28,8 @@ struct TokenizerModelOptions: ParsableArguments {
 
     /// The model, with the sentinels and the encoder asked for.
     func load() throws -> Tokenizer {
-        try Tokenizer(modelPath: model, sentinels: sentinels, engine: engine.tokenizerEngine)
+        try Tokenizer(
+            modelPath: model, sentinels: sentinels, engine: engine.tokenizerEngine,
+            eos: eos.map(EOSChoice.piece) ?? .model)
     }
 }

@@ -35,7 +35,8 @@ struct PlanCommand: ParsableCommand {
         let modelExists = FileManager.default.fileExists(atPath: m.tokenizer.model)
         let tokenizer =
             modelExists
-            ? try Tokenizer(modelPath: m.tokenizer.model, sentinels: m.tokenizer.sentinels) : nil
+            ? try Tokenizer(modelPath: m.tokenizer.model, sentinels: m.tokenizer.sentinels, eos: m.tokenizer.eosChoice)
+            : nil
         try mix.validateForBuild(
             knownSources: Set(m.sources.map(\.name)), tokenizer: tokenizer, sentinels: m.tokenizer.sentinels)
         var available: [String: Int] = [:]

@@ -35,7 +35,7 @@ struct TokenizerInfoCommand: ParsableCommand {
             ("padded_vocab_size", .int(Int64(t.paddedVocabSize))),
             ("pad_id", .int(Int64(t.padId))),
             ("eos_id", .int(Int64(t.eosId))),
-            ("unk_id", .int(Int64(t.unkId))),
+            ("unk_id", t.unkId.map { .int(Int64($0)) } ?? .null),
             ("byte_fallback", .bool(t.hasByteFallback)),
             ("mode_tokens_reserved", .bool(reserved)),
         ]

@@ -6,14 +6,17 @@ struct TokenizerVerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: """
-            Encode a sample of a corpus with the native encoder and with libsentencepiece and report any \
-            difference.
+            Encode a sample of a corpus with the native encoder and with the reference library (libsentencepiece, \
+            or Hugging Face tokenizers for a tokenizer.json) and report any difference.
             """,
         discussion: """
             The native unigram encoder is meant to give exactly libsentencepiece's ids. This checks it on your own \
             data: every --every-th document of each source of the manifest (up to --max-mb of text) is encoded both \
             ways, and each document whose ids differ is reported with its source, index, token position and byte \
             offset. Exits 1 when any document differs; then run ingest with --tokenizer-engine library.
+
+            For a tokenizer.json model, the reference is Python's tokenizers (`encode_batch`, no special tokens \
+            added), run with MOE_DATA_PYTHON or python3; it must be installed (pip install tokenizers).
 
             Example:
               moe-data tokenizer verify manifests/sample.yaml --every 10 --max-mb 50

@@ -45,7 +45,7 @@ struct AnalyzeCommand: ParsableCommand {
         help: ArgumentHelp(
             "Only token ids / positions seen at least this many times count for specialization "
                 + "(the paper used 128 on far more data; a position is seen about once per analysed row, so the "
-                    + "default "
+                + "default "
                 + "is 32)."))
     var minCount: Int = 32
 
@@ -100,7 +100,9 @@ struct AnalyzeCommand: ParsableCommand {
         guard layerCount > 0 else {
             throw TrainError("\(checkpoints.first ?? "checkpoint"): the model has no MoE layer")
         }
-        let tokenizer = try? Tokenizer(modelPath: dataset.info.tokenizer)
+        let tokenizer = try? Tokenizer(
+            modelPath: dataset.info.tokenizer, sentinels: .appended(Tokenizer.defaultSentinelCount),
+            eos: .id(UInt32(clamping: dataset.info.eosId)))
         let input = RoutingReportInput(
             checkpoints: analysed, sourceNames: sourceNames, domains: sourceNames.map { domainOf[$0] ?? "unknown" },
             layer: layer ?? layerCount / 2, capacityFactor: capacityFactor, minCount: minCount, bucketWidth: bucket,
