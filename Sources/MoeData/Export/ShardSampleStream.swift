@@ -16,8 +16,8 @@ final class ShardSampleStream {
     /// Pieces of each decoding thread's own: the one it fills, the reader's two (the one read and
     /// the one before it, which the decoder may still refer to), and one ahead.
     static let ownPieces = 4
-    /// Pieces any thread may fill ahead of the reader (`PiecePool`): 25.5 MiB with the own ones,
-    /// 43 MiB in all, less than one 64 MiB shard and the same for any shard size.
+    /// Pieces any thread may fill ahead of the reader (`PiecePool`): 25.5 MiB, 43 MiB with the own
+    /// ones, less than one 64 MiB shard and the same for any shard size.
     static let sharedPieces = 12
 
     let dataset: MDSDataset
