@@ -8,9 +8,9 @@ import Testing
 
 /// The exports' shard reader (`ShardSampleStream`) hands over exactly the samples `MDSDataset`
 /// reads, in order, for every way a shard can be stored: uncompressed, zstd's single-thread frame
-/// (decoded block by block into the pieces), and a frame whose window is larger than a piece (decoded by the streaming fallback); samples
-/// larger than a piece come whole. A shard whose file differs from index.json is refused before
-/// any of its samples is handed over.
+/// (decoded block by block into the pieces), and a frame whose window is larger than a piece
+/// (decoded by the streaming fallback); samples larger than a piece come whole. A shard whose file
+/// differs from index.json is refused before any of its samples is handed over.
 @Suite struct ShardSampleStreamTests {
     static let columns = [MDSColumn("doc_id", .str), MDSColumn("tokens", .ndarray(.uint32, count: nil))]
 

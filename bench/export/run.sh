@@ -136,12 +136,12 @@ run, reps, date, tokens = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4
 def wall(name):
     s, e, b = open(f"{run}/{name}.wall").read().split()
     return float(e) - float(s), int(b)
-def usage(name):  # CPU seconds (user + system) and peak resident MB
+def usage(name):  # CPU seconds (user + system) and peak resident MiB
     user, system, kb = open(f"{run}/{name}.time").read().split()[-3:]
     return float(user) + float(system), int(kb) / 1024
 med = statistics.median
 print(f"{date}, `bash bench/export/run.sh` ({reps} reps, medians; TOKENS={tokens})\n")
-print("| export | bytes written | export s | export MB/s | CPU s | peak RSS MB "
+print("| export | bytes written | export s | export MB/s | CPU s | peak RSS MiB "
       "| `dd oflag=direct` MB/s | export / direct | `dd` cached MB/s | export / cached |")
 print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 for kind in ["megatron", "olmo"]:
@@ -166,7 +166,7 @@ print("\nEvery rep (s): " + "; ".join(
     + "; cached " + ", ".join(f"{wall(f'dd-cached-{kind}-{r}')[0]:.2f}" for r in range(1, reps + 1)) + ")"
     for kind in ["megatron", "olmo"]) + ".")
 print("\nA build twice as large (TOKENS2, one export each):\n")
-print("| export | bytes written | export s | export MB/s | peak RSS MB | peak RSS MB at 1 x |")
+print("| export | bytes written | export s | export MB/s | peak RSS MiB | peak RSS MiB at 1 x |")
 print("|---|---:|---:|---:|---:|---:|")
 for kind in ["megatron", "olmo"]:
     (t, b), (_, m) = wall(f"{kind}-x2"), usage(f"{kind}-x2")

@@ -108,23 +108,26 @@ struct PackedRowColumns {
                     "\(origin()): segment id \(id) at token \(i) does not follow segment \(lengths.count)")
             }
             let start = i
-            // Four ids at a time while all four are this one: segments are long runs.
-            let four = UInt64(id) * 0x0001_0001_0001_0001
-            while i + 4 <= count,
-                UInt64(littleEndian: ids.bytes.loadUnaligned(fromByteOffset: 2 * i, as: UInt64.self)) == four
-            {
-                i += 4
-            }
-            while i < count, ids.uint16(i) == id { i += 1 }
+            i = PackedRowColumns.run(of: id, in: ids, from: i)
             lengths.append(i - start)
         }
-        while i < count {
-            guard ids.uint16(i) == 0 else {
-                throw MoeDataError("\(origin()): segment id \(ids.uint16(i)) at token \(i) is inside the padding")
-            }
-            i += 1
+        i = PackedRowColumns.run(of: 0, in: ids, from: i)
+        guard i == count else {
+            throw MoeDataError("\(origin()): segment id \(ids.uint16(i)) at token \(i) is inside the padding")
         }
         return lengths
+    }
+
+    /// The end of the run of `id` from `start`: sixteen ids at a time while all sixteen are `id`
+    /// (segments are long runs), then one at a time.
+    static func run(of id: UInt16, in ids: LittleEndianArray, from start: Int) -> Int {
+        var i = start
+        let sixteen = SIMD16<UInt16>(repeating: id.littleEndian)
+        while i + 16 <= ids.count, ids.bytes.loadUnaligned(fromByteOffset: 2 * i, as: SIMD16<UInt16>.self) == sixteen {
+            i += 16
+        }
+        while i < ids.count, ids.uint16(i) == id { i += 1 }
+        return i
     }
 
     /// The compact layout's segment lengths: none empty.

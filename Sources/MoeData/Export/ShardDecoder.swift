@@ -3,9 +3,9 @@ import Foundation
 import MDS
 
 /// Reads some shards of an MDS dataset, in order, on a thread of its own, and hands their
-/// decompressed bytes to a `ShardSampleStream` in `ShardPiece`s: zstd decodes straight into the
-/// pieces (`ZstdPieceDecoder`), `pieces` of `pieceBytes` each, which come back once read. Memory
-/// is those pieces, a 1 MiB read buffer and zstd's context, whatever the shard size.
+/// decompressed bytes to a `ShardSampleStream` in `ShardPiece`s of a `PiecePool`: zstd decodes
+/// straight into the pieces (`ZstdPieceDecoder`), which come back once read. Memory is the
+/// pool's pieces, a 1 MiB read buffer and zstd's context, whatever the shard size.
 ///
 /// Each shard's file is checked against index.json (size and xxh64, as `MDSDataset.shard` does)
 /// in a first pass before any of its bytes are handed over; its decompressed bytes are checked
@@ -23,33 +23,32 @@ final class ShardDecoder: @unchecked Sendable {
     let shards: [Int]
     /// Filled pieces and shard ends, in order.
     let output: BoundedQueue<Item>
-    /// Pieces given back by the reader.
-    private let free: BoundedQueue<ShardPiece>
+    /// Where empty pieces come from and go back to, and this thread's number there.
+    private let pool: PiecePool
+    private let thread: Int
     private let input = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
     /// Made by the thread when it reads its first zstd shard.
     private var zstdDecoder: ZstdPieceDecoder?
 
-    init(dataset: MDSDataset, shards: [Int], pieces: Int, pieceBytes: Int) {
+    /// `pieces`: the most pieces it can fill (its own and the shared ones), for its queue.
+    init(dataset: MDSDataset, shards: [Int], pool: PiecePool, thread: Int, pieces: Int) {
         self.dataset = dataset
         self.shards = shards
+        self.pool = pool
+        self.thread = thread
         output = BoundedQueue(capacity: 2 * pieces + 2)
-        free = BoundedQueue(capacity: pieces)
-        for _ in 0..<pieces { _ = free.push(ShardPiece(capacity: pieceBytes)) }
         Thread { [self] in run() }.start()
     }
 
     deinit { input.deallocate() }
 
     /// Gives a read piece back for the next bytes.
-    func recycle(_ piece: ShardPiece) {
-        piece.count = 0
-        _ = free.push(piece)
-    }
+    func recycle(_ piece: ShardPiece) { pool.give(piece) }
 
     /// Stops the thread: it hands nothing more over.
     func close() {
         output.close()
-        free.close()
+        pool.close()
     }
 
     private func run() {
@@ -121,7 +120,7 @@ final class ShardDecoder: @unchecked Sendable {
     }
 
     private func takePiece() throws -> ShardPiece {
-        guard let piece = free.pop() else { throw Stopped() }
+        guard let piece = pool.take(for: thread) else { throw Stopped() }
         return piece
     }
 

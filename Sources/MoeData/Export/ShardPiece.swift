@@ -5,9 +5,12 @@ final class ShardPiece: @unchecked Sendable {
     let buffer: UnsafeMutableRawBufferPointer
     /// Bytes in use, from the start.
     var count = 0
+    /// The decoding thread whose piece it is; nil for a shared one (`PiecePool`).
+    let owner: Int?
 
-    init(capacity: Int) {
+    init(capacity: Int, owner: Int?) {
         buffer = .allocate(byteCount: capacity, alignment: 64)
+        self.owner = owner
     }
 
     deinit { buffer.deallocate() }

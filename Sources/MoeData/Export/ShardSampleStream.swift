@@ -4,8 +4,8 @@ import MDS
 /// The samples of a run of an MDS dataset's shards, in order, each as a view of its raw bytes,
 /// with bounded memory: the shards are decompressed in pieces by `ShardDecoder` threads (shard k
 /// by thread k mod `decoders`, so two shards decode at once on two cores while this thread reads),
-/// never whole. In memory: each thread's pieces, read buffer and zstd window, plus one sample
-/// when it straddles two pieces (a sample is at most a shard); not a shard, however large.
+/// never whole. In memory: the pieces of a `PiecePool` (43 MiB), each thread's read buffer and
+/// zstd context, plus one sample when it straddles two pieces (a sample is at most a shard).
 ///
 /// A shard's structure is checked as MDSShard checks it: its sample count and offsets, the last
 /// offset at its raw size. Errors are `MDSError`s.
@@ -13,9 +13,12 @@ final class ShardSampleStream {
     /// Bytes of one piece: a 2 MiB window (zstd's at the build's levels) and a 128 KiB block, so
     /// that zstd decodes straight into the pieces (`ZstdPieceDecoder`).
     static let pieceBytes = (2 << 20) + (128 << 10)
-    /// Pieces per decoding thread: the one it fills, the reader's two (the one read and the one
-    /// before it, which the decoder may still refer to), and one ahead.
-    static let piecesPerDecoder = 4
+    /// Pieces of each decoding thread's own: the one it fills, the reader's two (the one read and
+    /// the one before it, which the decoder may still refer to), and one ahead.
+    static let ownPieces = 4
+    /// Pieces any thread may fill ahead of the reader (`PiecePool`): 25.5 MiB, 43 MiB with the own
+    /// ones, less than one 64 MiB shard and the same for any shard size.
+    static let sharedPieces = 12
 
     let dataset: MDSDataset
     let shards: Range<Int>
@@ -35,10 +38,13 @@ final class ShardSampleStream {
         self.dataset = dataset
         self.shards = shards
         let count = max(1, min(decoders, shards.count))
+        let pool = PiecePool(
+            threads: count, ownPieces: ShardSampleStream.ownPieces, sharedPieces: ShardSampleStream.sharedPieces,
+            pieceBytes: ShardSampleStream.pieceBytes)
         self.decoders = (0..<count).map { d in
             ShardDecoder(
-                dataset: dataset, shards: shards.filter { ($0 - shards.lowerBound) % count == d },
-                pieces: ShardSampleStream.piecesPerDecoder, pieceBytes: ShardSampleStream.pieceBytes)
+                dataset: dataset, shards: shards.filter { ($0 - shards.lowerBound) % count == d }, pool: pool,
+                thread: d, pieces: ShardSampleStream.ownPieces + ShardSampleStream.sharedPieces)
         }
     }
 

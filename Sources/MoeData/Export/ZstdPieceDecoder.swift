@@ -1,4 +1,3 @@
-import CZstd
 import Foundation
 import MDS
 
@@ -10,19 +9,19 @@ import MDS
 /// the reader gives a piece back only after it has taken the one after it (`ShardSampleStream`).
 /// A frame whose window is larger than a piece holds is decoded with the streaming API instead.
 final class ZstdPieceDecoder {
-    private let context: OpaquePointer
+    private let blocks: ZstdBlockDecoder
     private let stream: ZstdStreamDecoder
 
     init() throws {
-        guard let context = ZSTD_createDCtx() else { throw MDSError.compression("cannot allocate a zstd context") }
-        self.context = context
-        do { stream = try ZstdStreamDecoder() } catch let failure as ZstdStreamDecoder.Failure {
-            ZSTD_freeDCtx(context)
+        do {
+            blocks = try ZstdBlockDecoder()
+            stream = try ZstdStreamDecoder()
+        } catch let failure as ZstdBlockDecoder.Failure {
+            throw MDSError.compression(failure.reason)
+        } catch let failure as ZstdStreamDecoder.Failure {
             throw MDSError.compression(failure.reason)
         }
     }
-
-    deinit { ZSTD_freeDCtx(context) }
 
     /// Decodes every frame of `input` into `piece`, calling `hand` for a new piece when it is full
     /// and `produced` with each run of bytes written.
@@ -31,19 +30,21 @@ final class ZstdPieceDecoder {
         produced: (UnsafeRawBufferPointer) throws -> Void
     ) throws {
         while try input.ensure(1) {
-            var header = ZSTD_frameHeader()
+            var header: ZstdBlockDecoder.FrameHeader?
             var needed = 0
             repeat {
                 guard try input.ensure(needed) else { throw input.error("truncated frame header") }
-                let available = input.available
-                let result = ZSTD_getFrameHeader(&header, available.baseAddress, available.count)
-                if ZSTD_isError(result) != 0 { throw input.error(String(cString: ZSTD_getErrorName(result))) }
-                needed = result
-            } while needed > 0
-            if header.frameType == ZSTD_frame && header.windowSize + UInt64(header.blockSizeMax) > piece.buffer.count {
+                do { (header, needed) = try ZstdBlockDecoder.frameHeader(input.available) } catch let failure
+                    as ZstdBlockDecoder.Failure
+                {
+                    throw input.error(failure.reason)
+                }
+            } while header == nil
+            guard let header else { return }
+            if !header.isSkippable && header.windowSize + UInt64(header.blockSizeMax) > piece.buffer.count {
                 try streamFrame(&input, into: &piece, hand: hand, produced: produced)
             } else {
-                try decodeFrame(&input, blockSizeMax: Int(header.blockSizeMax), into: &piece, hand, produced)
+                try decodeFrame(&input, blockSizeMax: header.blockSizeMax, into: &piece, hand, produced)
             }
         }
     }
@@ -52,15 +53,19 @@ final class ZstdPieceDecoder {
         _ input: inout CompressedInput, blockSizeMax: Int, into piece: inout ShardPiece,
         _ hand: (ShardPiece) throws -> ShardPiece, _ produced: (UnsafeRawBufferPointer) throws -> Void
     ) throws {
-        ZSTD_decompressBegin(context)
+        blocks.begin()
         while true {
-            let next = ZSTD_nextSrcSizeToDecompress(context)
+            let next = blocks.nextInputSize
             if next == 0 { return }
             guard try input.ensure(next) else { throw input.error("truncated frame") }
             if piece.room.count < blockSizeMax { piece = try hand(piece) }
             let room = piece.room
-            let n = ZSTD_decompressContinue(context, room.baseAddress, room.count, input.available.baseAddress, next)
-            if ZSTD_isError(n) != 0 { throw input.error(String(cString: ZSTD_getErrorName(n))) }
+            let n: Int
+            do {
+                n = try blocks.decode(UnsafeRawBufferPointer(rebasing: input.available[0..<next]), into: room)
+            } catch let failure as ZstdBlockDecoder.Failure {
+                throw input.error(failure.reason)
+            }
             input.consume(next)
             try produced(UnsafeRawBufferPointer(rebasing: room[0..<n]))
             piece.count += n

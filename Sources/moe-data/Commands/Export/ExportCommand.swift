@@ -8,7 +8,7 @@ struct ExportCommand: ParsableCommand {
         discussion: """
             `packed/` already serves mosaicml-streaming users. These exports read a finished build (its token \
             shards, its packed rows and the plan in its catalog) and write what the other two ecosystems read, \
-            without changing the build. Both stream with memory bounded by pieces of a shard (about 55 MB whatever \
+            without changing the build. Both stream with memory bounded by pieces of a shard (about 80 MiB whatever \
             the build or its shard size), resume after a kill, write the same bytes when run again, and need \
             --force to overwrite a finished export.
 
