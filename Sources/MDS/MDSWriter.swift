@@ -108,6 +108,10 @@ public final class MDSWriter {
 
     private let configData: [UInt8]
     private var sampleData: [UInt8] = []
+    /// The sample that overflowed the last shard cut, held until the next call, so that its
+    /// buffer is taken after the caller has handed the cut shard on (and perhaps had a written
+    /// shard's buffer back): one shard buffer fewer in memory, and fewer fresh pages.
+    private var carried: [UInt8]?
     /// Buffers of written shards, for the next ones.
     let buffers = MDSShardBuffers()
     private var sampleEnds: [Int] = []
@@ -176,7 +180,7 @@ public final class MDSWriter {
         guard values.count == columns.count else {
             throw MDSError.format("sample has \(values.count) values for \(columns.count) columns")
         }
-        if sampleData.capacity == 0 { sampleData = buffers.take(capacity: MDSWriter.bufferCapacity(sizeLimit)) }
+        takeBufferIfNeeded()
         let start = sampleData.count
         do {
             try encodeSample(values)
@@ -190,12 +194,23 @@ public final class MDSWriter {
             let sample = Array(sampleData[start...])
             sampleData.removeSubrange(start...)
             if let shard = try cut() { result = try closed(shard) }
-            sampleData = buffers.take(capacity: MDSWriter.bufferCapacity(sizeLimit))
-            sampleData.append(contentsOf: sample)
+            carried = sample
+            sampleEnds.append(size)  // the first sample of the next buffer
+        } else {
+            sampleEnds.append(sampleData.count)
         }
-        sampleEnds.append(sampleData.count)
         shardSize += size + 4
         return result
+    }
+
+    /// Gives the pending samples a buffer if they have none, with the carried sample first.
+    private func takeBufferIfNeeded() {
+        guard sampleData.capacity == 0 else { return }
+        sampleData = buffers.take(capacity: MDSWriter.bufferCapacity(sizeLimit))
+        if let sample = carried {
+            sampleData.append(contentsOf: sample)
+            carried = nil
+        }
     }
 
     /// Appends one sample's bytes to `sampleData`; the variable-size columns' sizes are written
@@ -251,6 +266,7 @@ public final class MDSWriter {
     /// shard touches memory that is already mapped rather than fresh pages.
     public func cut() throws -> MDSPendingShard? {
         guard !sampleEnds.isEmpty else { return nil }
+        takeBufferIfNeeded()
         let n = sampleEnds.count
         let base = 4 + 4 * (n + 1) + configData.count
         guard base + sampleData.count < (1 << 32) else { throw MDSError.format("shard exceeds 4 GiB") }

@@ -72,4 +72,26 @@ import Testing
         let ds = try MDSDataset(directory: dir)
         #expect(ds.sampleCount == 200)
     }
+
+    /// A shard cut by `append` and written by the caller before the next sample (as the build's
+    /// background writer does, one shard behind) gives its buffer to that sample: two buffers in
+    /// all, not one more for the sample that overflowed the cut shard.
+    @Test func shardsHandedOnShareTwoBuffers() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let writer = try MDSWriter(
+            directory: dir, columns: [MDSColumn("tokens", .ndarray(.uint32, count: nil))], sizeLimit: 1 << 16)
+        var previous: MDSPendingShard?
+        for i in 0..<200 {
+            if let cut = try writer.append([.uint32s((0..<1000).map { UInt32($0 + i) })]) {
+                if let previous { writer.record(try previous.write()) }  // one shard in flight
+                previous = cut
+            }
+        }
+        if let previous { writer.record(try previous.write()) }
+        try writer.finish()
+        #expect(writer.entries.count > 5)
+        #expect(writer.buffers.made == 2, "\(writer.buffers.made) buffers for \(writer.entries.count) shards")
+        #expect(try MDSDataset(directory: dir).sampleCount == 200)
+    }
 }
