@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# moe-data train against its PyTorch peer (peer.py, issue 20): the same model and packed rows of the
+# built-in sample, one 2048-token row per step, in dataset order. Runs alternate in one invocation:
+# per round, per config, per thread count: moe-data train (--jobs N), PyTorch eager, PyTorch with
+# torch.compile (torch.set_num_threads(N), OMP_NUM_THREADS=N); the order of the three rotates each round.
+# tokens/s = non-padding tokens of steps 6-40 / their step time; the table shows the median of the rounds.
+#
+#   bash bench/train-torch/run.sh                       # tiny and small, 1 and 2 threads, 3 rounds
+#   CONFIGS=tiny ROUNDS=4 bash bench/train-torch/run.sh
+#
+# Each run holds the machine lock exclusively (flock -x), one run per hold. torch is not part of the
+# project or CI: it lives in a venv outside the repository (TORCH_VENV, default
+# /work/bench-data/venv-torch: pip install torch==2.13.0+cpu numpy safetensors zstandard).
+# DATA is a `moe-data build` output of the sample (made with the README's first command if missing).
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+BIN="${MOE_DATA_BINARY:-$root/.build/release/moe-data}"
+PY="${TORCH_VENV:-/work/bench-data/venv-torch}/bin/python"
+DATA="${DATA:-/work/bench-data/h20/sample}"
+WORK="${WORK:-/work/bench-data/h20/runs-$(date -u +%Y%m%dT%H%M%SZ)}"
+LOCK="${LOCK:-/work/tools/machine.lock}"
+CONFIGS="${CONFIGS:-tiny small}"
+THREADS="${THREADS:-1 2}"
+ROUNDS="${ROUNDS:-3}"
+STEPS=40
+FIRST=6
+mkdir -p "$WORK"
+if [ ! -f "$DATA/packed/index.json" ]; then
+  (cd "$root" && flock -s "$LOCK" "$BIN" build manifests/sample.yaml --mixture mixtures/openmoe-8b.yaml \
+    --total-tokens 2000000 --output "$DATA")
+fi
+results="$WORK/runs.tsv"
+printf 'round\tconfig\tthreads\timpl\ttokens_per_s\tpeak_rss_mb\tloadavg\n' >"$results"
+
+# tokens/s of steps FIRST..STEPS from a JSON-lines log with tokens and either seconds or tokens_per_s.
+rate() {
+  "$PY" - "$1" "$FIRST" <<'EOF'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+rows = [r for r in rows if r["step"] >= int(sys.argv[2])]
+seconds = sum(r["seconds"] if "seconds" in r else r["tokens"] / r["tokens_per_s"] for r in rows)
+print(f"{sum(r['tokens'] for r in rows) / seconds:.1f}")
+EOF
+}
+
+measure() {  # round config threads impl
+  local round=$1 config=$2 threads=$3 impl=$4 dir="$WORK/$1-$2-$3-$4" load
+  mkdir -p "$dir"
+  load="$(cut -d' ' -f1 /proc/loadavg)"
+  if [ "$impl" = moe-data ]; then
+    flock -x "$LOCK" /usr/bin/time -f %M -o "$dir/rss" "$BIN" train --data "$DATA" --config "$config" \
+      --steps "$STEPS" --no-shuffle --jobs "$threads" --checkpoint-every 100000 --log-every 100 \
+      --out "$dir/out" >"$dir/stdout" 2>&1
+    log="$dir/out/train_log.jsonl"
+  else
+    local flag=()
+    [ "$impl" = torch-compile ] && flag=(--compile)
+    OMP_NUM_THREADS=$threads flock -x "$LOCK" /usr/bin/time -f %M -o "$dir/rss" "$PY" "$here/peer.py" \
+      --data "$DATA" --config "$config" --steps "$STEPS" --threads "$threads" "${flag[@]}" \
+      --log "$dir/log.jsonl" >"$dir/stdout" 2>&1
+    log="$dir/log.jsonl"
+  fi
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$config" "$threads" "$impl" "$(rate "$log")" \
+    "$(($(tail -1 "$dir/rss") / 1024))" "$load" | tee -a "$results"
+}
+
+impls=(moe-data torch-eager torch-compile)
+for round in $(seq 1 "$ROUNDS"); do
+  for config in $CONFIGS; do
+    for threads in $THREADS; do
+      for i in 0 1 2; do
+        measure "$round" "$config" "$threads" "${impls[$(((i + round - 1) % 3))]}"
+      done
+    done
+  done
+done
+
+out="$here/results-$(date -u +%Y-%m-%d).md"
+"$PY" - "$results" "$ROUNDS" "$BIN" >"$out" <<'EOF'
+import csv, statistics, subprocess, sys, torch
+runs = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
+by = {}
+for r in runs:
+    by.setdefault((r["config"], r["threads"], r["impl"]), []).append(float(r["tokens_per_s"]))
+version = subprocess.run([sys.argv[3], "--version"], capture_output=True, text=True).stdout.strip()
+print(f"# moe-data train vs PyTorch peer ({len({r['round'] for r in runs})} rounds)\n")
+print(f"moe-data: {version}; torch {torch.__version__}; load averages at run starts: "
+      f"{min(float(r['loadavg']) for r in runs):.2f}-{max(float(r['loadavg']) for r in runs):.2f}\n")
+print("tokens/s over steps 6-40 (median of the rounds; ratio = moe-data / PyTorch)\n")
+print("| config | threads | moe-data train | PyTorch eager | torch.compile | ours/eager | ours/compile |")
+print("|---|---|---|---|---|---|---|")
+for config in dict.fromkeys(r["config"] for r in runs):
+    for threads in dict.fromkeys(r["threads"] for r in runs):
+        m = {i: statistics.median(by[(config, threads, i)]) for i in ("moe-data", "torch-eager", "torch-compile")
+             if (config, threads, i) in by}
+        cell = lambda i: f"{m[i]:,.0f}" if i in m else "-"
+        ratio = lambda i: f"{m['moe-data'] / m[i]:.2f}x" if i in m and "moe-data" in m else "-"
+        print(f"| {config} | {threads} | {cell('moe-data')} | {cell('torch-eager')} | {cell('torch-compile')} "
+              f"| {ratio('torch-eager')} | {ratio('torch-compile')} |")
+print("\nEvery run (tokens/s, peak RSS):\n")
+print("| round | config | threads | impl | tokens/s | peak RSS MB | load avg |")
+print("|---|---|---|---|---|---|---|")
+for r in runs:
+    print(f"| {r['round']} | {r['config']} | {r['threads']} | {r['impl']} | {float(r['tokens_per_s']):,.0f} "
+          f"| {r['peak_rss_mb']} | {r['loadavg']} |")
+EOF
+echo "wrote $out (runs in $WORK)"
