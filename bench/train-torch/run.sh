@@ -76,7 +76,7 @@ for round in $(seq 1 "$ROUNDS"); do
   done
 done
 
-out="$here/results-$(date -u +%Y-%m-%d).md"
+out="${OUT:-$here/results-$(date -u +%Y-%m-%d).md}"
 "$PY" - "$results" "$ROUNDS" "$BIN" >"$out" <<'EOF'
 import csv, statistics, subprocess, sys, torch
 runs = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
