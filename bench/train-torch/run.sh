@@ -45,24 +45,25 @@ EOF
 }
 
 measure() {  # round config threads impl
-  local round=$1 config=$2 threads=$3 impl=$4 dir="$WORK/$1-$2-$3-$4" load
+  local round=$1 config=$2 threads=$3 impl=$4 dir="$WORK/$1-$2-$3-$4"
   mkdir -p "$dir"
-  load="$(cut -d' ' -f1 /proc/loadavg)"
+  # The load average is read once the lock is held (while waiting, others' compiles raise it).
+  local loaded=(sh -c 'cut -d" " -f1 /proc/loadavg >"$0/load" && exec "$@"' "$dir")
   if [ "$impl" = moe-data ]; then
-    flock -x "$LOCK" /usr/bin/time -f %M -o "$dir/rss" "$BIN" train --data "$DATA" --config "$config" \
+    flock -x "$LOCK" "${loaded[@]}" /usr/bin/time -f %M -o "$dir/rss" "$BIN" train --data "$DATA" --config "$config" \
       --steps "$STEPS" --no-shuffle --jobs "$threads" --checkpoint-every 100000 --log-every 100 \
       --out "$dir/out" >"$dir/stdout" 2>&1
     log="$dir/out/train_log.jsonl"
   else
     local flag=()
     [ "$impl" = torch-compile ] && flag=(--compile)
-    OMP_NUM_THREADS=$threads flock -x "$LOCK" /usr/bin/time -f %M -o "$dir/rss" "$PY" "$here/peer.py" \
+    OMP_NUM_THREADS=$threads flock -x "$LOCK" "${loaded[@]}" /usr/bin/time -f %M -o "$dir/rss" "$PY" "$here/peer.py" \
       --data "$DATA" --config "$config" --steps "$STEPS" --threads "$threads" "${flag[@]}" \
       --log "$dir/log.jsonl" >"$dir/stdout" 2>&1
     log="$dir/log.jsonl"
   fi
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$config" "$threads" "$impl" "$(rate "$log")" \
-    "$(($(tail -1 "$dir/rss") / 1024))" "$load" | tee -a "$results"
+    "$(($(tail -1 "$dir/rss") / 1024))" "$(cat "$dir/load")" | tee -a "$results"
 }
 
 impls=(moe-data torch-eager torch-compile)
