@@ -287,12 +287,12 @@ def make_batch(row):
         targets.append(tokens[s:t])
         masks.append(mask[s:t])
         positions.append(np.arange(t - s))
-        segments.append((at, at + t - s))
+        segments.append((int(at), int(at + t - s)))
         at += t - s
     targets, masks = np.concatenate(targets), np.concatenate(masks)
     rows = np.flatnonzero(masks)
     return (torch.from_numpy(np.concatenate(inputs)), torch.from_numpy(np.concatenate(positions)), segments,
-            torch.from_numpy(rows), torch.from_numpy(targets[rows])), at
+            torch.from_numpy(rows), torch.from_numpy(targets[rows])), int(at)
 
 
 def make_optimizer(model, peak, state=None, adam_step=0):
