@@ -187,7 +187,8 @@ public final class MDSProgressiveShard: @unchecked Sendable {
                 try decoder.decode(input, position: &position, inputEnd: input.count, inPlace: storage, written: &done)
             } catch let failure as ZstdStreamDecoder.Failure {
                 throw MDSError.format(
-                    "\(name): decompresses to more than the \(storage.count) bytes of index.json (zstd: \(failure.reason))")
+                    "\(name): decompresses to more than the \(storage.count) bytes of index.json"
+                        + " (zstd: \(failure.reason))")
             }
             if position == before { break }
         }
