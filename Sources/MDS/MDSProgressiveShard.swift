@@ -18,7 +18,11 @@ public final class MDSProgressiveShard: @unchecked Sendable {
     public let name: String
     private let zip: [UInt8]
     private let rawHash: String?
+    /// The shard's raw bytes: the first `rawBytes` of `buffer`.
     private let storage: UnsafeMutableRawBufferPointer
+    /// From `buffers`, and given back to it at the end.
+    private let buffer: UnsafeMutableRawBufferPointer
+    private let buffers: MDSDecodeBuffers
     private let condition = NSCondition()
     /// Bytes of `storage` decoded so far (under `condition`).
     private var decoded = 0
@@ -33,7 +37,7 @@ public final class MDSProgressiveShard: @unchecked Sendable {
 
     /// Reads shard `entry` of `directory` and checks its compressed bytes; decoding starts with
     /// `decode()`. Throws for a shard stored uncompressed (read it with `MDSDataset.shard`).
-    init(entry: MDSShardEntry, directory: URL, verifyHashes: Bool) throws {
+    init(entry: MDSShardEntry, directory: URL, verifyHashes: Bool, buffers: MDSDecodeBuffers) throws {
         guard let zipName = entry.zipBasename else {
             throw MDSError.format("\(directory.path): shard \(entry.rawBasename) is not compressed")
         }
@@ -48,11 +52,15 @@ public final class MDSProgressiveShard: @unchecked Sendable {
         if verifyHashes { try MDSDataset.check(zip, entry.zipHashes ?? [:], url.path) }
         rawHash = verifyHashes ? entry.rawHashes["xxh64"] : nil
         guard entry.rawBytes >= 8 else { throw MDSError.format("\(url.path): too short for an MDS shard") }
-        storage = UnsafeMutableRawBufferPointer.allocate(byteCount: entry.rawBytes, alignment: 16)
+        self.buffers = buffers
+        // index.json's size limit, when it is one a shard can have (a hostile one is not allocated).
+        let limit = entry.sizeLimit <= 1 << 30 ? entry.sizeLimit : 0
+        buffer = buffers.take(entry.rawBytes, allocating: limit)
+        storage = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<entry.rawBytes])
     }
 
     deinit {
-        storage.deallocate()
+        buffers.put(buffer)
     }
 
     /// Decodes the whole shard, step by step; run by one thread, once. Ends early after `stop()`.
@@ -179,7 +187,8 @@ public final class MDSProgressiveShard: @unchecked Sendable {
                 try decoder.decode(input, position: &position, inputEnd: input.count, inPlace: storage, written: &done)
             } catch let failure as ZstdStreamDecoder.Failure {
                 throw MDSError.format(
-                    "\(name): decompresses to more than the \(storage.count) bytes of index.json (zstd: \(failure.reason))")
+                    "\(name): decompresses to more than the \(storage.count) bytes of index.json"
+                        + " (zstd: \(failure.reason))")
             }
             if position == before { break }
         }
@@ -220,6 +229,7 @@ extension MDSDataset {
         guard index.shards.indices.contains(i) else { throw MDSError.format("\(directory.path): no shard \(i)") }
         let entry = index.shards[i]
         guard entry.zipBasename != nil else { return nil }
-        return try MDSProgressiveShard(entry: entry, directory: directory, verifyHashes: verifyHashes)
+        return try MDSProgressiveShard(
+            entry: entry, directory: directory, verifyHashes: verifyHashes, buffers: decodeBuffers)
     }
 }

@@ -148,4 +148,31 @@ import Testing
         #expect(message.contains("shard.00000.mds.zstd: last offset"), "\(message)")
         #expect(message.contains("!= file size"), "\(message)")
     }
+
+    /// Shards read one after the other with one decoded ahead, as the build reads token shards,
+    /// decode into two buffers in all, whatever the number of shards.
+    @Test func shardsReadInTurnReuseTheirMemory() throws {
+        let (dir, documents) = try Self.dataset(samples: 1_500, sizeLimit: 1 << 20)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let ds = try MDSDataset(directory: dir)
+        #expect(ds.shardCount >= 4)
+        // Decoded on this thread, so that no decoding thread holds a shard a moment longer.
+        var ahead = try #require(try ds.progressiveShard(0))
+        ahead.decode()
+        var read = 0
+        for s in 0..<ds.shardCount {
+            let current = ahead
+            if s + 1 < ds.shardCount {
+                ahead = try #require(try ds.progressiveShard(s + 1))
+                ahead.decode()
+            }
+            for i in 0..<ds.index.shards[s].samples {
+                #expect(try current.sample(i)[1].uint32s == documents[read], "shard \(s) sample \(i)")
+                read += 1
+            }
+            try current.verify()
+        }
+        #expect(read == documents.count)
+        #expect(ds.decodeBuffers.made == 2, "\(ds.decodeBuffers.made) buffers for \(ds.shardCount) shards")
+    }
 }
