@@ -17,8 +17,10 @@ enum DedupFixtures {
             random.seed(5)
             lines = [l.strip() for l in sys.stdin.read().split('\\n') if len(l.strip()) > 20]
             base = lines[:120]
-            unicode = ['Ünïcödé — “quoted” text, №１２３ and ΣΑΣ ΟΔΟΣ', 'İstanbul\\u00a0has\\u2028many\\u3000spaces',
-                       'tabs\\tand\\x1cseparators\\x1f here', 'Ünïcödé — "quoted" text, no123 and σασ οδος']
+            unicode = ['Ünïcödé — “quoted” text, №１２３ and ΣΑΣ ΟΔΟΣ',
+                       'İstanbul\\u00a0has\\u2028many\\u3000spaces',
+                       'tabs\\tand\\x1cseparators\\x1f here',
+                       'Ünïcödé — "quoted" text, no123 and σασ οδος']
             a = base[:60] + unicode[:2] + base[:5]
             b = base[60:] + [base[i] for i in range(5, 15)]
             b += ['  ' + base[i].replace(' ', ' \\t ') + '\\n' for i in range(15, 25)]
@@ -31,7 +33,8 @@ enum DedupFixtures {
                 with open(sys.argv[1] + '/' + name + '.jsonl', 'w') as f:
                     for d in docs: f.write(json.dumps({'text': d}) + '\\n')
             """
-        let r = try Python.runScript(script, [corpus.path], input: try TestSupport.realLines(400).joined(separator: "\n"))
+        let r = try Python.runScript(
+            script, [corpus.path], input: try TestSupport.realLines(400).joined(separator: "\n"))
         #expect(r.status == 0, "\(r.stderr)")
         return corpus
     }
@@ -68,7 +71,9 @@ enum DedupFixtures {
     /// A manifest over `corpus`'s sources `a` and `b` with `dedup` (YAML, indented under `dedup:`).
     static func manifest(in dir: URL, corpus: URL, dedup: String?, sources: [String] = ["a", "b"]) throws -> String {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let list = sources.map { "  - {name: \($0), format: jsonl, paths: [\"\(corpus.path)/\($0).jsonl\"], domain: web}" }
+        let list = sources.map {
+            "  - {name: \($0), format: jsonl, paths: [\"\(corpus.path)/\($0).jsonl\"], domain: web}"
+        }
         return try TestSupport.manifest(
             in: dir, shardSize: "16KiB",
             sources: list.joined(separator: "\n") + (dedup.map { "\ndedup:\n" + $0 } ?? ""))

@@ -56,8 +56,11 @@ public struct Dedup {
     public func run(catalog: Catalog) throws -> DedupReport {
         let digest = try digest(catalog: catalog)
         let sources = ranked
-        let files = sources.map { RemovedDocuments.file(outputDirectory: layout.root.deletingLastPathComponent(),
-                                                       source: $0.name) }
+        let files = sources.map {
+            RemovedDocuments.file(
+                outputDirectory: layout.root.deletingLastPathComponent(),
+                source: $0.name)
+        }
         if try catalog.value("dedup.signature") == digest,
             files.allSatisfy({ FileManager.default.fileExists(atPath: $0.path) })
         {
@@ -72,7 +75,9 @@ public struct Dedup {
                 source: source, manifest: manifest, directory: tokensDirectory.appendingPathComponent(source.name))
             let scope = spec.scope == .within ? UInt16(rank) : 0
             let count = try pass.run(scan, rank: rank, scope: scope, digest: digest)
-            if !options.quiet { FileHandle.standardError.write(Data("dedup: \(source.name): \(count) documents\n".utf8)) }
+            if !options.quiet {
+                FileHandle.standardError.write(Data("dedup: \(source.name): \(count) documents\n".utf8))
+            }
         }
         let removals = try cluster(sources: sources, evaluation: evaluation)
         try record(removals, sources: sources, evaluation: evaluation, digest: digest, catalog: catalog)
@@ -100,7 +105,9 @@ public struct Dedup {
                 recordSize: DedupLayout.bandRecordSize, bufferBytes: spec.bufferBytes, directory: layout.work,
                 name: "bands")
             let clusters = NearClusters(sort: sort, threshold: near.threshold) { key in
-                try signatures[key.rank].record(at: key.ordinal).withUnsafeBytes { Array($0.bindMemory(to: UInt64.self)) }
+                try signatures[key.rank].record(at: key.ordinal).withUnsafeBytes {
+                    Array($0.bindMemory(to: UInt64.self))
+                }
             }
             removals += try clusters.removals(sources.map { layout.workFile($0.name, "bands") }, excluded: excluded)
         }
@@ -150,7 +157,8 @@ public struct Dedup {
             let ordinals = removals.filter { $0.removed && $0.key.rank == rank }.map(\.key.ordinal)
             try RemovedDocuments.write(
                 ordinals, sourceDirectory: tokensDirectory.appendingPathComponent(source.name),
-                to: RemovedDocuments.file(outputDirectory: layout.root.deletingLastPathComponent(), source: source.name))
+                to: RemovedDocuments.file(outputDirectory: layout.root.deletingLastPathComponent(), source: source.name)
+            )
         }
         let documents = Dictionary(uniqueKeysWithValues: sources.enumerated().map { ($1.name, lookup.count($0)) })
         let stats = DedupMatrix(rows: rows, sources: manifest.sources.map(\.name), documents: documents)

@@ -27,7 +27,9 @@ struct DedupMatrix {
         let matrix = columns.flatMap { kept in
             sources.compactMap { source -> JSONValue? in
                 let n = cell(source, kept)
-                return n == 0 ? nil : .object(["source": .string(source), "kept_source": .string(kept), "documents": .int(Int64(n))])
+                return n == 0
+                    ? nil
+                    : .object(["source": .string(source), "kept_source": .string(kept), "documents": .int(Int64(n))])
             }
         }
         return .object(["text": .string(text), "sources": .array(perSource), "matrix": .array(matrix)])
@@ -46,9 +48,12 @@ struct DedupMatrix {
             rows: sources.map { source in
                 let mine = rows.filter { $0.source == source }
                 let removed = mine.filter(\.removed)
-                let byKind = DedupRemoval.Kind.allCases.map { kind in removed.filter { $0.kind == kind.rawValue }.count }
-                return [source, "\(documents[source] ?? 0)", "\((documents[source] ?? 0) - removed.count)",
-                        "\(removed.count)"] + byKind.map(String.init) + ["\(mine.count - removed.count)"]
+                let byKind = DedupRemoval.Kind.allCases.map { kind in removed.filter { $0.kind == kind.rawValue }.count
+                }
+                return [
+                    source, "\(documents[source] ?? 0)", "\((documents[source] ?? 0) - removed.count)",
+                    "\(removed.count)",
+                ] + byKind.map(String.init) + ["\(mine.count - removed.count)"]
             })
         out += "\nRemovals: rows the source a document was removed from, columns the source of its surviving copy\n"
         out += TextTable.render(

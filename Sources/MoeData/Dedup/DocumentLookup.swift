@@ -27,7 +27,8 @@ final class DocumentLookup {
     func document(_ key: DocumentKey) throws -> (docId: String, tokens: Int) {
         let record = try documents[key.rank].record(at: key.ordinal)[...]
         let end = record.bigEndianUInt64(at: 0)
-        let start = key.ordinal == 0 ? 0 : try documents[key.rank].record(at: key.ordinal - 1)[...].bigEndianUInt64(at: 0)
+        let start =
+            key.ordinal == 0 ? 0 : try documents[key.rank].record(at: key.ordinal - 1)[...].bigEndianUInt64(at: 0)
         let handle = ids[key.rank]
         try handle.seek(toOffset: start)
         let bytes = try handle.read(upToCount: Int(end - start)) ?? Data()

@@ -52,13 +52,16 @@ struct EvaluationNgrams: Sendable {
     /// (line, text) of each passage of a file: JSONL's text field (`.jsonl`, `.json`, compressed or
     /// not), or each non-blank line of a text file.
     static func passages(_ path: String, textField: String) throws -> [(Int, [UInt8])] {
-        let lower = path.lowercased().replacingOccurrences(of: ".zst", with: "").replacingOccurrences(of: ".gz", with: "")
+        let lower = path.lowercased().replacingOccurrences(of: ".zst", with: "").replacingOccurrences(
+            of: ".gz", with: "")
         guard lower.hasSuffix(".jsonl") || lower.hasSuffix(".json") else {
             guard let data = FileManager.default.contents(atPath: path) else {
                 throw MoeDataError("\(path): cannot read the evaluation file")
             }
             return [UInt8](data).split(separator: 0x0A, omittingEmptySubsequences: false).enumerated()
-                .compactMap { i, line in line.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D } ? nil : (i + 1, Array(line)) }
+                .compactMap { i, line in
+                    line.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D } ? nil : (i + 1, Array(line))
+                }
         }
         var reader = try JSONLReader(path: path, textField: textField, maxLineBytes: 1 << 30)
         var passages: [(Int, [UInt8])] = []

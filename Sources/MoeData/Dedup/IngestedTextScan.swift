@@ -73,7 +73,8 @@ final class IngestedTextScan {
             do {
                 if reader == nil {
                     reader = try makeRecordReader(
-                        file: files[fileIndex], fileIndex: fileIndex, source: source, maxDocumentBytes: maxDocumentBytes)
+                        file: files[fileIndex], fileIndex: fileIndex, source: source, maxDocumentBytes: maxDocumentBytes
+                    )
                 }
                 while let event = try reader?.next() {
                     if case .document(let document) = event { return document }

@@ -56,7 +56,7 @@ public struct Build {
         let removed = try Dedup.beforeMix(
             manifest, catalog: catalog, jobs: options.ingest.jobs, quiet: options.ingest.quiet)
         let available = Dictionary(
-            ingested.map { ($0.name, $0.totals.tokens - (removed[$0.name] ?? 0)) }, uniquingKeysWith: { _, last in last })
+            ingested.map { ($0.name, $0.totals.tokens - (removed[$0.name] ?? 0)) }, uniquingKeysWith: { _, b in b })
         try MixturePlan(mixture: mixture, available: available, domains: domains).check()
 
         let signature = try self.signature(

@@ -5,7 +5,8 @@ import MoeData
 struct DedupCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dedup",
-        abstract: "Remove exact and near duplicates and contaminated documents of an ingested output, as `dedup:` asks.",
+        abstract:
+            "Remove exact and near duplicates and contaminated documents of an ingested output, as `dedup:` asks.",
         discussion: """
             The stage between ingest and mix (`build` runs it by itself when the manifest has a dedup: section). \
             Each document's text is read again from the sources and normalized; exact copies share a SHA-256, near \
