@@ -14,6 +14,7 @@ struct InspectCommand: ParsableCommand {
             Examples:
               moe-data inspect out/sample --row 0
               moe-data inspect out/sample --row 1200 --ids
+              moe-data inspect out/sample --doc the_stack:json/decoder.py
             """
     )
 
@@ -26,11 +27,18 @@ struct InspectCommand: ParsableCommand {
     @Flag(help: "Also print each segment's token ids.")
     var ids = false
 
+    @Option(help: ArgumentHelp("Say whether dedup removed this document, and why.", valueName: "source:doc_id"))
+    var doc: String?
+
     func validate() throws {
         try OptionCheck.int(row, "--row", 0...OptionCheck.maxCount, "0-based")
     }
 
     func run() throws {
+        if let doc {
+            print(try DedupVerdict.render(doc, catalog: try Catalog.openExisting(outputDirectory: output)), terminator: "")
+            return
+        }
         let inspector = try RowInspector(outputDirectory: output)
         print(try inspector.render(row: row, showIds: ids), terminator: "")
     }
