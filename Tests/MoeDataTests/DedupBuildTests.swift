@@ -54,7 +54,8 @@ import Testing
         let dir = try TestSupport.tempDir("dedup-build")
         defer { try? FileManager.default.removeItem(at: dir) }
         let corpus = try DedupFixtures.exactCorpus(dir)
-        let manifest = try DedupFixtures.manifest(in: dir.appendingPathComponent("d"), corpus: corpus, dedup: Self.dedup)
+        let manifest = try DedupFixtures.manifest(
+            in: dir.appendingPathComponent("d"), corpus: corpus, dedup: Self.dedup)
         _ = try run(["ingest", manifest, "--quiet"])
         _ = try run(["dedup", manifest, "--quiet"])
         let out = dir.appendingPathComponent("d/out")

@@ -54,6 +54,7 @@ public struct Dedup {
 
     /// Runs the stage, or reports it up to date.
     public func run(catalog: Catalog) throws -> DedupReport {
+        try FaultPoint.checkSetting()
         let digest = try digest(catalog: catalog)
         let sources = ranked
         let files = sources.map {
@@ -75,6 +76,7 @@ public struct Dedup {
                 source: source, manifest: manifest, directory: tokensDirectory.appendingPathComponent(source.name))
             let scope = spec.scope == .within ? UInt16(rank) : 0
             let count = try pass.run(scan, rank: rank, scope: scope, digest: digest)
+            try FaultPoint.dedupSourceDone.reached()
             if !options.quiet {
                 FileHandle.standardError.write(Data("dedup: \(source.name): \(count) documents\n".utf8))
             }

@@ -9,12 +9,13 @@ struct InspectCommand: ParsableCommand {
         discussion: """
             Each segment of the row is shown with its source, objective (ul2 or causal), denoiser and the documents \
             (id, first token, count) its tokens came from. The part without loss (mode prefix + inputs) is shown apart \
-            from the part with loss (targets, EOS included); sentinels print as <extra_id_k>, EOS as </s>.
+            from the part with loss (targets, EOS included); sentinels print as <extra_id_k>, EOS as </s>. \
+            With --doc <source>:<doc_id> instead, it says whether the dedup stage removed that document, and why \
+            (the surviving copy and the estimated Jaccard similarity, or the evaluation passage).
 
             Examples:
               moe-data inspect out/sample --row 0
               moe-data inspect out/sample --row 1200 --ids
-              moe-data inspect out/sample --doc the_stack:json/decoder.py
             """
     )
 
@@ -36,7 +37,8 @@ struct InspectCommand: ParsableCommand {
 
     func run() throws {
         if let doc {
-            print(try DedupVerdict.render(doc, catalog: try Catalog.openExisting(outputDirectory: output)), terminator: "")
+            let catalog = try Catalog.openExisting(outputDirectory: output)
+            print(try DedupVerdict.render(doc, catalog: catalog), terminator: "")
             return
         }
         let inspector = try RowInspector(outputDirectory: output)

@@ -18,7 +18,8 @@ struct DedupCommand: ParsableCommand {
             --jobs; a killed run resumes after the sources it finished.
 
             Examples:
-              moe-data dedup manifests/sample-dedup.yaml --jobs 2
+              moe-data ingest manifests/sample-dedup.yaml --output out/sample-dedup
+              moe-data dedup manifests/sample-dedup.yaml --output out/sample-dedup --jobs 2
               moe-data stats out/sample-dedup
             """
     )
