@@ -41,7 +41,10 @@ extension ManifestReader {
         var near = DedupSpec.Near()
         if let ngram = keys["ngram"] { near.ngram = try ngram.int(minimum: 1) }
         if let permutations = keys["permutations"] { near.permutations = try permutations.int(minimum: 1) }
-        if let bands = keys["bands"] { near.bands = try bands.int(minimum: 1) }
+        if let bands = keys["bands"] {
+            near.bands = try bands.int(minimum: 1)
+            guard near.bands <= 255 else { throw bands.error("at most 255 bands (FineWeb: 14), got \(near.bands)") }
+        }
         guard near.permutations % near.bands == 0 else {
             throw (keys["bands"] ?? keys["permutations"] ?? field).error(
                 "\(near.bands) bands do not divide \(near.permutations) permutations; each band needs the same "
