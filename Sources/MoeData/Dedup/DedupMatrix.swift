@@ -55,10 +55,14 @@ struct DedupMatrix {
                     "\(removed.count)",
                 ] + byKind.map(String.init) + ["\(mine.count - removed.count)"]
             })
+        // Only the sources that lost documents, and those whose copies survived: the full square is in --json.
+        let removedFrom = sources.filter { source in columns.contains { cell(source, $0) > 0 } }
+        let keptIn = columns.filter { kept in removedFrom.contains { cell($0, kept) > 0 } }
+        guard !removedFrom.isEmpty else { return out + "\nNo document was removed.\n" }
         out += "\nRemovals: rows the source a document was removed from, columns the source of its surviving copy\n"
         out += TextTable.render(
-            header: ["removed from \\ kept in"] + columns,
-            rows: sources.map { source in [source] + columns.map { String(cell(source, $0)) } })
+            header: ["removed from \\ kept in"] + keptIn,
+            rows: removedFrom.map { source in [source] + keptIn.map { String(cell(source, $0)) } })
         return out
     }
 }
