@@ -12,14 +12,9 @@ import Testing
     static let script = """
         import json, sys, unicodedata
         d = sys.argv[1]
+        \(DedupFixtures.foldFunction)
         def words(t):
-            out = []
-            for c in t:
-                for x in c.lower():
-                    cat = unicodedata.category(x)
-                    if cat.startswith('P'): continue
-                    out.append('0' if cat == 'Nd' else x)
-            return ''.join(out).split()
+            return fold(t).split()
         docs = {}
         for name in ('a', 'b'):
             for i, line in enumerate(open(f'{d}/{name}.jsonl'), 1):

@@ -39,12 +39,10 @@ enum DedupFixtures {
         return corpus
     }
 
-    /// The reference of exact dedup: sha256 of each document's normalization, sources in survival order,
-    /// documents in file order; prints `source doc_id kept_source kept_doc_id` per removed document.
-    static let exactReference = """
-        import hashlib, json, sys, unicodedata
-        norm, scope, corpus = sys.argv[1], sys.argv[2], sys.argv[3]
-        order = sys.argv[4:]
+    /// Python's `fold(text)`: the fineweb normalization before its whitespace rule (each character
+    /// lowercased on its own, punctuation dropped, decimal digits as 0), shared by the references.
+    static let foldFunction = """
+        import unicodedata
         def fold(t):
             out = []
             for c in t:
@@ -53,6 +51,15 @@ enum DedupFixtures {
                     if cat.startswith('P'): continue
                     out.append('0' if cat == 'Nd' else d)
             return ''.join(out)
+        """
+
+    /// The reference of exact dedup: sha256 of each document's normalization, sources in survival order,
+    /// documents in file order; prints `source doc_id kept_source kept_doc_id` per removed document.
+    static let exactReference = """
+        import hashlib, json, sys, unicodedata
+        norm, scope, corpus = sys.argv[1], sys.argv[2], sys.argv[3]
+        order = sys.argv[4:]
+        \(foldFunction)
         def normalize(t):
             if norm == 'none': return t
             if norm == 'fineweb': t = fold(t)

@@ -11,16 +11,9 @@ enum DedupNearFixtures {
     /// fineweb normalization's words), printed as `truth J found` and `removed J`.
     static let script = """
         import glob, json, random, sys, unicodedata
-        def fold(t):
-            out = []
-            for c in t:
-                for d in c.lower():
-                    cat = unicodedata.category(d)
-                    if cat.startswith('P'): continue
-                    out.append('0' if cat == 'Nd' else d)
-            return ' '.join(''.join(out).split()).split(' ')
+        \(DedupFixtures.foldFunction)
         def shingles(t):
-            w = fold(t)
+            w = fold(t).split()
             n = min(5, len(w))
             return {' '.join(w[i:i + n]) for i in range(len(w) - n + 1)}
         def jaccard(x, y):

@@ -8,8 +8,11 @@ import Foundation
 struct DedupSourcePass {
     let spec: DedupSpec
     let layout: DedupLayout
+    /// nil without `near:`: no signatures, no bucket keys.
     let minHasher: MinHasher?
+    /// nil without `decontaminate:`.
     let evaluation: EvaluationNgrams?
+    /// Threads that compute a batch's features.
     let jobs: Int
     /// Documents per parallel batch (a batch is also cut at 8 MiB of text).
     var batchDocuments = 1024

@@ -1,4 +1,3 @@
-import FileSupport
 import Foundation
 
 /// The n-grams of the evaluation passages a manifest decontaminates against (GPT-3's rule: a
@@ -38,15 +37,7 @@ struct EvaluationNgrams: Sendable {
 
     /// The hash of every window of `ngram` words.
     static func hashes(_ words: [ArraySlice<UInt8>], ngram: Int) -> [UInt64] {
-        guard words.count >= ngram else { return [] }
-        return (0...(words.count - ngram)).map { start in
-            var hasher = XXH64()
-            for (i, word) in words[start..<(start + ngram)].enumerated() {
-                if i > 0 { [UInt8(0x20)].withUnsafeBytes { hasher.update($0) } }
-                word.withUnsafeBytes { hasher.update($0) }
-            }
-            return hasher.digest()
-        }
+        WordNgrams.hashes(words, n: ngram, shortAsOne: false)
     }
 
     /// (line, text) of each passage of a file: JSONL's text field (`.jsonl`, `.json`, compressed or

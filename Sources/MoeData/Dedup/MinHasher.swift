@@ -2,7 +2,7 @@ import FileSupport
 import PackedFormat
 
 /// MinHash over word n-grams, as FineWeb's near dedup computes it: each shingle (n consecutive words
-/// of the fineweb normalization, joined by spaces) hashed to 64 bits (XXH64 here), each permutation
+/// of the fineweb normalization) hashed to 61 bits (`WordNgrams`), each permutation
 /// `(a·h + b) mod (2^61 − 1)` with seeded a and b, a document's signature the minimum of each.
 /// Bands of `rowsPerBand` values are hashed into bucket keys: two documents are candidates when
 /// they share a band's key.
@@ -19,32 +19,27 @@ struct MinHasher: Sendable {
         b = (0..<spec.permutations).map { _ in rng.next() % MinHasher.prime }
     }
 
-    /// The shingles' hashes: one per window of `ngram` words (a document of fewer words is one shingle;
-    /// one without words has none).
+    /// The shingles' hashes, below 2^61: one per window of `ngram` words (a document of fewer words
+    /// is one shingle; one without words has none).
     func shingles(_ words: [ArraySlice<UInt8>]) -> [UInt64] {
-        guard !words.isEmpty else { return [] }
-        let n = min(spec.ngram, words.count)
-        var hashes: [UInt64] = []
-        hashes.reserveCapacity(words.count - n + 1)
-        for start in 0...(words.count - n) {
-            var hasher = XXH64()
-            for (i, word) in words[start..<(start + n)].enumerated() {
-                if i > 0 { [UInt8(0x20)].withUnsafeBytes { hasher.update($0) } }
-                word.withUnsafeBytes { hasher.update($0) }
-            }
-            hashes.append(hasher.digest() & MinHasher.prime)
-        }
-        return hashes
+        WordNgrams.hashes(words, n: spec.ngram, shortAsOne: true).map { $0 & MinHasher.prime }
     }
 
     /// The signature of a set of shingle hashes (empty for no shingles).
     func signature(_ shingles: [UInt64]) -> [UInt64] {
         guard !shingles.isEmpty else { return [] }
         var minimum = [UInt64](repeating: .max, count: spec.permutations)
-        for h in shingles {
-            for i in 0..<spec.permutations {
-                let value = MinHasher.mod(a[i], h, b[i])
-                if value < minimum[i] { minimum[i] = value }
+        let count = spec.permutations
+        a.withUnsafeBufferPointer { a in
+            b.withUnsafeBufferPointer { b in
+                minimum.withUnsafeMutableBufferPointer { minimum in
+                    for h in shingles {
+                        for i in 0..<count {
+                            let value = MinHasher.mod(a[i], h, b[i])
+                            if value < minimum[i] { minimum[i] = value }
+                        }
+                    }
+                }
             }
         }
         return minimum

@@ -5,8 +5,8 @@ enum TextNormalizer {
     static func normalize(_ text: [UInt8], _ normalization: TextNormalization) -> [UInt8] {
         switch normalization {
         case .none: return text
-        case .whitespace: return collapsed(String(decoding: text, as: UTF8.self).unicodeScalars, fold: false)
-        case .fineweb: return collapsed(String(decoding: text, as: UTF8.self).unicodeScalars, fold: true)
+        case .whitespace: return collapsed(text, fold: false)
+        case .fineweb: return collapsed(text, fold: true)
         }
     }
 
@@ -16,13 +16,21 @@ enum TextNormalizer {
         normalize(text, .fineweb).split(separator: 0x20)
     }
 
-    /// The scalars with whitespace runs as one space and none at the ends; `fold` also lowercases,
-    /// drops punctuation and writes decimal digits as 0.
-    private static func collapsed(_ scalars: String.UnicodeScalarView, fold: Bool) -> [UInt8] {
+    /// The text with whitespace runs as one space and none at the ends; `fold` also lowercases,
+    /// drops punctuation and writes decimal digits as 0. ASCII bytes go through a table; other
+    /// characters are decoded (the text is valid UTF-8) and looked up in Unicode's properties.
+    private static func collapsed(_ text: [UInt8], fold: Bool) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(scalars.count)
+        out.reserveCapacity(text.count)
         var pendingSpace = false
-        func append(_ scalar: Unicode.Scalar) {
+        @inline(__always) func put(_ byte: UInt8) {
+            if pendingSpace {
+                out.append(0x20)
+                pendingSpace = false
+            }
+            out.append(byte)
+        }
+        func put(_ scalar: Unicode.Scalar) {
             if isSpace(scalar) {
                 pendingSpace = !out.isEmpty
                 return
@@ -31,20 +39,26 @@ enum TextNormalizer {
                 out.append(0x20)
                 pendingSpace = false
             }
-            if scalar.isASCII {
-                out.append(UInt8(scalar.value))
-            } else {
-                out.append(contentsOf: String(Character(scalar)).utf8)
-            }
+            UTF8.encode(scalar) { out.append($0) }
         }
-        for scalar in scalars {
-            guard fold else {
-                append(scalar)
+        var i = 0
+        while i < text.count {
+            let byte = text[i]
+            if byte < 0x80 {
+                i += 1
+                if asciiSpace[Int(byte)] {
+                    pendingSpace = !out.isEmpty
+                } else if !fold {
+                    put(byte)
+                } else if asciiFold[Int(byte)] != dropped {
+                    put(asciiFold[Int(byte)])
+                }
                 continue
             }
-            if scalar.isASCII {
-                let folded = asciiFold[Int(scalar.value)]
-                if folded != dropped { append(Unicode.Scalar(folded)) }
+            let (scalar, length) = decode(text, at: i)
+            i += length
+            guard fold else {
+                put(scalar)
                 continue
             }
             for lower in scalar.properties.lowercaseMapping.unicodeScalars {
@@ -52,13 +66,25 @@ enum TextNormalizer {
                 case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation,
                     .initialPunctuation, .finalPunctuation, .otherPunctuation:
                     continue
-                case .decimalNumber: append("0")
-                default: append(lower)
+                case .decimalNumber: put(UInt8(ascii: "0"))
+                default: put(lower)
                 }
             }
         }
         return out
     }
+
+    /// The scalar starting at `i` of valid UTF-8 (not ASCII), and its length in bytes.
+    private static func decode(_ text: [UInt8], at i: Int) -> (Unicode.Scalar, Int) {
+        let lead = text[i]
+        let length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2
+        var value = UInt32(lead) & (0xFF >> UInt32(length + 1))
+        for k in 1..<length where i + k < text.count { value = value << 6 | (UInt32(text[i + k]) & 0x3F) }
+        return (Unicode.Scalar(value) ?? "\u{FFFD}", length)
+    }
+
+    /// Which ASCII bytes are whitespace (`isSpace`).
+    private static let asciiSpace: [Bool] = (0..<128).map { isSpace(Unicode.Scalar(UInt8($0))) }
 
     /// Marks an ASCII byte the fineweb folding drops (no ASCII byte is 0xFF).
     private static let dropped: UInt8 = 0xFF
