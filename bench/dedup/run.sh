@@ -5,11 +5,12 @@
 #   accuracy  planted.py's corpus: PAIRS real paragraphs (Python's documentation) and a copy of each
 #             with words deleted, inserted and swapped at seeded rates, plus unrelated paragraphs;
 #             recall at true Jaccard >= 0.85 and the share of removed pairs below 0.6, for all three
-#   speed     bench/ingest's big corpus (300 MB of text and code, jsonl.zst; ingested once, cached):
-#             documents per CPU-second (user + sys) of `moe-data dedup --jobs 1` (reading the texts
-#             again, signatures, buckets, clusters) and of datatrove's signature, bucket and cluster
-#             stages (one task each, 14 bucket tasks, as its examples run them), and of datasketch
-#   memory    peak RSS of `moe-data dedup` on that corpus and on its 512 MB version
+#   speed     the first SHARDS (default 4) of the 16 shards of bench/ingest's big corpus (text and
+#             code, jsonl.zst; ingested once, cached): documents per CPU-second (user + sys) of
+#             `moe-data dedup --jobs 1` (reading the texts again, signatures, buckets, clusters), of
+#             datatrove's signature, bucket, cluster and filter stages (one task each, 14 bucket
+#             tasks, as its examples run them), and of datasketch
+#   memory    peak RSS and speed of `moe-data dedup` on the whole 300 MB corpus and its 512 MB version
 #
 # Each timed step holds the machine lock exclusively (flock -x /work/tools/machine.lock), for that
 # step only; the ingests hold it shared.
@@ -65,24 +66,29 @@ for peer in moe datatrove datasketch; do
   echo "$peer $(python3 "$HERE/planted.py" score "$P/corpus" "$P/$peer.pairs")" >> "$D/accuracy"
 done
 
-# 2. Speed and memory on the big corpus, and its larger version.
+# 2. Speed on the first SHARDS shards of the big corpus (all three), and memory of moe-data on the
+#    whole corpus and its larger version (the peers' runs on 300 MB would hold the machine for long).
 if [ "${SKIP_SPEED:-0}" != 1 ]; then
-  for scale in 1 2; do
-    C="$WORK/corpus-big-300mb-x$scale"
-    [ -d "$C/jsonl" ] || { echo "no $C: run bench/ingest/pipeline.sh once (it makes the corpus)" >&2; exit 1; }
-    O="$D/out-x$scale"
-    manifest "$O" "corpus:$C/jsonl/*.jsonl.zst" > "$D/x$scale.yaml"
-    log "ingesting x$scale (cached)"
-    (echo 19 > /proc/self/autogroup; flock -s "$LOCK" "$MOE" ingest "$D/x$scale.yaml" --quiet --jobs 2)
-    rm -rf "$O/dedup"
-    log "moe-data dedup x$scale"
-    timed "moe-x$scale" "$MOE" dedup "$D/x$scale.yaml" --jobs 1
-  done
+  SHARDS="${SHARDS:-4}"
   C="$WORK/corpus-big-300mb-x1"
-  rm -rf "$D/datatrove-x1"
-  log "datatrove x1"
-  timed datatrove-x1 "$V" "$HERE/peers.py" datatrove "$C/jsonl" "*.jsonl.zst" "$D/datatrove-x1" "$D/datatrove-x1.pairs"
-  log "datasketch x1"
-  timed datasketch-x1 "$V" "$HERE/peers.py" datasketch "$D/datasketch-x1.pairs" "$C"/jsonl/*.jsonl.zst
+  [ -d "$C/jsonl" ] || { echo "no $C: run bench/ingest/pipeline.sh once (it makes the corpus)" >&2; exit 1; }
+  S="$D/subset" && rm -rf "$S" && mkdir -p "$S/jsonl"
+  for f in $(ls "$C"/jsonl/*.jsonl.zst | head -n "$SHARDS"); do ln -s "$f" "$S/jsonl/"; done
+  for run in subset x1 x2; do
+    case $run in subset) glob="$S/jsonl/*.jsonl.zst";; *) glob="$WORK/corpus-big-300mb-$run/jsonl/*.jsonl.zst";; esac
+    O="$D/out-$run"
+    manifest "$O" "corpus:$glob" > "$D/$run.yaml"
+    log "ingesting $run (cached)"
+    (echo 19 > /proc/self/autogroup; flock -s "$LOCK" "$MOE" ingest "$D/$run.yaml" --quiet --jobs 2)
+    rm -rf "$O/dedup"
+    log "moe-data dedup $run"
+    timed "moe-$run" "$MOE" dedup "$D/$run.yaml" --jobs 1
+  done
+  rm -rf "$D/datatrove-subset"
+  log "datatrove on the subset"
+  timed datatrove-subset "$V" "$HERE/peers.py" datatrove "$S/jsonl" "*.jsonl.zst" "$D/datatrove-subset" \
+    "$D/datatrove-subset.pairs"
+  log "datasketch on the subset"
+  timed datasketch-subset "$V" "$HERE/peers.py" datasketch "$D/datasketch-subset.pairs" "$S"/jsonl/*.jsonl.zst
 fi
 python3 "$HERE/report.py" "$D" "$WORK" | tee "$HERE/results-$DATE.md"

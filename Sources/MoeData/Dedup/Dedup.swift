@@ -41,10 +41,14 @@ public struct Dedup {
         spec.keep.compactMap { manifest.source(named: $0) } + manifest.sources.filter { !spec.keep.contains($0.name) }
     }
 
-    /// What the result depends on: the settings and every source's ingest (its catalog signature and
-    /// its token index).
+    /// What the result depends on: the settings, the evaluation files and every source's ingest (its
+    /// catalog signature and its token index).
     func digest(catalog: Catalog) throws -> String {
         var parts = ["dedup 1", String(describing: spec)]
+        // The evaluation files' contents (they are small): an edited evaluation set is checked again.
+        for path in spec.decontaminate?.paths ?? [] {
+            parts.append(XXH64.hex(XXH64.hash(FileManager.default.contents(atPath: path) ?? Data())))
+        }
         for source in manifest.sources {
             parts.append(try catalog.sourceState(source.name)?.signature ?? "")
             parts.append(try RemovedDocuments.indexDigest(tokensDirectory.appendingPathComponent(source.name)))

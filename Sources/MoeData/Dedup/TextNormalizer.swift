@@ -20,62 +20,75 @@ enum TextNormalizer {
     /// drops punctuation and writes decimal digits as 0. ASCII bytes go through a table; other
     /// characters are decoded (the text is valid UTF-8) and looked up in Unicode's properties.
     private static func collapsed(_ text: [UInt8], fold: Bool) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(text.count)
-        var pendingSpace = false
-        @inline(__always) func put(_ byte: UInt8) {
-            if pendingSpace {
-                out.append(0x20)
-                pendingSpace = false
-            }
-            out.append(byte)
-        }
-        func put(_ scalar: Unicode.Scalar) {
-            if isSpace(scalar) {
-                pendingSpace = !out.isEmpty
-                return
-            }
-            if pendingSpace {
-                out.append(0x20)
-                pendingSpace = false
-            }
-            UTF8.encode(scalar) { out.append($0) }
-        }
-        var i = 0
-        while i < text.count {
-            let byte = text[i]
-            if byte < 0x80 {
-                i += 1
-                if asciiSpace[Int(byte)] {
-                    pendingSpace = !out.isEmpty
-                } else if !fold {
-                    put(byte)
-                } else if asciiFold[Int(byte)] != dropped {
-                    put(asciiFold[Int(byte)])
-                }
-                continue
-            }
-            let (scalar, length) = decode(text, at: i)
-            i += length
-            guard fold else {
-                put(scalar)
-                continue
-            }
-            for lower in scalar.properties.lowercaseMapping.unicodeScalars {
-                switch lower.properties.generalCategory {
-                case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation,
-                    .initialPunctuation, .finalPunctuation, .otherPunctuation:
+        var out = Output(capacity: text.count)
+        // Locals, not the statics: a static's every read checks its lazy initialization.
+        let space = asciiSpace
+        let folded = asciiFold
+        text.withUnsafeBufferPointer { text in
+            var i = 0
+            while i < text.count {
+                let byte = text[i]
+                if byte < 0x80 {
+                    i += 1
+                    if space[Int(byte)] {
+                        out.space()
+                    } else if !fold {
+                        out.put(byte)
+                    } else if folded[Int(byte)] != dropped {
+                        out.put(folded[Int(byte)])
+                    }
                     continue
-                case .decimalNumber: put(UInt8(ascii: "0"))
-                default: put(lower)
+                }
+                let (scalar, length) = decode(text, at: i)
+                i += length
+                guard fold else {
+                    out.put(scalar)
+                    continue
+                }
+                for lower in scalar.properties.lowercaseMapping.unicodeScalars {
+                    switch lower.properties.generalCategory {
+                    case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation,
+                        .initialPunctuation, .finalPunctuation, .otherPunctuation:
+                        continue
+                    case .decimalNumber: out.put(UInt8(ascii: "0"))
+                    default: out.put(lower)
+                    }
                 }
             }
         }
-        return out
+        return out.bytes
+    }
+
+    /// The normalized bytes as they are made: a space is written only before the next character, so
+    /// runs collapse and none ends the text.
+    private struct Output {
+        var bytes: [UInt8] = []
+        var pendingSpace = false
+
+        init(capacity: Int) { bytes.reserveCapacity(capacity) }
+
+        mutating func space() { pendingSpace = !bytes.isEmpty }
+
+        @inline(__always) mutating func put(_ byte: UInt8) {
+            if pendingSpace {
+                bytes.append(0x20)
+                pendingSpace = false
+            }
+            bytes.append(byte)
+        }
+
+        mutating func put(_ scalar: Unicode.Scalar) {
+            if isSpace(scalar) { return space() }
+            if pendingSpace {
+                bytes.append(0x20)
+                pendingSpace = false
+            }
+            UTF8.encode(scalar) { bytes.append($0) }
+        }
     }
 
     /// The scalar starting at `i` of valid UTF-8 (not ASCII), and its length in bytes.
-    private static func decode(_ text: [UInt8], at i: Int) -> (Unicode.Scalar, Int) {
+    private static func decode(_ text: UnsafeBufferPointer<UInt8>, at i: Int) -> (Unicode.Scalar, Int) {
         let lead = text[i]
         let length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2
         var value = UInt32(lead) & (0xFF >> UInt32(length + 1))
