@@ -6,12 +6,10 @@ import Foundation
 /// order (so they never depend on `jobs`). The `.done` file, written last, holds the settings'
 /// digest: a killed stage skips the sources whose pass finished.
 struct DedupSourcePass {
-    let spec: DedupSpec
-    let layout: DedupLayout
-    /// nil without `near:`: no signatures, no bucket keys.
-    let minHasher: MinHasher?
-    /// nil without `decontaminate:`.
-    let evaluation: EvaluationNgrams?
+    /// The settings, and where the work files go.
+    let spec: DedupSpec, layout: DedupLayout
+    /// nil without `near:` (no signatures, no bucket keys) and without `decontaminate:`.
+    let minHasher: MinHasher?, evaluation: EvaluationNgrams?
     /// Threads that compute a batch's features.
     let jobs: Int
     /// Documents per parallel batch (a batch is also cut at 8 MiB of text).
