@@ -73,6 +73,32 @@ import Testing
         #expect(try DedupFixtures.removals(killed) == DedupFixtures.removals(reference))
     }
 
+    /// The first pass split into 1 or 3 tasks (run in any order), joined by a plain run: the removals
+    /// of one process.
+    @Test func tasksGiveTheRemovalsOfOneProcess() throws {
+        let dir = try TestSupport.tempDir("dedup-tasks")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let corpus = dir.appendingPathComponent("corpus")
+        try DedupNearFixtures.make(corpus)
+        let dedup = Self.dedup + "\n  exact: fineweb"
+        let reference = try DedupFixtures.manifest(in: dir.appendingPathComponent("one"), corpus: corpus, dedup: dedup)
+        _ = try run(["ingest", reference, "--quiet"])
+        _ = try run(["dedup", reference, "--quiet"])
+        let expected = try DedupFixtures.removals(reference)
+        #expect(expected.count > 100)
+        for (count, order) in [(1, [0]), (3, [2, 0, 1])] {
+            let manifest = try DedupFixtures.manifest(
+                in: dir.appendingPathComponent("tasks\(count)"), corpus: corpus, dedup: dedup)
+            _ = try run(["ingest", manifest, "--quiet"])
+            for task in order {
+                _ = try run(["dedup", manifest, "--task", "\(task)", "--tasks", "\(count)", "--quiet"])
+            }
+            let joined = try run(["dedup", manifest])
+            #expect(!joined.stderr.contains("documents"), "the joined run read a source again: \(joined.stderr)")
+            #expect(try DedupFixtures.removals(manifest) == expected, "\(count) tasks")
+        }
+    }
+
     @Test(arguments: [
         ("  near: {bands: 15}", "15 bands do not divide 112 permutations"),
         ("  near: {threshold: 1.2}", "between 0 and 1 (exclusive), got 1.2"),

@@ -1,5 +1,6 @@
 import FileSupport
 import Foundation
+import MDS
 
 /// `moe-data dedup`: the stage between ingest and mix that removes exact and near duplicates and
 /// contaminated documents, as the manifest's `dedup:` asks, recording each removal with its survivor.
@@ -72,22 +73,36 @@ public struct Dedup {
             return try DedupReport(catalog: catalog, manifest: manifest, upToDate: true)
         }
         let evaluation = try spec.decontaminate.map(EvaluationNgrams.init)
+        if let tasks = try DedupTask.split(in: layout.sharedWork) {
+            try joinTasks(tasks, sources: sources, digest: digest)
+        }
+        try firstPass(layout: layout, sources: sources, evaluation: evaluation, digest: digest)
+        let removals = try cluster(sources: sources, evaluation: evaluation)
+        try record(removals, sources: sources, evaluation: evaluation, digest: digest, catalog: catalog)
+        return try DedupReport(catalog: catalog, manifest: manifest, upToDate: false)
+    }
+
+    /// The first pass over each source whose pass is not done (in `layout`'s work folder); a task
+    /// takes its range of each source's documents.
+    func firstPass(
+        layout: DedupLayout, sources: [SourceSpec], evaluation: EvaluationNgrams?, digest: String
+    ) throws {
         let pass = DedupSourcePass(
             spec: spec, layout: layout, minHasher: spec.near.map(MinHasher.init), evaluation: evaluation,
             jobs: options.jobs)
         for (rank, source) in sources.enumerated() where !pass.isDone(source.name, digest: digest) {
-            let scan = try IngestedTextScan(
-                source: source, manifest: manifest, directory: tokensDirectory.appendingPathComponent(source.name))
+            let directory = tokensDirectory.appendingPathComponent(source.name)
+            let scan = try IngestedTextScan(source: source, manifest: manifest, directory: directory)
             let scope = spec.scope == .within ? UInt16(rank) : 0
-            let count = try pass.run(scan, rank: rank, scope: scope, digest: digest)
+            let documents = try MDSIndex.read(from: directory).shards.reduce(0) { $0 + $1.samples }
+            let range = layout.task?.range(documents: documents) ?? 0..<documents
+            let count = try pass.run(scan, rank: rank, scope: scope, digest: digest, range: range)
             try FaultPoint.dedupSourceDone.reached()
             if !options.quiet {
-                FileHandle.standardError.write(Data("dedup: \(source.name): \(count) documents\n".utf8))
+                let task = layout.task.map { " (\($0.name))" } ?? ""
+                FileHandle.standardError.write(Data("dedup: \(source.name)\(task): \(count) documents\n".utf8))
             }
         }
-        let removals = try cluster(sources: sources, evaluation: evaluation)
-        try record(removals, sources: sources, evaluation: evaluation, digest: digest, catalog: catalog)
-        return try DedupReport(catalog: catalog, manifest: manifest, upToDate: false)
     }
 
     /// Contamination, then exact, then near: each among the documents the ones before left.

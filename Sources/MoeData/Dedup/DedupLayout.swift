@@ -2,11 +2,14 @@ import Foundation
 
 /// Where the dedup stage keeps its work (`<output>/dedup/work/`) and its result for the mixer
 /// (`<output>/dedup/removed/<source>.removed`), and the sizes of its records.
+/// A task of a split stage (`--task I --tasks N`) keeps its work in `work/task-I-of-N/`.
 struct DedupLayout {
     let outputDirectory: String
+    var task: DedupTask? = nil
 
     var root: URL { URL(fileURLWithPath: outputDirectory).appendingPathComponent("dedup") }
-    var work: URL { root.appendingPathComponent("work") }
+    var sharedWork: URL { root.appendingPathComponent("work") }
+    var work: URL { task.map { sharedWork.appendingPathComponent($0.name) } ?? sharedWork }
     var removed: URL { root.appendingPathComponent("removed") }
 
     func workFile(_ source: String, _ kind: String) -> URL { work.appendingPathComponent("\(source).\(kind)") }

@@ -38,7 +38,10 @@ struct DedupSourcePass {
     }
 
     /// Runs the pass over `source` (rank: its place in the survival order; scope: its records' scope).
-    func run(_ scan: IngestedTextScan, rank: Int, scope: UInt16, digest: String) throws -> Int {
+    /// Only the documents whose canonical numbers are in `range` are hashed and written (a task's share).
+    func run(
+        _ scan: IngestedTextScan, rank: Int, scope: UInt16, digest: String, range: Range<Int> = 0..<Int.max
+    ) throws -> Int {
         let name = scan.source.name
         try? FileManager.default.removeItem(at: layout.workFile(name, "done"))
         try FileManager.default.createDirectory(at: layout.work, withIntermediateDirectories: true)
@@ -61,7 +64,8 @@ struct DedupSourcePass {
             batch.removeAll(keepingCapacity: true)
             batchBytes = 0
         }
-        while let document = try scan.next() {
+        while let document = try scan.next(), document.ordinal < range.upperBound {
+            guard range.contains(document.ordinal) else { continue }
             batch.append(document)
             batchBytes += document.text.count
             if batch.count >= batchDocuments || batchBytes >= 8 << 20 { try flush() }
