@@ -34,15 +34,16 @@ struct DedupCommand: ParsableCommand {
 
     @OptionGroup var jobs: JobsOption<DedupJobs>
 
-    @Flag(help: "No progress and no summary.")
-    var quiet = false
-
+    /// A task of a split first pass, as `ingest --task I --tasks N` (nil: the whole stage).
     @Option(help: ArgumentHelp("Run only this task (from 0) of a split first pass; needs --tasks.", valueName: "I"))
     var task: Int?
-
     @Option(help: ArgumentHelp("The number of tasks the first pass is split into.", valueName: "N"))
     var tasks: Int?
 
+    @Flag(help: "No progress and no summary.")
+    var quiet = false
+
+    /// Both task options or neither, and a task that exists.
     func validate() throws {
         guard (task == nil) == (tasks == nil) else { throw ValidationError("--task and --tasks go together") }
         if let task, let tasks { _ = try DedupTask(index: task, count: tasks) }
