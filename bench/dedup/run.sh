@@ -51,6 +51,7 @@ timed() {  # $1 label, rest: command; appends "label user sys maxrss_kb wall" to
   flock -x "$LOCK" /usr/bin/time -f "$label %U %S %M %e" -a -o "$D/times" "$@" > "$D/$label.log" 2>&1
 }
 : > "$D/times"
+: > "$D/accuracy"
 
 # 1. Accuracy on planted near-duplicates.
 P="$D/planted"
