@@ -28,10 +28,13 @@ public struct RoutingReportInput {
     public var frequentIds: Int
     public var rows: Int
     public var piece: (Int) -> String
+    /// The names `LayerRouting.languages` indexes.
+    public var languageNames: [String]
 
     public init(
         checkpoints: [AnalysedCheckpoint], sourceNames: [String], domains: [String], layer: Int, capacityFactor: Double,
-        minCount: Int, bucketWidth: Int, frequentIds: Int, rows: Int, piece: @escaping (Int) -> String
+        minCount: Int, bucketWidth: Int, frequentIds: Int, rows: Int, languageNames: [String] = [],
+        piece: @escaping (Int) -> String
     ) {
         self.checkpoints = checkpoints
         self.sourceNames = sourceNames
@@ -43,6 +46,7 @@ public struct RoutingReportInput {
         self.frequentIds = frequentIds
         self.rows = rows
         self.piece = piece
+        self.languageNames = languageNames
     }
 }
 
@@ -80,9 +84,10 @@ public enum RoutingReport {
         let stability = try report.stability()
         let all = report.drops()
         let firstQ = rate(all, from: 0, to: 0.25), lastQ = rate(all, from: 0.75, to: 1)
-        let findings = report.findings(
+        var findings = report.findings(
             idSpec: idSpec, posSpec: posSpec, stability: stability, drops: all,
             firstQuarter: firstQ, lastQuarter: lastQ, maxDeviation: maxDeviation)
+        findings += [report.languages(), report.specialTokens(), report.neighbours()]
         report.json["findings"] = .array(findings.map { .string($0) })
         report.json["settings"] = report.settings()
         report.files["report.json"] = JSONValue.object(report.json).encoded() + "\n"

@@ -14,6 +14,8 @@ extension RoutingReport {
         var json: [String: JSONValue] = [:]
         /// The markdown table of each expert's top tokens (computed with the specialization).
         var topTokensMarkdown = ""
+        /// report.md sections of the later findings (languages, special tokens, neighbours, probe).
+        var sections: [String] = []
 
         init(input: RoutingReportInput, last: AnalysedCheckpoint) {
             self.input = input
@@ -285,7 +287,7 @@ extension RoutingReport {
                 "MoE layer \(input.layer) (0-based among MoE layers) of \(last.path) (step \(last.step)); "
                 + "\(input.rows) packed rows, \(r.count) tokens, eval capacity factor \(input.capacityFactor), "
                 + "top-\(r.topK) of \(r.experts) experts.\n\n## Findings\n\n"
-            md += findings.map { "- \($0)" }.joined(separator: "\n") + "\n\n"
+            md += findings.enumerated().map { "\($0 + 1). \($1)" }.joined(separator: "\n") + "\n\n"
             md +=
                 "## Expert shares per domain\n\n![shares per domain](shares-domain.svg)\n\n"
                 + "![code vs text](shares-code-text.svg)\n\n![per source](shares-source.svg)\n\n"
@@ -305,6 +307,7 @@ extension RoutingReport {
             md +=
                 "## Drops by position\n\n![drop rate](drop_by_position.svg)\n\nNumbers: drop_by_position.csv "
                 + "(\"rate\" = dropped top-\(r.topK) assignments; tokens_lost_all = tokens that lost every expert).\n"
+            for section in sections { md += "\n" + section }
             return md
         }
     }

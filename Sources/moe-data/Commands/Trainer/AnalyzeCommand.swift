@@ -77,10 +77,20 @@ struct AnalyzeCommand: ParsableCommand {
         try BLASThreads.requireLibrary()
         BLASThreads.set(jobs.count)
         let dataset = try PackedDataset(path: URL(fileURLWithPath: data))
-        let domainOf = try Self.domains(outputDirectory: dataset.directory.deletingLastPathComponent())
+        let output = dataset.directory.deletingLastPathComponent()
+        let sourceRows = try Self.sources(outputDirectory: output)
+        let domainOf = Dictionary(sourceRows.map { ($0.name, $0.domain) }, uniquingKeysWith: { _, last in last })
         let sourceNames = domainOf.keys.sorted()
         let sourceIndex = Dictionary(uniqueKeysWithValues: sourceNames.enumerated().map { ($1, $0) })
-        let analysisRows = try RoutingCollector.readRows(dataset, count: rows)
+        var analysisRows = try RoutingCollector.readRows(dataset, count: rows)
+        let found = try DocumentLanguages.assign(
+            &analysisRows, tokensDirectory: output.appendingPathComponent("tokens"), sources: Set(sourceNames),
+            sourceLanguages: sourceRows.reduce(into: [:]) { $0[$1.name] = $1.language })
+        let languageNames = Set(analysisRows.flatMap(\.segmentLanguages.values)).sorted()
+        let languageIndex = Dictionary(uniqueKeysWithValues: languageNames.enumerated().map { ($1, $0) })
+        LiveOutput.line(
+            "languages of \(found.fromMetadata + found.fromSource + found.unknown) segments: \(found.fromMetadata) "
+                + "from document metadata, \(found.fromSource) from the manifest, \(found.unknown) unknown")
         var analysed: [AnalysedCheckpoint] = []
         var layerCount = 0
         for path in checkpoints {
@@ -89,7 +99,7 @@ struct AnalyzeCommand: ParsableCommand {
             let clock = ContinuousClock(), started = clock.now
             let layers = try RoutingCollector.collect(
                 model: model, rows: analysisRows, batchRows: batchRows ?? config.batchRows,
-                capacityFactor: capacityFactor, sourceIndex: sourceIndex)
+                capacityFactor: capacityFactor, sourceIndex: sourceIndex, languageIndex: languageIndex)
             layerCount = layers.count
             LiveOutput.line(
                 "\(path): step \(step), \(layers.first?.count ?? 0) tokens through \(layers.count) "
@@ -106,7 +116,7 @@ struct AnalyzeCommand: ParsableCommand {
         let input = RoutingReportInput(
             checkpoints: analysed, sourceNames: sourceNames, domains: sourceNames.map { domainOf[$0] ?? "unknown" },
             layer: layer ?? layerCount / 2, capacityFactor: capacityFactor, minCount: minCount, bucketWidth: bucket,
-            frequentIds: frequentIds, rows: analysisRows.count,
+            frequentIds: frequentIds, rows: analysisRows.count, languageNames: languageNames,
             piece: { id in id == 0 ? "<bos/pad>" : tokenizer?.piece(UInt32(id)) ?? "#\(id)" })
         let headline = try RoutingReport.write(input, to: URL(fileURLWithPath: out))
         for f in headline.findings { LiveOutput.line("- " + f) }
@@ -128,8 +138,8 @@ struct AnalyzeCommand: ParsableCommand {
         }
     }
 
-    /// Each source's domain, from the build's catalog.
-    private static func domains(outputDirectory: URL) throws -> [String: String] {
+    /// Each source's domain and manifest language, from the build's catalog.
+    private static func sources(outputDirectory: URL) throws -> [CatalogStats.SourceRow] {
         let catalogPath = outputDirectory.appendingPathComponent("catalog.sqlite").path
         guard FileManager.default.fileExists(atPath: catalogPath) else {
             throw TrainError(
@@ -137,9 +147,7 @@ struct AnalyzeCommand: ParsableCommand {
         }
         do {
             let catalog = try Catalog.openExisting(outputDirectory: outputDirectory.path)
-            var domainOf: [String: String] = [:]
-            for s in try CatalogStats.load(catalog).sources { domainOf[s.name] = s.domain }
-            return domainOf
+            return try CatalogStats.load(catalog).sources
         } catch { throw TrainError("\(catalogPath): \(error)") }
     }
 }
