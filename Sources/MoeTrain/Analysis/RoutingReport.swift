@@ -7,10 +7,13 @@ public struct AnalysedCheckpoint: Sendable {
     public var path: String
     public var step: Int
     public var layers: [LayerRouting]
-    public init(path: String, step: Int, layers: [LayerRouting]) {
+    /// The routing of `analyze --probe`'s documents, per MoE layer (empty without a probe).
+    public var probe: [LayerRouting]
+    public init(path: String, step: Int, layers: [LayerRouting], probe: [LayerRouting] = []) {
         self.path = path
         self.step = step
         self.layers = layers
+        self.probe = probe
     }
 }
 
@@ -30,11 +33,13 @@ public struct RoutingReportInput {
     public var piece: (Int) -> String
     /// The names `LayerRouting.languages` indexes.
     public var languageNames: [String]
+    /// The probe file's name, when the checkpoints carry probe routing.
+    public var probeName: String?
 
     public init(
         checkpoints: [AnalysedCheckpoint], sourceNames: [String], domains: [String], layer: Int, capacityFactor: Double,
         minCount: Int, bucketWidth: Int, frequentIds: Int, rows: Int, languageNames: [String] = [],
-        piece: @escaping (Int) -> String
+        probeName: String? = nil, piece: @escaping (Int) -> String
     ) {
         self.checkpoints = checkpoints
         self.sourceNames = sourceNames
@@ -47,6 +52,7 @@ public struct RoutingReportInput {
         self.rows = rows
         self.piece = piece
         self.languageNames = languageNames
+        self.probeName = probeName
     }
 }
 
@@ -88,6 +94,7 @@ public enum RoutingReport {
             idSpec: idSpec, posSpec: posSpec, stability: stability, drops: all,
             firstQuarter: firstQ, lastQuarter: lastQ, maxDeviation: maxDeviation)
         findings += [report.languages(), report.specialTokens(), report.neighbours()]
+        if let probe = report.probe() { findings.append(probe) }
         report.json["findings"] = .array(findings.map { .string($0) })
         report.json["settings"] = report.settings()
         report.files["report.json"] = JSONValue.object(report.json).encoded() + "\n"
