@@ -35,6 +35,8 @@ public struct RoutingReportInput {
     public var languageNames: [String]
     /// The probe file's name, when the checkpoints carry probe routing.
     public var probeName: String?
+    /// The last checkpoint of an independently seeded run over the same rows (`analyze --control`).
+    public var control: AnalysedCheckpoint?
 
     public init(
         checkpoints: [AnalysedCheckpoint], sourceNames: [String], domains: [String], layer: Int, capacityFactor: Double,
@@ -95,6 +97,7 @@ public enum RoutingReport {
             firstQuarter: firstQ, lastQuarter: lastQ, maxDeviation: maxDeviation)
         findings += [report.languages(), report.specialTokens(), report.neighbours()]
         if let probe = report.probe() { findings.append(probe) }
+        if let control = try report.seedControl(stability: stability) { findings.append(control) }
         report.json["findings"] = .array(findings.map { .string($0) })
         report.json["settings"] = report.settings()
         report.files["report.json"] = JSONValue.object(report.json).encoded() + "\n"

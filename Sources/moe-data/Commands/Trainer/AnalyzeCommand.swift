@@ -72,6 +72,13 @@ struct AnalyzeCommand: ParsableCommand {
             valueName: "file.jsonl"))
     var probe: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "The last checkpoint of a run like the analysed one but with another --seed: the control of "
+                + "early routing learning (how alike two independent routers are, experts matched).",
+            valueName: "checkpoint"))
+    var control: String?
+
     @Option(help: "Folder for the report.")
     var out: String = "analysis"
 
@@ -129,15 +136,24 @@ struct AnalyzeCommand: ParsableCommand {
             analysed.append(AnalysedCheckpoint(path: path, step: step, layers: layers, probe: probeLayers))
         }
         analysed.sort { $0.step < $1.step }
+        let controlRun = try control.map { path in
+            let (model, config, step) = try RoutingCollector.loadModel(checkpoint: URL(fileURLWithPath: path))
+            try check(config.model, path: path, dataVocab: dataset.info.vocabSize)
+            let layers = try RoutingCollector.collect(
+                model: model, rows: analysisRows, batchRows: batchRows ?? config.batchRows,
+                capacityFactor: capacityFactor, sourceIndex: sourceIndex, languageIndex: languageIndex)
+            return AnalysedCheckpoint(path: path, step: step, layers: layers)
+        }
         guard layerCount > 0 else {
             throw TrainError("\(checkpoints.first ?? "checkpoint"): the model has no MoE layer")
         }
-        let input = RoutingReportInput(
+        var input = RoutingReportInput(
             checkpoints: analysed, sourceNames: sourceNames, domains: sourceNames.map { domainOf[$0] ?? "unknown" },
             layer: layer ?? layerCount / 2, capacityFactor: capacityFactor, minCount: minCount, bucketWidth: bucket,
             frequentIds: frequentIds, rows: analysisRows.count, languageNames: languageNames,
             probeName: probe.map { URL(fileURLWithPath: $0).lastPathComponent },
             piece: { id in id == 0 ? "<bos/pad>" : tokenizer?.piece(UInt32(id)) ?? "#\(id)" })
+        input.control = controlRun
         let headline = try RoutingReport.write(input, to: URL(fileURLWithPath: out))
         for f in headline.findings { LiveOutput.line("- " + f) }
         LiveOutput.line("wrote \(out)/report.md, report.json, CSVs and SVG plots")
