@@ -12,6 +12,12 @@ extension RoutingReport {
         let domainNames: [String]
         var files: [String: String] = [:]
         var json: [String: JSONValue] = [:]
+        /// A checkpoint whose records cannot be compared with the last one's.
+        func notSameTokens(_ path: String) -> TrainError {
+            TrainError(
+                "\(path): its routing records are not over the same tokens as \(last.path) (different model or data?)")
+        }
+
         /// The markdown table of each expert's top tokens (computed with the specialization).
         var topTokensMarkdown = ""
         /// report.md sections of the later findings (languages, special tokens, neighbours, probe).
@@ -152,11 +158,7 @@ extension RoutingReport {
             for c in input.checkpoints {
                 guard input.layer < c.layers.count,
                     let s = RoutingStatistics.stability(reference: r, other: c.layers[input.layer], ids: ids)
-                else {
-                    throw TrainError(
-                        "\(c.path): its routing records are not over the same tokens as \(last.path) "
-                            + "(different model or data?)")
-                }
+                else { throw notSameTokens(c.path) }
                 stability.append((c.step, s))
                 stabCSV += "\(c.step),\(fmt(s.top1Agreement, 4)),\(fmt(s.meanTotalVariation, 4)),\(s.tokens),\(s.ids)\n"
             }

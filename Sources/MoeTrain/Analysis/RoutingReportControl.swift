@@ -11,11 +11,7 @@ extension RoutingReport.Builder {
         let ids = RoutingStatistics.frequentIds(routing, limit: input.frequentIds)
         guard input.layer < control.layers.count,
             let seeds = SeedControl.agreement(reference: routing, other: control.layers[input.layer], ids: ids)
-        else {
-            throw TrainError(
-                "\(control.path): its routing records are not over the same tokens as \(last.path) "
-                    + "(another model shape or data?)")
-        }
+        else { throw notSameTokens(control.path) }
         let total = Double(max(1, last.step))
         var csvText = "kind,step,percent_of_run,top1_agreement\n"
         for s in stability {
