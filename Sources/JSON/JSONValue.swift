@@ -14,74 +14,97 @@ public enum JSONValue: Equatable, Sendable {
     case object([String: JSONValue])
 
     public func encoded() -> String {
-        var out = ""
+        var out: [UInt8] = []
         encode(into: &out)
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 
-    public func encode(into out: inout String) {
+    /// Appends the canonical encoding to `out` as UTF-8 (pure ASCII: every other scalar is escaped).
+    /// Bytes rather than a `String`, because a build encodes a provenance value per packed row and
+    /// a string's appends cost more than the rest of the row's encoding.
+    public func encode(into out: inout [UInt8]) {
         switch self {
-        case .null: out += "null"
-        case .bool(let b): out += b ? "true" : "false"
-        case .int(let i): out += String(i)
+        case .null: out.append(contentsOf: Self.nullBytes)
+        case .bool(let b): out.append(contentsOf: b ? Self.trueBytes : Self.falseBytes)
+        case .int(let i): out.append(contentsOf: String(i).utf8)  // a small string: no allocation
         case .double(let d):
+            let text: String
             if d.isFinite, d == d.rounded(), abs(d) < 1e15 {
-                out += String(format: "%.1f", d)
+                text = String(format: "%.1f", d)
             } else if d.isFinite {
-                out += "\(d)"
+                text = "\(d)"
             } else {
-                out += "null"
+                text = "null"
             }
+            out.append(contentsOf: text.utf8)
         case .string(let s): JSONValue.encodeString(s, into: &out)
         case .array(let items):
-            out += "["
+            out.append(UInt8(ascii: "["))
             for (i, item) in items.enumerated() {
-                if i > 0 { out += ", " }
+                if i > 0 { out.append(contentsOf: Self.itemSeparator) }
                 item.encode(into: &out)
             }
-            out += "]"
+            out.append(UInt8(ascii: "]"))
         case .object(let dict):
-            out += "{"
-            for (i, key) in dict.keys.sorted(by: JSONValue.pythonKeyOrder).enumerated() {
-                if i > 0 { out += ", " }
-                JSONValue.encodeString(key, into: &out)
-                out += ": "
-                dict[key]!.encode(into: &out)  // key comes from the dictionary itself
+            out.append(UInt8(ascii: "{"))
+            for (i, entry) in dict.sorted(by: { JSONValue.pythonKeyOrder($0.key, $1.key) }).enumerated() {
+                if i > 0 { out.append(contentsOf: Self.itemSeparator) }
+                JSONValue.encodeString(entry.key, into: &out)
+                out.append(contentsOf: Self.keySeparator)
+                entry.value.encode(into: &out)
             }
-            out += "}"
+            out.append(UInt8(ascii: "}"))
         }
     }
 
-    /// Python sorts str keys by code point, which for UTF-16-free comparison is unicode scalar order.
+    private static let nullBytes = Array("null".utf8)
+    private static let trueBytes = Array("true".utf8)
+    private static let falseBytes = Array("false".utf8)
+    private static let itemSeparator = Array(", ".utf8)
+    private static let keySeparator = Array(": ".utf8)
+
+    /// Python sorts str keys by code point. UTF-8 preserves code point order, so comparing the
+    /// bytes gives the same order without decoding scalars.
     static func pythonKeyOrder(_ a: String, _ b: String) -> Bool {
-        a.unicodeScalars.lexicographicallyPrecedes(b.unicodeScalars)
+        a.utf8.lexicographicallyPrecedes(b.utf8)
     }
 
-    static func encodeString(_ s: String, into out: inout String) {
-        out += "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            default:
-                if scalar.value < 0x20 || scalar.value > 0x7E {
-                    if scalar.value > 0xFFFF {
-                        let v = scalar.value - 0x10000
-                        out += String(format: "\\u%04x\\u%04x", 0xD800 + (v >> 10), 0xDC00 + (v & 0x3FF))
-                    } else {
-                        out += String(format: "\\u%04x", scalar.value)
-                    }
+    static func encodeString(_ s: String, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        // Most strings (names, document ids) are printable ASCII with nothing to escape: one copy.
+        let plain = s.utf8.allSatisfy {
+            $0 >= 0x20 && $0 <= 0x7E && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\")
+        }
+        if plain {
+            out.append(contentsOf: s.utf8)
+        } else {
+            for scalar in s.unicodeScalars { appendEscaped(scalar, to: &out) }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    private static func appendEscaped(_ scalar: Unicode.Scalar, to out: inout [UInt8]) {
+        func ascii(_ text: String) { out.append(contentsOf: text.utf8) }
+        switch scalar {
+        case "\"": ascii("\\\"")
+        case "\\": ascii("\\\\")
+        case "\n": ascii("\\n")
+        case "\r": ascii("\\r")
+        case "\t": ascii("\\t")
+        case "\u{08}": ascii("\\b")
+        case "\u{0C}": ascii("\\f")
+        default:
+            if scalar.value < 0x20 || scalar.value > 0x7E {
+                if scalar.value > 0xFFFF {
+                    let v = scalar.value - 0x10000
+                    ascii(String(format: "\\u%04x\\u%04x", 0xD800 + (v >> 10), 0xDC00 + (v & 0x3FF)))
                 } else {
-                    out.unicodeScalars.append(scalar)
+                    ascii(String(format: "\\u%04x", scalar.value))
                 }
+            } else {
+                out.append(UInt8(scalar.value))
             }
         }
-        out += "\""
     }
 
     /// Parses one complete JSON text.

@@ -144,7 +144,7 @@ public final class MDSWriter {
         configData = Array(config.encoded().utf8)
         shardSize = 8 + configData.count
         // Reserved at once, so filling a shard never moves it (untouched pages cost nothing).
-        sampleData = buffers.take(capacity: min(sizeLimit, 1 << 27))
+        sampleData = buffers.take(capacity: MDSWriter.bufferCapacity(sizeLimit))
         variableColumns = sorted.indices.filter { sorted[$0].encoding.fixedSize == nil }
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     }
@@ -156,27 +156,68 @@ public final class MDSWriter {
     /// Returns the entry of a shard flushed to make room, if any.
     @discardableResult
     public func write(_ values: [MDSValue]) throws -> MDSShardEntry? {
-        try append(encodedSample: try encode(values))
+        // The full shard is written before the sample goes into a buffer: the written shard gives
+        // its buffer back for it, so one shard buffer is resident instead of two.
+        try appendSample(values) { try writeAndRecord($0) }
     }
 
-    /// One sample's bytes: the sizes of its variable-size columns, then every column's payload.
-    private func encode(_ values: [MDSValue]) throws -> [UInt8] {
+    /// The pending samples' buffer: a shard's size limit, and room for the sample that overflows it
+    /// (encoded in place before the writer knows that it does, see `appendSample`).
+    static func bufferCapacity(_ sizeLimit: Int) -> Int {
+        min(sizeLimit, 1 << 27) + min(sizeLimit, 1 << 20)
+    }
+
+    /// Encodes one sample at the end of the pending ones: the sizes of its variable-size columns,
+    /// then every column's payload, straight into the shard's buffer (no copy of the sample). When
+    /// the sample pushes the pending samples over `sizeLimit`, it is moved out, the pending ones
+    /// are cut as a shard and given to `closed`, and the sample goes into the next shard. On an
+    /// error, the pending samples are as they were.
+    private func appendSample<T>(_ values: [MDSValue], closed: (MDSPendingShard) throws -> T) throws -> T? {
         guard values.count == columns.count else {
             throw MDSError.format("sample has \(values.count) values for \(columns.count) columns")
         }
-        var encoded: [UInt8] = []
-        var payloads: [[UInt8]] = []
-        payloads.reserveCapacity(columns.count)
-        for (i, value) in values.enumerated() {
-            let payload = try MDSWriter.encode(value, as: columns[i])
-            if let size = columns[i].encoding.fixedSize, size != payload.count {
-                throw MDSError.format("column '\(columns[i].name)' needs \(size) bytes, value has \(payload.count)")
-            }
-            payloads.append(payload)
+        if sampleData.capacity == 0 { sampleData = buffers.take(capacity: MDSWriter.bufferCapacity(sizeLimit)) }
+        let start = sampleData.count
+        do {
+            try encodeSample(values)
+        } catch {
+            sampleData.removeSubrange(start...)
+            throw error
         }
-        for i in variableColumns { encoded.appendLE(UInt32(payloads[i].count)) }
-        for p in payloads { encoded.append(contentsOf: p) }
-        return encoded
+        let size = sampleData.count - start
+        var result: T?
+        if sizeLimit < shardSize + size + 4 && !sampleEnds.isEmpty {
+            let sample = Array(sampleData[start...])
+            sampleData.removeSubrange(start...)
+            if let shard = try cut() { result = try closed(shard) }
+            sampleData = buffers.take(capacity: MDSWriter.bufferCapacity(sizeLimit))
+            sampleData.append(contentsOf: sample)
+        }
+        sampleEnds.append(sampleData.count)
+        shardSize += size + 4
+        return result
+    }
+
+    /// Appends one sample's bytes to `sampleData`; the variable-size columns' sizes are written
+    /// into room left for them once their payloads are there.
+    private func encodeSample(_ values: [MDSValue]) throws {
+        var sizeSlot = sampleData.count
+        sampleData.append(contentsOf: repeatElement(0, count: 4 * variableColumns.count))
+        for (i, value) in values.enumerated() {
+            let before = sampleData.count
+            try MDSWriter.encode(value, as: columns[i], into: &sampleData)
+            let size = sampleData.count - before
+            if let fixed = columns[i].encoding.fixedSize {
+                guard size == fixed else {
+                    throw MDSError.format("column '\(columns[i].name)' needs \(fixed) bytes, value has \(size)")
+                }
+            } else {
+                withUnsafeBytes(of: UInt32(size).littleEndian) { bytes in
+                    for (k, byte) in bytes.enumerated() { sampleData[sizeSlot + k] = byte }
+                }
+                sizeSlot += 4
+            }
+        }
     }
 
     /// Convenience: values by column name.
@@ -187,28 +228,6 @@ public final class MDSWriter {
             return v
         }
         return try write(values)
-    }
-
-    func append(encodedSample: [UInt8]) throws -> MDSShardEntry? {
-        // The full shard is written before the sample goes into a buffer: the written shard gives
-        // its buffer back for it, so one shard buffer is resident instead of two.
-        let entry = try cutIfFull(adding: encodedSample).map(writeAndRecord)
-        add(encodedSample)
-        return entry
-    }
-
-    /// Cuts the pending samples as a shard when `encodedSample` would push their size over
-    /// `sizeLimit`; returns that shard.
-    private func cutIfFull(adding encodedSample: [UInt8]) throws -> MDSPendingShard? {
-        sizeLimit < shardSize + encodedSample.count + 4 && !sampleEnds.isEmpty ? try cut() : nil
-    }
-
-    /// Adds one encoded sample to the pending ones (in a buffer taken now, not at the last cut).
-    private func add(_ encodedSample: [UInt8]) {
-        if sampleData.capacity == 0 { sampleData = buffers.take(capacity: min(sizeLimit, 1 << 27)) }
-        sampleData.append(contentsOf: encodedSample)
-        sampleEnds.append(sampleData.count)
-        shardSize += encodedSample.count + 4
     }
 
     /// Writes the pending samples as a shard (nothing if none are pending).
@@ -248,7 +267,7 @@ public final class MDSWriter {
                 directory: directory, columns: columns, compressionLevel: compressionLevel, sizeLimit: sizeLimit,
                 configData: configData, beforeRename: beforeRename))
         shardsCut += 1
-        sampleData = []  // the next sample takes a buffer (see `add`)
+        sampleData = []  // the next sample takes a buffer (see `appendSample`)
         sampleEnds.removeAll(keepingCapacity: true)
         shardSize = 8 + configData.count
         return shard
@@ -262,10 +281,7 @@ public final class MDSWriter {
     /// Appends one sample (its values in the writer's sorted column order) and returns the shard
     /// it closed, if any, cut but not written: `write(_:)` without the write.
     public func append(_ values: [MDSValue]) throws -> MDSPendingShard? {
-        let encoded = try encode(values)
-        let closed = try cutIfFull(adding: encoded)
-        add(encoded)
-        return closed
+        try appendSample(values) { $0 }
     }
 
     /// Flushes and writes `index.json`.
@@ -274,8 +290,8 @@ public final class MDSWriter {
         try MDSIndex(shards: entries).write(to: directory)
     }
 
-    static func encode(_ value: MDSValue, as column: MDSColumn) throws -> [UInt8] {
-        var out: [UInt8] = []
+    /// Appends `value`'s payload as `column` stores it to `out`.
+    static func encode(_ value: MDSValue, as column: MDSColumn, into out: inout [UInt8]) throws {
         func arrayHeader(_ count: Int, _ t: MDSDType) throws {
             guard case .ndarray(let dt, let fixed) = column.encoding, dt == t else {
                 throw MDSError.format(
@@ -307,7 +323,7 @@ public final class MDSWriter {
             out.append(contentsOf: s.utf8)
         case .json(let j):
             guard column.encoding == .json else { throw MDSError.format("column '\(column.name)' is not json") }
-            out.append(contentsOf: j.encoded().utf8)
+            j.encode(into: &out)
         case .bytes(let b):
             guard column.encoding == .bytes else { throw MDSError.format("column '\(column.name)' is not bytes") }
             out.append(contentsOf: b)
@@ -327,7 +343,6 @@ public final class MDSWriter {
             }
             out.appendLE(v)
         }
-        return out
     }
 }
 
