@@ -21,16 +21,18 @@ struct MDSShardFile: Sendable {
 public final class MDSPendingShard: @unchecked Sendable {
     /// The shard's number in the dataset (its file name).
     public let index: Int
-    /// The uncompressed file: sample count, offsets, header JSON, samples. Given back to
-    /// `buffers` once written.
+    /// The uncompressed file from `start` on: sample count, offsets, header JSON, samples. Given
+    /// back to `buffers` once written.
     private var raw: [UInt8]
+    private let start: Int
     private let samples: Int
     private let buffers: MDSShardBuffers
     private let file: MDSShardFile
 
-    init(index: Int, raw: [UInt8], samples: Int, buffers: MDSShardBuffers, file: MDSShardFile) {
+    init(index: Int, raw: [UInt8], start: Int, samples: Int, buffers: MDSShardBuffers, file: MDSShardFile) {
         self.index = index
         self.raw = raw
+        self.start = start
         self.samples = samples
         self.buffers = buffers
         self.file = file
@@ -46,13 +48,13 @@ public final class MDSPendingShard: @unchecked Sendable {
             buffers.put(&buffer)
         }
         let rawName = String(format: "shard.%05d.mds", index)
-        let rawHash = ["xxh64": XXH64.hex(XXH64.hash(raw))]
+        let rawHash = ["xxh64": XXH64.hex(XXH64.hash(raw[start...]))]
         var entry = MDSShardEntry(
             columns: file.columns, compression: file.compressionName, hashes: ["xxh64"], sizeLimit: file.sizeLimit,
-            samples: samples, rawBasename: rawName, rawBytes: raw.count, rawHashes: rawHash,
+            samples: samples, rawBasename: rawName, rawBytes: raw.count - start, rawHashes: rawHash,
             zipBasename: nil, zipBytes: nil, zipHashes: nil)
         if let level = file.compressionLevel {
-            let zip = try raw.withUnsafeBytes { try Zstd.compress($0, level: level) }
+            let zip = try raw[start...].withUnsafeBytes { try Zstd.compress($0, level: level) }
             entry.zipBasename = rawName + ".zstd"
             entry.zipBytes = zip.count
             entry.zipHashes = ["xxh64": XXH64.hex(XXH64.hash(zip))]
@@ -60,7 +62,8 @@ public final class MDSPendingShard: @unchecked Sendable {
                 zip, to: file.directory.appendingPathComponent(rawName + ".zstd"), beforeRename: file.beforeRename)
         } else {
             try AtomicFile.write(
-                raw, to: file.directory.appendingPathComponent(rawName), beforeRename: file.beforeRename)
+                start == 0 ? raw : Array(raw[start...]), to: file.directory.appendingPathComponent(rawName),
+                beforeRename: file.beforeRename)
         }
         return entry
     }

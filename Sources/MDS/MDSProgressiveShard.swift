@@ -18,7 +18,11 @@ public final class MDSProgressiveShard: @unchecked Sendable {
     public let name: String
     private let zip: [UInt8]
     private let rawHash: String?
+    /// The shard's raw bytes: the first `rawBytes` of `buffer`.
     private let storage: UnsafeMutableRawBufferPointer
+    /// From `buffers`, and given back to it at the end.
+    private let buffer: UnsafeMutableRawBufferPointer
+    private let buffers: MDSDecodeBuffers
     private let condition = NSCondition()
     /// Bytes of `storage` decoded so far (under `condition`).
     private var decoded = 0
@@ -28,12 +32,12 @@ public final class MDSProgressiveShard: @unchecked Sendable {
     private var outcome: Result<Void, MDSError>?
     private var stopRequested = false
 
-    /// Output bytes per step: each step wakes the readers waiting for it.
-    public static let pieceBytes = 1 << 20
+    /// Compressed bytes per step (about 1 MiB decoded): each step wakes the readers waiting for it.
+    public static let stepInputBytes = 1 << 18
 
     /// Reads shard `entry` of `directory` and checks its compressed bytes; decoding starts with
     /// `decode()`. Throws for a shard stored uncompressed (read it with `MDSDataset.shard`).
-    init(entry: MDSShardEntry, directory: URL, verifyHashes: Bool) throws {
+    init(entry: MDSShardEntry, directory: URL, verifyHashes: Bool, buffers: MDSDecodeBuffers) throws {
         guard let zipName = entry.zipBasename else {
             throw MDSError.format("\(directory.path): shard \(entry.rawBasename) is not compressed")
         }
@@ -48,11 +52,15 @@ public final class MDSProgressiveShard: @unchecked Sendable {
         if verifyHashes { try MDSDataset.check(zip, entry.zipHashes ?? [:], url.path) }
         rawHash = verifyHashes ? entry.rawHashes["xxh64"] : nil
         guard entry.rawBytes >= 8 else { throw MDSError.format("\(url.path): too short for an MDS shard") }
-        storage = UnsafeMutableRawBufferPointer.allocate(byteCount: entry.rawBytes, alignment: 16)
+        self.buffers = buffers
+        // index.json's size limit, when it is one a shard can have (a hostile one is not allocated).
+        let limit = entry.sizeLimit <= 1 << 30 ? entry.sizeLimit : 0
+        buffer = buffers.take(entry.rawBytes, allocating: limit)
+        storage = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<entry.rawBytes])
     }
 
     deinit {
-        storage.deallocate()
+        buffers.put(buffer)
     }
 
     /// Decodes the whole shard, step by step; run by one thread, once. Ends early after `stop()`.
@@ -125,7 +133,12 @@ public final class MDSProgressiveShard: @unchecked Sendable {
 
     private func decodeSteps() throws {
         let decoder: ZstdStreamDecoder
-        do { decoder = try ZstdStreamDecoder() } catch let failure as ZstdStreamDecoder.Failure {
+        do {
+            decoder = try ZstdStreamDecoder()
+            // Straight into `storage`: through libzstd's window, every byte was copied once more,
+            // a quarter of the decoding thread's time.
+            try decoder.decodeInPlace()
+        } catch let failure as ZstdStreamDecoder.Failure {
             throw MDSError.compression("\(name): \(failure.reason)")
         }
         var hasher = XXH64()
@@ -136,15 +149,13 @@ public final class MDSProgressiveShard: @unchecked Sendable {
                 if condition.withLock({ stopRequested }) {
                     throw MDSError.io("\(name): decoding stopped before the end of the shard")
                 }
-                let step = UnsafeMutableRawBufferPointer(
-                    rebasing: storage[done..<min(done + MDSProgressiveShard.pieceBytes, storage.count)])
-                let before = position
-                let produced = try decodeStep(decoder, input, &position, into: step)
-                if produced == 0 && (position == input.count || position == before) {
+                let inputEnd = min(position + MDSProgressiveShard.stepInputBytes, input.count)
+                let before = (position: position, done: done)
+                try decodeStep(decoder, input, &position, inputEnd, &done)
+                if done == before.done && position == before.position && inputEnd == input.count {
                     throw MDSError.format("\(name): raw size \(done), index.json says \(storage.count)")
                 }
-                if rawHash != nil { hasher.update(UnsafeRawBufferPointer(rebasing: step[0..<produced])) }
-                done += produced
+                if rawHash != nil { hasher.update(UnsafeRawBufferPointer(rebasing: storage[before.done..<done])) }
                 try publish(done)
             }
             try checkEnd(decoder, input, &position)
@@ -156,27 +167,30 @@ public final class MDSProgressiveShard: @unchecked Sendable {
     }
 
     private func decodeStep(
-        _ decoder: ZstdStreamDecoder, _ input: UnsafeRawBufferPointer, _ position: inout Int,
-        into output: UnsafeMutableRawBufferPointer
-    ) throws -> Int {
-        do { return try decoder.decode(input, position: &position, into: output) } catch let failure
-            as ZstdStreamDecoder.Failure
-        {
+        _ decoder: ZstdStreamDecoder, _ input: UnsafeRawBufferPointer, _ position: inout Int, _ inputEnd: Int,
+        _ done: inout Int
+    ) throws {
+        do {
+            try decoder.decode(input, position: &position, inputEnd: inputEnd, inPlace: storage, written: &done)
+        } catch let failure as ZstdStreamDecoder.Failure {
             throw MDSError.compression("\(name): zstd: \(failure.reason) at compressed byte \(position)")
         }
     }
 
-    /// The stream must end with the shard: no more output, and a complete last frame.
+    /// The stream must end with the shard: no more output, and a complete last frame. (The output
+    /// buffer is full, so libzstd refuses any further output.)
     private func checkEnd(_ decoder: ZstdStreamDecoder, _ input: UnsafeRawBufferPointer, _ position: inout Int) throws {
-        var extra: UInt8 = 0
-        try withUnsafeMutableBytes(of: &extra) { scratch in
-            while position < input.count {
-                let before = position
-                if try decodeStep(decoder, input, &position, into: scratch) > 0 {
-                    throw MDSError.format("\(name): decompresses to more than the \(storage.count) bytes of index.json")
-                }
-                if position == before { break }
+        var done = storage.count
+        while position < input.count {
+            let before = position
+            do {
+                try decoder.decode(input, position: &position, inputEnd: input.count, inPlace: storage, written: &done)
+            } catch let failure as ZstdStreamDecoder.Failure {
+                throw MDSError.format(
+                    "\(name): decompresses to more than the \(storage.count) bytes of index.json"
+                        + " (zstd: \(failure.reason))")
             }
+            if position == before { break }
         }
         if !decoder.isAtFrameBoundary || position < input.count {
             throw MDSError.compression("\(name): zstd: truncated frame at compressed byte \(position)")
@@ -215,6 +229,7 @@ extension MDSDataset {
         guard index.shards.indices.contains(i) else { throw MDSError.format("\(directory.path): no shard \(i)") }
         let entry = index.shards[i]
         guard entry.zipBasename != nil else { return nil }
-        return try MDSProgressiveShard(entry: entry, directory: directory, verifyHashes: verifyHashes)
+        return try MDSProgressiveShard(
+            entry: entry, directory: directory, verifyHashes: verifyHashes, buffers: decodeBuffers)
     }
 }

@@ -8,6 +8,9 @@ public final class MDSDataset: @unchecked Sendable {
     public let index: MDSIndex
     /// Verify xxh64 hashes of every file read (on by default).
     public let verifyHashes: Bool
+    /// The memory of progressive shards done with, for the next ones (two: the one being read
+    /// and the one decoded ahead of it hand theirs on in turn).
+    let decodeBuffers = MDSDecodeBuffers(keep: 2)
 
     public init(directory: URL, verifyHashes: Bool = true) throws {
         self.directory = directory

@@ -108,9 +108,18 @@ public final class MDSWriter {
 
     private let configData: [UInt8]
     private var sampleData: [UInt8] = []
+    /// The sample that overflowed the last shard cut, held until the next call, so that its
+    /// buffer is taken after the caller has handed the cut shard on (and perhaps had a written
+    /// shard's buffer back): one shard buffer fewer in memory, and fewer fresh pages.
+    private var carried: [UInt8]?
     /// Buffers of written shards, for the next ones.
     let buffers = MDSShardBuffers()
+    /// Where each pending sample ends, counted from the first one.
     private var sampleEnds: [Int] = []
+    /// Bytes left free at the front of `sampleData` for the shard file's header (see `cut`).
+    private var headerRoom = 0
+    /// The sample count of the largest shard cut so far, from which the header room is sized.
+    private var largestShardSamples: Int?
     private var shardSize: Int
     /// Shards cut so far, the ones given at `init` included: the number of the next one.
     private var shardsCut: Int
@@ -144,7 +153,7 @@ public final class MDSWriter {
         configData = Array(config.encoded().utf8)
         shardSize = 8 + configData.count
         // Reserved at once, so filling a shard never moves it (untouched pages cost nothing).
-        sampleData = buffers.take(capacity: MDSWriter.bufferCapacity(sizeLimit))
+        sampleData = buffers.take(capacity: MDSWriter.bufferCapacity(sizeLimit))  // no header room: see `cut`
         variableColumns = sorted.indices.filter { sorted[$0].encoding.fixedSize == nil }
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     }
@@ -176,7 +185,7 @@ public final class MDSWriter {
         guard values.count == columns.count else {
             throw MDSError.format("sample has \(values.count) values for \(columns.count) columns")
         }
-        if sampleData.capacity == 0 { sampleData = buffers.take(capacity: MDSWriter.bufferCapacity(sizeLimit)) }
+        takeBufferIfNeeded()
         let start = sampleData.count
         do {
             try encodeSample(values)
@@ -190,12 +199,36 @@ public final class MDSWriter {
             let sample = Array(sampleData[start...])
             sampleData.removeSubrange(start...)
             if let shard = try cut() { result = try closed(shard) }
-            sampleData = buffers.take(capacity: MDSWriter.bufferCapacity(sizeLimit))
-            sampleData.append(contentsOf: sample)
+            carried = sample
+            sampleEnds.append(size)  // the first sample of the next buffer
+        } else {
+            sampleEnds.append(sampleData.count - headerRoom)
         }
-        sampleEnds.append(sampleData.count)
         shardSize += size + 4
         return result
+    }
+
+    /// Leaves room at the front of the empty `sampleData` for the header of a shard a quarter
+    /// larger than the largest so far (none before the first cut: its header is moved in).
+    private func reserveHeaderRoom() {
+        headerRoom = largestShardSamples.map { MDSWriter.headerBytes(samples: $0 + $0 / 4 + 16, configData) } ?? 0
+        sampleData.append(contentsOf: repeatElement(0, count: headerRoom))
+    }
+
+    /// The size of a shard file's header: sample count, `samples + 1` offsets, the config JSON.
+    static func headerBytes(samples: Int, _ configData: [UInt8]) -> Int {
+        4 + 4 * (samples + 1) + configData.count
+    }
+
+    /// Gives the pending samples a buffer if they have none, with the carried sample first.
+    private func takeBufferIfNeeded() {
+        guard sampleData.capacity == 0 else { return }
+        sampleData = buffers.take(capacity: MDSWriter.bufferCapacity(sizeLimit))
+        reserveHeaderRoom()
+        if let sample = carried {
+            sampleData.append(contentsOf: sample)
+            carried = nil
+        }
     }
 
     /// Appends one sample's bytes to `sampleData`; the variable-size columns' sizes are written
@@ -246,28 +279,41 @@ public final class MDSWriter {
     /// (on another thread, say); nil if none are pending. Shards are cut in order and numbered
     /// from the entries given at `init`; `record` their entries in that order.
     ///
-    /// The shard file's header goes in front of the samples in their own buffer (one move of the
-    /// bytes in place, no second buffer), and written shards give their buffers back, so filling a
-    /// shard touches memory that is already mapped rather than fresh pages.
+    /// The shard file's header goes in front of the samples in their own buffer, in the room left
+    /// for it (else moved in, the first shard's case), and written shards give their buffers back:
+    /// filling a shard touches memory that is already mapped, and no byte is copied twice.
     public func cut() throws -> MDSPendingShard? {
         guard !sampleEnds.isEmpty else { return nil }
+        takeBufferIfNeeded()
         let n = sampleEnds.count
-        let base = 4 + 4 * (n + 1) + configData.count
-        guard base + sampleData.count < (1 << 32) else { throw MDSError.format("shard exceeds 4 GiB") }
+        let base = MDSWriter.headerBytes(samples: n, configData)
+        guard base + sampleData.count - headerRoom < (1 << 32) else { throw MDSError.format("shard exceeds 4 GiB") }
         var header: [UInt8] = []
         header.reserveCapacity(base)
         header.appendLE(UInt32(n))
         header.appendLE(UInt32(base))
         for end in sampleEnds { header.appendLE(UInt32(base + end)) }
         header.append(contentsOf: configData)
-        sampleData.insert(contentsOf: header, at: 0)
+        let start: Int
+        if base <= headerRoom {
+            start = headerRoom - base
+            sampleData.withUnsafeMutableBytes { buffer in
+                let room = UnsafeMutableRawBufferPointer(rebasing: buffer[start..<headerRoom])
+                header.withUnsafeBytes { room.copyMemory(from: $0) }
+            }
+        } else {
+            start = 0
+            sampleData.replaceSubrange(0..<headerRoom, with: header)
+        }
+        largestShardSamples = max(largestShardSamples ?? 0, n)
         let shard = MDSPendingShard(
-            index: shardsCut, raw: sampleData, samples: n, buffers: buffers,
+            index: shardsCut, raw: sampleData, start: start, samples: n, buffers: buffers,
             file: MDSShardFile(
                 directory: directory, columns: columns, compressionLevel: compressionLevel, sizeLimit: sizeLimit,
                 configData: configData, beforeRename: beforeRename))
         shardsCut += 1
         sampleData = []  // the next sample takes a buffer (see `appendSample`)
+        headerRoom = 0
         sampleEnds.removeAll(keepingCapacity: true)
         shardSize = 8 + configData.count
         return shard

@@ -46,4 +46,29 @@ public final class ZstdStreamDecoder {
         hint = result
         return outBuffer.pos
     }
+
+    /// Makes libzstd write straight into the caller's buffer instead of into its own window first,
+    /// which saves a copy of every decoded byte. Call before the first `decode`; from then on, only
+    /// `decode(_:position:inputEnd:inPlace:written:)` may be used, always with the same buffer,
+    /// which must hold the whole stream's output (libzstd refuses a frame that does not fit).
+    public func decodeInPlace() throws {
+        let result = ZSTD_DCtx_setParameter(context, ZSTD_d_experimentalParam2, 1)  // ZSTD_d_stableOutBuffer
+        if ZSTD_isError(result) != 0 { throw Failure(reason: String(cString: ZSTD_getErrorName(result))) }
+    }
+
+    /// Decodes `input[position..<inputEnd]` into `output[written...]` (after `decodeInPlace()`),
+    /// advancing `position` and `written` past what was consumed and produced, also when it
+    /// throws. Throws `Failure` on corrupt data or output that does not fit.
+    public func decode(
+        _ input: UnsafeRawBufferPointer, position: inout Int, inputEnd: Int,
+        inPlace output: UnsafeMutableRawBufferPointer, written: inout Int
+    ) throws {
+        var inBuffer = ZSTD_inBuffer(src: input.baseAddress, size: inputEnd, pos: position)
+        var outBuffer = ZSTD_outBuffer(dst: output.baseAddress, size: output.count, pos: written)
+        let result = ZSTD_decompressStream(context, &outBuffer, &inBuffer)
+        position = inBuffer.pos
+        written = outBuffer.pos
+        if ZSTD_isError(result) != 0 { throw Failure(reason: String(cString: ZSTD_getErrorName(result))) }
+        hint = result
+    }
 }

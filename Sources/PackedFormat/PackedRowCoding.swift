@@ -9,12 +9,15 @@ extension PackedRow {
 
     /// The row's values with its `phase`, in the explicit layout's stored (sorted) column order.
     public func values(phase: Int) -> [MDSValue] {
-        stored(
-            .explicit, phase: phase,
-            [
-                .lossMask: .uint8s(lossMask), .segmentIds: .uint16s(segmentIds), .positions: .uint16s(positions),
-                .prefix: .uint8s(prefix),
-            ])
+        stored(.explicit, phase: phase) { column in
+            switch column {
+            case .lossMask: .uint8s(lossMask)
+            case .segmentIds: .uint16s(segmentIds)
+            case .positions: .uint16s(positions)
+            case .prefix: .uint8s(prefix)
+            default: nil
+            }
+        }
     }
 
     /// The row's values in `layout`'s stored (sorted) column order, as the MDS writer takes them.
@@ -22,18 +25,26 @@ extension PackedRow {
     public func values(phase: Int, layout: PackedRowLayout) throws -> [MDSValue] {
         guard layout == .compact else { return values(phase: phase) }
         let compact = try CompactRow(compacting: self)
-        return stored(
-            .compact, phase: phase,
-            [.segmentLengths: .uint16s(compact.segmentLengths), .prefixLengths: .uint16s(compact.prefixLengths)])
+        return stored(.compact, phase: phase) { column in
+            switch column {
+            case .segmentLengths: .uint16s(compact.segmentLengths)
+            case .prefixLengths: .uint16s(compact.prefixLengths)
+            default: nil
+            }
+        }
     }
 
-    /// `layout`'s columns in stored order: `own` (the layout's own columns) and the shared ones.
-    private func stored(_ layout: PackedRowLayout, phase: Int, _ own: [PackedColumn: MDSValue]) -> [MDSValue] {
-        let shared: [PackedColumn: MDSValue] = [
-            .tokens: .uint32s(tokens), .phase: .int(Int64(phase)), .provenance: .json(provenance),
-        ]
-        let all = shared.merging(own) { first, _ in first }
-        return layout.storedOrder.compactMap { all[$0] }
+    /// `layout`'s columns in stored order: the shared ones, and `own` for the layout's own columns.
+    /// (A switch per column, not a dictionary: this runs for every row a build writes.)
+    private func stored(_ layout: PackedRowLayout, phase: Int, _ own: (PackedColumn) -> MDSValue?) -> [MDSValue] {
+        layout.storedOrder.compactMap { column in
+            switch column {
+            case .tokens: .uint32s(tokens)
+            case .phase: .int(Int64(phase))
+            case .provenance: .json(provenance)
+            default: own(column)
+            }
+        }
     }
 
     /// Decodes one sample of a packed shard (`MDSShard.sampleByName`) written in `layout`; a compact

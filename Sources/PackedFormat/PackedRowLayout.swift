@@ -17,7 +17,16 @@ public enum PackedRowLayout: String, CaseIterable, Sendable, Codable {
     }
 
     /// The columns in MDS's stored order (sorted by name), as `MDSWriter.write(_: [MDSValue])` takes them.
-    public var storedOrder: [PackedColumn] { columns.sorted { $0.name < $1.name } }
+    /// Computed once per layout: the writer asks for it for every row.
+    public var storedOrder: [PackedColumn] {
+        switch self {
+        case .explicit: Self.explicitStoredOrder
+        case .compact: Self.compactStoredOrder
+        }
+    }
+
+    private static let explicitStoredOrder = PackedRowLayout.explicit.columns.sorted { $0.name < $1.name }
+    private static let compactStoredOrder = PackedRowLayout.compact.columns.sorted { $0.name < $1.name }
 
     /// The columns a reader cannot do without (an explicit row's `prefix` reads as all 0 when absent).
     public var required: [PackedColumn] {

@@ -5,7 +5,7 @@ import Testing
 
 @testable import MDS
 
-/// `MDSProgressiveShard`: a shard decoded in 1 MiB pieces on one thread while another reads it gives
+/// `MDSProgressiveShard`: a shard decoded in steps on one thread while another reads it gives
 /// the samples of the whole shard; what does not match index.json is an error, never a hang.
 @Suite struct MDSProgressiveShardTests {
     /// A dataset of `samples` documents of tokens in shards of at most `sizeLimit` bytes.
@@ -37,7 +37,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let ds = try MDSDataset(directory: dir)
         #expect(ds.shardCount >= 2)
-        #expect(ds.index.shards[0].rawBytes > 2 * MDSProgressiveShard.pieceBytes, "a shard must span pieces")
+        #expect((ds.index.shards[0].zipBytes ?? 0) > 2 * MDSProgressiveShard.stepInputBytes, "a shard must span steps")
         let tokens = try #require(ds.index.shards[0].columns.firstIndex { $0.name == "tokens" })
         var first = 0
         for s in 0..<ds.shardCount {
@@ -110,5 +110,69 @@ import Testing
         Self.decodeInBackground(shard)
         #expect(throws: MDSError.self) { try shard.sample(199) }
         #expect(throws: MDSError.self) { try shard.verify() }
+    }
+
+    /// index.json's raw size says `change` bytes more (or fewer) than the shard decodes to: the
+    /// decoding ends with an error naming the sizes, and its readers are woken by it.
+    func decodeWithRawSize(changedBy change: Int) throws -> String {
+        let (dir, _) = try Self.dataset(samples: 200, sizeLimit: 1 << 22)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let rawBytes = try MDSDataset(directory: dir).index.shards[0].rawBytes
+        let indexURL = dir.appendingPathComponent("index.json")
+        let text = try String(contentsOf: indexURL, encoding: .utf8)
+        let declared = "\"bytes\": \(rawBytes),"
+        #expect(text.components(separatedBy: declared).count == 2)
+        try text.replacingOccurrences(of: declared, with: "\"bytes\": \(rawBytes + change),").write(
+            to: indexURL, atomically: true, encoding: .utf8)
+        let shard = try #require(try MDSDataset(directory: dir).progressiveShard(0))
+        Self.decodeInBackground(shard)
+        do {
+            try shard.verify()
+        } catch {
+            #expect(throws: MDSError.self) { for i in 0..<200 { _ = try shard.sample(i) } }
+            return "\(error)"
+        }
+        Issue.record("a shard of \(rawBytes) raw bytes decoded as \(rawBytes + change)")
+        return ""
+    }
+
+    @Test func aShardLongerThanIndexJSONSaysIsAnErrorNotAnOverflow() throws {
+        let message = try decodeWithRawSize(changedBy: -1000)
+        #expect(message.contains("shard.00000.mds.zstd"), "\(message)")
+        #expect(message.contains("zstd"), "\(message)")
+    }
+
+    @Test func aShardShorterThanIndexJSONSaysIsAnError() throws {
+        // The header's last offset gives it away before the decoding runs out of input.
+        let message = try decodeWithRawSize(changedBy: 1000)
+        #expect(message.contains("shard.00000.mds.zstd: last offset"), "\(message)")
+        #expect(message.contains("!= file size"), "\(message)")
+    }
+
+    /// Shards read one after the other with one decoded ahead, as the build reads token shards,
+    /// decode into two buffers in all, whatever the number of shards.
+    @Test func shardsReadInTurnReuseTheirMemory() throws {
+        let (dir, documents) = try Self.dataset(samples: 1_500, sizeLimit: 1 << 20)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let ds = try MDSDataset(directory: dir)
+        #expect(ds.shardCount >= 4)
+        // Decoded on this thread, so that no decoding thread holds a shard a moment longer.
+        var ahead = try #require(try ds.progressiveShard(0))
+        ahead.decode()
+        var read = 0
+        for s in 0..<ds.shardCount {
+            let current = ahead
+            if s + 1 < ds.shardCount {
+                ahead = try #require(try ds.progressiveShard(s + 1))
+                ahead.decode()
+            }
+            for i in 0..<ds.index.shards[s].samples {
+                #expect(try current.sample(i)[1].uint32s == documents[read], "shard \(s) sample \(i)")
+                read += 1
+            }
+            try current.verify()
+        }
+        #expect(read == documents.count)
+        #expect(ds.decodeBuffers.made == 2, "\(ds.decodeBuffers.made) buffers for \(ds.shardCount) shards")
     }
 }

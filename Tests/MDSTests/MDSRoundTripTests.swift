@@ -72,4 +72,51 @@ import Testing
         let ds = try MDSDataset(directory: dir)
         #expect(ds.sampleCount == 200)
     }
+
+    /// A shard cut by `append` and written by the caller before the next sample (as the build's
+    /// background writer does, one shard behind) gives its buffer to that sample: two buffers in
+    /// all, not one more for the sample that overflowed the cut shard.
+    @Test func shardsHandedOnShareTwoBuffers() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let writer = try MDSWriter(
+            directory: dir, columns: [MDSColumn("tokens", .ndarray(.uint32, count: nil))], sizeLimit: 1 << 16)
+        var previous: MDSPendingShard?
+        for i in 0..<200 {
+            if let cut = try writer.append([.uint32s((0..<1000).map { UInt32($0 + i) })]) {
+                if let previous { writer.record(try previous.write()) }  // one shard in flight
+                previous = cut
+            }
+        }
+        if let previous { writer.record(try previous.write()) }
+        try writer.finish()
+        #expect(writer.entries.count > 5)
+        #expect(writer.buffers.made == 2, "\(writer.buffers.made) buffers for \(writer.entries.count) shards")
+        #expect(try MDSDataset(directory: dir).sampleCount == 200)
+    }
+
+    /// The writer leaves room for a shard's header in front of its samples, sized from the shards
+    /// before it. Samples that shrink (more of them in a shard than the room allows: the header is
+    /// moved in) and grow again read back the same, in shards cut where they were.
+    @Test func headersFitWhetherOrNotTheirRoomSuffices() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let writer = try MDSWriter(
+            directory: dir, columns: [MDSColumn("tokens", .ndarray(.uint32, count: nil))], sizeLimit: 1 << 14)
+        let lengths = [Int](repeating: 500, count: 60) + [Int](repeating: 2, count: 2_000)
+            + [Int](repeating: 500, count: 60)
+        let samples = lengths.enumerated().map { i, n in (0..<n).map { UInt32(i &* 31 &+ $0) } }
+        for tokens in samples { try writer.write(["tokens": .uint32s(tokens)]) }
+        try writer.finish()
+        let ds = try MDSDataset(directory: dir)
+        let perShard = ds.index.shards.map(\.samples)
+        #expect(perShard.count > 8)
+        #expect(perShard.max() ?? 0 > 4 * (perShard.first ?? 0), "a shard with many more samples: \(perShard)")
+        var read: [[UInt32]] = []
+        for s in 0..<ds.shardCount {
+            let shard = try ds.shard(s)
+            for i in 0..<shard.count { read.append(try shard.sample(i)[0].uint32s ?? []) }
+        }
+        #expect(read == samples)
+    }
 }
