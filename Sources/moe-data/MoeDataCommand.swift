@@ -19,6 +19,7 @@ struct MoeDataCommand: ParsableCommand {
             BenchCommand.self,
             AnalyzeCommand.self,
             BuildCommand.self,
+            DedupCommand.self,
             ExportCommand.self,
             FaultPointsCommand.self,
             IngestCommand.self,

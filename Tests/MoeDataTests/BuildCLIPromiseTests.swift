@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import MDS
 import MoeTestSupport
 import Testing
@@ -28,7 +29,7 @@ import Testing
           sentinels: 300
           train: {vocab_size: 1200, sample_mb: 1, user_defined_symbols: ["[NLU]", "[NLG]", "[S2S]"]}
         sources:
-          - {name: web, format: jsonl, paths: [web.jsonl], domain: web}
+          - {name: web, format: jsonl, paths: [web.jsonl], domain: web, language: en}
           - {name: code, format: code, paths: [code], domain: code, extensions: {.py: Python}}
         """.write(to: dir.appendingPathComponent("m.yaml"), atomically: true, encoding: .utf8)
         try """
@@ -95,7 +96,8 @@ import Testing
         #expect(r.stdout.contains("Every source has enough tokens."))
 
         let big = dir.appendingPathComponent("big.yaml")
-        try ("name: big\ntotal_tokens: 50M\nphases:\n  - {name: only, budget: 50M, weights: {web: 1, code: 1}, "
+        try
+            ("name: big\ntotal_tokens: 50M\nphases:\n  - {name: only, budget: 50M, weights: {web: 1, code: 1}, "
             + "objective: {type: causal}}\n").write(to: big, atomically: true, encoding: .utf8)
         let refused = try TestSupport.moeData(["plan", manifest, "--mixture", big.path])
         #expect(refused.status != 0)
@@ -108,6 +110,8 @@ import Testing
 
     /// `analyze` through the binary on two checkpoints of a run whose high learning rate reshuffles the
     /// routing between them: the report states its findings, and early routing learning does not hold.
+    /// Languages come from the code files' metadata (`lang` from the extension) and the web source's
+    /// `language` in the manifest. The shipped probe file runs through the model next to the rows.
     @Test func analyzeReportsFindingsIncludingOneThatDoesNotHold() throws {
         let dir = try Self.build.get()
         let run = dir.appendingPathComponent("run-analyze"), report = dir.appendingPathComponent("report")
@@ -124,13 +128,43 @@ import Testing
         let r = try TestSupport.moeData(
             ["analyze"] + checkpoints + [
                 "--data", dir.appendingPathComponent("out").path,
-                "--rows", "8", "--threads", "1", "--out", report.path,
+                "--rows", "8", "--threads", "1", "--out", report.path, "--probe", Self.probeFile,
             ])
         #expect(r.status == 0, "\(r.stderr)")
         let text = try String(contentsOf: report.appendingPathComponent("report.md"), encoding: .utf8)
         #expect(text.contains("Context-independent specialization"))
         #expect(text.contains("Drop-towards-the-end"))
         #expect(text.contains("Early routing learning does NOT hold"), "\(text.prefix(2000))")
+        #expect(r.stdout.contains("from document metadata"), "\(r.stdout)")
+        let languages = try #require(
+            try JSONValue.parse(Data(contentsOf: report.appendingPathComponent("report.json"))).objectValue?[
+                "languages"])
+        #expect(languages.objectValue?["names"]?.arrayValue?.compactMap(\.stringValue) == ["Python", "en"])
+        for finding in ["5. Language specialization ", "6. Domain specialization", "7. Neighbouring tokens"] {
+            #expect(text.contains(finding), "\(finding) missing")
+        }
+        let csv = try String(contentsOf: report.appendingPathComponent("neighbours.csv"), encoding: .utf8)
+        #expect(csv.split(separator: "\n").count == 3)  // header + the tiny model's two MoE layers
+        #expect(r.stdout.contains("probe \(Self.probeFile): 24 documents"), "\(r.stdout)")
+        #expect(text.contains("8. Out-of-distribution input drops more"), "\(text.prefix(3000))")
+        #expect(FileManager.default.fileExists(atPath: report.appendingPathComponent("probe-drops.svg").path))
+    }
+
+    /// The instruction/response pairs shipped for `analyze --probe` (bench/routing/).
+    static let probeFile = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("bench/routing/probe-instructions.jsonl").path
+
+    /// A probe file without a text field is refused with the file and line.
+    @Test func analyzeRefusesABadProbeFile() throws {
+        let dir = try Self.build.get()
+        let bad = dir.appendingPathComponent("bad-probe.jsonl")
+        try "{\"title\": \"x\"}\n".write(to: bad, atomically: true, encoding: .utf8)
+        let r = try TestSupport.moeData([
+            "analyze", "/nonexistent.safetensors", "--data", dir.appendingPathComponent("out").path,
+            "--rows", "2", "--probe", bad.path, "--out", dir.appendingPathComponent("bad-report").path,
+        ])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("bad-probe.jsonl:1: no 'text' field"), "\(r.stderr)")
     }
 
     /// A NaN loss stops `train` with the step and the data position, and no checkpoint from that state.

@@ -156,7 +156,7 @@ import Testing
         let dir = try TestSupport.tempDir("faults-build")
         defer { try? FileManager.default.removeItem(at: dir) }
         let all = try FaultPointTests.points()
-        #expect(all.allSatisfy { ["ingest.", "build.", "export."].contains(where: $0.hasPrefix) }, "\(all)")
+        #expect(all.allSatisfy { ["ingest.", "build.", "export.", "dedup."].contains(where: $0.hasPrefix) }, "\(all)")
         let points = all.filter { $0.hasPrefix("build.") }
         #expect(Set(FaultPointTests.endOfBuild).isSubset(of: points))
         let mixture = try FaultPointTests.mixture(in: dir)

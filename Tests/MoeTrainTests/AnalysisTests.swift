@@ -76,7 +76,7 @@ import Testing
             }
         }
         let sink = RoutingSink(layers: 1, experts: experts, topK: 2)
-        sink.pending = (0..<n).map { (Int32($0), Int32($0), 0) }
+        sink.pending = (0..<n).map { TokenPlace(position: Int32($0), offset: Int32($0), source: 0) }
         sink.inputs = (0..<n).map { Int32($0 % 5) }
         sink.record(layer: 0, routing: routing)
         let curve = RoutingStatistics.dropCurve(sink.layers[0], bucketWidth: 8)

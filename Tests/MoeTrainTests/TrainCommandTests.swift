@@ -143,6 +143,34 @@ import Testing
         }
     }
 
+    /// `train --dense` then `train --upcycle-from` its checkpoint through the binary: the dense run has no
+    /// expert, the upcycled one starts from it, and an upcycled run's first loss is the dense model's last
+    /// level rather than a fresh model's.
+    @Test func denseThenUpcycled() throws {
+        let data = try Fixtures.tempDir("cli-data-up"), work = try Fixtures.tempDir("cli-out-up")
+        defer { try? FileManager.default.removeItem(at: data); try? FileManager.default.removeItem(at: work) }
+        try writeData(data)
+        let common = trainArguments(data, threads: 1)
+        let dense = work.appendingPathComponent("dense"), up = work.appendingPathComponent("up")
+        let a = try run(common + ["--steps", "20", "--dense", "--out", dense.path])
+        #expect(a.status == 0, "\(a.stderr)")
+        let denseCheckpoint = dense.appendingPathComponent("checkpoint.safetensors")
+        #expect(try tensorNames(denseCheckpoint).allSatisfy { !$0.contains("moe.") })
+        let b = try run(
+            common + [
+                "--steps", "2", "--upcycle-from", denseCheckpoint.path, "--gates", "renormalized", "--dropless",
+                "--out", up.path,
+            ])
+        #expect(b.status == 0, "\(b.stderr)")
+        #expect(b.stdout.contains("32 expert matrices from the dense FFNs, 2 routers at init"), "\(b.stdout)")
+        let denseLog = try log(dense.appendingPathComponent("train_log.jsonl"))
+        let upLog = try log(up.appendingPathComponent("train_log.jsonl"))
+        let fresh = number(denseLog.first?["ce"]), learned = number(denseLog.last?["ce"])
+        #expect(number(upLog.first?["ce"]) < fresh - 1.0, "starts from the dense model (\(learned)), not afresh")
+        let both = try run(common + ["--dense", "--upcycle-from", denseCheckpoint.path, "--out", up.path])
+        #expect(both.status != 0 && both.stderr.contains("exclude each other"))
+    }
+
     @Test func badInputFailsWithAClearMessage() throws {
         let missing = try run(["train", "--data", "/nonexistent/moe-out", "--steps", "1"])
         #expect(missing.status != 0)

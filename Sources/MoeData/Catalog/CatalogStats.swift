@@ -8,6 +8,8 @@ public struct CatalogStats: Sendable {
         public var name: String, format: String, domain: String, status: String
         public var files: Int, documents: Int, skipped: Int, fileErrors: Int, tokens: Int, bytesIn: Int, bytesOut: Int,
             shards: Int
+        /// The manifest's `language` of the source (nil when it gives none).
+        public var language: String? = nil
     }
     public struct SkipReason: Sendable {
         public var source: String, kind: String, reason: String, count: Int, example: String
@@ -26,14 +28,15 @@ public struct CatalogStats: Sendable {
         let sources = try db.query(
             """
             SELECT name, format, domain, status, files, documents, skipped, file_errors, tokens, bytes_in, \
-            bytes_out, shards
+            bytes_out, shards, language
             FROM sources ORDER BY rowid
             """
         ).map { r in
             SourceRow(
                 name: r[0]?.text ?? "", format: r[1]?.text ?? "", domain: r[2]?.text ?? "", status: r[3]?.text ?? "",
                 files: r[4]?.int ?? 0, documents: r[5]?.int ?? 0, skipped: r[6]?.int ?? 0, fileErrors: r[7]?.int ?? 0,
-                tokens: r[8]?.int ?? 0, bytesIn: r[9]?.int ?? 0, bytesOut: r[10]?.int ?? 0, shards: r[11]?.int ?? 0)
+                tokens: r[8]?.int ?? 0, bytesIn: r[9]?.int ?? 0, bytesOut: r[10]?.int ?? 0, shards: r[11]?.int ?? 0,
+                language: r[12]?.text)
         }
         let reasons = try db.query(
             """

@@ -18,6 +18,8 @@ public struct Manifest: Sendable {
     public var packedFormat: PackedRowLayout = .explicit
     public var maxDocumentBytes: Int
     public var sources: [SourceSpec]
+    /// What the `dedup` stage removes between ingest and mix; nil (no `dedup:`): nothing.
+    public var dedup: DedupSpec? = nil
 
     public func source(named name: String) -> SourceSpec? { sources.first { $0.name == name } }
 }

@@ -11,7 +11,7 @@ struct ManifestReader {
 
     static let topKeys = [
         "name", "output", "tokenizer", "on_error", "shard_size", "compression_level",
-        "max_document_bytes", "sources", "packed_format",
+        "max_document_bytes", "sources", "packed_format", "dedup",
     ]
     static let tokenizerKeys = ["model", "sentinels", "train", "eos"]
     static let trainKeys = ["vocab_size", "sample_mb", "character_coverage", "shares", "user_defined_symbols"]
@@ -50,12 +50,13 @@ struct ManifestReader {
             guard level <= 22 else { throw field.error("zstd levels are 1 to 22, got \(level)") }
         }
         guard let tokenizer = top["tokenizer"] else { throw root.missing("tokenizer") }
-        let manifest = Manifest(
+        var manifest = Manifest(
             path: file, name: name, output: resolve(try output.nonEmptyString()),
             tokenizer: try self.tokenizer(tokenizer), onError: policy, shardSizeBytes: shardSize,
             compressionLevel: Int32(level), packedFormat: try packedFormat(top["packed_format"]),
             maxDocumentBytes: try top["max_document_bytes"]?.size(minimum: 1) ?? 256 << 20,
             sources: try sources(top["sources"], in: root))
+        manifest.dedup = try top["dedup"].map { try dedup($0, sources: manifest.sources) }
         try manifest.checkOutputIsolation()
         return manifest
     }

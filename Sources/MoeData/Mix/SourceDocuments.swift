@@ -41,6 +41,10 @@ final class SourceDocuments {
             tokens = []
             self.length = length
         }
+
+        /// A document the dedup stage removed: the stream passes over it.
+        static let removed = Document(length: -1)
+        var isRemoved: Bool { length < 0 }
     }
 
     /// The name of this order, recorded in mixer states and build signatures: a state saved under
@@ -75,6 +79,8 @@ final class SourceDocuments {
     private var lastDoc: (epoch: Int, position: Int, doc: Document)?
     private let tokensColumn: Int
     private let docIdColumn: Int
+    /// Canonical numbers of the documents the dedup stage removed, sorted (none without `dedup:`).
+    private let removed: [Int]
     /// In a simulation (`CountedBuildSteps`), each shard's document lengths from the catalog: a
     /// document is then its length alone (no id, no tokens), and no shard is read. A shard the
     /// catalog has no lengths for (or lengths that do not match its sample count) is read instead.
@@ -115,6 +121,7 @@ final class SourceDocuments {
         blockDocs = windowDocs * blockWindows
         blockCount = (count + blockDocs - 1) / blockDocs
         (tokensColumn, docIdColumn) = try SourceDocuments.columns(of: dataset, name: name)
+        removed = try RemovedDocuments.load(sourceDirectory: directory, source: name) ?? []
         let shards = dataset.index.shards
         self.lengths = lengths.map { lengths in
             shards.indices.map { i in i < lengths.count && lengths[i]?.count == shards[i].samples ? lengths[i] : nil }
@@ -163,7 +170,9 @@ final class SourceDocuments {
         let shard = shardIndex(of: canonical)
         let sample = canonical - shardStarts[shard]
         let doc: Document
-        if let shardLengths = lengths?[shard] {
+        if !removed.isEmpty && RemovedDocuments.contains(removed, canonical) {
+            doc = .removed
+        } else if let shardLengths = lengths?[shard] {
             doc = Document(length: Int(shardLengths[sample]))
         } else {
             doc = try read(shard: shard, sample: sample)

@@ -43,6 +43,10 @@ struct SourceStream {
                 continue
             }
             let doc = try documents.document(epoch: cursor.epoch, position: cursor.position)
+            if doc.isRemoved {
+                cursor.position += 1
+                continue
+            }
             let k = min(doc.length - cursor.offset, remaining)
             if k > 0 {
                 if !documents.counting {

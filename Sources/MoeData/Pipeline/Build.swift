@@ -53,7 +53,10 @@ public struct Build {
         let ingest = Ingest(manifest: manifest, options: options.ingest)
         let ingested = try ingest.run(catalog: catalog, tokenizer: tokenizer, progress: progress)
         progress.finish()
-        let available = Dictionary(ingested.map { ($0.name, $0.totals.tokens) }, uniquingKeysWith: { _, last in last })
+        let removed = try Dedup.beforeMix(
+            manifest, catalog: catalog, jobs: options.ingest.jobs, quiet: options.ingest.quiet)
+        let available = Dictionary(
+            ingested.map { ($0.name, $0.totals.tokens - (removed[$0.name] ?? 0)) }, uniquingKeysWith: { _, b in b })
         try MixturePlan(mixture: mixture, available: available, domains: domains).check()
 
         let signature = try self.signature(

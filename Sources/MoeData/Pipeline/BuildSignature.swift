@@ -31,6 +31,8 @@ extension Build {
             sourceSignatures, String(options.shardSizeBytes ?? 0), objectives.joined(separator: ";"),
         ]
         if let shuffle { parts.append("shuffle \(shuffle)") }
+        // Without `dedup:` nothing is added: builds keep the signature they had before the stage.
+        if manifest.dedup != nil { parts.append("dedup " + (try catalog.value("dedup.signature") ?? "")) }
         // A manifest's eos changes the rows; without one the model's own is part of its hash.
         if manifest.tokenizer.eos != nil { parts.append("eos \(tokenizer.eosId)") }
         // The default layout adds nothing: explicit builds keep the signature they had before `packed_format`.

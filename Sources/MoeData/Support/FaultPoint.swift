@@ -31,6 +31,8 @@ public enum FaultPoint: String, CaseIterable, Sendable {
     // Exports (`moe-data export`), once per dataset or file.
     case exportFileWritten = "export.file.written"
     case exportProgressRecorded = "export.progress.recorded"
+    // The dedup stage, once per source whose first pass is on disk.
+    case dedupSourceDone = "dedup.source.done"
 
     /// What each point is, for `moe-data fault-points`.
     public var summary: String {
@@ -53,6 +55,7 @@ public enum FaultPoint: String, CaseIterable, Sendable {
         case .packedOldRemoved: "build: the previous packed rows are removed"
         case .exportFileWritten: "export: a dataset's or file's bytes have their final names, not yet recorded as done"
         case .exportProgressRecorded: "export: the progress file records one more finished dataset or file"
+        case .dedupSourceDone: "dedup: a source's signatures and records are on disk, marked done"
         }
     }
 

@@ -1,10 +1,18 @@
 import Foundation
 import PackedFormat
 
-/// A packed row plus, per segment id, the source its provenance names.
+/// A packed row plus, per segment id, the source its provenance names and the language of its
+/// documents (filled in by `DocumentLanguages`; a segment without one is absent).
 public struct AnalysisRow: Sendable {
     public var row: PackedRow
     public var segmentSources: [Int: String]
+    public var segmentLanguages: [Int: String] = [:]
+
+    public init(row: PackedRow, segmentSources: [Int: String], segmentLanguages: [Int: String] = [:]) {
+        self.row = row
+        self.segmentSources = segmentSources
+        self.segmentLanguages = segmentLanguages
+    }
 }
 
 /// Runs trained checkpoints in evaluation mode over packed rows and records every MoE layer's routing.
@@ -52,10 +60,10 @@ public enum RoutingCollector {
 
     /// Routing of every MoE layer over `rows`, `batchRows` rows per forward (a routing group is a
     /// micro-batch, as in training), with the evaluation capacity factor set to `capacityFactor`.
-    /// `sourceIndex` numbers the source names; unknown sources get −1.
+    /// `sourceIndex` numbers the source names, `languageIndex` the language names; unknown ones get −1.
     public static func collect(
         model: MoEModel<Float>, rows: [AnalysisRow], batchRows: Int, capacityFactor: Double,
-        sourceIndex: [String: Int]
+        sourceIndex: [String: Int], languageIndex: [String: Int] = [:]
     ) throws -> [LayerRouting] {
         let c = model.config
         model.options.capacityFactorEval = capacityFactor
@@ -70,9 +78,13 @@ public enum RoutingCollector {
             sink.pending = []
             for r in part {
                 for j in r.row.segmentIds.indices where r.row.segmentIds[j] != 0 {
-                    let name = r.segmentSources[Int(r.row.segmentIds[j])]
+                    let segment = Int(r.row.segmentIds[j])
+                    let name = r.segmentSources[segment], language = r.segmentLanguages[segment]
                     sink.pending.append(
-                        (Int32(r.row.positions[j]), Int32(j), Int32(name.flatMap { sourceIndex[$0] } ?? -1)))
+                        TokenPlace(
+                            position: Int32(r.row.positions[j]), offset: Int32(j),
+                            source: Int32(name.flatMap { sourceIndex[$0] } ?? -1),
+                            language: Int32(language.flatMap { languageIndex[$0] } ?? -1)))
                 }
             }
             guard sink.pending.count == batch.count else {
@@ -90,11 +102,20 @@ public enum RoutingCollector {
     }
 }
 
+/// Where one token of the current batch sits: position in its example, offset in its row, source and
+/// language index.
+struct TokenPlace {
+    var position: Int32
+    var offset: Int32
+    var source: Int32
+    var language: Int32 = -1
+}
+
 /// Collects the observer's callbacks into `LayerRouting`s (one forward at a time, single-threaded).
 final class RoutingSink {
     var layers: [LayerRouting]
-    /// Per token of the current batch: position in example, offset in row, source index.
-    var pending: [(Int32, Int32, Int32)] = []
+    /// Per token of the current batch, where it sits.
+    var pending: [TokenPlace] = []
     var inputs: [Int32] = []
 
     init(layers: Int, experts: Int, topK: Int) {
@@ -105,9 +126,10 @@ final class RoutingSink {
         guard layer < layers.count, r.tokens == pending.count else { return }
         let k = r.topK
         for t in 0..<r.tokens {
-            let (position, offset, source) = pending[t]
+            let place = pending[t]
             layers[layer].append(
-                tokenId: inputs[t], position: position, offset: offset, source: source,
+                tokenId: inputs[t], position: place.position, offset: place.offset, source: place.source,
+                language: place.language,
                 choices: Array(r.choice[(t * k)..<(t * k + k)]), gates: Array(r.gate[(t * k)..<(t * k + k)]),
                 kept: (0..<k).map { r.slot[t * k + $0] >= 0 })
         }

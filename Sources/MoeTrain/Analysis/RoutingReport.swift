@@ -7,10 +7,13 @@ public struct AnalysedCheckpoint: Sendable {
     public var path: String
     public var step: Int
     public var layers: [LayerRouting]
-    public init(path: String, step: Int, layers: [LayerRouting]) {
+    /// The routing of `analyze --probe`'s documents, per MoE layer (empty without a probe).
+    public var probe: [LayerRouting]
+    public init(path: String, step: Int, layers: [LayerRouting], probe: [LayerRouting] = []) {
         self.path = path
         self.step = step
         self.layers = layers
+        self.probe = probe
     }
 }
 
@@ -28,10 +31,17 @@ public struct RoutingReportInput {
     public var frequentIds: Int
     public var rows: Int
     public var piece: (Int) -> String
+    /// The names `LayerRouting.languages` indexes.
+    public var languageNames: [String]
+    /// The probe file's name, when the checkpoints carry probe routing.
+    public var probeName: String?
+    /// The last checkpoint of an independently seeded run over the same rows (`analyze --control`).
+    public var control: AnalysedCheckpoint?
 
     public init(
         checkpoints: [AnalysedCheckpoint], sourceNames: [String], domains: [String], layer: Int, capacityFactor: Double,
-        minCount: Int, bucketWidth: Int, frequentIds: Int, rows: Int, piece: @escaping (Int) -> String
+        minCount: Int, bucketWidth: Int, frequentIds: Int, rows: Int, languageNames: [String] = [],
+        probeName: String? = nil, piece: @escaping (Int) -> String
     ) {
         self.checkpoints = checkpoints
         self.sourceNames = sourceNames
@@ -43,6 +53,8 @@ public struct RoutingReportInput {
         self.frequentIds = frequentIds
         self.rows = rows
         self.piece = piece
+        self.languageNames = languageNames
+        self.probeName = probeName
     }
 }
 
@@ -80,9 +92,12 @@ public enum RoutingReport {
         let stability = try report.stability()
         let all = report.drops()
         let firstQ = rate(all, from: 0, to: 0.25), lastQ = rate(all, from: 0.75, to: 1)
-        let findings = report.findings(
+        var findings = report.findings(
             idSpec: idSpec, posSpec: posSpec, stability: stability, drops: all,
             firstQuarter: firstQ, lastQuarter: lastQ, maxDeviation: maxDeviation)
+        findings += [report.languages(), report.specialTokens(), report.neighbours()]
+        if let probe = report.probe() { findings.append(probe) }
+        if let control = try report.seedControl(stability: stability) { findings.append(control) }
         report.json["findings"] = .array(findings.map { .string($0) })
         report.json["settings"] = report.settings()
         report.files["report.json"] = JSONValue.object(report.json).encoded() + "\n"

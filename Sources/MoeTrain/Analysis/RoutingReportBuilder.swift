@@ -12,8 +12,16 @@ extension RoutingReport {
         let domainNames: [String]
         var files: [String: String] = [:]
         var json: [String: JSONValue] = [:]
+        /// A checkpoint whose records cannot be compared with the last one's.
+        func notSameTokens(_ path: String) -> TrainError {
+            TrainError(
+                "\(path): its routing records are not over the same tokens as \(last.path) (different model or data?)")
+        }
+
         /// The markdown table of each expert's top tokens (computed with the specialization).
         var topTokensMarkdown = ""
+        /// report.md sections of the later findings (languages, special tokens, neighbours, probe).
+        var sections: [String] = []
 
         init(input: RoutingReportInput, last: AnalysedCheckpoint) {
             self.input = input
@@ -150,11 +158,7 @@ extension RoutingReport {
             for c in input.checkpoints {
                 guard input.layer < c.layers.count,
                     let s = RoutingStatistics.stability(reference: r, other: c.layers[input.layer], ids: ids)
-                else {
-                    throw TrainError(
-                        "\(c.path): its routing records are not over the same tokens as \(last.path) "
-                            + "(different model or data?)")
-                }
+                else { throw notSameTokens(c.path) }
                 stability.append((c.step, s))
                 stabCSV += "\(c.step),\(fmt(s.top1Agreement, 4)),\(fmt(s.meanTotalVariation, 4)),\(s.tokens),\(s.ids)\n"
             }
@@ -285,7 +289,7 @@ extension RoutingReport {
                 "MoE layer \(input.layer) (0-based among MoE layers) of \(last.path) (step \(last.step)); "
                 + "\(input.rows) packed rows, \(r.count) tokens, eval capacity factor \(input.capacityFactor), "
                 + "top-\(r.topK) of \(r.experts) experts.\n\n## Findings\n\n"
-            md += findings.map { "- \($0)" }.joined(separator: "\n") + "\n\n"
+            md += findings.enumerated().map { "\($0 + 1). \($1)" }.joined(separator: "\n") + "\n\n"
             md +=
                 "## Expert shares per domain\n\n![shares per domain](shares-domain.svg)\n\n"
                 + "![code vs text](shares-code-text.svg)\n\n![per source](shares-source.svg)\n\n"
@@ -305,6 +309,7 @@ extension RoutingReport {
             md +=
                 "## Drops by position\n\n![drop rate](drop_by_position.svg)\n\nNumbers: drop_by_position.csv "
                 + "(\"rate\" = dropped top-\(r.topK) assignments; tokens_lost_all = tokens that lost every expert).\n"
+            for section in sections { md += "\n" + section }
             return md
         }
     }

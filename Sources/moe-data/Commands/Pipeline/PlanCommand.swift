@@ -43,9 +43,11 @@ struct PlanCommand: ParsableCommand {
         var estimates: [String: SourceSizeEstimate] = [:]
         let catalogPath = (m.output as NSString).appendingPathComponent(Catalog.fileName)
         let catalog = FileManager.default.fileExists(atPath: catalogPath) ? try Catalog(outputDirectory: m.output) : nil
+        // After a dedup stage, what the mixer can read: the ingested tokens less the removed ones.
+        let removed = m.dedup == nil ? [:] : try catalog?.removedTokens() ?? [:]
         for s in m.sources {
             if let state = try catalog?.sourceState(s.name), state.status == "done" {
-                available[s.name] = state.cursor?.totals.tokens ?? 0
+                available[s.name] = (state.cursor?.totals.tokens ?? 0) - (removed[s.name] ?? 0)
             } else {
                 let e = SourceSizeEstimate.estimate(s, tokenizer: tokenizer, maxDocumentBytes: m.maxDocumentBytes)
                 available[s.name] = e.tokens
@@ -55,6 +57,10 @@ struct PlanCommand: ParsableCommand {
         let domains = Dictionary(m.sources.map { ($0.name, $0.domain) }, uniquingKeysWith: { a, _ in a })
         let plan = try MixturePlan(mixture: mix, available: available, domains: domains)
         print(plan.render(estimated: Set(estimates.keys)))
+        if !removed.isEmpty {
+            print("available after dedup: " + m.sources.map { "\($0.name) -\(removed[$0.name] ?? 0)" }
+                .joined(separator: ", ") + " tokens removed")
+        }
         if !modelExists && mix.phases.contains(where: { $0.objective.type == .ul2 }) {
             print(
                 "note: \(m.tokenizer.model) does not exist yet; "

@@ -48,6 +48,16 @@ struct TrainCommand: ParsableCommand {
 
     @OptionGroup(title: "Model") var model: ModelArguments
 
+    @Flag(help: "Train the dense model of the --config shape: every layer a dense FFN (to upcycle from later).")
+    var dense: Bool = false
+
+    @Option(
+        help: ArgumentHelp(
+            "Start from a dense checkpoint (`train --dense`, same shape): every expert a copy of its layer's "
+                + "FFN, the router at its init, the shared FFN's output projection zero.",
+            valueName: "checkpoint"))
+    var upcycleFrom: String?
+
     @OptionGroup(title: "Optimizer") var optimizer: OptimizerArguments
 
     @OptionGroup(title: "Routing and auxiliary losses") var moe: MoEArguments
@@ -96,6 +106,7 @@ struct TrainCommand: ParsableCommand {
         try OptionCheck.int(logEvery, "--log-every", 1...count)
         try OptionCheck.int(benchSeqLen, "--bench-seq-len", 2...65535)
         _ = try snapshotFractions()
+        if dense && upcycleFrom != nil { throw ValidationError("--dense and --upcycle-from exclude each other") }
         if data == nil && !dryRun && !benchmark { throw ValidationError(Self.dataRequired) }
     }
 
@@ -126,6 +137,7 @@ struct TrainCommand: ParsableCommand {
         }
         trainer.logEvery = logEvery
         if let fractions = try snapshotFractions() { trainer.snapshotFractions = fractions }
+        if let upcycleFrom { try upcycle(trainer, from: upcycleFrom) }
         let p = trainer.model.layout
         let m = LiveOutput.millions
         LiveOutput.line(
@@ -136,10 +148,23 @@ struct TrainCommand: ParsableCommand {
         LiveOutput.line("wrote \(trainer.checkpointURL.path), \(trainer.logURL.path), \(trainer.plotURL.path)")
     }
 
+    /// `--upcycle-from`: a fresh run starts from the dense checkpoint; a resumed one already did.
+    private func upcycle(_ trainer: Trainer, from path: String) throws {
+        guard trainer.step == 0 else {
+            LiveOutput.line("--upcycle-from: resuming at step \(trainer.step), the parameters come from the checkpoint")
+            return
+        }
+        let s = try Upcycling.apply(denseCheckpoint: URL(fileURLWithPath: path), to: trainer.model)
+        LiveOutput.line(
+            "upcycled from \(path): \(s.copiedTensors) tensors copied, \(s.expertCopies) expert matrices from the "
+                + "dense FFNs, \(s.routersKept) routers at init, \(s.sharedOutputsZeroed) shared FFN outputs zeroed")
+    }
+
     /// Everything that decides the run's numbers, from the options; `dataVocab` sizes the small presets.
     private func trainConfig(dataVocab: Int) throws -> TrainConfig {
+        let shape = try model.model(dataVocab: dataVocab)
         var train = TrainConfig(
-            model: try model.model(dataVocab: dataVocab), moe: moe.options, optimizer: optimizer.settings,
+            model: dense ? Upcycling.denseShape(of: shape) : shape, moe: moe.options, optimizer: optimizer.settings,
             schedule: optimizer.schedule(config: model.config, steps: steps), batchRows: batchRows,
             accumulation: accumulate, shuffle: shuffle, seed: seed, checkpointEvery: checkpointEvery)
         train.evalRows = evalRows
@@ -172,14 +197,15 @@ struct TrainCommand: ParsableCommand {
 
     /// `--dry-run`: the model's parameter counts, next to the OpenMoE paper's for its presets.
     private func printCounts() throws {
-        let model = try self.model.model(dataVocab: try dryRunDataVocabulary())
+        let shape = try self.model.model(dataVocab: try dryRunDataVocabulary())
+        let model = dense ? Upcycling.denseShape(of: shape) : shape
         try model.validate()
         let p = ParameterLayout(model)
         let m = LiveOutput.millions
         print(
             "config \(model.name): \(model.layers) layers, d_model \(model.dModel), "
                 + "\(model.heads)×\(model.headDim) heads, FFN \(model.ffnDim), \(model.experts) experts "
-                    + "top-\(model.topK) "
+                + "top-\(model.topK) "
                 + "in \(model.moeLayerCount) MoE layers (every \(model.moeEvery)), "
                 + "shared FFN \(model.sharedExpert ? "yes" : "no"), vocabulary \(model.vocabSize)")
         print(
