@@ -75,9 +75,9 @@ struct OpenBLASLibrary: @unchecked Sendable {
                     + "install it with `apt-get install libopenblas0` (or libopenblas-dev)"))
     }
 
-    private static func symbol<T>(_ symbol: String, in handle: UnsafeMutableRawPointer, _ file: String) throws(TrainError)
-        -> T
-    {
+    private static func symbol<T>(
+        _ symbol: String, in handle: UnsafeMutableRawPointer, _ file: String
+    ) throws(TrainError) -> T {
         guard let address = dlsym(handle, symbol) else {
             throw TrainError("\(file) has no \(symbol): it is not OpenBLAS, or a version older than 0.3")
         }
