@@ -10,7 +10,7 @@ import Testing
 @Suite(.serialized) struct FaultPointTests {
     /// Shard points are also hit later on, when earlier shards are committed.
     static let shardPoints: Set = [
-        "ingest.shard.temporary", "ingest.shard.written", "ingest.shard.committed",
+        "ingest.shard.temporary", "ingest.shard.written", "ingest.shard.recording", "ingest.shard.committed",
         "build.shard.temporary", "build.shard.written", "build.shard.committed",
     ]
     static let endOfBuild = [

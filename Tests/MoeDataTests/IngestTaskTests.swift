@@ -117,6 +117,66 @@ import Testing
         #expect(try corpus.documents("k") == expected)
     }
 
+    /// A writer killed in the window where SQLite has synced its rollback journal (a cache spill, or
+    /// COMMIT writing the file) leaves a hot journal, which a read-only connection cannot roll back:
+    /// SQLITE_READONLY_ROLLBACK (a task scancel'd on Slurm hit it). No fault point reaches that window,
+    /// so a Python writer spills a transaction over the killed task's catalog and SIGKILLs itself.
+    /// `moe-data status` reads the last committed figures, writes nothing, and the task resumes.
+    @Test func aCatalogWithAHotJournalIsReadByStatusAndResumes() throws {
+        let corpus = try TaskCorpus("tasks-journal")
+        defer { corpus.remove() }
+        let expected = try reference(corpus)
+        let manifest = try corpus.manifest("j")
+        let output = corpus.output("j").path
+        let catalog = IngestTaskFiles(outputDirectory: output).catalogPath(1)
+        let killed = try corpus.task(manifest, 1, of: 3, environment: ["MOE_DATA_FAULT": "ingest.shard.committed:3"])
+        #expect(killed.signaled, "the fault point must kill task 1 at its third commit: \(killed.stderr)")
+        let committed = try TaskRecord.load(output: output, task: 1)
+        #expect(committed.unreadable == nil && (committed.progress?.tokens ?? 0) > 0, "\(committed)")
+        let writer = try Python.run(
+            """
+            import os, signal, sqlite3, sys
+            db = sqlite3.connect(sys.argv[1], isolation_level=None)
+            db.execute("PRAGMA cache_size=2")
+            db.execute("BEGIN IMMEDIATE")
+            db.execute("UPDATE kv SET value = 'uncommitted' WHERE key LIKE 'task.%'")
+            for i in range(2000):
+                db.execute("INSERT INTO kv(key, value) VALUES(?, ?)", (f"spill.{i}", "x" * 2000))
+            os.kill(os.getpid(), signal.SIGKILL)
+            """, [catalog])
+        #expect(writer.signaled, "\(writer.stderr)")
+        func files() -> [Data?] { [catalog, catalog + "-journal"].map { FileManager.default.contents(atPath: $0) } }
+        let left = files()
+        #expect(left[1].map { $0.first != 0 } == true, "the writer must leave a hot (synced) journal")
+        let status = try TestSupport.moeData(["status", output, "--json"])
+        #expect(status.status == 0, "\(status.stderr)")
+        let task = try JSONValue.parse(Data(status.stdout.utf8))["tasks"]?.arrayValue?[1]
+        let tokens = committed.progress?.tokens ?? -1
+        #expect(task?["tokens"]?.intValue == Int64(tokens), "\(String(describing: task))")
+        #expect(task?["error"]?.stringValue?.contains("cannot be read") != true, "\(String(describing: task))")
+        let record = try TaskRecord.load(output: output, task: 1)
+        #expect(record.unreadable == nil && record.progress == committed.progress, "\(record)")
+        #expect(record.attempts == committed.attempts && record.input == committed.input)
+        #expect(files() == left, "status wrote the killed task's catalog or its journal")
+        for i in [0, 1, 2] { #expect(try corpus.task(manifest, i, of: 3).status == 0) }
+        #expect(try merge(corpus, "j").status == 0)
+        #expect(try corpus.documents("j") == expected)
+    }
+
+    /// A folder whose only task catalog is damaged: status names that file and SQLite's reason,
+    /// not "no ingest tasks here".
+    @Test func statusNamesADamagedTaskCatalog() throws {
+        let dir = try TempFolder.make("tasks-damaged")
+        defer { TempFolder.remove(dir) }
+        let catalog = IngestTaskFiles(outputDirectory: dir.path).catalogPath(0)
+        try FileManager.default.createDirectory(
+            atPath: (catalog as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try Data(repeating: 0x5A, count: 8192).write(to: URL(fileURLWithPath: catalog))
+        let r = try TestSupport.moeData(["status", dir.path])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("cannot be read") && r.stderr.contains(catalog), "\(r.stderr)")
+    }
+
     @Test func changedInputIsReportedAndNeverMixedWithOldShards() throws {
         let corpus = try TaskCorpus("tasks-changed")
         defer { corpus.remove() }

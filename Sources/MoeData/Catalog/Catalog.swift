@@ -270,7 +270,10 @@ public final class Catalog {
         cursor: Cursor, documentIds: Set<String> = []
     ) throws {
         try db.transaction {
-            if let shard { try recordShard(dataset: "tokens/" + source, shard) }
+            if let shard {
+                try recordShard(dataset: "tokens/" + source, shard)
+                try FaultPoint.tokenShardRecording.reached()
+            }
             let id = try db.prepare("INSERT OR IGNORE INTO document_ids(source, doc_id) VALUES(?,?)")
             for d in documentIds.sorted() {
                 try id.bind([.text(source), .text(d)])

@@ -5,30 +5,79 @@ import Foundation
 final class SQLiteDatabase {
     let path: String
     private var db: OpaquePointer?
+    /// The private folder of a copy read in place of a catalog whose writer died mid-transaction.
+    private var rolledBackCopy: URL?
 
     /// `readOnly` opens an existing file without writing it (status reads catalogs other processes write).
     /// `rollbackJournal` keeps SQLite's rollback journal instead of WAL: WAL's shared memory works only
     /// between processes of one host, and a task's catalog is read from other hosts while it is written.
     init(path: String, readOnly: Bool = false, rollbackJournal: Bool = false) throws {
         self.path = path
-        var handle: OpaquePointer?
         let mode = readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
-        let rc = sqlite3_open_v2(path, &handle, mode | SQLITE_OPEN_FULLMUTEX, nil)
-        guard rc == SQLITE_OK, let handle else {
-            let msg = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "error \(rc)"
-            sqlite3_close(handle)
-            throw MoeDataError("\(path): cannot open the catalog: \(msg)")
+        db = try Self.open(path, mode: mode, named: path)
+        if readOnly {
+            try readCommittedState()
+            return
         }
-        db = handle
-        sqlite3_busy_timeout(handle, 10_000)
-        if readOnly { return }
         // WAL (or the rollback journal) + synchronous=FULL: a committed transaction survives a crash or SIGKILL.
         try execute(rollbackJournal ? "PRAGMA journal_mode=DELETE" : "PRAGMA journal_mode=WAL")
         try execute("PRAGMA synchronous=FULL")
         try execute("PRAGMA foreign_keys=ON")
     }
 
-    deinit { sqlite3_close_v2(db) }
+    deinit {
+        sqlite3_close_v2(db)
+        if let rolledBackCopy { try? FileManager.default.removeItem(at: rolledBackCopy) }
+    }
+
+    private static func open(_ file: String, mode: Int32, named path: String) throws -> OpaquePointer {
+        var handle: OpaquePointer?
+        let rc = sqlite3_open_v2(file, &handle, mode | SQLITE_OPEN_FULLMUTEX, nil)
+        guard rc == SQLITE_OK, let handle else {
+            let msg = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "error \(rc)"
+            sqlite3_close(handle)
+            throw MoeDataError("\(path): cannot open the catalog: \(msg)")
+        }
+        sqlite3_busy_timeout(handle, 10_000)
+        return handle
+    }
+
+    /// SQLITE_READONLY_ROLLBACK, (SQLITE_READONLY | 3 << 8): a macro Swift does not import.
+    private static let readOnlyRollback: Int32 = 776
+
+    /// A writer killed mid-transaction (SIGKILL, scancel, a lost node) leaves a hot rollback journal,
+    /// which only a connection that may write can roll back: a read-only one fails with
+    /// SQLITE_READONLY_ROLLBACK at its first read. Status must not write another process's catalog,
+    /// so the file and its journal are copied to a private folder, and SQLite rolls the copy back to
+    /// the last committed transaction. (A journal is hot only when no live writer holds its lock.)
+    private func readCommittedState() throws {
+        let files = FileManager.default
+        // A process that resumes the task may roll the journal back (and delete it) while it is
+        // copied: the original is then read again.
+        for _ in 0..<3 {
+            guard sqlite3_exec(db, "SELECT count(*) FROM sqlite_master", nil, nil, nil) != SQLITE_OK,
+                sqlite3_extended_errcode(db) == Self.readOnlyRollback
+            else { return }
+            let folder = files.temporaryDirectory.appendingPathComponent("moe-data-catalog-\(UUID().uuidString)")
+            let copy = folder.appendingPathComponent("catalog.sqlite").path
+            do {
+                try files.createDirectory(at: folder, withIntermediateDirectories: true)
+                try files.copyItem(atPath: path, toPath: copy)
+                try files.copyItem(atPath: path + "-journal", toPath: copy + "-journal")
+            } catch {
+                try? files.removeItem(at: folder)
+                sqlite3_close_v2(db)
+                db = try Self.open(path, mode: SQLITE_OPEN_READONLY, named: path)
+                continue
+            }
+            rolledBackCopy = folder
+            sqlite3_close_v2(db)
+            db = try Self.open(copy, mode: SQLITE_OPEN_READWRITE, named: path)
+            try execute("SELECT count(*) FROM sqlite_master")
+            return
+        }
+        throw error("read (its writer died mid-transaction, and its journal could not be copied to roll back)")
+    }
 
     func error(_ what: String) -> MoeDataError {
         MoeDataError("\(path): catalog \(what) failed: \(String(cString: sqlite3_errmsg(db)))")

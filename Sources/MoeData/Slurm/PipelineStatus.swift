@@ -78,6 +78,9 @@ public struct PipelineStatus: Sendable {
         let found = try indices.sorted().map { try TaskRecord.load(output: output, task: $0) }
         let counts = found.compactMap { $0.completion?.tasks ?? $0.taskCount }
         guard let count = mostCommon(counts.map(String.init)).flatMap({ Int($0) }) else {
+            if let unreadable = found.first(where: { $0.unreadable != nil })?.unreadable {
+                throw MoeDataError("\(output): no task count found: a task catalog cannot be read: \(unreadable)")
+            }
             throw MoeDataError(
                 "\(output): no ingest tasks here (no plan recorded by `moe-data slurm`, no tasks/task-*.done or "
                     + "task catalog); submit them with `moe-data slurm <manifest> --tasks N`")

@@ -13,6 +13,8 @@ public enum FaultPoint: String, CaseIterable, Sendable {
     case tokenShardTemporary = "ingest.shard.temporary"
     /// Ingest: an MDS token shard is on disk, its catalog transaction not yet committed.
     case tokenShardWritten = "ingest.shard.written"
+    /// Ingest: inside the catalog transaction that commits a token shard, its row written, not committed.
+    case tokenShardRecording = "ingest.shard.recording"
     /// Ingest: the catalog committed a token shard with the skips, files and cursor before it.
     case tokenShardCommitted = "ingest.shard.committed"
     case tokenIndexWritten = "ingest.index.written"
@@ -39,6 +41,8 @@ public enum FaultPoint: String, CaseIterable, Sendable {
         switch self {
         case .tokenShardTemporary: "ingest: a token shard's bytes are in its temporary file, not yet renamed"
         case .tokenShardWritten: "ingest: a token shard is on disk, its catalog transaction not yet committed"
+        case .tokenShardRecording:
+            "ingest: the transaction that commits a token shard has written its row, not yet committed"
         case .tokenShardCommitted: "ingest: the catalog committed a token shard and the cursor after it"
         case .tokenIndexWritten: "ingest: a source's index.json is written, the source not yet marked done"
         case .tokenSourceDone: "ingest: the catalog marked a source done"
