@@ -82,4 +82,59 @@ import Testing
         #expect(stats3.outputZSum.bitPattern == stats1.outputZSum.bitPattern)
         #expect(grads3.map(\.bitPattern) == grads1.map(\.bitPattern))
     }
+
+    /// A whole step (forward, backward, gradient norm, AdamW) on a model whose every loop has several
+    /// blocks (400 tokens, tensors of more than one AdamW piece): the norms, rotary, SwiGLU, routing,
+    /// dispatch, the combine of the experts' outputs and the optimizer give the same bits on 1 and 3
+    /// threads, with OpenBLAS's thread count the same in both.
+    @Test(arguments: [MoEOptions.GateWeights.raw, .renormalized])
+    func aWholeStepIsTheSameOnOneAndThreeThreads(gates: MoEOptions.GateWeights) throws {
+        let config = ModelConfig(
+            name: "threads", vocabSize: 5000, dModel: 16, layers: 2, heads: 2, headDim: 8, ffnDim: 24,
+            experts: 4, topK: 2, moeEvery: 2, sharedExpert: true)
+        var options = MoEOptions()
+        options.gateWeights = gates
+        options.groupSize = 128
+        let rows = [
+            Fixtures.row(
+                [Fixtures.doc(130, seed: 1, vocab: 5000), Fixtures.doc(70, seed: 2, vocab: 5000)], length: 200,
+                prefixLengths: [20, 0]),
+            Fixtures.row([Fixtures.doc(190, seed: 3, vocab: 5000)], length: 200),
+        ]
+        let batch = try TokenBatch(rows: rows, vocabSize: config.vocabSize)
+        #expect(batch.count > 6 * RMSNorm.blockRows)
+        func step(threads: Int) throws -> [UInt64] {
+            let pool = TrainThreads(count: threads)
+            defer { pool.stop() }
+            let model = try MoEModel<Float>(config: config, options: options, seed: 5, initStd: 0.3, routerStd: 0.5)
+            #expect(model.layout.tensors.contains { $0.count > 2 * AdamW<Float>.pieceSize })
+            model.threads = pool
+            let optimizer = AdamW<Float>(count: model.layout.total, settings: AdamWSettings())
+            var record: [Double] = []
+            for _ in 0..<2 {
+                model.zeroGrad()
+                let stats = model.run(batch, scales: LossScales(targetsInStep: batch.targetCount, microBatchWeight: 1))
+                let norm = AdamW<Float>.norm(model.grads, threads: pool)
+                record += model.grads.array.map(Double.init) + [norm, stats.auxLoss.reduce(0, +)]
+                record += [stats.routerZLoss.reduce(0, +), Double(stats.dropped.reduce(0, +))]
+                optimizer.update(
+                    params: model.params, grads: model.grads, layout: model.layout, lr: 1e-2,
+                    gradScale: norm > 1 ? 1 / norm : 1, threads: pool)
+            }
+            let state = model.params.array + optimizer.m.array + optimizer.v.array
+            return (record + state.map(Double.init)).map(\.bitPattern)
+        }
+        let (one, three) = try GlobalState.withLock { (try step(threads: 1), try step(threads: 3)) }
+        #expect(one.contains { $0 != 0 })
+        let differing = zip(one, three).filter { $0 != $1 }.count
+        #expect(three.count == one.count && differing == 0, "\(differing) of \(one.count) values differ")
+    }
+
+    /// Idle OpenBLAS threads sleep after 2^16 cycles instead of spinning 2^28 (about 0.1 s), which
+    /// took a core from the trainer's own loops between two products.
+    @Test func idleOpenBLASThreadsDoNotSpinLong() {
+        let user = ProcessInfo.processInfo.environment["OPENBLAS_THREAD_TIMEOUT"]
+        let exponent = GlobalState.withLock { BLASThreads.idleSpinExponent }
+        #expect(exponent == Int(user ?? OpenBLASLibrary.threadTimeoutExponent), "\(String(describing: exponent))")
+    }
 }

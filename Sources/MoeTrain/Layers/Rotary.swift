@@ -28,22 +28,31 @@ public struct Rotary<T: TrainScalar> {
     }
 
     /// Rotates q and k of every head in place; `inverse` applies the transposed rotation (the backward).
+    /// Rows run on `threads` in blocks (each row its own).
     @_specialize(where T == Float)
-    public func apply(_ qkv: UnsafeMutablePointer<T>, positions: [Int32], heads: Int, inverse: Bool) {
+    public func apply(
+        _ qkv: UnsafeMutablePointer<T>, positions: [Int32], heads: Int, inverse: Bool,
+        threads: TrainThreads = .single
+    ) {
         let half = headDim / 2, a = heads * headDim, ld = 3 * a
         cosTable.withUnsafeBufferPointer { cs in
             sinTable.withUnsafeBufferPointer { sn in
-                for (t, pos) in positions.enumerated() {
-                    let cp = cs.baseAddress! + Int(pos) * half
-                    let sp = sn.baseAddress! + Int(pos) * half
-                    for part in 0..<2 {  // 0 = query, 1 = key
-                        for h in 0..<heads {
-                            let v = qkv + t * ld + part * a + h * headDim
-                            for i in 0..<half {
-                                let x0 = v[i], x1 = v[i + half]
-                                let c = cp[i], s = inverse ? -sp[i] : sp[i]
-                                v[i] = x0 * c - x1 * s
-                                v[i + half] = x0 * s + x1 * c
+                positions.withUnsafeBufferPointer { positions in
+                    guard let cs = cs.baseAddress, let sn = sn.baseAddress else { return }
+                    threads.forEachBlock(positions.count, blockSize: 64) { rows, _ in
+                        for t in rows {
+                            let pos = Int(positions[t])
+                            let cp = cs + pos * half, sp = sn + pos * half
+                            for part in 0..<2 {  // 0 = query, 1 = key
+                                for h in 0..<heads {
+                                    let v = qkv + t * ld + part * a + h * headDim
+                                    for i in 0..<half {
+                                        let x0 = v[i], x1 = v[i + half]
+                                        let c = cp[i], s = inverse ? -sp[i] : sp[i]
+                                        v[i] = x0 * c - x1 * s
+                                        v[i + half] = x0 * s + x1 * c
+                                    }
+                                }
                             }
                         }
                     }

@@ -45,36 +45,49 @@ public enum Router {
     public static func forward<T: TrainScalar>(
         x: UnsafePointer<T>, wr: UnsafePointer<T>, n: Int, d: Int,
         experts: Int, topK: Int, options: MoEOptions,
-        training: Bool
+        training: Bool, threads: TrainThreads = .single
     ) -> Routing<T> {
         let r = Routing<T>(tokens: n, experts: experts, topK: topK)
         let p = r.probs.pointer
         Linear.forward(y: p, ldy: experts, x: x, ldx: d, w: wr, n: n, inDim: d, outDim: experts)
-        var zSum = 0.0
-        for t in 0..<n {
-            let row = p + t * experts
-            var m = row[0]
-            for e in 1..<experts { m = max(m, row[e]) }
-            let sum = T.expShiftedSum(row, count: experts, shift: m)
-            for e in 0..<experts { row[e] /= sum }
-            let l = m + T.log(sum)
-            r.lse[t] = l
-            zSum += Double(l) * Double(l)
-            // Top-k by repeated argmax; ties go to the lower expert index.
-            var chosenSum: T = 0
-            for k in 0..<topK {
-                var best = -1
-                for e in 0..<experts where !r.choice[(t * topK)..<(t * topK + k)].contains(Int32(e)) {
-                    if best < 0 || row[e] > row[best] { best = e }
+        // Softmax and top-k per token, on `threads` in blocks; the z-loss summed per block, then in
+        // block order.
+        let blockSize = 64
+        var zSums = [Double](repeating: 0, count: TrainThreads.blocks(n, blockSize: blockSize))
+        let renormalize = options.gateWeights == .renormalized
+        zSums.withUnsafeMutableBufferPointer { zSums in
+            r.choice.withUnsafeMutableBufferPointer { choice in
+                r.gate.withUnsafeMutableBufferPointer { gate in
+                    threads.forEachBlock(n, blockSize: blockSize) { tokens, block in
+                        for t in tokens {
+                            let row = p + t * experts
+                            var m = row[0]
+                            for e in 1..<experts { m = max(m, row[e]) }
+                            let sum = T.expShiftedSum(row, count: experts, shift: m)
+                            for e in 0..<experts { row[e] /= sum }
+                            let l = m + T.log(sum)
+                            r.lse[t] = l
+                            zSums[block] += Double(l) * Double(l)
+                            // Top-k by repeated argmax; ties go to the lower expert index.
+                            var chosenSum: T = 0
+                            for k in 0..<topK {
+                                var best = -1
+                                for e in 0..<experts where !(0..<k).contains(where: { choice[t * topK + $0] == e }) {
+                                    if best < 0 || row[e] > row[best] { best = e }
+                                }
+                                choice[t * topK + k] = Int32(best)
+                                gate[t * topK + k] = row[best]
+                                chosenSum += row[best]
+                            }
+                            if renormalize {
+                                for k in 0..<topK { gate[t * topK + k] /= chosenSum }
+                            }
+                        }
+                    }
                 }
-                r.choice[t * topK + k] = Int32(best)
-                r.gate[t * topK + k] = row[best]
-                chosenSum += row[best]
-            }
-            if options.gateWeights == .renormalized {
-                for k in 0..<topK { r.gate[t * topK + k] /= chosenSum }
             }
         }
+        let zSum = zSums.reduce(0, +)
         r.zLoss = n > 0 ? zSum / Double(n) : 0
 
         let groupSize = options.groupSize > 0 ? options.groupSize : max(n, 1)
@@ -127,15 +140,17 @@ public enum Router {
     public static func backward<T: TrainScalar>(
         dx: UnsafeMutablePointer<T>, dwr: UnsafeMutablePointer<T>,
         x: UnsafePointer<T>, wr: UnsafePointer<T>, routing r: Routing<T>,
-        gateGrad: [T], options: MoEOptions, auxScale: T, zScale: T, d: Int
+        gateGrad: [T], options: MoEOptions, auxScale: T, zScale: T, d: Int, threads: TrainThreads = .single
     ) {
         let n = r.tokens, experts = r.experts, topK = r.topK
         let dz = Buffer<T>(count: n * experts)
-        var dp = [T](repeating: 0, count: experts)
         let groupWeight = auxScale * T(experts) / T(max(1, r.groups.count))
-        for (gi, g) in r.groups.enumerated() {
-            let f = r.fractions[gi]
-            for t in g {
+        // Per token (its own row of dz), on `threads` in blocks.
+        let groupSize = r.groups.first?.count ?? 1
+        threads.forEachBlock(n, blockSize: 64) { tokens, _ in
+            var dp = [T](repeating: 0, count: experts)
+            for t in tokens {
+                let gi = min(t / groupSize, r.groups.count - 1), g = r.groups[gi], f = r.fractions[gi]
                 let p = r.probs.pointer + t * experts
                 for e in 0..<experts { dp[e] = groupWeight * f[e] / T(g.count) }
                 if options.gateWeights == .raw {

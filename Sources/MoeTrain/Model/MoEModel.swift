@@ -85,7 +85,8 @@ public final class MoEModel<T: TrainScalar> {
     /// Called with (MoE layer index among the MoE layers, its routing) after each MoE layer's forward;
     /// the routing analysis records token → expert decisions through it. Nil (the default) costs nothing.
     public var routingObserver: ((Int, Routing<T>) -> Void)?
-    /// The threads of attention and the vocabulary softmax (`TrainThreads`); one unless set.
+    /// The threads of the loops OpenBLAS does not run (`TrainThreads`): attention, the vocabulary
+    /// softmax, norms, rotary, SwiGLU's element-wise work, routing and dispatch; one unless set.
     public var threads: TrainThreads = .single
 
     /// Random initialisation keyed by `seed` and each tensor's name: N(0, initStd) for matrices, with the
@@ -128,7 +129,9 @@ public final class MoEModel<T: TrainScalar> {
     }
 
     var moeLayer: MoELayer<T> {
-        MoELayer(d: config.dModel, f: config.ffnDim, experts: config.experts, topK: config.topK, options: options)
+        MoELayer(
+            d: config.dModel, f: config.ffnDim, experts: config.experts, topK: config.topK, options: options,
+            threads: threads)
     }
 
     /// What every block of one micro-batch shares: the batch, rotary tables, attention scratch, loss scales.
@@ -181,7 +184,7 @@ public final class MoEModel<T: TrainScalar> {
         let finalHidden = Buffer<T>(count: n * d), finalRstd = Buffer<T>(count: n)
         RMSNorm.forward(
             y: finalHidden.pointer, rstd: finalRstd.pointer, x: x.pointer, gain: param(layout.finalNorm),
-            n: n, d: d, eps: T(c.normEps))
+            n: n, d: d, eps: T(c.normEps), threads: threads)
         // Head and loss; with gradients this also runs the head's backward (fused).
         let dFinal = computeGradients ? Buffer<T>(count: n * d) : nil
         let rows = batch.lossRows
@@ -199,7 +202,7 @@ public final class MoEModel<T: TrainScalar> {
         let dx = Buffer<T>(count: n * d)
         RMSNorm.backward(
             dx: dx.pointer, dgain: grad(layout.finalNorm), dy: dFinal.pointer, x: x.pointer,
-            rstd: finalRstd.pointer, gain: param(layout.finalNorm), n: n, d: d)
+            rstd: finalRstd.pointer, gain: param(layout.finalNorm), n: n, d: d, threads: threads)
         for (l, cache) in zip(layout.layers, caches).reversed() {
             backwardBlock(l, cache: cache, dx: dx, pass: pass)
         }
@@ -216,11 +219,12 @@ public final class MoEModel<T: TrainScalar> {
         let cache = BlockCache<T>(n: n, c: c, input: x)
         RMSNorm.forward(
             y: cache.attnIn.pointer, rstd: cache.attnRstd.pointer, x: x.pointer, gain: param(l.attnNorm),
-            n: n, d: d, eps: eps)
+            n: n, d: d, eps: eps, threads: threads)
         Linear.forward(
             y: cache.qkv.pointer, ldy: 3 * a, x: cache.attnIn.pointer, ldx: d, w: param(l.wqkv),
             n: n, inDim: d, outDim: 3 * a)
-        pass.rotary.apply(cache.qkv.pointer, positions: pass.batch.positions, heads: c.heads, inverse: false)
+        pass.rotary.apply(
+            cache.qkv.pointer, positions: pass.batch.positions, heads: c.heads, inverse: false, threads: threads)
         pass.attention.forward(
             out: cache.attnOut.pointer, lse: cache.lse.pointer, qkv: cache.qkv.pointer,
             segments: pass.batch.segments, prefix: pass.prefix, scratch: pass.scratch.pointer)
@@ -230,7 +234,7 @@ public final class MoEModel<T: TrainScalar> {
             n: n, inDim: a, outDim: d, accumulate: true)
         RMSNorm.forward(
             y: cache.ffnIn.pointer, rstd: cache.ffnRstd.pointer, x: cache.mid.pointer,
-            gain: param(l.ffnNorm), n: n, d: d, eps: eps)
+            gain: param(l.ffnNorm), n: n, d: d, eps: eps, threads: threads)
         let next = Buffer<T>(count: n * d)
         next.pointer.update(from: cache.mid.pointer, count: n * d)
         stats.flops += 2 * Double(n) * Double(d) * Double(4 * a)
@@ -253,7 +257,7 @@ public final class MoEModel<T: TrainScalar> {
             let hidden = Buffer<T>(count: n * 2 * f), act = Buffer<T>(count: n * f)
             SwiGLU.forward(
                 y: next.pointer, a: hidden.pointer, u: act.pointer, x: cache.ffnIn.pointer,
-                wIn: param(ffn.wIn), wOut: param(ffn.wOut), n: n, d: d, f: f, accumulate: true)
+                wIn: param(ffn.wIn), wOut: param(ffn.wOut), n: n, d: d, f: f, accumulate: true, threads: threads)
             cache.ffnHidden = hidden
             cache.ffnAct = act
             stats.flops += 2 * Double(n) * Double(3 * d * f)
@@ -276,11 +280,11 @@ public final class MoEModel<T: TrainScalar> {
             SwiGLU.backward(
                 dx: dFfnIn.pointer, dwIn: grad(ffn.wIn), dwOut: grad(ffn.wOut), dy: dx.pointer,
                 x: cache.ffnIn.pointer, a: hidden.pointer, u: act.pointer, wIn: param(ffn.wIn),
-                wOut: param(ffn.wOut), n: n, d: d, f: f)
+                wOut: param(ffn.wOut), n: n, d: d, f: f, threads: threads)
         }
         RMSNorm.backward(
             dx: dx.pointer, dgain: grad(l.ffnNorm), dy: dFfnIn.pointer, x: cache.mid.pointer,
-            rstd: cache.ffnRstd.pointer, gain: param(l.ffnNorm), n: n, d: d)
+            rstd: cache.ffnRstd.pointer, gain: param(l.ffnNorm), n: n, d: d, threads: threads)
         // mid = x + Attn(RMSNorm(x)): output projection, attention, rotary, qkv projection, norm.
         let dAttnOut = Buffer<T>(count: n * a)
         Linear.backward(
@@ -291,14 +295,15 @@ public final class MoEModel<T: TrainScalar> {
             dqkv: dqkv.pointer, dOut: dAttnOut.pointer, out: cache.attnOut.pointer,
             lse: cache.lse.pointer, qkv: cache.qkv.pointer, segments: pass.batch.segments,
             prefix: pass.prefix, scratchP: pass.scratch.pointer, scratchD: pass.scratch2.pointer)
-        pass.rotary.apply(dqkv.pointer, positions: pass.batch.positions, heads: c.heads, inverse: true)
+        pass.rotary.apply(
+            dqkv.pointer, positions: pass.batch.positions, heads: c.heads, inverse: true, threads: threads)
         let dAttnIn = Buffer<T>(count: n * d)
         Linear.backward(
             dx: dAttnIn.pointer, lddx: d, dw: grad(l.wqkv), dy: dqkv.pointer, lddy: 3 * a,
             x: cache.attnIn.pointer, ldx: d, w: param(l.wqkv), n: n, inDim: d, outDim: 3 * a)
         RMSNorm.backward(
             dx: dx.pointer, dgain: grad(l.attnNorm), dy: dAttnIn.pointer, x: cache.input.pointer,
-            rstd: cache.attnRstd.pointer, gain: param(l.attnNorm), n: n, d: d)
+            rstd: cache.attnRstd.pointer, gain: param(l.attnNorm), n: n, d: d, threads: threads)
     }
 
     public func zeroGrad() { grads.zero() }

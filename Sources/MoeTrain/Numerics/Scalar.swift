@@ -85,6 +85,9 @@ public enum BLASThreads {
     /// OpenBLAS's threads alone (around a `TrainThreads` loop).
     static func setOpenBLASOnly(_ count: Int) { OpenBLASLibrary.loaded.setNumThreads(Int32(max(1, count))) }
     public static var current: Int { Int(OpenBLASLibrary.loaded.getNumThreads()) }
+    /// The OPENBLAS_THREAD_TIMEOUT OpenBLAS runs with (see `OpenBLASLibrary.threadTimeoutExponent`);
+    /// nil when the library cannot say.
+    public static var idleSpinExponent: Int? { OpenBLASLibrary.loaded.threadTimeout.map { Int($0()) } }
     /// Opens OpenBLAS (see `OpenBLASLibrary`), or says why it cannot be: the commands that train
     /// call this first.
     public static func requireLibrary() throws { _ = try OpenBLASLibrary.require() }

@@ -81,6 +81,24 @@ public final class TrainThreads: @unchecked Sendable {
         }
     }
 
+    /// Runs `body(rows, block)` for the blocks of `blockSize` rows that cover 0..<count, as units of
+    /// `parallelFor`. The blocks do not depend on the thread count: a loop whose blocks write disjoint
+    /// rows, or whose per-block partial sums are added in block order afterwards, gives the same bits
+    /// on any number of threads.
+    public func forEachBlock(
+        _ count: Int, blockSize: Int, _ body: (_ rows: Range<Int>, _ block: Int) -> Void
+    ) {
+        let size = max(1, blockSize)
+        parallelFor(Self.blocks(count, blockSize: size)) { block, _ in
+            body(block * size..<min(count, (block + 1) * size), block)
+        }
+    }
+
+    /// The number of blocks `forEachBlock(count, blockSize:)` runs.
+    public static func blocks(_ count: Int, blockSize: Int) -> Int {
+        (count + max(1, blockSize) - 1) / max(1, blockSize)
+    }
+
     /// The next unit of loop `g`; nil once all are taken, or when `g` is over (a helper that woke late).
     private func claim(_ g: Int) -> Int? {
         condition.withLock {

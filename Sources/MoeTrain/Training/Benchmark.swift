@@ -79,10 +79,10 @@ public enum TrainBenchmark {
             let t0 = clock.now
             model.zeroGrad()
             let stats = model.run(batch, scales: LossScales(targetsInStep: batch.targetCount, microBatchWeight: 1))
-            let norm = AdamW<Float>.norm(model.grads)
+            let norm = AdamW<Float>.norm(model.grads, threads: model.threads)
             optimizer.update(
                 params: model.params, grads: model.grads, layout: model.layout, lr: 1e-3,
-                gradScale: norm > 1 ? 1 / norm : 1)
+                gradScale: norm > 1 ? 1 / norm : 1, threads: model.threads)
             let dt = seconds(clock.now - t0)
             if s > 0 { total += dt; flops += stats.flops; tokens += stats.tokens }
         }

@@ -61,37 +61,60 @@ public final class AdamW<T: TrainScalar> {
         v = Buffer(count: count)
     }
 
-    /// L2 norm of the gradient, accumulated in Double in a fixed order.
+    /// Elements per unit of work: the update and the norm run on `threads` over pieces of this size
+    /// (a tensor's last piece shorter), fixed whatever the thread count.
+    static var pieceSize: Int { 1 << 15 }
+
+    /// L2 norm of the gradient, accumulated in Double in a fixed order: per piece of `pieceSize`
+    /// elements (in lanes of 8), then the pieces in order, on any number of threads.
     @_specialize(where T == Float)
-    public static func norm(_ g: Buffer<T>) -> Double {
-        var sum = 0.0
-        var i = 0
-        let raw = UnsafeRawPointer(g.pointer), width = MemoryLayout<T>.stride
-        while i + 8 <= g.count {
-            let x = raw.loadUnaligned(fromByteOffset: i * width, as: SIMD8<T>.self)
-            sum += Double((x * x).sum())
-            i += 8
+    public static func norm(_ g: Buffer<T>, threads: TrainThreads = .single) -> Double {
+        var sums = [Double](repeating: 0, count: TrainThreads.blocks(g.count, blockSize: pieceSize))
+        sums.withUnsafeMutableBufferPointer { sums in
+            threads.forEachBlock(g.count, blockSize: pieceSize) { range, piece in
+                var sum = 0.0
+                var i = range.lowerBound
+                let raw = UnsafeRawPointer(g.pointer), width = MemoryLayout<T>.stride
+                while i + 8 <= range.upperBound {
+                    let x = raw.loadUnaligned(fromByteOffset: i * width, as: SIMD8<T>.self)
+                    sum += Double((x * x).sum())
+                    i += 8
+                }
+                while i < range.upperBound { sum += Double(g[i] * g[i]); i += 1 }
+                sums[piece] = sum
+            }
         }
-        while i < g.count { sum += Double(g[i] * g[i]); i += 1 }
-        return sum.squareRoot()
+        return sums.reduce(0, +).squareRoot()
     }
 
-    /// One update with learning rate `lr`, gradients multiplied by `gradScale` (clipping) first.
+    /// One update with learning rate `lr`, gradients multiplied by `gradScale` (clipping) first; each
+    /// element on its own, on `threads` in pieces of every tensor.
     @_specialize(where T == Float)
-    public func update(params: Buffer<T>, grads: Buffer<T>, layout: ParameterLayout, lr: Double, gradScale: Double) {
+    public func update(
+        params: Buffer<T>, grads: Buffer<T>, layout: ParameterLayout, lr: Double, gradScale: Double,
+        threads: TrainThreads = .single
+    ) {
         step += 1
         let s = settings
         let c1 = T(1 / (1 - pow(s.beta1, Double(step)))), c2 = T(1 / (1 - pow(s.beta2, Double(step))))
         let b1 = T(s.beta1), b2 = T(s.beta2), eps = T(s.eps), rate = T(lr), scale = T(gradScale)
+        var pieces: [(offset: Int, count: Int, decay: T)] = []
         for tensor in layout.tensors {
             let decay = tensor.decays ? T(s.weightDecay) : 0
-            let p = params.pointer + tensor.offset, g = grads.pointer + tensor.offset
-            let mp = m.pointer + tensor.offset, vp = v.pointer + tensor.offset
+            for start in stride(from: 0, to: tensor.count, by: Self.pieceSize) {
+                pieces.append((tensor.offset + start, min(Self.pieceSize, tensor.count - start), decay))
+            }
+        }
+        let m = m, v = v
+        threads.parallelFor(pieces.count) { unit, _ in
+            let (offset, count, decay) = pieces[unit]
+            let p = params.pointer + offset, g = grads.pointer + offset
+            let mp = m.pointer + offset, vp = v.pointer + offset
             var i = 0
             let width = MemoryLayout<T>.stride
             let rp = UnsafeMutableRawPointer(p), rg = UnsafeRawPointer(g)
             let rm = UnsafeMutableRawPointer(mp), rv = UnsafeMutableRawPointer(vp)
-            while i + 8 <= tensor.count {
+            while i + 8 <= count {
                 let o = i * width
                 let grad = rg.loadUnaligned(fromByteOffset: o, as: SIMD8<T>.self) * scale
                 let mNew = b1 * rm.loadUnaligned(fromByteOffset: o, as: SIMD8<T>.self) + (1 - b1) * grad
@@ -103,7 +126,7 @@ public final class AdamW<T: TrainScalar> {
                 rp.storeBytes(of: param - rate * stepDir, toByteOffset: o, as: SIMD8<T>.self)
                 i += 8
             }
-            while i < tensor.count {
+            while i < count {
                 let grad = g[i] * scale
                 mp[i] = b1 * mp[i] + (1 - b1) * grad
                 vp[i] = b2 * vp[i] + (1 - b2) * grad * grad

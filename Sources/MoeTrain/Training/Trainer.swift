@@ -246,7 +246,7 @@ public final class Trainer {
                 "\(where_): loss is \(loss) (cross-entropy \(ce), balance \(aux), router z \(rz), output z \(oz)); "
                     + "stopping without writing a checkpoint; \(lastGood)")
         }
-        let norm = AdamW<Float>.norm(model.grads)
+        let norm = AdamW<Float>.norm(model.grads, threads: model.threads)
         guard norm.isFinite else {
             throw TrainError(
                 "\(where_): gradient norm is \(norm) though the loss is \(loss); stopping without writing a "
@@ -257,7 +257,7 @@ public final class Trainer {
         let lr = config.schedule.rate(step: step)
         optimizer.update(
             params: model.params, grads: model.grads, layout: model.layout, lr: lr,
-            gradScale: clip > 0 && norm > clip ? clip / norm : 1)
+            gradScale: clip > 0 && norm > clip ? clip / norm : 1, threads: model.threads)
         return StepRecord(
             step: step + 1, loss: loss, crossEntropy: ce, auxLoss: aux, routerZLoss: rz, outputZLoss: oz,
             learningRate: lr, gradNorm: norm, tokens: tokens, targets: targets, tokensPerSecond: 0,
