@@ -7,6 +7,7 @@
 #
 #   bash bench/train-torch/run.sh                       # tiny and small, 1 and 2 threads, 3 rounds
 #   CONFIGS=tiny ROUNDS=4 bash bench/train-torch/run.sh
+#   CONFIGS=small IMPLS="moe-data torch-eager" bash bench/train-torch/run.sh   # without torch.compile
 #
 # Each run holds the machine lock exclusively (flock -x), one run per hold. torch is not part of the
 # project or CI: it lives in a venv outside the repository (TORCH_VENV, default
@@ -66,12 +67,13 @@ measure() {  # round config threads impl
     "$(($(tail -1 "$dir/rss") / 1024))" "$(cat "$dir/load")" | tee -a "$results"
 }
 
-impls=(moe-data torch-eager torch-compile)
+read -r -a impls <<<"${IMPLS:-moe-data torch-eager torch-compile}"
+n=${#impls[@]}
 for round in $(seq 1 "$ROUNDS"); do
   for config in $CONFIGS; do
     for threads in $THREADS; do
-      for i in 0 1 2; do
-        measure "$round" "$config" "$threads" "${impls[$(((i + round - 1) % 3))]}"
+      for i in $(seq 0 $((n - 1))); do
+        measure "$round" "$config" "$threads" "${impls[$(((i + round - 1) % n))]}"
       done
     done
   done
