@@ -137,4 +137,10 @@ import Testing
         let exponent = GlobalState.withLock { BLASThreads.idleSpinExponent }
         #expect(exponent == Int(user ?? OpenBLASLibrary.threadTimeoutExponent), "\(String(describing: exponent))")
     }
+
+    /// glibc takes the thresholds that keep a step's freed memory for the next step (`HeapReuse`).
+    @Test func freedStepMemoryStaysInTheHeap() {
+        #expect(HeapReuse.enable())
+        #expect(CrossEntropyHead.chunkRows(vocab: 8192) * 8192 * 4 + 16 < Int(HeapReuse.mmapThreshold))
+    }
 }

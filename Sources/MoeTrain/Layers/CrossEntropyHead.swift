@@ -13,8 +13,10 @@ public struct HeadStats: Sendable {
 /// Per row with `lse = log Σ exp z`: loss `lse − z_y`; output z-loss `lse²`; with weights `c` (= 1/N
 /// targets of the step) and `c_z`: `dz = softmax(z)·(c + 2·c_z·lse) − c·onehot(y)`.
 public enum CrossEntropyHead {
-    /// Rows per chunk so a chunk's logits stay near 8M scalars.
-    static func chunkRows(vocab: Int) -> Int { max(1, min(1024, (8 << 20) / max(vocab, 1))) }
+    /// Rows per chunk so a chunk's logits stay near, and below, 8M scalars: 32 MiB of Float with
+    /// malloc's header is under glibc's largest mmap threshold, so with `HeapReuse` the buffer comes
+    /// from the heap step after step instead of a fresh mapping whose pages fault again.
+    static func chunkRows(vocab: Int) -> Int { max(1, min(1024, ((8 << 20) - 8) / max(vocab, 1))) }
 
     /// `rows` are the token indices with a loss, `targets[t]` their labels. When `dhidden` is given, the
     /// gradient is written there (`+=`) and into `dweight`.

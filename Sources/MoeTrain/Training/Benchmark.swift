@@ -64,6 +64,7 @@ public enum TrainBenchmark {
         -> Result
     {
         BLASThreads.set(threads)
+        HeapReuse.enable()
         let model = try MoEModel<Float>(config: config, options: MoEOptions(), seed: 1)
         model.threads = .shared
         let optimizer = AdamW<Float>(count: model.layout.total, settings: AdamWSettings())

@@ -95,6 +95,7 @@ struct AnalyzeCommand: ParsableCommand {
     func run() throws {
         try BLASThreads.requireLibrary()
         BLASThreads.set(jobs.count)
+        HeapReuse.enable()
         let dataset = try PackedDataset(path: URL(fileURLWithPath: data))
         let output = dataset.directory.deletingLastPathComponent()
         let sourceRows = try Self.sources(outputDirectory: output)

@@ -131,6 +131,7 @@ struct TrainCommand: ParsableCommand {
         guard let data else { throw ValidationError(Self.dataRequired) }
         let dataset = try PackedDataset(path: URL(fileURLWithPath: data))
         BLASThreads.set(jobs.count)
+        HeapReuse.enable()
         let config = try trainConfig(dataVocab: dataset.info.paddedVocabSize)
         let trainer = try Trainer(config: config, dataset: dataset, outDir: URL(fileURLWithPath: out), resume: resume) {
             LiveOutput.line($0)
