@@ -52,6 +52,43 @@ import Testing
         #expect(results[2] == results[0], "--jobs 5 differs from --jobs 1")
     }
 
+    /// `shingles: tokens` signs the token ids of the shards: the planted pairs are found to the same
+    /// bounds (their true similarity is still that of their word 5-grams) while the source files are
+    /// gone, which word shingles need (they stop with a sentence naming the missing document). The
+    /// tests' tokenizer has 1,000 pieces, about twice the tokens a word of a 32k one, so its shingle
+    /// is 12 ids, not the default 7 (with 7: 9 of 181 removed pairs below J 0.6).
+    @Test func tokenShinglesFindThePlantedPairsWithoutReadingTheSourcesAgain() throws {
+        let dir = try TestSupport.tempDir("dedup-tokens")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let corpus = dir.appendingPathComponent("corpus")
+        try DedupNearFixtures.make(corpus)
+        let tokens = try DedupFixtures.manifest(
+            in: dir.appendingPathComponent("tokens"), corpus: corpus,
+            dedup: "  keep: [a]\n  near: {shingles: tokens, ngram: 12}\n  buffer: 64KiB")
+        let words = try DedupFixtures.manifest(
+            in: dir.appendingPathComponent("words"), corpus: corpus, dedup: Self.dedup)
+        _ = try run(["ingest", tokens, "--quiet"])
+        _ = try run(["ingest", words, "--quiet"])
+        let away = dir.appendingPathComponent("corpus-moved")
+        try FileManager.default.moveItem(at: corpus, to: away)
+        _ = try run(["dedup", tokens, "--jobs", "2", "--quiet"])
+        let wordsRun = try TestSupport.moeData(["dedup", words, "--quiet"])
+        try FileManager.default.moveItem(at: away, to: corpus)
+        #expect(wordsRun.status != 0 && wordsRun.stderr.contains("is not in the source's files any more"),
+            "word shingles read the texts again: \(wordsRun.stderr)")
+        let score = try DedupNearFixtures.score(corpus, removals: try Self.pairs(tokens))
+        #expect(score.high >= 60, "too few planted pairs at J >= 0.85: \(score.high)")
+        #expect(Double(score.highFound) >= 0.95 * Double(score.high), "recall: \(score)")
+        #expect(Double(score.removedBelow) < 0.01 * Double(score.removed), "precision: \(score)")
+        // The same ids signed with one thread give the same removals.
+        let again = try DedupFixtures.manifest(
+            in: dir.appendingPathComponent("tokens1"), corpus: corpus,
+            dedup: "  keep: [a]\n  near: {shingles: tokens, ngram: 12}\n  buffer: 64KiB")
+        _ = try run(["ingest", again, "--quiet"])
+        _ = try run(["dedup", again, "--jobs", "1", "--quiet"])
+        #expect(try DedupFixtures.removals(again) == DedupFixtures.removals(tokens))
+    }
+
     /// Killed after its first source's pass, the stage resumes after it and ends with the same removals.
     @Test func aKilledStageResumesToTheSameRemovals() throws {
         let dir = try TestSupport.tempDir("dedup-resume")
@@ -103,6 +140,7 @@ import Testing
         ("  near: {bands: 15}", "15 bands do not divide 112 permutations"),
         ("  near: {threshold: 1.2}", "between 0 and 1 (exclusive), got 1.2"),
         ("  near: {threshold: 0}", "between 0 and 1 (exclusive), got 0"),
+        ("  near: {shingles: chars}", "'chars' is not a shingle kind; use one of: words, tokens"),
         ("  decontaminate: {paths: [missing-eval.jsonl]}", "missing-eval.jsonl does not exist"),
         ("  keep: [nope]\n  exact: none", "'nope' is not a source of this manifest"),
         ("  scope: all\n  exact: none", "'all' is not a scope; use one of: across, within"),

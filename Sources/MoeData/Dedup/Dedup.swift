@@ -92,7 +92,8 @@ public struct Dedup {
             jobs: options.jobs)
         for (rank, source) in sources.enumerated() where !pass.isDone(source.name, digest: digest) {
             let directory = tokensDirectory.appendingPathComponent(source.name)
-            let scan = try IngestedTextScan(source: source, manifest: manifest, directory: directory)
+            let scan = try IngestedTextScan(
+                source: source, manifest: manifest, directory: directory, withText: spec.needsText)
             let scope = spec.scope == .within ? UInt16(rank) : 0
             let documents = try MDSIndex.read(from: directory).shards.reduce(0) { $0 + $1.samples }
             let range = layout.task?.range(documents: documents) ?? 0..<documents

@@ -1,9 +1,9 @@
 import Foundation
 
-/// The first pass of the dedup stage over one source: each document of its token shards read again
-/// with its text (`IngestedTextScan`), then, on `jobs` threads, its exact hash, MinHash signature and
-/// band keys, and its first evaluation match; all written to the source's work files in canonical
-/// order (so they never depend on `jobs`). The `.done` file, written last, holds the settings'
+/// The first pass of the dedup stage over one source: each document of its token shards, read again
+/// with its text when the settings need it (`IngestedTextScan`), then, on `jobs` threads, its exact
+/// hash, MinHash signature and band keys, and its first evaluation match; all written to the
+/// source's work files in canonical order (so they never depend on `jobs`). The `.done` file, written last, holds the settings'
 /// digest: a killed stage skips the sources whose pass finished.
 struct DedupSourcePass {
     /// The settings, and where the work files go.
@@ -67,7 +67,7 @@ struct DedupSourcePass {
         while let document = try scan.next(), document.ordinal < range.upperBound {
             guard range.contains(document.ordinal) else { continue }
             batch.append(document)
-            batchBytes += document.text.count
+            batchBytes += document.text.count + 4 * document.tokens
             if batch.count >= batchDocuments || batchBytes >= 8 << 20 { try flush() }
         }
         try flush()
@@ -81,9 +81,14 @@ struct DedupSourcePass {
         if let normalization = spec.exact {
             features.exact = SHA256.hash(TextNormalizer.normalize(document.text, normalization))
         }
-        guard minHasher != nil || evaluation != nil else { return features }
+        if let minHasher, minHasher.spec.shingles == .tokens {
+            features.signature = minHasher.signature(minHasher.shingles(tokenIds: document.tokenIds))
+        }
+        guard minHasher?.spec.shingles == .words || evaluation != nil else { return features }
         let words = TextNormalizer.words(document.text)
-        if let minHasher { features.signature = minHasher.signature(minHasher.shingles(words)) }
+        if let minHasher, minHasher.spec.shingles == .words {
+            features.signature = minHasher.signature(minHasher.shingles(words))
+        }
         if let evaluation { features.passage = evaluation.match(words) }
         return features
     }

@@ -2,7 +2,8 @@ import FileSupport
 import PackedFormat
 
 /// MinHash over word n-grams, as FineWeb's near dedup computes it: each shingle (n consecutive words
-/// of the fineweb normalization) hashed to 61 bits (`WordNgrams`), each permutation
+/// of the fineweb normalization, or with `shingles: tokens` n consecutive token ids of the shards)
+/// hashed to 61 bits (`WordNgrams`), each permutation
 /// `(a·h + b) mod (2^61 − 1)` with seeded a and b, a document's signature the minimum of each.
 /// Bands of `rowsPerBand` values are hashed into bucket keys: two documents are candidates when
 /// they share a band's key.
@@ -23,6 +24,11 @@ struct MinHasher: Sendable {
     /// is one shingle; one without words has none).
     func shingles(_ words: [ArraySlice<UInt8>]) -> [UInt64] {
         WordNgrams.hashes(words, n: spec.ngram, shortAsOne: true).map { $0 & MinHasher.prime }
+    }
+
+    /// The same for a document's token ids (`shingles: tokens`): one per window of `ngram` ids.
+    func shingles(tokenIds: [UInt32]) -> [UInt64] {
+        WordNgrams.hashes(tokenIds: tokenIds, n: spec.ngram).map { $0 & MinHasher.prime }
     }
 
     /// The signature of a set of shingle hashes (empty for no shingles).

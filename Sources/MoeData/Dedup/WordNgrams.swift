@@ -1,15 +1,27 @@
 import FileSupport
 
-/// The hashes of a document's word n-grams: near dedup's shingles and the decontamination n-grams.
+/// The hashes of a document's word n-grams: near dedup's shingles and the decontamination n-grams
+/// (and of its token-id n-grams, for `shingles: tokens`).
 /// Each word is hashed once (XXH64), and an n-gram's hash mixes its words' hashes in order, so a
 /// document costs one hash per word plus n mixes per n-gram, not a hash of n words per n-gram.
 enum WordNgrams {
     /// One hash per window of `n` words; with `shortAsOne`, a text of fewer (but some) words is one
     /// n-gram of all of them (near dedup), else it has none (decontamination).
     static func hashes(_ words: [ArraySlice<UInt8>], n: Int, shortAsOne: Bool) -> [UInt64] {
-        guard !words.isEmpty, words.count >= n || shortAsOne else { return [] }
-        let width = min(n, words.count)
-        let wordHashes = words.map { word in word.withUnsafeBytes { XXH64.hash($0) } }
+        hashes(of: words.map { word in word.withUnsafeBytes { XXH64.hash($0) } }, n: n, shortAsOne: shortAsOne)
+    }
+
+    /// The same for token ids (near dedup's `shingles: tokens`): each id hashed as its 4 little-endian
+    /// bytes, then mixed in windows of `n` as words are.
+    static func hashes(tokenIds: [UInt32], n: Int) -> [UInt64] {
+        let idHashes = tokenIds.map { id in withUnsafeBytes(of: id.littleEndian) { XXH64.hash($0) } }
+        return hashes(of: idHashes, n: n, shortAsOne: true)
+    }
+
+    /// One hash per window of `n` of the items' hashes (see `hashes(_:n:shortAsOne:)`).
+    static func hashes(of wordHashes: [UInt64], n: Int, shortAsOne: Bool) -> [UInt64] {
+        guard !wordHashes.isEmpty, wordHashes.count >= n || shortAsOne else { return [] }
+        let width = min(n, wordHashes.count)
         return (0...(wordHashes.count - width)).map { start in
             var hash = UInt64(width)
             for i in start..<(start + width) { hash = mix(hash, wordHashes[i]) }

@@ -12,9 +12,24 @@ public struct DedupSpec: Sendable, Equatable {
         case remove, count
     }
 
+    /// What near dedup's shingles are cut from.
+    public enum Shingles: String, Sendable, CaseIterable {
+        /// Words of the fineweb normalization of the text, read again from the source's files (the
+        /// default: FineWeb's settings are tuned for words, and the same text gives the same words
+        /// whatever the tokenizer).
+        case words
+        /// Token ids of the ingested shards: no text is read again, so the source's files may be gone
+        /// (unless exact dedup or decontamination, which need the text, are asked for too).
+        case tokens
+    }
+
     public struct Near: Sendable, Equatable {
-        /// Words per shingle (FineWeb: 5).
+        public var shingles = Shingles.words
+        /// Words (or token ids) per shingle (FineWeb: 5 words; `tokenNgram` ids by default).
         public var ngram = 5
+        /// The default shingle of `shingles: tokens`: about FineWeb's five words in a 32k unigram
+        /// vocabulary (1.35 tokens a word on bench/dedup's corpus, where 7 ids remove what 5 words do).
+        public static let tokenNgram = 7
         public var permutations = 112
         public var bands = 14
         /// Candidate pairs whose signatures agree on less than this share are kept apart.
@@ -43,6 +58,9 @@ public struct DedupSpec: Sendable, Equatable {
     public var decontaminate: Decontamination?
     /// Bytes of records held in memory before they are sorted and written as a run.
     public var bufferBytes = 64 << 20
+
+    /// Whether the first pass needs each document's text, read again from the source's files.
+    public var needsText: Bool { exact != nil || decontaminate != nil || near?.shingles == .words }
 
     public init() {}
 }

@@ -4,7 +4,7 @@ import Foundation
 extension ManifestReader {
     static let dedupKeys = ["scope", "keep", "exact", "near", "decontaminate", "buffer"]
     static let exactKeys = ["normalization"]
-    static let nearKeys = ["ngram", "permutations", "bands", "threshold", "seed"]
+    static let nearKeys = ["shingles", "ngram", "permutations", "bands", "threshold", "seed"]
     static let decontaminateKeys = ["paths", "text_field", "ngram", "action"]
 
     func dedup(_ field: YAMLField, sources: [SourceSpec]) throws -> DedupSpec {
@@ -39,6 +39,10 @@ extension ManifestReader {
     func near(_ field: YAMLField) throws -> DedupSpec.Near {
         let keys = try field.keyed(allowed: Self.nearKeys)
         var near = DedupSpec.Near()
+        if let shingles = keys["shingles"] {
+            near.shingles = try choice(shingles, DedupSpec.Shingles.self, "a shingle kind")
+            if near.shingles == .tokens { near.ngram = DedupSpec.Near.tokenNgram }
+        }
         if let ngram = keys["ngram"] { near.ngram = try ngram.int(minimum: 1) }
         if let permutations = keys["permutations"] { near.permutations = try permutations.int(minimum: 1) }
         if let bands = keys["bands"] {
