@@ -9,7 +9,8 @@
 # packed/ is removed before each build, which then mixes, packs and writes every row again (the
 # ingest is reused).
 #
-# Alternating, REPS times (default 3), medians reported: 1, 2; 2, 1; 1, 2; ... The load average
+# Alternating, REPS times (default 3), medians reported: 1, 2, pair, slices; slices, pair, 2, 1; ...
+# (pair: two `--jobs 1` builds at once, the machine's limit for two cores on this work; below). The load average
 # before each build is recorded beside it (other work on the machine slows --jobs 2 first), and so
 # is each build's CPU time (user + system, all threads), which the load changes much less.
 # packed/ of every build is hashed: the rows must be the same for both.
@@ -60,6 +61,26 @@ build() {  # $1 jobs, $2 rep
   (cd "$OUT/packed" && sha256sum -- * | sha256sum | cut -c1-16) > "$RUN/build-$1-$2.rows"
 }
 
+# The machine's own limit for two cores on this work, in the same run: two `--jobs 1` builds of the
+# same rows into two outputs at once (share-nothing: no queue, no hand-over between cores). Two
+# builds' work in the pair's wall time is what two cores give this workload at best; 2 x (one
+# `--jobs 1` build) / (the pair) is the most any `--jobs 2` could reach here.
+P2="$RUN/out2"
+corpus_manifest "$C1" "$P2" > "$RUN/pair.yaml"
+"$MOE" ingest "$RUN/pair.yaml" --quiet
+pair() {  # $1 rep
+  rm -rf "$OUT/packed" "$P2/packed"
+  cut -d" " -f1 /proc/loadavg > "$RUN/build-p-$1.load"
+  local s e; s=$(now)
+  "$MOE" build "$RUN/manifest.yaml" --mixture "$RUN/mixture.yaml" --jobs 1 --quiet &
+  local first=$!
+  "$MOE" build "$RUN/pair.yaml" --mixture "$RUN/mixture.yaml" --jobs 1 --quiet
+  wait "$first"
+  e=$(now); echo "$s $e" > "$RUN/build-p-$1.wall"
+  for o in "$OUT" "$P2"; do (cd "$o/packed" && sha256sum -- * | sha256sum | cut -c1-16); done | sort -u \
+    > "$RUN/build-p-$1.rows"
+}
+
 # K = 2 slices through the local Slurm, on a second output ingested as one task and merged (so the
 # Slurm run submits only the merge job, the slice array and the build job).
 SL="$RUN/slices-out"
@@ -87,9 +108,10 @@ slices() {  # $1 rep: the build as 2 slices of 1 CPU through Slurm
 }
 
 for rep in $(seq 1 "$REPS"); do
-  if [ $((rep % 2)) = 1 ]; then order="1 2 s2"; else order="s2 2 1"; fi
+  if [ $((rep % 2)) = 1 ]; then order="1 2 p s2"; else order="s2 p 2 1"; fi
   for jobs in $order; do
     if [ "$jobs" = s2 ]; then log "rep $rep: 2 slices through Slurm"; slices "$rep"; continue; fi
+    if [ "$jobs" = p ]; then log "rep $rep: two --jobs 1 builds at once"; pair "$rep"; continue; fi
     log "rep $rep: build --jobs $jobs"; build "$jobs" "$rep"
   done
 done
@@ -101,5 +123,5 @@ RESULT="$HERE/results-$DATE.md"; k=2
 while [ -e "$RESULT" ]; do RESULT="$HERE/results-$DATE-$k.md"; k=$((k + 1)); done
 cp "$RUN/results.md" "$RESULT"
 cat "$RUN/results.md"
-rm -rf "$OUT" "$SL"
+rm -rf "$OUT" "$SL" "$P2"
 log "written $RESULT (run folder $RUN)"
