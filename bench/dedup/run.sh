@@ -9,8 +9,10 @@
 #             code, jsonl.zst; ingested once, cached): documents per CPU-second (user + sys) of
 #             `moe-data dedup --jobs 1` (reading the texts again, signatures, buckets, clusters), of
 #             datatrove's signature, bucket, cluster and filter stages (one task each, 14 bucket
-#             tasks, as its examples run them), and of datasketch
+#             tasks, as its examples run them), and of datasketch; moe-data also with token-id
+#             shingles (`shingles: tokens`) for accuracy
 #   memory    peak RSS and speed of `moe-data dedup` on the whole 300 MB corpus and its 512 MB version
+#   (the peers' speed on the whole corpus, PEER_RUN=x1, the default; PEER_RUN=subset as before)
 #
 # Each timed step holds the machine lock exclusively (flock -x /work/tools/machine.lock), for that
 # step only; the ingests hold it shared.
@@ -39,12 +41,13 @@ if ! "$V" -c "import datatrove, datasketch, zstandard, regex, spacy, xxhash" 2>/
   "$WORK/venv-datatrove/bin/pip" install -q datatrove datasketch zstandard orjson regex spacy xxhash
 fi
 
-manifest() {  # $1 output, $2.. sources as "name:glob"
+manifest() {  # $1 output, $2.. sources as "name:glob"; NEAR: the near settings (default FineWeb's)
   local out=$1; shift
   printf 'name: dedup-bench\noutput: %s\non_error: skip\ntokenizer: {model: %s, sentinels: 300}\nsources:\n' \
     "$out" "$MODEL"
   for s in "$@"; do printf '  - {name: %s, format: jsonl, paths: ["%s"], domain: web}\n' "${s%%:*}" "${s#*:}"; done
-  printf 'dedup:\n  keep: [%s]\n  near: {ngram: 5, permutations: 112, bands: 14, threshold: 0.75}\n' "${1%%:*}"
+  printf 'dedup:\n  keep: [%s]\n  near: %s\n' "${1%%:*}" \
+    "${NEAR:-{ngram: 5, permutations: 112, bands: 14, threshold: 0.75\}}"
 }
 timed() {  # $1 label, rest: command; appends "label user sys maxrss_kb wall" to $D/times
   local label=$1; shift
@@ -61,9 +64,16 @@ manifest "$P/out" "a:$P/corpus/a.jsonl" "b:$P/corpus/b.jsonl" > "$P/m.yaml"
 flock -s "$LOCK" "$MOE" ingest "$P/m.yaml" --quiet
 "$MOE" dedup "$P/m.yaml" --quiet --jobs 1
 sqlite3 -separator ' ' "$P/out/catalog.sqlite" "SELECT doc_id, kept_doc_id FROM dedup_removals" > "$P/moe.pairs"
+# The same with token-id shingles (7-grams of the 32k model's ids, the default of `shingles: tokens`).
+NEAR="{shingles: tokens, permutations: 112, bands: 14, threshold: 0.75}" \
+  manifest "$P/out-tokens" "a:$P/corpus/a.jsonl" "b:$P/corpus/b.jsonl" > "$P/m-tokens.yaml"
+flock -s "$LOCK" "$MOE" ingest "$P/m-tokens.yaml" --quiet
+"$MOE" dedup "$P/m-tokens.yaml" --quiet --jobs 1
+sqlite3 -separator ' ' "$P/out-tokens/catalog.sqlite" "SELECT doc_id, kept_doc_id FROM dedup_removals" \
+  > "$P/moe-tokens.pairs"
 "$V" "$HERE/peers.py" datatrove "$P/corpus" "*.jsonl" "$P/datatrove" "$P/datatrove.pairs" > "$P/datatrove.log" 2>&1
 "$V" "$HERE/peers.py" datasketch "$P/datasketch.pairs" "$P/corpus/a.jsonl" "$P/corpus/b.jsonl"
-for peer in moe datatrove datasketch; do
+for peer in moe moe-tokens datatrove datasketch; do
   echo "$peer $(python3 "$HERE/planted.py" score "$P/corpus" "$P/$peer.pairs")" >> "$D/accuracy"
 done
 
@@ -85,11 +95,17 @@ if [ "${SKIP_SPEED:-0}" != 1 ]; then
     log "moe-data dedup $run"
     timed "moe-$run" "$MOE" dedup "$D/$run.yaml" --jobs 1
   done
-  rm -rf "$D/datatrove-subset"
-  log "datatrove on the subset"
-  timed datatrove-subset "$V" "$HERE/peers.py" datatrove "$S/jsonl" "*.jsonl.zst" "$D/datatrove-subset" \
-    "$D/datatrove-subset.pairs"
-  log "datasketch on the subset"
-  timed datasketch-subset "$V" "$HERE/peers.py" datasketch "$D/datasketch-subset.pairs" "$S"/jsonl/*.jsonl.zst
+  # The peers on PEER_RUN: the whole 300 MB corpus (x1, the default: about 11 minutes of datatrove)
+  # or the subset.
+  PEER_RUN="${PEER_RUN:-x1}"
+  case $PEER_RUN in subset) PJ="$S/jsonl";; *) PJ="$WORK/corpus-big-300mb-$PEER_RUN/jsonl";; esac
+  rm -rf "$D/datatrove-$PEER_RUN"
+  log "datatrove on $PEER_RUN"
+  timed "datatrove-$PEER_RUN" "$V" "$HERE/peers.py" datatrove "$PJ" "*.jsonl.zst" "$D/datatrove-$PEER_RUN" \
+    "$D/datatrove-$PEER_RUN.pairs"
+  if [ "${SKIP_DATASKETCH:-0}" != 1 ]; then
+    log "datasketch on $PEER_RUN"
+    timed "datasketch-$PEER_RUN" "$V" "$HERE/peers.py" datasketch "$D/datasketch-$PEER_RUN.pairs" "$PJ"/*.jsonl.zst
+  fi
 fi
 python3 "$HERE/report.py" "$D" "$WORK" | tee "$HERE/results-$DATE.md"
