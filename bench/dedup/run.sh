@@ -35,10 +35,10 @@ log "building moe-data (release)"
 flock -s "$LOCK" swift build -c release --product moe-data 2>&1 | tail -1
 MOE="$(swift build -c release --show-bin-path)/moe-data"
 V="$WORK/venv-datatrove/bin/python"
-if ! "$V" -c "import datatrove, datasketch, zstandard, regex, spacy, xxhash" 2>/dev/null; then
+if ! "$V" -c "import datatrove, datasketch, zstandard, regex, spacy, xxhash, tokenizers" 2>/dev/null; then
   log "installing datatrove and datasketch into $WORK/venv-datatrove"
   [ -x "$V" ] || python3 -m venv "$WORK/venv-datatrove"
-  "$WORK/venv-datatrove/bin/pip" install -q datatrove datasketch zstandard orjson regex spacy xxhash
+  "$WORK/venv-datatrove/bin/pip" install -q datatrove datasketch zstandard orjson regex spacy xxhash tokenizers
 fi
 
 manifest() {  # $1 output, $2.. sources as "name:glob"; NEAR: the near settings (default FineWeb's)
