@@ -6,11 +6,11 @@
 # seed 0 at 1, 5, 10, 25, 50 and 100% of the run, then analyzes seed 0's checkpoints with seed 1's last
 # as the two-seed control, and the shipped probe file.
 #
-#   bench/routing/fair-run.sh [STEPS] [WORK]       (defaults: 1500, runs/fair)
+#   bench/routing/fair-run.sh [STEPS] [WORK]       (defaults: 3000, runs/fair; 32 minutes on 2 cores)
 #
 # The two trainings run side by side with one OpenBLAS thread each. On the shared machine run it as a
 # long job, not a benchmark: `echo 19 > /proc/self/autogroup; flock -s /work/tools/machine.lock ...`.
-STEPS=${1:-1500}
+STEPS=${1:-3000}
 WORK=${2:-runs/fair}
 source "$(dirname "$0")/common.sh"
 build_corpus "$WORK/data" 3300000
