@@ -7,11 +7,11 @@
 # dropping, upcycled + dropless; gates renormalized in all four, as Mixtral, so that upcycling starts
 # from the dense model's function), analyzes each and prints their token-id specialization side by side.
 #
-#   bench/routing/upcycle.sh [DENSE_STEPS] [STEPS] [WORK]     (defaults: 300, 200, runs/upcycle)
+#   bench/routing/upcycle.sh [DENSE_STEPS] [STEPS] [WORK]     (defaults: 500, 500, runs/upcycle; 13 minutes)
 #
 # On the shared machine run it as a long job: `echo 19 > /proc/self/autogroup; flock -s ... bash ...`.
-DENSE_STEPS=${1:-300}
-STEPS=${2:-200}
+DENSE_STEPS=${1:-500}
+STEPS=${2:-500}
 WORK=${3:-runs/upcycle}
 source "$(dirname "$0")/common.sh"
 build_corpus "$WORK/data" 2000000
