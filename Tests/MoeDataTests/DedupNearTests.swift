@@ -9,6 +9,8 @@ import Testing
 @Suite(.serialized) struct DedupNearTests {
     /// FineWeb's defaults, and a buffer small enough that the bucket keys are sorted in several runs.
     static let dedup = "  keep: [a]\n  near: {}\n  buffer: 64KiB"
+    /// The same with token-id shingles of 12 ids (see `tokenShinglesFind...`).
+    static let tokenDedup = "  keep: [a]\n  near: {shingles: tokens, ngram: 12}\n  buffer: 64KiB"
 
     func run(_ args: [String], environment: [String: String] = [:]) throws -> ChildProcess.Output {
         let r = try TestSupport.moeData(args, environment: environment)
@@ -63,8 +65,7 @@ import Testing
         let corpus = dir.appendingPathComponent("corpus")
         try DedupNearFixtures.make(corpus)
         let tokens = try DedupFixtures.manifest(
-            in: dir.appendingPathComponent("tokens"), corpus: corpus,
-            dedup: "  keep: [a]\n  near: {shingles: tokens, ngram: 12}\n  buffer: 64KiB")
+            in: dir.appendingPathComponent("tokens"), corpus: corpus, dedup: Self.tokenDedup)
         let words = try DedupFixtures.manifest(
             in: dir.appendingPathComponent("words"), corpus: corpus, dedup: Self.dedup)
         _ = try run(["ingest", tokens, "--quiet"])
@@ -82,8 +83,7 @@ import Testing
         #expect(Double(score.removedBelow) < 0.01 * Double(score.removed), "precision: \(score)")
         // The same ids signed with one thread give the same removals.
         let again = try DedupFixtures.manifest(
-            in: dir.appendingPathComponent("tokens1"), corpus: corpus,
-            dedup: "  keep: [a]\n  near: {shingles: tokens, ngram: 12}\n  buffer: 64KiB")
+            in: dir.appendingPathComponent("tokens1"), corpus: corpus, dedup: Self.tokenDedup)
         _ = try run(["ingest", again, "--quiet"])
         _ = try run(["dedup", again, "--jobs", "1", "--quiet"])
         #expect(try DedupFixtures.removals(again) == DedupFixtures.removals(tokens))

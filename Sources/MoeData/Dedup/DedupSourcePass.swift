@@ -3,8 +3,8 @@ import Foundation
 /// The first pass of the dedup stage over one source: each document of its token shards, read again
 /// with its text when the settings need it (`IngestedTextScan`), then, on `jobs` threads, its exact
 /// hash, MinHash signature and band keys, and its first evaluation match; all written to the
-/// source's work files in canonical order (so they never depend on `jobs`). The `.done` file, written last, holds the settings'
-/// digest: a killed stage skips the sources whose pass finished.
+/// source's work files in canonical order (so they never depend on `jobs`). The `.done` file,
+/// written last, holds the settings' digest: a killed stage skips the sources whose pass finished.
 struct DedupSourcePass {
     /// The settings, and where the work files go.
     let spec: DedupSpec, layout: DedupLayout
