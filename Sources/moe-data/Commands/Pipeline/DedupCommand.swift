@@ -10,7 +10,8 @@ struct DedupCommand: ParsableCommand {
         discussion: """
             The stage between ingest and mix (`build` runs it by itself when the manifest has a dedup: section). \
             Each document's text is read again from the sources and normalized; exact copies share a SHA-256, near \
-            copies are found with MinHash and LSH (FineWeb's word 5-grams, 112 permutations in 14 bands of 8), and \
+            copies are found with MinHash and LSH (FineWeb's word 5-grams, 112 permutations in 14 bands of 8; \
+            near: {shingles: tokens} signs token-id 7-grams of the shards instead, reading no text), and \
             documents sharing a 13-word n-gram with an evaluation file are removed or counted. Of each group of \
             copies, the document of the first source in keep:, then the first in canonical order, survives. Every \
             removal is recorded in the catalog with the surviving source and doc_id; `stats` shows the matrix, \
