@@ -37,6 +37,12 @@ public struct DedupSpec: Sendable, Equatable {
         /// Seeds the permutations' coefficients.
         public var seed: UInt64 = 1
         public var rowsPerBand: Int { permutations / bands }
+
+        /// FineWeb's settings over `shingles`, with that kind's default shingle length.
+        public init(shingles: Shingles = .words) {
+            self.shingles = shingles
+            ngram = shingles == .tokens ? Self.tokenNgram : 5
+        }
     }
 
     public struct Decontamination: Sendable, Equatable {

@@ -38,11 +38,8 @@ extension ManifestReader {
 
     func near(_ field: YAMLField) throws -> DedupSpec.Near {
         let keys = try field.keyed(allowed: Self.nearKeys)
-        var near = DedupSpec.Near()
-        if let shingles = keys["shingles"] {
-            near.shingles = try choice(shingles, DedupSpec.Shingles.self, "a shingle kind")
-            if near.shingles == .tokens { near.ngram = DedupSpec.Near.tokenNgram }
-        }
+        var near = DedupSpec.Near(
+            shingles: try keys["shingles"].map { try choice($0, DedupSpec.Shingles.self, "a shingle kind") } ?? .words)
         if let ngram = keys["ngram"] { near.ngram = try ngram.int(minimum: 1) }
         if let permutations = keys["permutations"] { near.permutations = try permutations.int(minimum: 1) }
         if let bands = keys["bands"] {
