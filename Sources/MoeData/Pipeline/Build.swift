@@ -10,9 +10,10 @@ import MDS
 /// documents with EOS), and the packer fills rows of the phase's length. Rows are written as MDS
 /// shards; when a shard is written, the catalog commits it with a checkpoint (the mixer's few
 /// integers, the example index and the open row's examples), so a killed build resumes to the
-/// same bytes. Nothing here depends on thread timing: `--jobs` threads tokenize, and encode,
-/// compress and write the packed shards (`RowWriteStep`) while the mixer, objectives and packer
-/// run on this thread, so the rows and the checkpoints are the same whatever `--jobs` is.
+/// same bytes. Nothing here depends on thread timing: `--jobs` threads tokenize, and compress
+/// and write the packed shards (`RowWriteStep`) while the mixer, objectives and packer run, and
+/// the rows are encoded, on this thread, so the rows and the checkpoints are the same whatever
+/// `--jobs` is.
 public struct Build {
     public struct Options: Sendable {
         public var ingest = Ingest.Options()
