@@ -9,10 +9,10 @@ import MDS
 ///
 /// Rows are encoded on the thread that made them, into the shard's buffer, where a one-thread
 /// build encodes them too. An encoding thread fed through a queue of rows cost more than it
-/// gave: reading each row's 20 KB from another core's cache, and freeing on one thread the blocks
-/// malloc had handed out on the other, took a `--jobs 2` build of 60M source tokens 3.7-4.0
-/// CPU-seconds against 2.9-3.0 with the encoding on the mixer's thread (perf, samples at 1 kHz,
-/// same run), and the encoding itself 0.6 s on its own thread against 0.15 s inline.
+/// gave: it read each row's 20 KB from another core's cache, and the blocks malloc had handed out
+/// on the mixer's thread were freed on it. A `--jobs 2` build of 60M source tokens took a median
+/// 3.29 CPU-seconds (1.85 s) with that thread and 3.00 (1.71 s) without (5 alternating runs each);
+/// perf put the encoding at 0.6 s on its own thread and 0.15 s inline.
 ///
 /// Memory is bounded: at most `jobs` cut shards are being written or wait for their commit while
 /// the next one fills.
