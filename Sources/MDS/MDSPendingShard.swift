@@ -28,9 +28,15 @@ public final class MDSPendingShard: @unchecked Sendable {
     private let samples: Int
     private let buffers: MDSShardBuffers
     private let file: MDSShardFile
+    /// zstd's workers for this shard (`Zstd.compress`).
+    private let compressionWorkers: Int
 
-    init(index: Int, raw: [UInt8], start: Int, samples: Int, buffers: MDSShardBuffers, file: MDSShardFile) {
+    init(
+        index: Int, raw: [UInt8], start: Int, samples: Int, buffers: MDSShardBuffers, file: MDSShardFile,
+        compressionWorkers: Int
+    ) {
         self.index = index
+        self.compressionWorkers = compressionWorkers
         self.raw = raw
         self.start = start
         self.samples = samples
@@ -54,7 +60,7 @@ public final class MDSPendingShard: @unchecked Sendable {
             samples: samples, rawBasename: rawName, rawBytes: raw.count - start, rawHashes: rawHash,
             zipBasename: nil, zipBytes: nil, zipHashes: nil)
         if let level = file.compressionLevel {
-            let zip = try raw[start...].withUnsafeBytes { try Zstd.compress($0, level: level) }
+            let zip = try raw[start...].withUnsafeBytes { try Zstd.compress($0, level: level, workers: compressionWorkers) }
             entry.zipBasename = rawName + ".zstd"
             entry.zipBytes = zip.count
             entry.zipHashes = ["xxh64": XXH64.hex(XXH64.hash(zip))]

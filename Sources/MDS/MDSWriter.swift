@@ -105,6 +105,11 @@ public final class MDSWriter {
     /// Called when a shard's bytes are in its temporary file, before the rename (crash tests
     /// stop the process here through it).
     public var beforeRename: (@Sendable () throws -> Void)?
+    /// zstd's workers for the last shard, the one `flush()` or `cut(last: true)` makes
+    /// (`Zstd.compress`): 0, the default, compresses it as the others, on the writing thread. A
+    /// dataset written to its end at once can give it 1 or more, the same frame for any count:
+    /// nothing else is left to overlap with it, so more cores shorten the end of the write.
+    public var lastShardCompressionWorkers = 0
 
     private let configData: [UInt8]
     private var sampleData: [UInt8] = []
@@ -266,7 +271,7 @@ public final class MDSWriter {
     /// Writes the pending samples as a shard (nothing if none are pending).
     @discardableResult
     public func flush() throws -> MDSShardEntry? {
-        try cut().map(writeAndRecord)
+        try cut(last: true).map(writeAndRecord)
     }
 
     private func writeAndRecord(_ shard: MDSPendingShard) throws -> MDSShardEntry {
@@ -282,7 +287,8 @@ public final class MDSWriter {
     /// The shard file's header goes in front of the samples in their own buffer, in the room left
     /// for it (else moved in, the first shard's case), and written shards give their buffers back:
     /// filling a shard touches memory that is already mapped, and no byte is copied twice.
-    public func cut() throws -> MDSPendingShard? {
+    /// `last` says it is the dataset's last shard (`lastShardCompressionWorkers`).
+    public func cut(last: Bool = false) throws -> MDSPendingShard? {
         guard !sampleEnds.isEmpty else { return nil }
         takeBufferIfNeeded()
         let n = sampleEnds.count
@@ -310,7 +316,8 @@ public final class MDSWriter {
             index: shardsCut, raw: sampleData, start: start, samples: n, buffers: buffers,
             file: MDSShardFile(
                 directory: directory, columns: columns, compressionLevel: compressionLevel, sizeLimit: sizeLimit,
-                configData: configData, beforeRename: beforeRename))
+                configData: configData, beforeRename: beforeRename),
+            compressionWorkers: last ? lastShardCompressionWorkers : 0)
         shardsCut += 1
         sampleData = []  // the next sample takes a buffer (see `appendSample`)
         headerRoom = 0

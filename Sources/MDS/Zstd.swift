@@ -3,17 +3,42 @@ import Foundation
 
 /// Whole-buffer zstd, as MDS compresses each shard: one standard frame per shard.
 public enum Zstd {
-    public static func compress(_ input: UnsafeRawBufferPointer, level: Int32) throws -> [UInt8] {
+    /// `workers` 0 compresses on the calling thread, as zstd's one-shot call does. From 1 up,
+    /// zstd's multi-threaded mode cuts the input into jobs compressed on that many threads: the
+    /// frame differs from the one-thread one, but is the same for every count from 1 up (zstd
+    /// promises it and `ZstdTests` checks it), so bytes made this way do not depend on the cores.
+    public static func compress(_ input: UnsafeRawBufferPointer, level: Int32, workers: Int = 0) throws -> [UInt8] {
         let bound = ZSTD_compressBound(input.count)
+        guard workers > 0 else {
+            var failure: Int?
+            // Left uninitialised: zstd writes what it returns, and zero-filling the bound (the size of a
+            // whole shard) cost as much as hashing it.
+            let out = [UInt8](unsafeUninitializedCapacity: bound) { dst, count in
+                let n = ZSTD_compress(dst.baseAddress, bound, input.baseAddress, input.count, level)
+                if ZSTD_isError(n) != 0 { failure = n; count = 0 } else { count = n }
+            }
+            if let failure { throw MDSError.compression(String(cString: ZSTD_getErrorName(failure))) }
+            return out
+        }
+        guard let context = ZSTD_createCCtx() else { throw MDSError.compression("zstd: cannot make a context") }
+        defer { ZSTD_freeCCtx(context) }
+        try check(ZSTD_CCtx_setParameter(context, ZSTD_c_compressionLevel, level), "setting level \(level)")
+        try check(
+            ZSTD_CCtx_setParameter(context, ZSTD_c_nbWorkers, Int32(clamping: workers)),
+            "setting \(workers) workers (a libzstd built without multi-threading cannot)")
         var failure: Int?
-        // Left uninitialised: zstd writes what it returns, and zero-filling the bound (the size of a
-        // whole shard) cost as much as hashing it.
         let out = [UInt8](unsafeUninitializedCapacity: bound) { dst, count in
-            let n = ZSTD_compress(dst.baseAddress, bound, input.baseAddress, input.count, level)
+            let n = ZSTD_compress2(context, dst.baseAddress, bound, input.baseAddress, input.count)
             if ZSTD_isError(n) != 0 { failure = n; count = 0 } else { count = n }
         }
         if let failure { throw MDSError.compression(String(cString: ZSTD_getErrorName(failure))) }
         return out
+    }
+
+    private static func check(_ status: Int, _ doing: String) throws {
+        guard ZSTD_isError(status) != 0 else { return }
+        throw MDSError.compression(
+            "zstd \(String(cString: ZSTD_versionString())): \(String(cString: ZSTD_getErrorName(status))) \(doing)")
     }
 
     /// Decompresses a complete zstd buffer (one or more frames). Truncated or corrupt data

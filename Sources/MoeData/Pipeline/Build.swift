@@ -107,6 +107,9 @@ public struct Build {
             compressionLevel: manifest.compressionLevel,
             sizeLimit: options.shardSizeBytes ?? manifest.shardSizeBytes, existing: existing)
         writer.beforeRename = { try FaultPoint.packedShardTemporary.reached() }
+        // The last shard is compressed when every row is made: on all the build's cores, in a frame
+        // that is the same for any count of them, so the rows' bytes do not depend on `--jobs`.
+        writer.lastShardCompressionWorkers = max(1, options.ingest.jobs)
         return writer
     }
 

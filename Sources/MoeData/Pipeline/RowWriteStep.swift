@@ -41,7 +41,7 @@ struct RowWriteStep {
     func flush() throws -> MDSShardEntry? {
         let last: MDSShardEntry?
         if let background {
-            if let shard = try writer.cut() { try background.send(shard, checkpoint: nil) }
+            if let shard = try writer.cut(last: true) { try background.send(shard, checkpoint: nil) }
             last = try background.finish()
         } else {
             last = try writer.flush()
