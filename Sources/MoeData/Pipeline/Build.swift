@@ -92,7 +92,7 @@ public struct Build {
         result.resumedAfterRows = resume?.checkpoint.rows
         try finish(
             result, counters: steps.counters, accounting: steps.mix.accounting, lastShard: try rows.flush(),
-            catalog: catalog, tokenizer: tokenizer, seed: seed)
+            catalog: catalog, tokenizer: tokenizer, seed: seed, writtenFrom: resume?.shards.count ?? 0)
         return result
     }
 
@@ -114,10 +114,11 @@ public struct Build {
     }
 
     /// Records the build as done (the last shard, the summary and the accounting in one
-    /// transaction), then puts the rows in place.
+    /// transaction), then puts the rows in place. `writtenFrom`: the first shard this process wrote
+    /// (the ones after it were hashed as they were written; see `PackedPublisher.Expected`).
     func finish(
         _ result: Summary, counters: [PhaseCounters], accounting: MixAccounting, lastShard: MDSShardEntry?,
-        catalog: Catalog, tokenizer: Tokenizer, seed: UInt64
+        catalog: Catalog, tokenizer: Tokenizer, seed: UInt64, writtenFrom: Int? = nil
     ) throws {
         let stats = JSONValue.object([
             "text": .string(render(result, accounting: accounting)),
@@ -130,7 +131,10 @@ public struct Build {
                 statsMixture: stats.encoded(), mixtureRows: accounting.rows(includeWindows: true)),
             dataset: PackedRows.directoryName)
         try FaultPoint.packedFinalCommitted.reached()
-        guard try publish(catalog: catalog, tokenizer: tokenizer, seed: seed, rows: result.rows) != .missing else {
+        guard
+            try publish(catalog: catalog, tokenizer: tokenizer, seed: seed, rows: result.rows, writtenFrom: writtenFrom)
+                != .missing
+        else {
             throw MoeDataError(
                 "\(publisher.partial.path): the rows just written are not all there; run the build again")
         }

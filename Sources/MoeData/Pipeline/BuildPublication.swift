@@ -7,14 +7,17 @@ extension Build {
     var publisher: PackedPublisher { PackedPublisher(output: URL(fileURLWithPath: manifest.output)) }
 
     /// Writes index.json and moe-data.json from the catalog and puts the rows in place.
+    /// `writtenFrom`: the first shard this process wrote, if it wrote any.
     func publish(
         catalog: Catalog, tokenizer: Tokenizer, seed: UInt64,
-        rows: Int
+        rows: Int, writtenFrom: Int? = nil
     ) throws -> PackedPublisher.Outcome {
         let shards = try catalog.shardEntries(dataset: PackedRows.directoryName)
         let index = Array(MDSIndex(shards: shards).json.encoded().utf8)
         let meta = metadata(tokenizer: tokenizer, seed: seed, rows: rows)
-        return try publisher.publish(.init(shards: shards, index: index, metadata: meta))
+        var expected = PackedPublisher.Expected(shards: shards, index: index, metadata: meta)
+        if let first = writtenFrom { expected.hashedAsWritten = min(first, shards.count)..<shards.count }
+        return try publisher.publish(expected)
     }
 
     /// `packed/moe-data.json`, from what the catalog records.
