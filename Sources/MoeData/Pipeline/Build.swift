@@ -88,10 +88,17 @@ public struct Build {
             rows.abandon()
             throw error
         }
-        var result = summary(steps.counters, accounting: steps.mix.accounting, upToDate: false)
+        let lastShard = try rows.flush()
+        let (counters, accounting) = (steps.counters, steps.mix.accounting)
+        if options.ingest.jobs > 1 {
+            // The shard buffers and the token shards' decode buffers (about 400 MB with 2 jobs) are
+            // unmapped on another thread while this one commits and publishes: 24 ms otherwise.
+            releaseInBackground((consume steps, consume rows))
+        }
+        var result = summary(counters, accounting: accounting, upToDate: false)
         result.resumedAfterRows = resume?.checkpoint.rows
         try finish(
-            result, counters: steps.counters, accounting: steps.mix.accounting, lastShard: try rows.flush(),
+            result, counters: counters, accounting: accounting, lastShard: lastShard,
             catalog: catalog, tokenizer: tokenizer, seed: seed, writtenFrom: resume?.shards.count ?? 0)
         return result
     }
