@@ -60,7 +60,9 @@ public final class MDSPendingShard: @unchecked Sendable {
             samples: samples, rawBasename: rawName, rawBytes: raw.count - start, rawHashes: rawHash,
             zipBasename: nil, zipBytes: nil, zipHashes: nil)
         if let level = file.compressionLevel {
-            let zip = try raw[start...].withUnsafeBytes { try Zstd.compress($0, level: level, workers: compressionWorkers) }
+            let zip = try raw[start...].withUnsafeBytes {
+                try Zstd.compress($0, level: level, workers: compressionWorkers)
+            }
             entry.zipBasename = rawName + ".zstd"
             entry.zipBytes = zip.count
             entry.zipHashes = ["xxh64": XXH64.hex(XXH64.hash(zip))]

@@ -68,4 +68,35 @@ import Testing
         let cutAtLines = lines.withUnsafeBytes { Tokenizer.encodePieces(utf8: $0) }
         #expect(cutAtLines.count > 1 && cutAtLines.dropLast().allSatisfy { lines[$0.upperBound - 1] == 0x0A })
     }
+
+    /// With more than one job, libsentencepiece's model loads on a second thread while the first
+    /// checks it for the native encoder: the tokenizer must be the same, and a model neither
+    /// loader takes must fail with the same sentence.
+    @Test func loadingOnTwoThreadsGivesTheSameTokenizerAndTheSameErrors() throws {
+        let dir = try TestSupport.tempDir("two-thread-load")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let manifest = try Manifest.load(path: try FaultPointTests.manifest(in: dir))
+        let model = manifest.tokenizer.model
+        let one = try Tokenizer(modelPath: model, sentinels: manifest.tokenizer.sentinels)
+        let two = try Tokenizer(modelPath: model, sentinels: manifest.tokenizer.sentinels, twoThreads: true)
+        #expect(two.engine == one.engine && two.modelHash == one.modelHash && two.pieceCount == one.pieceCount)
+        #expect(two.eosId == one.eosId && two.padId == one.padId && two.unkId == one.unkId)
+        #expect(two.sentinelCount == one.sentinelCount && two.vocabSize == one.vocabSize)
+        let text = "def mixture(weights):\n    return {k: v / sum(weights) for k, v in weights.items()}  # é"
+        #expect(try two.encode(text) == one.encode(text))
+        #expect(try two.decode(one.encode(text)) == one.decode(one.encode(text)))
+
+        let bad = dir.appendingPathComponent("bad.model")
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: model))
+        bytes.removeLast(bytes.count / 3)
+        try bytes.write(to: bad)
+        func failure(_ twoThreads: Bool) -> String {
+            do {
+                _ = try Tokenizer(modelPath: bad.path, sentinels: manifest.tokenizer.sentinels, twoThreads: twoThreads)
+                return "loaded"
+            } catch { return "\(error)" }
+        }
+        #expect(failure(false) != "loaded")
+        #expect(failure(true) == failure(false))
+    }
 }

@@ -6,7 +6,7 @@ public enum TokenizerSetup {
     /// `seed` keys the training sample when the model is trained here (`build --seed`; default 0).
     public static func load(
         manifest: Manifest, quiet: Bool, engine: TokenizerEngine = .auto,
-        seed: UInt64? = nil
+        seed: UInt64? = nil, twoThreads: Bool = false
     ) throws -> Tokenizer {
         let spec = manifest.tokenizer
         if !FileManager.default.fileExists(atPath: spec.model) {
@@ -18,7 +18,9 @@ public enum TokenizerSetup {
             }
             try trainFromManifest(manifest, train: train, quiet: quiet, seed: seed)
         }
-        return try Tokenizer(modelPath: spec.model, sentinels: spec.sentinels, engine: engine, eos: spec.eosChoice)
+        return try Tokenizer(
+            modelPath: spec.model, sentinels: spec.sentinels, engine: engine, eos: spec.eosChoice,
+            twoThreads: twoThreads)
     }
 
     /// Draws a sample of `sample_mb` from the sources (per-source shares; equal by default), in

@@ -15,7 +15,7 @@ struct CommonOptions: ParsableArguments {
     func tokenizer(for manifest: Manifest, seed: UInt64? = nil) throws -> Tokenizer {
         try TokenizerSetup.load(
             manifest: manifest, quiet: quiet, engine: engine.tokenizerEngine,
-            seed: seed)
+            seed: seed, twoThreads: jobs.count > 1)
     }
 
     /// Ingest's options: these, and whether to forget earlier work (`--restart`).
