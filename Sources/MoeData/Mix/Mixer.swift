@@ -93,6 +93,8 @@ public struct Mixer {
     public private(set) var phaseConsumed: Int
     private var consumedInPhase: [Int]
     private var streams: [SourceStream]
+    /// Documents per shuffle window unless told otherwise.
+    public static let defaultWindowDocs = 4096
 
     /// - Parameters:
     ///   - mixture: the (possibly scaled) mixture.
@@ -104,9 +106,11 @@ public struct Mixer {
     ///     handing over chunks with pieces, document ends and lengths but no tokens, read from no
     ///     shard (`SourceDocuments`), for a simulation of the build (`CountedBuildSteps`).
     ///   - readAhead: decode token shards on other threads, ahead of need (`SourceDocuments`).
+    ///   - opened: sources opened before (`OpenedSources`), taken where they read what a fresh one would.
     public init(
-        mixture: Mixture, tokensDirectory: URL, seed: UInt64? = nil, windowDocs: Int = 4096,
-        resumeFrom: MixerState? = nil, documentLengths: [String: [[UInt32]?]]? = nil, readAhead: Bool = false
+        mixture: Mixture, tokensDirectory: URL, seed: UInt64? = nil, windowDocs: Int = Mixer.defaultWindowDocs,
+        resumeFrom: MixerState? = nil, documentLengths: [String: [[UInt32]?]]? = nil, readAhead: Bool = false,
+        opened: OpenedSources? = nil
     ) throws {
         guard windowDocs > 0 else {
             throw MoeDataError("the shuffle window must hold at least one document, got \(windowDocs)")
@@ -128,9 +132,15 @@ public struct Mixer {
                         + "the manifest, and was it ingested?"
                 )
             }
-            let docs = try SourceDocuments(
-                name: source, directory: dir, seed: self.seed, windowDocs: windowDocs,
-                lengths: documentLengths.map { $0[source] ?? [] }, readAhead: readAhead)
+            // An opened source has its first window read ahead: only for one that starts there.
+            let cursor = resumeFrom?.sources.first { $0.name == source }?.cursor ?? SourceCursor()
+            let early =
+                readAhead && documentLengths == nil && cursor == SourceCursor()
+                ? opened?.take(name: source, directory: dir, seed: self.seed, windowDocs: windowDocs) : nil
+            let docs = try early
+                ?? SourceDocuments(
+                    name: source, directory: dir, seed: self.seed, windowDocs: windowDocs,
+                    lengths: documentLengths.map { $0[source] ?? [] }, readAhead: readAhead)
             streams.append(SourceStream(documents: docs, maxEpochs: mixture.maxEpochs(source), cursor: SourceCursor()))
         }
         self.streams = streams

@@ -181,6 +181,16 @@ final class SourceDocuments {
         return doc
     }
 
+    /// Enters the first window of the first epoch and asks for its shards, as the first read at
+    /// (0, 0) does, without waiting for them (`OpenedSources`).
+    func readFirstWindowAhead() throws {
+        let (window, offset) = locate(epoch: 0, position: 0)
+        try enter(window: window, epoch: 0)
+        windowStart = -offset
+        windowReads = 0
+        readAhead?.request(currentWindowShards.filter { loadedShards[$0] == nil })
+    }
+
     /// (window, offset in the window's permutation) of `position` in `epoch`'s order.
     private func locate(epoch: Int, position: Int) -> (Int, Int) {
         if orderEpoch != epoch {

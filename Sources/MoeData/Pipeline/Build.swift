@@ -21,6 +21,9 @@ public struct Build {
         public var restart = false
         /// Raw bytes per packed shard.
         public var shardSizeBytes: Int?
+        /// Token datasets opened before the tokenizer was loaded (`OpenedSources`), for `--jobs`
+        /// above 1.
+        public var openedSources: OpenedSources?
         public init() {}
     }
 
@@ -75,7 +78,8 @@ public struct Build {
         var steps = try BuildSteps(
             mixture: mixture, objectives: checked.map(\.objective),
             tokensDirectory: ingest.tokensDirectory, seed: seed,
-            resumingFrom: resume?.checkpoint, readAhead: options.ingest.jobs > 1)
+            resumingFrom: resume?.checkpoint, readAhead: options.ingest.jobs > 1, opened: options.openedSources)
+        options.openedSources?.dropRest()
         if resume == nil {
             // packed/ (a previous, complete build) stays until the new rows replace it.
             try publisher.remove(publisher.partial)

@@ -12,11 +12,11 @@ struct BuildSteps {
     /// shards are decoded on other threads.
     init(
         mixture: Mixture, objectives: [any PhaseObjective], tokensDirectory: URL, seed: UInt64,
-        resumingFrom checkpoint: BuildCheckpoint?, readAhead: Bool = false
+        resumingFrom checkpoint: BuildCheckpoint?, readAhead: Bool = false, opened: OpenedSources? = nil
     ) throws {
         let mixer = try Mixer(
             mixture: mixture, tokensDirectory: tokensDirectory, seed: seed,
-            resumeFrom: checkpoint?.mixer, readAhead: readAhead)
+            resumeFrom: checkpoint?.mixer, readAhead: readAhead, opened: opened)
         let counters = checkpoint?.phases ?? Array(repeating: PhaseCounters(), count: mixture.phases.count)
         mix = MixStep(mixer: mixer, accounting: checkpoint?.accounting ?? MixAccounting(schedule: mixer.schedule))
         examples = ExampleStep(

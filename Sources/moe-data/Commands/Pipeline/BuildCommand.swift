@@ -73,8 +73,13 @@ struct BuildCommand: ParsableCommand {
             return
         }
         try RecordedRun.perform("build", outputDirectory: m.output) { catalog in
-            let tokenizer = try common.tokenizer(for: m, seed: seed)
             var options = Build.Options()
+            if common.jobs.count > 1 && !restart {
+                // The first token shards decode on another core while this one loads the tokenizer.
+                options.openedSources = OpenedSources(
+                    mixture: mix, tokensDirectory: URL(fileURLWithPath: m.output).appendingPathComponent("tokens"))
+            }
+            let tokenizer = try common.tokenizer(for: m, seed: seed)
             options.ingest = common.ingestOptions(restart: restart)
             options.restart = restart
             let progress = ProgressLine(quiet: common.quiet)
