@@ -48,6 +48,8 @@ public struct Build {
     /// Runs the whole job: ingest, then the build steps (`BuildSteps`), then the publication.
     /// `progress` shows ingest progress; the build reports in the summary.
     public func run(catalog: Catalog, tokenizer: Tokenizer, progress: ProgressLine) throws -> Summary {
+        // Sources opened early and not taken stop decoding, whichever way this returns.
+        defer { options.openedSources?.dropRest() }
         try FaultPoint.checkSetting()
         let seed = mixture.seed
         // Everything the build could refuse later is refused here, before anything is written.
