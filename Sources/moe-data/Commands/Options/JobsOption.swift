@@ -37,8 +37,8 @@ private let allCores = ProcessInfo.processInfo.activeProcessorCount
 /// the threads around the mixer (`RowWriteStep`, `SourceDocuments`).
 enum TokenizingJobs: JobsUse {
     static let help =
-        "Threads that tokenize; build also decodes token shards and encodes, compresses and writes packed "
-        + "shards on them (default: all cores). The output does not depend on it."
+        "Threads that tokenize; build also decodes token shards and compresses and writes packed shards "
+        + "on them (default: all cores). The output does not depend on it."
     static var defaultCount: Int { allCores }
 }
 
