@@ -77,4 +77,31 @@ import Testing
         _ = try Mixer(mixture: s.mixture, tokensDirectory: s.tokens, readAhead: true, opened: opened)
         #expect(OpenedSourcesTests.take(opened, s, "code") == nil, "a fresh mixer did not take code")
     }
+
+    /// `verify --repair` moves a damaged token shard aside and the build's ingest writes it again:
+    /// an early read of it failed, and must not fail the build (VerifyTests found this).
+    @Test func aSourceWhoseShardFailedToReadIsNotTaken() throws {
+        let s = try OpenedSourcesTests.setup("opened-missing")
+        defer { try? FileManager.default.removeItem(at: s.dir) }
+        let shards = try FileManager.default.contentsOfDirectory(atPath: s.tokens.appendingPathComponent("web").path)
+            .filter { $0.hasSuffix(".zstd") }.sorted()
+        #expect(shards.count > 1)
+        let aside = s.dir.appendingPathComponent("aside")
+        try FileManager.default.createDirectory(at: aside, withIntermediateDirectories: true)
+        for name in shards {
+            try FileManager.default.moveItem(
+                at: s.tokens.appendingPathComponent("web/\(name)"), to: aside.appendingPathComponent(name))
+        }
+        let opened = OpenedSources(mixture: s.mixture, tokensDirectory: s.tokens)
+        // The read-ahead thread tries the missing file at once; a second is ample for it to start.
+        Thread.sleep(forTimeInterval: 1)
+        for name in shards {
+            try FileManager.default.moveItem(
+                at: aside.appendingPathComponent(name), to: s.tokens.appendingPathComponent("web/\(name)"))
+        }
+        #expect(OpenedSourcesTests.take(opened, s, "web") == nil, "taken after its first shard failed to read")
+        #expect(OpenedSourcesTests.take(opened, s, "code") != nil, "code read fine and was not taken")
+        var mixer = try Mixer(mixture: s.mixture, tokensDirectory: s.tokens, readAhead: true, opened: opened)
+        #expect(try mixer.next(maxTokens: 512) != nil)
+    }
 }

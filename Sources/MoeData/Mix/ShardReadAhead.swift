@@ -77,6 +77,19 @@ final class ShardReadAhead: @unchecked Sendable {
         }
     }
 
+    /// Whether a shard read ahead so far could not be read (a missing or damaged file), once the
+    /// file being read, if any, is read (its decoding is not waited for). `OpenedSources` asks: a
+    /// shard that failed before an ingest regenerated it must not fail the build after.
+    func hasFailed() -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while started.values.contains(where: { $0 == nil }) { condition.wait() }
+        return started.values.contains {
+            if case .some(.failure) = $0 { return true }
+            return false
+        }
+    }
+
     /// Ends the thread (what it read and nobody took is dropped; a shard being decoded stops).
     func close() {
         condition.withLock {

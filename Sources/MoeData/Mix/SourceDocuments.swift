@@ -191,6 +191,9 @@ final class SourceDocuments {
         readAhead?.request(currentWindowShards.filter { loadedShards[$0] == nil })
     }
 
+    /// True when a shard read ahead could not be read (`ShardReadAhead.hasFailed`).
+    var readAheadFailed: Bool { readAhead?.hasFailed() ?? false }
+
     /// (window, offset in the window's permutation) of `position` in `epoch`'s order.
     private func locate(epoch: Int, position: Int) -> (Int, Int) {
         if orderEpoch != epoch {
