@@ -6,7 +6,7 @@ public enum Zstd {
     /// `workers` 0 compresses on the calling thread, as zstd's one-shot call does. From 1 up,
     /// zstd's multi-threaded mode cuts the input into jobs compressed on that many threads: the
     /// frame differs from the one-thread one, but is the same for every count from 1 up (zstd
-    /// promises it and `ZstdTests` checks it), so bytes made this way do not depend on the cores.
+    /// promises it and `ZstdWorkersTests` checks it), so bytes made this way do not depend on the cores.
     public static func compress(_ input: UnsafeRawBufferPointer, level: Int32, workers: Int = 0) throws -> [UInt8] {
         let bound = ZSTD_compressBound(input.count)
         guard workers > 0 else {

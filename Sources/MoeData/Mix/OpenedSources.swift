@@ -1,4 +1,3 @@
-import FileSupport
 import Foundation
 
 /// Token datasets opened, with the shards of their first window set decoding, before the build
