@@ -5,20 +5,12 @@ import Foundation
 public enum Zstd {
     /// `workers` 0 compresses on the calling thread, as zstd's one-shot call does. From 1 up,
     /// zstd's multi-threaded mode cuts the input into jobs compressed on that many threads: the
-    /// frame differs from the one-thread one, but is the same for every count from 1 up (zstd
-    /// promises it and `ZstdWorkersTests` checks it), so bytes made this way do not depend on the cores.
+    /// frame differs from the one-thread one, but is the same for every count from 1 up (libzstd
+    /// 1.5.4 here; `ZstdWorkersTests` checks it), so bytes made this way do not depend on the cores.
     public static func compress(_ input: UnsafeRawBufferPointer, level: Int32, workers: Int = 0) throws -> [UInt8] {
         let bound = ZSTD_compressBound(input.count)
         guard workers > 0 else {
-            var failure: Int?
-            // Left uninitialised: zstd writes what it returns, and zero-filling the bound (the size of a
-            // whole shard) cost as much as hashing it.
-            let out = [UInt8](unsafeUninitializedCapacity: bound) { dst, count in
-                let n = ZSTD_compress(dst.baseAddress, bound, input.baseAddress, input.count, level)
-                if ZSTD_isError(n) != 0 { failure = n; count = 0 } else { count = n }
-            }
-            if let failure { throw MDSError.compression(String(cString: ZSTD_getErrorName(failure))) }
-            return out
+            return try compressed(bound: bound) { ZSTD_compress($0, bound, input.baseAddress, input.count, level) }
         }
         guard let context = ZSTD_createCCtx() else { throw MDSError.compression("zstd: cannot make a context") }
         defer { ZSTD_freeCCtx(context) }
@@ -26,9 +18,16 @@ public enum Zstd {
         try check(
             ZSTD_CCtx_setParameter(context, ZSTD_c_nbWorkers, Int32(clamping: workers)),
             "setting \(workers) workers (a libzstd built without multi-threading cannot)")
+        return try compressed(bound: bound) { ZSTD_compress2(context, $0, bound, input.baseAddress, input.count) }
+    }
+
+    /// The frame `body` writes into a buffer of `bound` bytes, returning its size or a zstd error.
+    /// The buffer is left uninitialised: zstd writes what it returns, and zero-filling the bound (the
+    /// size of a whole shard) cost as much as hashing it.
+    private static func compressed(bound: Int, _ body: (UnsafeMutableRawPointer?) -> Int) throws -> [UInt8] {
         var failure: Int?
         let out = [UInt8](unsafeUninitializedCapacity: bound) { dst, count in
-            let n = ZSTD_compress2(context, dst.baseAddress, bound, input.baseAddress, input.count)
+            let n = body(dst.baseAddress)
             if ZSTD_isError(n) != 0 { failure = n; count = 0 } else { count = n }
         }
         if let failure { throw MDSError.compression(String(cString: ZSTD_getErrorName(failure))) }
